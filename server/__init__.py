@@ -1,0 +1,1 @@
+"""Genzong's server: storage, the sync and login API, Datasette and reminders."""

@@ -1,0 +1,61 @@
+"""The Starlette application: the API, the PWA and (mounted) Datasette."""
+
+import logging
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from .paths import DataDir, project_root
+from .routes import auth as auth_routes
+from .routes import sync as sync_routes
+from .routes.common import ApiError, api_error_handler, error_response, request_error_handler
+from .security import SecurityHeadersMiddleware
+from .state import ServerState, open_data_dir
+from .wire import RequestError
+
+log = logging.getLogger("genzong.server")
+
+
+async def http_error_handler(request, error: HTTPException):
+    if request.url.path.startswith("/api/"):
+        code = "not_found" if error.status_code == 404 else "invalid_request"
+        return error_response(error.status_code, code, detail=error.detail)
+    from starlette.responses import PlainTextResponse
+    return PlainTextResponse(str(error.detail), status_code=error.status_code)
+
+
+def create_app(data: DataDir, state: ServerState | None = None) -> Starlette:
+    """Build the application for one data folder.
+
+    The databases are opened (and upgraded) when the app starts and closed
+    when it stops. Pass ``state`` to share an already opened one.
+    """
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        opened = state or open_data_dir(data)
+        app.state.genzong = opened
+        log.info("serving data folder %s", data.root)
+        try:
+            yield
+        finally:
+            if state is None:
+                opened.close()
+            log.info("stopped serving data folder %s", data.root)
+
+    pwa = project_root() / "pwa"
+    routes = [
+        *auth_routes.routes,
+        *sync_routes.routes,
+        Mount("/", app=StaticFiles(directory=pwa, html=True), name="pwa"),
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(SecurityHeadersMiddleware)],
+        exception_handlers={ApiError: api_error_handler, RequestError: request_error_handler,
+                            HTTPException: http_error_handler},
+    )

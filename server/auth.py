@@ -1,0 +1,260 @@
+"""Users, passwords and login tokens.
+
+Password hashes and token versions live in ``private.db``, which Datasette
+never opens. A token is an itsdangerous-signed value carrying the user id
+and the user's token version; it stays valid offline for 30 days, and
+bumping the token version (logout-all, disable, password change) revokes
+every token issued before.
+"""
+
+import base64
+import hashlib
+import hmac
+import secrets
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from .db import transaction
+from .records import Batch
+from .schema import ROLES
+from .timeutil import now_stamp
+
+TOKEN_MAX_AGE_SECONDS = 30 * 24 * 3600
+TOKEN_SALT = "genzong-token"
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+
+PRIVATE_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS credentials (
+        user_id TEXT PRIMARY KEY, password_hash TEXT NOT NULL,
+        token_version INTEGER NOT NULL DEFAULT 1, updated_at TEXT NOT NULL)""",
+)
+
+
+class UserError(ValueError):
+    """A user command cannot be carried out; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    username: str
+    name: str | None
+    role: str
+    disabled: bool
+    manager_id: str | None = None
+
+    def public(self) -> dict:
+        return {"id": self.id, "username": self.username, "name": self.name, "role": self.role}
+
+
+def load_or_create_secret(path: Path) -> bytes:
+    """Return the signing secret kept in ``path``, creating it on first start.
+
+    The file is created readable by its owner only. The secret is never
+    logged: whoever holds it can sign tokens for any user.
+    """
+    if path.exists():
+        return path.read_bytes().strip()
+    secret = secrets.token_urlsafe(48).encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "xb") as handle:
+        path.chmod(0o600)
+        handle.write(secret)
+    return secret
+
+
+def prepare_private_db(conn: sqlite3.Connection) -> None:
+    for ddl in PRIVATE_SCHEMA:
+        conn.execute(ddl)
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    return "scrypt${}${}${}${}${}".format(
+        SCRYPT_N, SCRYPT_R, SCRYPT_P,
+        base64.b64encode(salt).decode(), base64.b64encode(digest).decode())
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    expected = base64.b64decode(digest)
+    actual = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt),
+                            n=int(n), r=int(r), p=int(p), dklen=len(expected))
+    return hmac.compare_digest(actual, expected)
+
+
+# A hash to compare against when the user does not exist, so a login for an
+# unknown name takes as long as one with a wrong password.
+_DUMMY_HASH = hash_password(secrets.token_hex(8))
+
+
+class Accounts:
+    """User records (in the published database) and credentials (in the private one)."""
+
+    def __init__(self, conn: sqlite3.Connection, private: sqlite3.Connection, secret: bytes):
+        self.conn = conn
+        self.private = private
+        self.serializer = URLSafeTimedSerializer(secret, salt=TOKEN_SALT)
+
+    # Reading -------------------------------------------------------------
+
+    def get(self, user_id: str) -> User | None:
+        row = self.conn.execute(
+            "SELECT id, username, name, role, disabled, manager_id FROM users WHERE id = ?",
+            (user_id,)).fetchone()
+        return _user(row)
+
+    def by_username(self, username: str) -> User | None:
+        row = self.conn.execute(
+            "SELECT id, username, name, role, disabled, manager_id FROM users WHERE username = ?",
+            (username,)).fetchone()
+        return _user(row)
+
+    def all(self) -> list[User]:
+        rows = self.conn.execute(
+            "SELECT id, username, name, role, disabled, manager_id FROM users ORDER BY username")
+        return [_user(row) for row in rows]
+
+    def token_version(self, user_id: str) -> int | None:
+        row = self.private.execute("SELECT token_version FROM credentials WHERE user_id = ?",
+                                   (user_id,)).fetchone()
+        return row[0] if row else None
+
+    # Logging in ------------------------------------------------------------
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        """Return the user when the password matches and the user is enabled."""
+        user = self.by_username(username)
+        row = self.private.execute("SELECT password_hash FROM credentials WHERE user_id = ?",
+                                   (user.id,)).fetchone() if user else None
+        if row is None:
+            verify_password(password, _DUMMY_HASH)
+            return None
+        if not verify_password(password, row[0]) or user.disabled:
+            return None
+        return user
+
+    def issue_token(self, user: User) -> str:
+        return self.serializer.dumps({"u": user.id, "v": self.token_version(user.id)})
+
+    def user_for_token(self, token: str) -> User | None:
+        """Return the user a token was issued to, or None when it is tampered,
+        expired, revoked, or its user is disabled or gone."""
+        try:
+            data = self.serializer.loads(token, max_age=TOKEN_MAX_AGE_SECONDS)
+        except (SignatureExpired, BadSignature):
+            return None
+        if not isinstance(data, dict):
+            return None
+        user = self.get(str(data.get("u")))
+        if user is None or user.disabled or data.get("v") != self.token_version(user.id):
+            return None
+        return user
+
+    # Changing users --------------------------------------------------------
+
+    def add(self, username: str, password: str, role: str, name: str | None = None,
+            manager: str | None = None) -> User:
+        """Create a user; raise UserError when the name is taken or a value is invalid."""
+        _check_username(username)
+        _check_password(password)
+        if role not in ROLES:
+            raise UserError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+        if self.by_username(username):
+            raise UserError(f"user {username!r} already exists; choose another username")
+        manager_id = self._manager_id(manager)
+        user_id = str(uuid.uuid4())
+        with transaction(self.private):
+            self.private.execute(
+                "INSERT INTO credentials (user_id, password_hash, token_version, updated_at) VALUES (?, ?, 1, ?)",
+                (user_id, hash_password(password), now_stamp()))
+        # The user row comes second: a user without credentials could not log
+        # in anyway, while credentials without a user are never used.
+        self._write_user(user_id, {"username": username, "name": name or username, "role": role,
+                                   "manager_id": manager_id, "disabled": False})
+        return self.get(user_id)
+
+    def set_password(self, username: str, password: str) -> None:
+        """Change a password and revoke every token issued before."""
+        user = self._require(username)
+        _check_password(password)
+        with transaction(self.private):
+            self.private.execute(
+                "UPDATE credentials SET password_hash = ?, token_version = token_version + 1, "
+                "updated_at = ? WHERE user_id = ?", (hash_password(password), now_stamp(), user.id))
+
+    def logout_all(self, username: str) -> None:
+        """Revoke every token of the user, on every device and in Datasette."""
+        user = self._require(username)
+        with transaction(self.private):
+            self.private.execute(
+                "UPDATE credentials SET token_version = token_version + 1, updated_at = ? WHERE user_id = ?",
+                (now_stamp(), user.id))
+
+    def set_disabled(self, username: str, disabled: bool = True) -> None:
+        """Disable (or enable) a user; disabling also revokes their tokens."""
+        user = self._require(username)
+        if disabled:
+            self.logout_all(username)
+        self._write_user(user.id, {"disabled": disabled})
+
+    def update(self, username: str, *, name: str | None = None, role: str | None = None,
+               manager: str | None = None) -> User:
+        user = self._require(username)
+        changes = {}
+        if name is not None:
+            changes["name"] = name
+        if role is not None:
+            if role not in ROLES:
+                raise UserError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+            changes["role"] = role
+        if manager is not None:
+            changes["manager_id"] = self._manager_id(manager)
+        self._write_user(user.id, changes)
+        return self.get(user.id)
+
+    def _write_user(self, user_id: str, changes: dict) -> None:
+        with transaction(self.conn):
+            batch = Batch(self.conn, now_stamp(), None, "server")
+            batch.server_write("users", user_id, changes)
+            batch.flush()
+
+    def _manager_id(self, manager: str | None) -> str | None:
+        if not manager:
+            return None
+        found = self.by_username(manager)
+        if found is None or found.role not in ("manager", "admin"):
+            raise UserError(f"manager {manager!r} is not a manager or admin; add them first with --role manager")
+        return found.id
+
+    def _require(self, username: str) -> User:
+        user = self.by_username(username)
+        if user is None:
+            raise UserError(f"no user named {username!r}; see 'genzong user list'")
+        return user
+
+
+def _user(row) -> User | None:
+    if row is None:
+        return None
+    return User(row["id"], row["username"], row["name"], row["role"], bool(row["disabled"]), row["manager_id"])
+
+
+def _check_username(username: str) -> None:
+    if not username or len(username) > 64 or any(c.isspace() for c in username):
+        raise UserError(f"username must be 1-64 characters without spaces, got {username!r}")
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 6:
+        raise UserError("password must be at least 6 characters")

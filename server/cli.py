@@ -1,0 +1,160 @@
+"""The ``genzong`` command line."""
+
+import argparse
+import logging
+import sys
+
+from .auth import UserError
+from .paths import resolve_data_dir
+from .schema import ROLES
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.handler(args) or 0
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="genzong", description="Genzong (跟踪): offline-first customer tracking")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", help="data folder (default: $GENZONG_DATA_DIR or ./data)")
+    commands = parser.add_subparsers(title="commands")
+
+    serve = commands.add_parser("serve", parents=[common], help="serve the PWA, the API and Datasette")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    serve.add_argument("--certfile", help="TLS certificate (PEM) to serve HTTPS, which phones need for offline use and push")
+    serve.add_argument("--keyfile", help="TLS private key (PEM) for --certfile")
+    serve.set_defaults(handler=_serve)
+
+    demo = commands.add_parser("demo", parents=[common], help="fill an empty database with Chinese demo data")
+    demo.add_argument("--customers", type=int, default=300, help="number of demo customers (default 300)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed, for the same data every time")
+    demo.add_argument("--if-empty", action="store_true",
+                      help="do nothing (but list the demo logins) when the database already has customers")
+    demo.set_defaults(handler=_demo)
+
+    user = commands.add_parser("user", help="manage users").add_subparsers(title="user commands")
+    add = user.add_parser("add", parents=[common], help="create a user")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=ROLES, help="sales (业务员), manager (销售经理) or admin (管理员)")
+    add.add_argument("--password", required=True, help="at least 6 characters")
+    add.add_argument("--name", help="display name, such as 张伟")
+    add.add_argument("--manager", help="username of the rep's manager, who receives escalations")
+    add.set_defaults(handler=_user_add)
+    listing = user.add_parser("list", parents=[common], help="list users")
+    listing.set_defaults(handler=_user_list)
+    for name, handler, text in (("disable", _user_disable, "disable a user and end their sessions"),
+                                ("enable", _user_enable, "enable a disabled user"),
+                                ("logout-all", _user_logout_all, "end every session of a user")):
+        command = user.add_parser(name, parents=[common], help=text)
+        command.add_argument("username")
+        command.set_defaults(handler=handler)
+    passwd = user.add_parser("passwd", parents=[common], help="set a user's password and end their sessions")
+    passwd.add_argument("username")
+    passwd.add_argument("--password", required=True, help="the new password, at least 6 characters")
+    passwd.set_defaults(handler=_user_passwd)
+    return parser
+
+
+def _state(args):
+    from .state import open_data_dir
+    return open_data_dir(resolve_data_dir(args.data_dir))
+
+
+def _serve(args) -> int:
+    import uvicorn
+
+    from .app import create_app
+    from .lock import DataDirBusy, ServeLock
+
+    data = resolve_data_dir(args.data_dir)
+    lock = ServeLock(data.lock_file)
+    try:
+        lock.acquire()
+    except DataDirBusy as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    try:
+        state = _state(args)
+        scheme = "https" if args.certfile else "http"
+        print(f"Genzong is serving {data.root} at {scheme}://{args.host}:{args.port}/ "
+              f"(Datasette at /data/)", flush=True)
+        uvicorn.run(create_app(data, state), host=args.host, port=args.port,
+                    ssl_certfile=args.certfile, ssl_keyfile=args.keyfile, log_level="info")
+        state.close()
+    finally:
+        lock.release()
+    return 0
+
+
+def _demo(args) -> int:
+    from .demo import DemoError, demo_logins, fill_demo
+    state = _state(args)
+    try:
+        logins = fill_demo(state, customers=args.customers, seed=args.seed)
+        print("Demo data created. Logins:")
+    except DemoError as error:
+        if not args.if_empty:
+            print(f"demo: {error}", file=sys.stderr)
+            return 1
+        logins = demo_logins(state)
+        if logins:
+            print("The database already has data. Demo logins, unless their passwords were changed:")
+    finally:
+        state.close()
+    for username, password, role, name in logins:
+        print(f"  {username:<10} {password:<12} {role:<8} {name}")
+    return 0
+
+
+def _user_add(args) -> int:
+    state = _state(args)
+    user = state.accounts().add(args.username, args.password, args.role, args.name, args.manager)
+    print(f"created {user.role} {user.username} ({user.name}) id={user.id}")
+    return 0
+
+
+def _user_list(args) -> int:
+    state = _state(args)
+    for user in state.accounts().all():
+        status = "disabled" if user.disabled else "active"
+        print(f"{user.username:<16} {user.role:<8} {status:<9} {user.name or ''}")
+    return 0
+
+
+def _user_disable(args) -> int:
+    _state(args).accounts().set_disabled(args.username, True)
+    print(f"disabled {args.username}; their sessions have ended")
+    return 0
+
+
+def _user_enable(args) -> int:
+    _state(args).accounts().set_disabled(args.username, False)
+    print(f"enabled {args.username}")
+    return 0
+
+
+def _user_logout_all(args) -> int:
+    _state(args).accounts().logout_all(args.username)
+    print(f"ended every session of {args.username}")
+    return 0
+
+
+def _user_passwd(args) -> int:
+    _state(args).accounts().set_password(args.username, args.password)
+    print(f"password of {args.username} changed; their sessions have ended")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""SQLite connections and transactions.
+
+The database runs in WAL mode, so Datasette and the read side of a sync read
+while one transaction writes. Writers take the write lock up front with
+``BEGIN IMMEDIATE`` and wait for it (``busy_timeout``) instead of failing, so
+``genzong import`` or ``genzong user`` can run beside ``genzong serve``.
+"""
+
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def connect(path: Path | str, *, read_only: bool = False) -> sqlite3.Connection:
+    """Open ``path`` with Genzong's settings and return the connection.
+
+    The connection is in autocommit mode: callers group writes with
+    ``transaction``. It may be used from another thread, but by one thread
+    at a time.
+    """
+    if read_only:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
+                               check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    else:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                               timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if not read_only:
+        conn.execute("PRAGMA journal_mode = WAL")
+        # FULL syncs the WAL at every commit, so an acknowledged sync
+        # survives a power cut as well as a killed process.
+        conn.execute("PRAGMA synchronous = FULL")
+    from .sqlfunctions import register_functions
+    register_functions(conn)
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Run the block in one write transaction: all of it commits, or none.
+
+    ``BEGIN IMMEDIATE`` takes the write lock before the first read, so two
+    writers never read the same state and then both write.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+class ConnectionPool:
+    """One connection per thread to the same database file.
+
+    Starlette runs blocking handlers in a thread pool, and a sqlite3
+    connection must not be used by two threads at once.
+    """
+
+    def __init__(self, path: Path, read_only: bool = False):
+        self.path = path
+        self.read_only = read_only
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def get(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path, read_only=self.read_only)
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()

@@ -1,0 +1,83 @@
+"""Messages shown to people: Chinese first, English beside it.
+
+API errors carry a stable ``code`` (the PWA translates by code) and a
+``message`` in Chinese, with ``message_en`` for the English switch. Each
+message says what failed, on which value, and what to do next.
+"""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # Envelope errors: the whole request is refused and nothing is stored.
+    "invalid_json": ("请求内容不是有效的 JSON：{detail}。请更新应用后重试。",
+                     "The request body is not valid JSON: {detail}. Update the app and retry."),
+    "invalid_request": ("同步请求格式不正确：{detail}。请更新应用后重试。",
+                        "The sync request is malformed: {detail}. Update the app and retry."),
+    "body_too_large": ("请求太大（{size} 字节，上限 {limit} 字节）。请分批同步。",
+                       "The request is too large ({size} bytes, limit {limit}). Sync in smaller batches."),
+    "too_many_changes": ("一次最多同步 {limit} 条修改，本次有 {count} 条。请分批同步。",
+                         "At most {limit} changes per request, this one has {count}. Sync in smaller batches."),
+    "device_taken": ("设备编号 {device} 已属于另一位用户。请退出后重新登录，应用会生成新的设备编号。",
+                     "Device id {device} belongs to another user. Log out and in again to get a new device id."),
+    "unauthorized": ("登录已失效，请重新登录。",
+                     "Your login has expired or was revoked. Log in again."),
+    "forbidden": ("你的账号无权访问此功能。",
+                  "Your account may not use this function."),
+    "login_failed": ("用户名或密码错误。",
+                     "Wrong username or password."),
+    "login_locked": ("登录失败次数过多，请 {seconds} 秒后再试。",
+                     "Too many failed logins. Try again in {seconds} seconds."),
+    "not_found": ("找不到该页面或记录。", "Page or record not found."),
+    "storage_failed": ("服务器保存数据失败（{detail}），本次同步未做任何修改。请稍后重试，或联系管理员。",
+                       "The server failed to store the data ({detail}); nothing was changed. Retry later or contact the administrator."),
+
+    # Change errors: one change is rejected, the others of the request apply.
+    "invalid_change": ("修改记录格式不正确：{detail}。",
+                       "The change is malformed: {detail}."),
+    "unknown_table": ("未知的数据表“{value}”。请更新应用。",
+                      "Unknown table \"{value}\". Update the app."),
+    "read_only_table": ("“{value}”由服务器维护，设备不能修改。",
+                        "\"{value}\" is maintained by the server; devices cannot change it."),
+    "invalid_id": ("记录编号“{value}”不是小写的标准 UUID。",
+                   "Record id \"{value}\" is not a lowercase canonical UUID."),
+    "unknown_field": ("数据表 {table} 没有字段“{field}”。请更新应用，以免数据丢失。",
+                      "Table {table} has no field \"{field}\". Update the app so no data is lost."),
+    "invalid_value": ("“{title}”的值 {value} 无效：{detail}。",
+                      "Invalid value {value} for \"{title}\": {detail}."),
+    "missing_field": ("缺少必填项“{title}”。",
+                      "Required field \"{title}\" is missing."),
+    "invalid_clock": ("版本时钟无效：{detail}。",
+                      "Invalid vector clock: {detail}."),
+    "invalid_dot": ("字段“{field}”的写入标记无效：{detail}。",
+                    "Invalid dot for field \"{field}\": {detail}."),
+    "clock_ahead": ("设备时间比服务器快了十分钟以上（修改时间 {edited_at}）。应用会按服务器时间校正后重新提交。",
+                    "The device clock is more than ten minutes ahead of the server (edited at {edited_at}). The app re-stamps and resends."),
+    "forged_counter": ("修改中包含服务器没有见过的设备 {device} 的写入。请重新同步后再修改。",
+                       "The change carries writes of device {device} that the server has not seen. Sync again, then edit."),
+    "dot_mismatch": ("字段“{field}”的同一次写入与服务器保存的不一致，设备数据可能已损坏。请重新登录以重新下载数据。",
+                     "The same write of field \"{field}\" differs from the server's copy; the device data may be corrupt. Log in again to download fresh data."),
+    "dot_not_later": ("字段“{field}”的修改时间早于它所覆盖的修改。请校正设备时间后重试。",
+                      "The edit of field \"{field}\" is stamped earlier than the edit it replaces. Correct the device clock and retry."),
+    "server_field": ("“{title}”由服务器分配，不能在设备上修改。",
+                     "\"{title}\" is assigned by the server and cannot be changed on a device."),
+    "permission_denied": ("无权修改该记录：{detail}。",
+                          "You may not change this record: {detail}."),
+    "parent_not_found": ("找不到关联的{title}（{value}），或你无权查看它。请先同步该记录。",
+                         "The linked {title} ({value}) does not exist or you cannot see it. Sync it first."),
+    "already_claimed": ("该客户已被 {name} 认领。你的备注仍保留在本机。",
+                        "This customer was already claimed by {name}. Your notes stay on this device."),
+}
+
+
+def message(code: str, lang: str = "zh", **values) -> str:
+    """Return the message for ``code`` in ``lang`` ("zh" or "en") with ``values`` filled in."""
+    zh, en = MESSAGES[code]
+    template = en if lang == "en" else zh
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError):
+        return template
+
+
+def error_body(code: str, **values) -> dict:
+    """Return the JSON body of an API error: code, Chinese and English message."""
+    return {"error": code, "message": message(code, "zh", **values),
+            "message_en": message(code, "en", **values)}

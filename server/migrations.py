@@ -1,0 +1,146 @@
+"""Create and upgrade the database schema in place.
+
+``upgrade`` brings a database file of any earlier version to the current
+one: it creates missing tables, adds missing columns and indexes (declared in
+``server.schema`` and below), then runs the numbered data migrations the
+file has not had yet, each in its own transaction. ``PRAGMA user_version``
+records the version reached, so running it again does nothing.
+"""
+
+import json
+import secrets
+import sqlite3
+from typing import Callable
+
+from .db import transaction
+from .schema import SYNC_COLUMNS, TABLES, Table
+
+SERVER_TABLES = {
+    "meta": """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)""",
+    "devices": """CREATE TABLE devices (
+        id TEXT PRIMARY KEY, user_id TEXT NOT NULL,
+        first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+        resending_after_reset INTEGER NOT NULL DEFAULT 0)""",
+    # A revocation tells devices of ``audience`` (a user id, or NULL for every
+    # sales rep but ``except_user``) to drop a record they may no longer see.
+    "revocations": """CREATE TABLE revocations (
+        seq INTEGER PRIMARY KEY, audience TEXT, except_user TEXT,
+        record_table TEXT NOT NULL, record_id TEXT NOT NULL, created_at TEXT NOT NULL)""",
+    "sync_log": """CREATE TABLE sync_log (
+        id INTEGER PRIMARY KEY, at TEXT NOT NULL, user_id TEXT, device TEXT,
+        received INTEGER, merged INTEGER, unchanged INTEGER, rejected INTEGER,
+        reset INTEGER)""",
+}
+
+SERVER_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS revocations_audience ON revocations (audience, seq)",
+    "CREATE INDEX IF NOT EXISTS devices_user ON devices (user_id)",
+)
+
+UNIQUE_INDEXES = (
+    "CREATE UNIQUE INDEX IF NOT EXISTS customers_code ON customers (code) WHERE code IS NOT NULL",
+    "CREATE UNIQUE INDEX IF NOT EXISTS tickets_number ON tickets (number) WHERE number IS NOT NULL",
+    "CREATE UNIQUE INDEX IF NOT EXISTS settings_key ON settings (key) WHERE deleted = 0",
+    "CREATE UNIQUE INDEX IF NOT EXISTS users_username ON users (username)",
+)
+
+
+def _seed_meta(conn: sqlite3.Connection) -> None:
+    defaults = {
+        "epoch": "e-" + secrets.token_hex(8),
+        "earlier_epochs": "[]",
+        "last_seq": "0",
+        "last_customer_code": "0",
+        "last_ticket_number": "0",
+    }
+    conn.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", defaults.items())
+
+
+# Numbered data migrations: (version, function). Append only; never renumber.
+MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [
+    (1, _seed_meta),
+]
+SCHEMA_VERSION = max(version for version, _ in MIGRATIONS)
+
+
+def upgrade(conn: sqlite3.Connection) -> int:
+    """Upgrade the database on ``conn`` to the current schema; return its version.
+
+    Raises RuntimeError when the file comes from a newer Genzong, whose
+    schema this version cannot know.
+    """
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"the database is at schema version {current}, newer than this Genzong's "
+            f"{SCHEMA_VERSION}; upgrade Genzong before opening it")
+    with transaction(conn):
+        _ensure_tables(conn)
+    for version, migrate in MIGRATIONS:
+        if version > current:
+            with transaction(conn):
+                migrate(conn)
+                conn.execute(f"PRAGMA user_version = {version}")
+    return SCHEMA_VERSION
+
+
+def _ensure_tables(conn: sqlite3.Connection) -> None:
+    existing = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for table in TABLES.values():
+        if table.name not in existing:
+            conn.execute(_create_synced_table(table))
+        else:
+            _add_missing_columns(conn, table)
+        _create_synced_indexes(conn, table)
+    for name, ddl in SERVER_TABLES.items():
+        if name not in existing:
+            conn.execute(ddl)
+    for ddl in SERVER_INDEXES + UNIQUE_INDEXES:
+        conn.execute(ddl)
+
+
+def _create_synced_table(table: Table) -> str:
+    columns = ["id TEXT PRIMARY KEY"]
+    columns += [f"{f.name} {f.column_type}" for f in table.fields]
+    columns += [
+        "deleted INTEGER NOT NULL DEFAULT 0",
+        "clock TEXT NOT NULL DEFAULT '{}'",
+        "dots TEXT NOT NULL DEFAULT '{}'",
+        "seq INTEGER NOT NULL",
+        "updated_at TEXT NOT NULL",
+        "scope_owner TEXT",
+    ]
+    return f"CREATE TABLE {table.name} ({', '.join(columns)})"
+
+
+def _add_missing_columns(conn: sqlite3.Connection, table: Table) -> None:
+    present = {row[1] for row in conn.execute(f"PRAGMA table_info({table.name})")}
+    for f in table.fields:
+        if f.name not in present:
+            conn.execute(f"ALTER TABLE {table.name} ADD COLUMN {f.name} {f.column_type}")
+    missing_sync = [c for c in SYNC_COLUMNS if c not in present]
+    if missing_sync:
+        raise RuntimeError(f"table {table.name} lacks sync columns {missing_sync}; it was not made by Genzong")
+
+
+def _create_synced_indexes(conn: sqlite3.Connection, table: Table) -> None:
+    name = table.name
+    conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {name}_seq ON {name} (seq)")
+    conn.execute(f"CREATE INDEX IF NOT EXISTS {name}_scope_seq ON {name} (scope_owner, seq)")
+    for columns in table.indexes:
+        index = f"{name}_{'_'.join(columns)}"
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {name} ({', '.join(columns)})")
+
+
+def read_meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def write_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+def earlier_epochs(conn: sqlite3.Connection) -> list[str]:
+    return json.loads(read_meta(conn, "earlier_epochs") or "[]")

@@ -1,0 +1,119 @@
+"""Pull: the records and revocations a device has not received yet.
+
+Every write gives a row a new ``seq``, strictly increasing across the
+database, and a device keeps the highest ``seq`` it has received as its
+cursor. A pull returns what the user may see with ``seq > cursor``, in
+``seq`` order, one page at a time, so it costs the same whatever the size
+of the database when nothing has changed.
+"""
+
+import heapq
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from .schema import BOOLEAN, JSON, LOCATION, TABLES, Table
+from .visibility import POOL_TABLE, PUBLIC_TABLES, SEES_EVERYTHING
+
+PAGE_SIZE = 1000
+
+
+@dataclass
+class Page:
+    changes: list[dict]
+    revoked: list[dict]
+    cursor: int
+    more: bool
+
+
+def pull(conn: sqlite3.Connection, role: str, user_id: str, cursor: int,
+         omit: dict[tuple[str, str], int] | None = None, page_size: int = PAGE_SIZE) -> Page:
+    """Return the next page for a user whose device holds everything up to ``cursor``.
+
+    ``omit`` maps (table, id) to a seq: a row still at that seq is skipped
+    (the device sent exactly that state), though the cursor moves past it.
+    All queries read one snapshot, so the returned cursor never skips a row.
+    """
+    omit = omit or {}
+    conn.execute("BEGIN")
+    try:
+        last_seq = int(conn.execute("SELECT value FROM meta WHERE key = 'last_seq'").fetchone()[0])
+        streams, full_streams = [], []
+        for table in TABLES.values():
+            rows = _table_rows(conn, table, role, user_id, cursor, page_size)
+            streams.append(rows)
+            if len(rows) == page_size:
+                full_streams.append(rows[-1][0])
+        revocations = _revocations(conn, role, user_id, cursor, page_size)
+        streams.append(revocations)
+        if len(revocations) == page_size:
+            full_streams.append(revocations[-1][0])
+    finally:
+        conn.execute("COMMIT")
+
+    # Rows above the lowest last seq of a stream that filled its page may
+    # have company in that stream's unread rows, so they wait for the next page.
+    horizon = min(full_streams) if full_streams else None
+    changes, revoked = [], []
+    new_cursor = cursor
+    more = horizon is not None
+    for seq, kind, item in heapq.merge(*streams, key=lambda entry: entry[0]):
+        if horizon is not None and seq > horizon:
+            break
+        if len(changes) + len(revoked) >= page_size:
+            more = True
+            break
+        new_cursor = seq
+        if kind == "revoked":
+            revoked.append(item)
+        elif omit.get((item["table"], item["id"])) != seq:
+            changes.append(item)
+    if not more:
+        new_cursor = max(last_seq, cursor)
+    return Page(changes, revoked, new_cursor, more)
+
+
+def _table_rows(conn, table: Table, role: str, user_id: str, cursor: int, limit: int):
+    columns = ["id", *(f.name for f in table.fields), "deleted", "clock", "dots", "seq"]
+    sql = f"SELECT {', '.join(columns)} FROM {table.name} WHERE seq > ?"
+    params: list = [cursor]
+    if role not in SEES_EVERYTHING and table.name not in PUBLIC_TABLES:
+        if table.name == POOL_TABLE:
+            sql += " AND (scope_owner = ? OR scope_owner IS NULL)"
+        else:
+            sql += " AND scope_owner = ?"
+        params.append(user_id)
+    sql += " ORDER BY seq LIMIT ?"
+    params.append(limit)
+    decoders = [(f.name, f.kind in (JSON, LOCATION), f.kind == BOOLEAN) for f in table.fields]
+    found = []
+    for row in conn.execute(sql, params):
+        found.append((row["seq"], "change", _wire(table.name, row, decoders)))
+    return found
+
+
+def _wire(table_name: str, row: sqlite3.Row, decoders) -> dict:
+    dots = json.loads(row["dots"])
+    fields = {}
+    for name, is_json, is_bool in decoders:
+        if name not in dots:
+            continue
+        value = row[name]
+        if value is not None:
+            if is_json:
+                value = json.loads(value)
+            elif is_bool:
+                value = bool(value)
+        fields[name] = value
+    return {"table": table_name, "id": row["id"], "clock": json.loads(row["clock"]),
+            "dots": dots, "fields": fields, "deleted": bool(row["deleted"])}
+
+
+def _revocations(conn, role: str, user_id: str, cursor: int, limit: int):
+    if role in SEES_EVERYTHING:
+        return []
+    rows = conn.execute(
+        "SELECT seq, record_table, record_id FROM revocations WHERE seq > ? "
+        "AND (audience = ? OR (audience IS NULL AND coalesce(except_user, '') != ?)) "
+        "ORDER BY seq LIMIT ?", (cursor, user_id, user_id, limit))
+    return [(row[0], "revoked", {"table": row[1], "id": row[2]}) for row in rows]

@@ -1,0 +1,93 @@
+"""Login and logout.
+
+Logging in as a manager or admin also signs the visitor in to Datasette by
+setting its ``ds_actor`` cookie, signed with the same secret. The actor
+carries the user id and token version, and the Datasette plugin checks them
+on every request, so revoking the user's tokens ends that session too.
+"""
+
+import logging
+import time
+
+from itsdangerous import URLSafeSerializer
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from ..auth import TOKEN_MAX_AGE_SECONDS, User
+from ..visibility import SEES_EVERYTHING
+from ..wire import parse_json_body
+from .common import ApiError, read_body, require_user, state_of
+
+log = logging.getLogger("genzong.auth")
+
+ACTOR_COOKIE = "ds_actor"
+BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def base62(number: int) -> str:
+    digits = ""
+    while True:
+        number, remainder = divmod(number, 62)
+        digits = BASE62[remainder] + digits
+        if number == 0:
+            return digits
+
+
+def actor_cookie(secret: bytes, user: User, token_version: int) -> str:
+    """Return a ``ds_actor`` cookie value that Datasette 0.65 accepts.
+
+    It is what ``Datasette.sign({"a": actor, "e": expiry}, "actor")`` makes:
+    an itsdangerous URLSafeSerializer with salt "actor", and the expiry time
+    in base62 seconds.
+    """
+    actor = {"id": user.id, "username": user.username, "name": user.name,
+             "role": user.role, "genzong_token_version": token_version}
+    expiry = base62(int(time.time()) + TOKEN_MAX_AGE_SECONDS)
+    return URLSafeSerializer(secret, "actor").dumps({"a": actor, "e": expiry})
+
+
+async def login(request: Request) -> JSONResponse:
+    body = parse_json_body(await read_body(request, limit=64 * 1024))
+    username = body.get("username") if isinstance(body, dict) else None
+    password = body.get("password") if isinstance(body, dict) else None
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise ApiError(400, "invalid_request", detail="username and password must be text")
+    state = state_of(request)
+    accounts = await run_in_threadpool(state.accounts)
+    user = await run_in_threadpool(accounts.authenticate, username, password)
+    if user is None:
+        log.info("login failed username=%s client=%s", username[:64], _client(request))
+        raise ApiError(401, "login_failed")
+    token = accounts.issue_token(user)
+    log.info("login user=%s role=%s client=%s", user.username, user.role, _client(request))
+    response = JSONResponse({"token": token, "user": user.public()})
+    if user.role in SEES_EVERYTHING:
+        version = accounts.token_version(user.id)
+        response.set_cookie(ACTOR_COOKIE, actor_cookie(state.secret, user, version),
+                            max_age=TOKEN_MAX_AGE_SECONDS, httponly=True, samesite="lax",
+                            secure=request.url.scheme == "https", path="/")
+    return response
+
+
+async def logout(request: Request) -> JSONResponse:
+    response = JSONResponse({"ok": True})
+    response.delete_cookie(ACTOR_COOKIE, path="/")
+    return response
+
+
+async def me(request: Request) -> JSONResponse:
+    user = await run_in_threadpool(require_user, request)
+    return JSONResponse({"user": user.public()})
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+routes = [
+    Route("/api/login", login, methods=["POST"]),
+    Route("/api/logout", logout, methods=["POST"]),
+    Route("/api/me", me, methods=["GET"]),
+]

@@ -1,0 +1,225 @@
+"""The synced tables and their fields, as one registry.
+
+Storage, wire validation, permissions, the Datasette metadata test and the
+protocol document's drift test all read this registry, so a field is
+declared once. Every synced table also has the sync columns ``id``,
+``clock``, ``dots``, ``deleted``, ``seq`` and ``updated_at``, plus
+``scope_owner``: the id of the user whose devices see the row (see
+``server.visibility``), kept by the server and never sent on the wire.
+"""
+
+from dataclasses import dataclass, field
+
+TEXT = "text"          # str, at most max_length characters
+INTEGER = "integer"    # int between minimum and maximum
+BOOLEAN = "boolean"    # true or false
+DATE = "date"          # YYYY-MM-DD business date in the organisation's time zone
+TIMESTAMP = "timestamp"  # YYYY-MM-DDTHH:MM:SS.sssZ in UTC
+CHOICE = "choice"      # one of choices
+REFERENCE = "reference"  # id of a record in ref_table (a user id for users)
+LOCATION = "location"  # {"lat", "lng"[, "accuracy"]} in degrees and metres
+JSON = "json"          # any JSON value, stored as JSON text
+
+MAX_AMOUNT_FEN = 10**13  # one hundred billion yuan: far above any real invoice
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str
+    title: str
+    required: bool = False
+    max_length: int = 200
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()
+    ref_table: str | None = None
+    server_only: bool = False  # only the server writes it (codes, numbers)
+    description: str = ""
+
+    @property
+    def column_type(self) -> str:
+        return "INTEGER" if self.kind in (INTEGER, BOOLEAN) else "TEXT"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    fields: tuple[Field, ...]
+    parent: tuple[str, str] | None = None  # (field, table) that decides who sees a row
+    device_writable: bool = True  # False: server-written, devices receive it read-only
+    rank: int = 0  # merge order inside one request: parents first
+    indexes: tuple[tuple[str, ...], ...] = ()
+    description: str = ""
+    field_map: dict[str, Field] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "field_map", {f.name: f for f in self.fields})
+
+    @property
+    def server_fields(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.fields if f.server_only)
+
+    @property
+    def required_fields(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.required)
+
+
+def text(name, title, max_length=200, **kw):
+    return Field(name, TEXT, title, max_length=max_length, **kw)
+
+
+def long_text(name, title, **kw):
+    return Field(name, TEXT, title, max_length=10_000, **kw)
+
+
+def choice(name, title, choices, **kw):
+    return Field(name, CHOICE, title, choices=tuple(choices), **kw)
+
+
+def money(name, title, minimum=0, **kw):
+    return Field(name, INTEGER, title, minimum=minimum, maximum=MAX_AMOUNT_FEN, **kw)
+
+
+def ref(name, title, table, **kw):
+    return Field(name, REFERENCE, title, ref_table=table, **kw)
+
+
+CUSTOMER_KINDS = ("直接", "间接", "潜在")
+CUSTOMER_STAGES = ("线索", "跟进中", "已成交", "已流失")
+CHANNELS = ("电话", "拜访", "到店", "微信", "短信", "邮件", "其他")
+PAYMENT_METHODS = ("现金", "转账", "微信", "支付宝", "其他")
+TICKET_KINDS = ("投诉", "问题", "需求")
+TICKET_SEVERITIES = ("一般", "重要", "紧急")
+TICKET_CATEGORIES = ("质量", "非质量")
+TICKET_STATUSES = ("待处理", "处理中", "已解决", "已回访", "暂缓")
+ROLES = ("sales", "manager", "admin")
+
+CUSTOMERS = Table("customers", "客户", rank=0, fields=(
+    text("code", "客户编号", 20, server_only=True, description="服务器在首次同步时分配，如 KH000123"),
+    text("legacy_code", "原编号", 50, description="导入的台账中的原客户编号"),
+    text("name", "客户名称", required=True),
+    text("company", "公司"),
+    text("title", "职位", 100),
+    text("phone", "电话", 100),
+    text("email", "邮箱"),
+    text("address", "地址", 500),
+    choice("kind", "客户类型", CUSTOMER_KINDS, description="直接/间接/潜在；间接即关键人"),
+    text("source", "客户来源", 100),
+    Field("interest", INTEGER, "意向度", minimum=1, maximum=10, description="1–10，越高越有意向"),
+    Field("expected_purchase_date", DATE, "预计购买日期"),
+    money("expected_amount_fen", "预计金额", description="单位：分"),
+    choice("stage", "阶段", CUSTOMER_STAGES),
+    ref("owner_id", "负责人", "users", description="空表示在公海中"),
+    ref("referred_by", "介绍人", "customers"),
+    Field("next_follow_up", DATE, "下次跟进日期"),
+    Field("location", LOCATION, "客户位置", description="在客户处签到时记录的经纬度"),
+    long_text("notes", "备注"),
+), indexes=(("owner_id",), ("next_follow_up",), ("phone",), ("name",)))
+
+FOLLOW_UPS = Table("follow_ups", "跟进记录", rank=1, parent=("customer_id", "customers"), fields=(
+    ref("customer_id", "客户", "customers", required=True),
+    Field("happened_at", TIMESTAMP, "跟进时间", required=True),
+    choice("channel", "沟通方式", CHANNELS),
+    long_text("content", "跟进内容"),
+    long_text("result", "跟进结果"),
+    Field("next_follow_up", DATE, "下次跟进日期"),
+    Field("location", LOCATION, "签到位置"),
+), indexes=(("customer_id",), ("happened_at",)))
+
+RECEIVABLES = Table("receivables", "应收", rank=1, parent=("customer_id", "customers"), fields=(
+    ref("customer_id", "客户", "customers", required=True),
+    text("order_no", "订单号", 100),
+    Field("sale_date", DATE, "销售日期"),
+    money("amount_fen", "应收金额", required=True, description="发票/应收金额，单位：分"),
+    Field("due_date", DATE, "付款期限"),
+    long_text("notes", "备注"),
+), indexes=(("customer_id",), ("due_date",)))
+
+PAYMENTS = Table("payments", "回款记录", rank=2, parent=("receivable_id", "receivables"), fields=(
+    ref("receivable_id", "应收", "receivables", required=True),
+    Field("paid_on", DATE, "回款日期", required=True),
+    money("amount_fen", "回款金额", minimum=1, required=True, description="单位：分，必须为正数"),
+    choice("method", "付款方式", PAYMENT_METHODS),
+    long_text("notes", "备注"),
+), indexes=(("receivable_id",), ("paid_on",)))
+
+TICKETS = Table("tickets", "工单", rank=1, parent=("customer_id", "customers"), fields=(
+    text("number", "工单编号", 20, server_only=True, description="服务器在首次同步时分配，如 GD000123"),
+    text("legacy_number", "原编号", 50, description="导入的台账中的原编号"),
+    choice("kind", "类型", TICKET_KINDS, required=True),
+    Field("received_at", TIMESTAMP, "受理时间"),
+    text("subject", "主题"),
+    long_text("content", "内容"),
+    text("complainant", "投诉人", 100),
+    text("contact", "联系方式", 100),
+    ref("customer_id", "客户", "customers"),
+    ref("owner_id", "负责人", "users"),
+    choice("severity", "严重程度", TICKET_SEVERITIES),
+    choice("category", "类别", TICKET_CATEGORIES),
+    choice("status", "处理状态", TICKET_STATUSES),
+    Field("reply_due_at", TIMESTAMP, "答复期限"),
+    Field("first_reply_at", TIMESTAMP, "首次答复时间"),
+    long_text("investigation", "调查情况"),
+    long_text("resolution", "处理方案"),
+    long_text("result", "处理结果"),
+    Field("resolved_at", TIMESTAMP, "解决时间"),
+    Field("visit_on", DATE, "回访日期"),
+    Field("satisfaction", INTEGER, "满意度", minimum=1, maximum=5),
+), indexes=(("customer_id",), ("owner_id",), ("status",), ("reply_due_at",)))
+
+USERS = Table("users", "用户", rank=0, device_writable=False, fields=(
+    text("username", "用户名", 64, required=True),
+    text("name", "姓名", 100),
+    choice("role", "角色", ROLES, required=True),
+    ref("manager_id", "上级经理", "users"),
+    Field("disabled", BOOLEAN, "已停用"),
+), indexes=(("username",),))
+
+SETTINGS = Table("settings", "设置", rank=0, device_writable=False, fields=(
+    text("key", "键", 100, required=True),
+    Field("value", JSON, "值"),
+), indexes=(("key",),))
+
+HISTORY = Table("history", "修改历史", rank=3, device_writable=False, fields=(
+    text("record_table", "表", 50, required=True),
+    Field("record_id", TEXT, "记录", required=True),
+    text("field", "字段", 50, description="为空表示记录被创建"),
+    Field("old_value", JSON, "原值"),
+    Field("new_value", JSON, "新值"),
+    ref("user_id", "修改人", "users"),
+    text("device", "设备", 64),
+    Field("changed_at", TIMESTAMP, "修改时间", required=True),
+), indexes=(("record_table", "record_id"),))
+
+CONFLICTS = Table("conflicts", "冲突", rank=3, fields=(
+    text("record_table", "表", 50, required=True, server_only=True),
+    Field("record_id", TEXT, "记录", required=True, server_only=True),
+    text("field", "字段", 50, required=True, server_only=True),
+    Field("kept_value", JSON, "保留的值", server_only=True),
+    Field("kept_dot", JSON, "保留值的写入", server_only=True),
+    ref("kept_user", "保留值的修改人", "users", server_only=True),
+    Field("other_value", JSON, "被覆盖的值", server_only=True),
+    Field("other_dot", JSON, "被覆盖值的写入", server_only=True),
+    ref("other_user", "被覆盖值的修改人", "users", server_only=True),
+    Field("detected_at", TIMESTAMP, "发现时间", server_only=True),
+    Field("resolved_at", TIMESTAMP, "处理时间"),
+    choice("resolution", "处理方式", ("kept", "other")),
+), indexes=(("record_table", "record_id"),))
+
+TABLES: dict[str, Table] = {t.name: t for t in (
+    CUSTOMERS, FOLLOW_UPS, RECEIVABLES, PAYMENTS, TICKETS,
+    USERS, SETTINGS, HISTORY, CONFLICTS,
+)}
+
+# Tables whose rows belong to one record of another table: their visibility
+# follows that record's (see server.visibility).
+RECORD_ATTACHED = ("history", "conflicts")
+
+SYNC_COLUMNS = ("id", "clock", "dots", "deleted", "seq", "updated_at", "scope_owner")
+
+
+def children_of(table_name: str) -> list[Table]:
+    """Return the tables whose ``parent`` points at ``table_name``."""
+    return [t for t in TABLES.values() if t.parent and t.parent[1] == table_name]

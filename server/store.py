@@ -1,0 +1,135 @@
+"""Read and write synced records as sync ``Version`` objects.
+
+Field values are columns, so Datasette and SQL see ordinary tables; the
+clock and dots are JSON text beside them. Reads and writes are batched per
+table (one ``IN`` query, one ``executemany``), never one query per record.
+"""
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from ..sync import DELETED, Version
+from .schema import BOOLEAN, JSON, LOCATION, Table
+
+ID_BATCH = 500  # ids per IN (...) query, below SQLite's bound-parameter limit
+
+
+@dataclass
+class StoredRecord:
+    """A record as the server stores it."""
+
+    version: Version
+    seq: int
+    scope_owner: str | None
+
+
+def encode_value(kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind in (JSON, LOCATION):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    if kind == BOOLEAN:
+        return int(value)
+    return value
+
+
+def decode_value(kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind in (JSON, LOCATION):
+        return json.loads(value)
+    if kind == BOOLEAN:
+        return bool(value)
+    return value
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def row_to_version(table: Table, row: sqlite3.Row) -> Version:
+    """Build a Version from a stored row: only fields that have a dot are present."""
+    dots = {name: tuple(dot) for name, dot in json.loads(row["dots"]).items()}
+    fields = {}
+    for name in dots:
+        if name == DELETED:
+            fields[name] = bool(row["deleted"])
+        else:
+            fields[name] = decode_value(table.field_map[name].kind, row[name])
+    return Version(json.loads(row["clock"]), dots, fields)
+
+
+def select_columns(table: Table) -> str:
+    names = ["id"] + [f.name for f in table.fields] + ["deleted", "clock", "dots", "seq", "scope_owner"]
+    return ", ".join(names)
+
+
+def load_records(conn: sqlite3.Connection, table: Table, ids: Iterable[str]) -> dict[str, StoredRecord]:
+    """Return the stored records of ``table`` among ``ids``, keyed by id."""
+    ids = list(ids)
+    found: dict[str, StoredRecord] = {}
+    columns = select_columns(table)
+    for start in range(0, len(ids), ID_BATCH):
+        chunk = ids[start:start + ID_BATCH]
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(f"SELECT {columns} FROM {table.name} WHERE id IN ({marks})", chunk):
+            found[row["id"]] = StoredRecord(row_to_version(table, row), row["seq"], row["scope_owner"])
+    return found
+
+
+def upsert_records(conn: sqlite3.Connection, table: Table,
+                   rows: list[tuple[str, Version, int, str, str | None]]) -> None:
+    """Insert or update records given as (id, version, seq, updated_at, scope_owner).
+
+    An upsert keeps each row's rowid, which full-text indexes rely on.
+    """
+    if not rows:
+        return
+    names = [f.name for f in table.fields]
+    columns = ["id", *names, "deleted", "clock", "dots", "seq", "updated_at", "scope_owner"]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+           f"ON CONFLICT(id) DO UPDATE SET {updates}")
+    kinds = [table.field_map[name].kind for name in names]
+    params = []
+    for record_id, version, seq, updated_at, scope_owner in rows:
+        values = version.fields
+        params.append((
+            record_id,
+            *[encode_value(kind, values.get(name)) for name, kind in zip(names, kinds)],
+            int(bool(values.get(DELETED, False))),
+            dumps(version.clock),
+            dumps({name: list(dot) for name, dot in version.dots.items()}),
+            seq, updated_at, scope_owner,
+        ))
+    conn.executemany(sql, params)
+
+
+def version_to_wire(table_name: str, record_id: str, version: Version) -> dict:
+    """Return the change a device receives for a record."""
+    fields = {name: value for name, value in version.fields.items() if name != DELETED}
+    return {
+        "table": table_name,
+        "id": record_id,
+        "clock": version.clock,
+        "dots": {name: list(dot) for name, dot in version.dots.items()},
+        "fields": fields,
+        "deleted": version.deleted,
+    }
+
+
+def allocate_seqs(conn: sqlite3.Connection, count: int) -> int:
+    """Reserve ``count`` change sequence numbers and return the first.
+
+    Call inside the write transaction: the numbers then rise in commit
+    order, which is what makes ``seq > cursor`` a complete pull.
+    """
+    last = int(conn.execute("SELECT value FROM meta WHERE key = 'last_seq'").fetchone()[0])
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'last_seq'", (str(last + count),))
+    return last + 1
+
+
+def current_seq(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT value FROM meta WHERE key = 'last_seq'").fetchone()[0])

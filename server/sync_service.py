@@ -1,0 +1,306 @@
+"""One sync request: accept and merge the device's changes, then pull.
+
+All accepted changes of a request merge in one write transaction, parents
+before children, so a payment may arrive in the same request as its
+receivable and a failure stores nothing of the request. The pull then
+reads in its own snapshot.
+"""
+
+import logging
+import sqlite3
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..sync import Rejection, Version, check_change, latest_allowed_stamp, merge, write
+from ..sync.write import format_stamp
+from . import pull as pulling
+from .auth import User
+from .db import transaction
+from .messages import message
+from .migrations import earlier_epochs, read_meta
+from .numbers import NUMBERED, NumberCounter
+from .records import SERVER_DEVICE, Batch, server_counter
+from .schema import REFERENCE, TABLES, Table
+from .visibility import SEES_EVERYTHING
+from .wire import ChangeRejection, ParsedChange, RequestError, SyncRequest, parse_change
+
+log = logging.getLogger("genzong.sync")
+
+OWNER_FIELDS = {"customers": "owner_id", "tickets": "owner_id"}
+
+
+@dataclass
+class SyncStats:
+    received: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    sent: int = 0
+    revoked: int = 0
+    reset: bool = False
+    rejections: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def handle_sync(conn: sqlite3.Connection, user: User, request: SyncRequest,
+                now: datetime, write_lock=None) -> tuple[dict, SyncStats]:
+    """Carry out a sync request for ``user`` and return (response body, stats).
+
+    ``write_lock``, when given, is held around the write transaction so the
+    server's own threads queue for it instead of polling SQLite's lock.
+    Raises RequestError when the device id belongs to another user.
+    """
+    stats = SyncStats(received=len(request.changes))
+    now_stamp = format_stamp(now)
+    parsed = [parse_change(i, change) for i, change in enumerate(request.changes)]
+    results: list[dict | None] = [None] * len(parsed)
+
+    with write_lock or nullcontext(), transaction(conn):
+        resending = _register_device(conn, user, request.device, now_stamp)
+        epoch = read_meta(conn, "epoch")
+        reset = request.epoch != epoch and (request.epoch is not None or request.cursor > 0)
+        if reset and request.epoch in earlier_epochs(conn):
+            resending = True
+            conn.execute("UPDATE devices SET resending_after_reset = 1 WHERE id = ?", (request.device,))
+        elif not reset and not request.changes and resending:
+            resending = False
+            conn.execute("UPDATE devices SET resending_after_reset = 0 WHERE id = ?", (request.device,))
+
+        applier = ChangeApplier(conn, user, request.device, now, resending)
+        for item in parsed:
+            if isinstance(item, ChangeRejection):
+                results[item.index] = _rejected(item.table, item.id, item.code, item.values)
+        accepted = [item for item in parsed if isinstance(item, ParsedChange)]
+        results_by_index, omit = applier.apply(accepted)
+        for index, result in results_by_index.items():
+            results[index] = result
+        _count_results(stats, results)
+        conn.execute(
+            "INSERT INTO sync_log (at, user_id, device, received, merged, unchanged, rejected, reset) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (now_stamp, user.id, request.device, stats.received, stats.merged,
+             stats.unchanged, stats.rejected, int(reset)))
+
+    cursor = 0 if reset else request.cursor
+    page = pulling.pull(conn, user.role, user.id, cursor, omit)
+    stats.sent, stats.revoked, stats.reset = len(page.changes), len(page.revoked), reset
+    body = {
+        "epoch": epoch, "cursor": page.cursor, "more": page.more, "reset": reset,
+        "server_time": format_stamp(datetime.now(now.tzinfo)),
+        "results": results, "changes": page.changes, "revoked": page.revoked,
+    }
+    return body, stats
+
+
+def _count_results(stats: SyncStats, results: list[dict]) -> None:
+    for result in results:
+        status = result["status"]
+        if status == "merged":
+            stats.merged += 1
+        elif status == "unchanged":
+            stats.unchanged += 1
+        else:
+            stats.rejected += 1
+            stats.rejections.append((result.get("table"), result.get("id"), result["code"]))
+
+
+def _register_device(conn, user: User, device: str, now_stamp: str) -> bool:
+    """Bind a new device id to ``user``; return whether it is resending after a reset."""
+    row = conn.execute("SELECT user_id, resending_after_reset FROM devices WHERE id = ?", (device,)).fetchone()
+    if row is None:
+        conn.execute("INSERT INTO devices (id, user_id, first_seen, last_seen) VALUES (?, ?, ?, ?)",
+                     (device, user.id, now_stamp, now_stamp))
+        return False
+    if row[0] != user.id:
+        raise RequestError(403, "device_taken", device=device)
+    conn.execute("UPDATE devices SET last_seen = ? WHERE id = ?", (now_stamp, device))
+    return bool(row[1])
+
+
+def _rejected(table: str | None, record_id: str | None, code: str, values: dict) -> dict:
+    result = {"table": table, "id": record_id, "status": "rejected", "code": code,
+              "message": message(code, "zh", **values), "message_en": message(code, "en", **values)}
+    if values.get("field"):
+        result["field"] = values["field"]
+    return result
+
+
+class ChangeApplier:
+    """Checks, merges and stages the accepted changes of one request."""
+
+    def __init__(self, conn: sqlite3.Connection, user: User, device: str, now: datetime, resending: bool):
+        self.conn = conn
+        self.user = user
+        self.device = device
+        self.now = now
+        self.now_stamp = format_stamp(now)
+        self.latest_stamp = latest_allowed_stamp(now)
+        self.resending = resending
+        self.batch = Batch(conn, self.now_stamp, user.id, device)
+        self.sees_everything = user.role in SEES_EVERYTHING
+        self._users: dict[str, bool] = {}
+        self._stored_seqs: dict[tuple[str, str], int] = {}
+        self.numbers = NumberCounter(conn)
+
+    def apply(self, changes: list[ParsedChange]):
+        """Apply ``changes``; return ({index: result}, omit map for the pull)."""
+        self._preload(changes)
+        results: dict[int, dict] = {}
+        echoes: dict[tuple[str, str], bool] = {}
+        for change in sorted(changes, key=lambda c: (c.table.rank, c.index)):
+            outcome = self._apply_one(change)
+            if outcome[0] not in ("merged", "unchanged"):
+                code, values = outcome
+                results[change.index] = _rejected(change.table.name, change.id, code, values)
+                log.info("rejected change user=%s device=%s table=%s id=%s code=%s field=%s",
+                         self.user.username, self.device, change.table.name, change.id, code,
+                         values.get("field"))
+                continue
+            status, echoed = outcome
+            results[change.index] = {"table": change.table.name, "id": change.id, "status": status}
+            echoes[(change.table.name, change.id)] = echoed
+        self.numbers.save()
+        seqs = self.batch.flush()
+        omit = {}
+        for key, echoed in echoes.items():
+            stored = self._stored_seqs.get(key)
+            seq = seqs.get(key, stored)
+            if echoed and seq is not None:
+                omit[key] = seq
+        return results, omit
+
+    def _preload(self, changes: list[ParsedChange]) -> None:
+        by_table: dict[str, set[str]] = {}
+        for change in changes:
+            by_table.setdefault(change.table.name, set()).add(change.id)
+            if change.table.parent:
+                parent_field, parent_table = change.table.parent
+                parent_id = change.version.fields.get(parent_field)
+                if isinstance(parent_id, str):
+                    by_table.setdefault(parent_table, set()).add(parent_id)
+        for table_name in sorted(by_table, key=lambda name: TABLES[name].rank):
+            self.batch.preload(table_name, by_table[table_name])
+
+    def _apply_one(self, change: ParsedChange):
+        """Return (status, echoed) for a stored change, or (code, values) to reject it.
+
+        ``echoed`` is True when the stored state ends up exactly as the device
+        sent it, so the pull need not send it back.
+        """
+        table, incoming = change.table, change.version
+        found = self.batch.current(table.name, change.id)
+        base, base_scope = found if found else (None, None)
+        stored = self.batch.stored(table.name, change.id)
+        if stored is not None:
+            self._stored_seqs[(table.name, change.id)] = stored.seq
+
+        rejection = check_change(base, incoming, self.device, self.latest_stamp,
+                                 table.server_fields, self.resending)
+        if rejection is not None:
+            return _explain(table, rejection)
+        if found is not None and not self._may_edit(base_scope):
+            return "permission_denied", {"detail": "该记录不属于你" if table.name != "customers"
+                                         else "该客户不属于你；公海客户需先认领"}
+
+        result = merge(base, incoming)
+        final = self._with_defaults(table, base, result.version)
+        problem = self._check_final(table, base, final)
+        if problem is not None:
+            return problem
+        final = self._with_server_numbers(table, change.id, final)
+
+        if base is not None and _same(final, base):
+            return "unchanged", _same(final, incoming)
+        self.batch.put(table.name, change.id, final)
+        self.batch.add_conflicts(table.name, change.id, result.conflicts)
+        return "merged", _same(final, incoming)
+
+    def _may_edit(self, scope_owner: str | None) -> bool:
+        return self.sees_everything or scope_owner == self.user.id
+
+    def _with_defaults(self, table: Table, base: Version | None, merged: Version) -> Version:
+        owner_field = OWNER_FIELDS.get(table.name)
+        if base is None and owner_field and owner_field not in merged.dots:
+            return write(merged, SERVER_DEVICE, {owner_field: self.user.id}, self.now,
+                         counter=server_counter(merged))
+        return merged
+
+    def _check_final(self, table: Table, base: Version | None, final: Version):
+        """Return (code, values) when the merged record may not be stored."""
+        for name in table.required_fields:
+            if final.fields.get(name) is None:
+                return "missing_field", {"field": name, "title": table.field_map[name].title}
+
+        owner_field = OWNER_FIELDS.get(table.name)
+        if owner_field and not self.sees_everything:
+            owner = final.fields.get(owner_field)
+            if base is None and owner != self.user.id:
+                return "permission_denied", {"field": owner_field, "detail": "新记录的负责人只能是你自己"}
+            if base is not None and owner != base.fields.get(owner_field):
+                return "permission_denied", {"field": owner_field, "detail": "只有经理或管理员可以更改负责人"}
+
+        for spec in table.fields:
+            if spec.kind != REFERENCE or spec.ref_table != "users":
+                continue
+            value = final.fields.get(spec.name)
+            changed = base is None or base.fields.get(spec.name) != value
+            if value is not None and changed and not self._active_user(value):
+                return "invalid_value", {"field": spec.name, "title": spec.title, "value": value,
+                                         "detail": "没有这个用户，或该用户已停用"}
+
+        if table.parent:
+            parent_field, parent_table = table.parent
+            parent_id = final.fields.get(parent_field)
+            if parent_id is not None:
+                parent = self.batch.current(parent_table, parent_id)
+                if parent is None or not self._may_edit(parent[1]):
+                    return "parent_not_found", {"field": parent_field, "value": parent_id,
+                                                "title": TABLES[parent_table].title}
+        return None
+
+    def _active_user(self, user_id: str) -> bool:
+        if user_id not in self._users:
+            row = self.conn.execute("SELECT disabled FROM users WHERE id = ?", (user_id,)).fetchone()
+            self._users[user_id] = row is not None and not row[0]
+        return self._users[user_id]
+
+    def _with_server_numbers(self, table: Table, record_id: str, final: Version) -> Version:
+        """Give a new customer its code and a new ticket its number, as server writes.
+
+        Only while a device resends after a restore from backup can a resent
+        number collide with one given out since; the record then gets a new one.
+        """
+        if table.name not in NUMBERED:
+            return final
+        field_name = NUMBERED[table.name][0]
+        current = final.fields.get(field_name)
+        if current is not None:
+            if not self.resending:
+                return final
+            if not self._number_taken(table.name, current, record_id):
+                self.numbers.observe(table.name, current)
+                return final
+        number = self.numbers.next(table.name)
+        while self.resending and self._number_taken(table.name, number, record_id):
+            number = self.numbers.next(table.name)
+        return write(final, SERVER_DEVICE, {field_name: number}, self.now, counter=server_counter(final))
+
+    def _number_taken(self, table_name: str, number: str, record_id: str) -> bool:
+        field_name = NUMBERED[table_name][0]
+        if self.numbers.taken(table_name, number, record_id):
+            return True
+        return any(s.table == table_name and s.id != record_id and s.version.fields.get(field_name) == number
+                   for s in self.batch.staged())
+
+
+def _same(a: Version, b: Version) -> bool:
+    return a.fields == b.fields and a.dots == b.dots and a.clock == b.clock
+
+
+def _explain(table: Table, rejection: Rejection):
+    values = dict(rejection.detail)
+    if rejection.field:
+        values["field"] = rejection.field
+        spec = table.field_map.get(rejection.field)
+        values["title"] = spec.title if spec else rejection.field
+    return rejection.code, values

@@ -1,0 +1,42 @@
+"""Time in the organisation's time zone.
+
+Dates such as ``due_date`` are business dates in the organisation's time
+zone (``Asia/Shanghai`` unless the ``time_zone`` setting says otherwise), and
+timestamps are UTC. "Today", "due" and "overdue" are decided in that zone.
+"""
+
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..sync import format_stamp
+
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def now_stamp() -> str:
+    return format_stamp(utc_now())
+
+
+@lru_cache(maxsize=32)
+def zone(name: str | None) -> ZoneInfo:
+    """Return the time zone called ``name``; raise ValueError for an unknown name."""
+    try:
+        return ZoneInfo(name or DEFAULT_TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai") from error
+
+
+def today(time_zone: str | None = None, now: datetime | None = None) -> date:
+    """Return the current date in ``time_zone``."""
+    return (now or utc_now()).astimezone(zone(time_zone)).date()
+
+
+def local_date(stamp: str, time_zone: str | None = None) -> date:
+    """Return the date in ``time_zone`` of a UTC timestamp string."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return moment.astimezone(zone(time_zone)).date()

@@ -1,0 +1,273 @@
+"""Parse and validate sync requests before anything touches the database.
+
+``parse_envelope`` checks the request as a whole and raises ``RequestError``
+(the server answers 4xx and stores nothing). ``parse_change`` checks one
+change and returns either a ``ParsedChange`` or a ``ChangeRejection``, so one
+bad change never stops the others of the request.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from ..sync import DELETED, Version
+from .schema import (BOOLEAN, CHOICE, DATE, INTEGER, JSON, LOCATION, REFERENCE, TABLES,
+                     TEXT, TIMESTAMP, Field, Table)
+
+MAX_BODY_BYTES = 8 * 1024 * 1024
+MAX_CHANGES = 5000
+MAX_COUNTER = 2**53 - 1  # JavaScript holds integers exactly up to here
+MAX_CLOCK_ENTRIES = 1000
+
+DEVICE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+STAMP_RE = re.compile(r"(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z\Z")
+SERVER_DEVICE = "server"
+
+
+class RequestError(Exception):
+    """The request as a whole is invalid: answer ``status`` with ``code``."""
+
+    def __init__(self, status: int, code: str, **values):
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.values = values
+
+
+@dataclass
+class SyncRequest:
+    device: str
+    epoch: str | None
+    cursor: int
+    changes: list[Any]
+
+
+@dataclass
+class ParsedChange:
+    index: int
+    table: Table
+    id: str
+    version: Version
+
+
+@dataclass
+class ChangeRejection:
+    index: int
+    table: str | None
+    id: str | None
+    code: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_json_body(body: bytes) -> Any:
+    """Decode a request body; raise RequestError for anything but valid JSON."""
+    if len(body) > MAX_BODY_BYTES:
+        raise RequestError(413, "body_too_large", size=len(body), limit=MAX_BODY_BYTES)
+    try:
+        return json.loads(body)
+    except RecursionError:
+        raise RequestError(400, "invalid_json", detail="nested too deeply")
+    except UnicodeDecodeError:
+        raise RequestError(400, "invalid_json", detail="not UTF-8")
+    except ValueError as error:
+        raise RequestError(400, "invalid_json", detail=str(error)[:200])
+
+
+def parse_envelope(body: bytes) -> SyncRequest:
+    """Check the envelope of a sync request; raise RequestError when it is invalid."""
+    data = parse_json_body(body)
+    if not isinstance(data, dict):
+        raise RequestError(400, "invalid_request", detail="the body must be a JSON object")
+    device = data.get("device")
+    if not isinstance(device, str) or not DEVICE_RE.match(device) or device == SERVER_DEVICE:
+        raise RequestError(400, "invalid_request",
+                           detail=f"device must be 1-64 characters of A-Z a-z 0-9 _ - and not 'server', got {_show(device)}")
+    epoch = data.get("epoch")
+    if epoch is not None and (not isinstance(epoch, str) or len(epoch) > 100):
+        raise RequestError(400, "invalid_request", detail=f"epoch must be a string, got {_show(epoch)}")
+    cursor = data.get("cursor")
+    if not _is_int(cursor) or not 0 <= cursor <= MAX_COUNTER:
+        raise RequestError(400, "invalid_request", detail=f"cursor must be a whole number from 0, got {_show(cursor)}")
+    changes = data.get("changes")
+    if not isinstance(changes, list):
+        raise RequestError(400, "invalid_request", detail=f"changes must be a list, got {_show(changes)}")
+    if len(changes) > MAX_CHANGES:
+        raise RequestError(413, "too_many_changes", count=len(changes), limit=MAX_CHANGES)
+    return SyncRequest(device, epoch, cursor, changes)
+
+
+def parse_change(index: int, change: Any) -> ParsedChange | ChangeRejection:
+    """Validate one change and return it as a Version, or why it is rejected."""
+    if not isinstance(change, dict):
+        return ChangeRejection(index, None, None, "invalid_change", {"detail": "a change must be a JSON object"})
+    table_name, record_id = change.get("table"), change.get("id")
+    shown_table = table_name if isinstance(table_name, str) else None
+    shown_id = record_id if isinstance(record_id, str) else None
+
+    def reject(code, **values):
+        return ChangeRejection(index, shown_table, shown_id, code, values)
+
+    table = TABLES.get(table_name) if isinstance(table_name, str) else None
+    if table is None:
+        return reject("unknown_table", value=_show(table_name))
+    if not table.device_writable:
+        return reject("read_only_table", value=table.title)
+    if not isinstance(record_id, str) or not UUID_RE.match(record_id):
+        return reject("invalid_id", value=_show(record_id))
+
+    clock = change.get("clock")
+    problem = _clock_problem(clock)
+    if problem:
+        return reject("invalid_clock", detail=problem)
+
+    fields, dots, deleted = change.get("fields"), change.get("dots"), change.get("deleted", False)
+    if not isinstance(fields, dict):
+        return reject("invalid_change", detail="fields must be a JSON object")
+    if not isinstance(dots, dict):
+        return reject("invalid_change", detail="dots must be a JSON object")
+    if not isinstance(deleted, bool):
+        return reject("invalid_change", detail=f"deleted must be true or false, got {_show(deleted)}")
+
+    values: dict[str, Any] = {}
+    for name, value in fields.items():
+        spec = table.field_map.get(name)
+        if spec is None:
+            return reject("unknown_field", table=table.name, field=_show(name))
+        problem = value_problem(spec, value)
+        if problem:
+            return reject("invalid_value", field=name, title=spec.title, value=_show(value), detail=problem)
+        values[name] = value
+
+    parsed_dots = {}
+    for name, dot in dots.items():
+        if name != DELETED and name not in values:
+            return reject("invalid_dot", field=_show(name), detail="a dot for a field the change does not carry")
+        problem = _dot_problem(dot)
+        if problem:
+            return reject("invalid_dot", field=name, detail=problem)
+        parsed_dots[name] = (dot[0], dot[1], dot[2])
+    for name in values:
+        if name not in parsed_dots:
+            return reject("invalid_dot", field=name, detail="every field needs the dot of the write that set it")
+    if DELETED in parsed_dots:
+        values[DELETED] = deleted
+    elif deleted:
+        return reject("invalid_dot", field=DELETED, detail="a deleted record needs the dot of the delete")
+    return ParsedChange(index, table, record_id, Version(dict(clock), parsed_dots, values))
+
+
+def value_problem(spec: Field, value: Any) -> str | None:
+    """Return why ``value`` does not fit field ``spec``, or None when it does.
+
+    Every field may be null (cleared); required fields are checked on the
+    merged record instead, because a change may leave them to the stored one.
+    """
+    if value is None:
+        return None
+    kind = spec.kind
+    if kind == TEXT:
+        if not isinstance(value, str):
+            return "must be text"
+        if len(value) > spec.max_length:
+            return f"at most {spec.max_length} characters, got {len(value)}"
+        if "\x00" in value:
+            return "must not contain NUL characters"
+    elif kind == INTEGER:
+        if not _is_int(value):
+            return "must be a whole number"
+        if spec.minimum is not None and value < spec.minimum:
+            return f"must be at least {spec.minimum}"
+        if spec.maximum is not None and value > spec.maximum:
+            return f"must be at most {spec.maximum}"
+    elif kind == BOOLEAN:
+        if not isinstance(value, bool):
+            return "must be true or false"
+    elif kind == CHOICE:
+        if value not in spec.choices:
+            return f"must be one of {'/'.join(spec.choices)}"
+    elif kind == DATE:
+        if not isinstance(value, str) or not _valid_date(value):
+            return "must be a date YYYY-MM-DD"
+    elif kind == TIMESTAMP:
+        if not isinstance(value, str) or not valid_stamp(value):
+            return "must be a UTC time YYYY-MM-DDTHH:MM:SS.sssZ"
+    elif kind == REFERENCE:
+        if not isinstance(value, str) or not UUID_RE.match(value):
+            return "must be the id (a lowercase UUID) of a record"
+    elif kind == LOCATION:
+        return _location_problem(value)
+    elif kind == JSON:
+        return None
+    return None
+
+
+def valid_stamp(value: str) -> bool:
+    match = STAMP_RE.match(value)
+    return bool(match) and _valid_date(match.group(1))
+
+
+@lru_cache(maxsize=4096)
+def _valid_date(value: str) -> bool:
+    if not DATE_RE.match(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _location_problem(value: Any) -> str | None:
+    if not isinstance(value, dict) or not {"lat", "lng"} <= value.keys() <= {"lat", "lng", "accuracy"}:
+        return 'must be {"lat": …, "lng": …} with an optional "accuracy"'
+    for key, low, high in (("lat", -90, 90), ("lng", -180, 180), ("accuracy", 0, 10_000_000)):
+        number = value.get(key)
+        if key == "accuracy" and number is None:
+            continue
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or not low <= number <= high:
+            return f"{key} must be a number from {low} to {high}"
+    return None
+
+
+def _clock_problem(clock: Any) -> str | None:
+    if not isinstance(clock, dict):
+        return "clock must be a JSON object of device id to counter"
+    if len(clock) > MAX_CLOCK_ENTRIES:
+        return f"at most {MAX_CLOCK_ENTRIES} devices per clock"
+    for device, counter in clock.items():
+        if not DEVICE_RE.match(device):
+            return f"device id {_show(device)} is not 1-64 characters of A-Z a-z 0-9 _ -"
+        if not _is_int(counter) or not 1 <= counter <= MAX_COUNTER:
+            return f"counter of {device} must be a whole number from 1 to 2^53-1, got {_show(counter)}"
+    return None
+
+
+def _dot_problem(dot: Any) -> str | None:
+    if not isinstance(dot, list) or len(dot) != 3:
+        return "a dot is [device, counter, edited_at]"
+    device, counter, stamp = dot
+    if not isinstance(device, str) or not DEVICE_RE.match(device):
+        return f"device id {_show(device)} is invalid"
+    if not _is_int(counter) or not 1 <= counter <= MAX_COUNTER:
+        return f"counter must be a whole number from 1 to 2^53-1, got {_show(counter)}"
+    if not isinstance(stamp, str) or not valid_stamp(stamp):
+        return f"edited_at must be YYYY-MM-DDTHH:MM:SS.sssZ in UTC, got {_show(stamp)}"
+    return None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    """Return a short printable form of a received value for an error message."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        text = type(value).__name__
+    return text if len(text) <= limit else text[:limit] + "…"
