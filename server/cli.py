@@ -43,6 +43,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="do nothing (but list the demo logins) when the database already has customers")
     demo.set_defaults(handler=_demo)
 
+    backup = commands.add_parser("backup", parents=[common],
+                                 help="copy the databases, consistently, while the server runs")
+    backup.add_argument("destination", help="a new or empty folder for the backup")
+    backup.set_defaults(handler=_backup)
+    restore = commands.add_parser("restore", parents=[common],
+                                  help="check a backup and put it back (stop genzong serve first)")
+    restore.add_argument("source", help="a folder made by genzong backup")
+    restore.set_defaults(handler=_restore)
+
     user = commands.add_parser("user", help="manage users").add_subparsers(title="user commands")
     add = user.add_parser("add", parents=[common], help="create a user")
     add.add_argument("username")
@@ -114,6 +123,38 @@ def _demo(args) -> int:
         state.close()
     for username, password, role, name in logins:
         print(f"  {username:<10} {password:<12} {role:<8} {name}")
+    return 0
+
+
+def _backup(args) -> int:
+    from .backup import BackupError, make_backup
+    try:
+        info = make_backup(resolve_data_dir(args.data_dir), args.destination)
+    except BackupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"backed up {info.customers} customers (epoch {info.epoch}, seq {info.last_seq}) to {info.folder}")
+    return 0
+
+
+def _restore(args) -> int:
+    from .backup import BackupError, restore_backup
+    from .lock import DataDirBusy, ServeLock
+    data = resolve_data_dir(args.data_dir)
+    lock = ServeLock(data.lock_file)
+    try:
+        lock.acquire()
+    except DataDirBusy as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    try:
+        info = restore_backup(data, args.source)
+    except BackupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        lock.release()
+    print(f"restored {info.customers} customers from {info.folder}; devices will resend what the backup lacks")
     return 0
 
 

@@ -22,7 +22,7 @@ from .migrations import earlier_epochs, read_meta
 from .numbers import NUMBERED, NumberCounter
 from .records import SERVER_DEVICE, Batch, server_counter
 from .schema import REFERENCE, TABLES, Table
-from .visibility import SEES_EVERYTHING
+from .visibility import SEES_EVERYTHING, can_see
 from .wire import ChangeRejection, ParsedChange, RequestError, SyncRequest, parse_change
 
 log = logging.getLogger("genzong.sync")
@@ -194,11 +194,17 @@ class ChangeApplier:
         if stored is not None:
             self._stored_seqs[(table.name, change.id)] = stored.seq
 
+        if not table.device_writable and not self.resending:
+            # Server-written tables come back from devices only after a
+            # restore, when they may hold rows the backup lost.
+            return "read_only_table", {"value": table.title}
         rejection = check_change(base, incoming, self.device, self.latest_stamp,
                                  table.server_fields, self.resending)
         if rejection is not None:
             return _explain(table, rejection)
-        if found is not None and not self._may_edit(base_scope):
+        allowed = (self._may_edit(base_scope) if table.device_writable
+                   else can_see(self.user.role, self.user.id, table.name, base_scope))
+        if found is not None and not allowed:
             return "permission_denied", {"detail": "该记录不属于你" if table.name != "customers"
                                          else "该客户不属于你；公海客户需先认领"}
 

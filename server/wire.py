@@ -115,8 +115,6 @@ def parse_change(index: int, change: Any) -> ParsedChange | ChangeRejection:
     table = TABLES.get(table_name) if isinstance(table_name, str) else None
     if table is None:
         return reject("unknown_table", value=_show(table_name))
-    if not table.device_writable:
-        return reject("read_only_table", value=table.title)
     if not isinstance(record_id, str) or not UUID_RE.match(record_id):
         return reject("invalid_id", value=_show(record_id))
 

@@ -1,0 +1,57 @@
+"""Schema upgrades happen in place and keep the data."""
+
+import json
+import sqlite3
+
+import pytest
+
+from genzong.server.db import connect
+from genzong.server.migrations import SCHEMA_VERSION, upgrade
+from genzong.server.schema import TABLES
+
+
+def columns(conn, table):
+    return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def test_old_database_is_upgraded_in_place(tmp_path):
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    # An early schema: customers without several of today's columns, and
+    # none of the other tables.
+    old.execute("""CREATE TABLE customers (id TEXT PRIMARY KEY, code TEXT, name TEXT, phone TEXT,
+                   deleted INTEGER NOT NULL DEFAULT 0, clock TEXT NOT NULL DEFAULT '{}',
+                   dots TEXT NOT NULL DEFAULT '{}', seq INTEGER NOT NULL, updated_at TEXT NOT NULL,
+                   scope_owner TEXT)""")
+    old.execute("INSERT INTO customers (id, code, name, phone, clock, dots, seq, updated_at) VALUES "
+                "('1b7d1d58-0000-4000-8000-000000000001', 'KH000001', '张伟', '138', '{\"a\":1}', "
+                "'{\"name\":[\"a\",1,\"2026-12-01T00:00:00.000Z\"]}', 1, '2026-12-01T00:00:00.000Z')")
+    old.commit()
+    old.close()
+
+    conn = connect(path)
+    assert upgrade(conn) == SCHEMA_VERSION
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    for table in TABLES.values():
+        assert set(f.name for f in table.fields) <= set(columns(conn, table.name)), table.name
+    row = conn.execute("SELECT name, phone, location FROM customers").fetchone()
+    assert tuple(row) == ("张伟", "138", None)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()[0].startswith("e-")
+
+    epoch = conn.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()[0]
+    upgrade(conn)  # a second run changes nothing
+    assert conn.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()[0] == epoch
+
+
+def test_database_from_newer_genzong_is_refused(tmp_path):
+    conn = connect(tmp_path / "new.db")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(RuntimeError, match="newer than this Genzong"):
+        upgrade(conn)
+
+
+def test_foreign_table_without_sync_columns_is_refused(tmp_path):
+    conn = connect(tmp_path / "foreign.db")
+    conn.execute("CREATE TABLE customers (id TEXT PRIMARY KEY, name TEXT)")
+    with pytest.raises(RuntimeError, match="lacks sync columns"):
+        upgrade(conn)
