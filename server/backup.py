@@ -21,7 +21,7 @@ BACKUP_FILES = ("genzong.db", "private.db")
 
 
 class BackupError(RuntimeError):
-    """A backup could not be made or restored; the message says why and what to do."""
+    """A backup could not be made or restored. The message gives the reason and the fix."""
 
 
 @dataclass
@@ -57,7 +57,7 @@ def check_backup(folder: Path) -> BackupInfo:
     """Check a backup folder; raise BackupError naming the problem."""
     path = Path(folder) / "genzong.db"
     if not path.exists():
-        raise BackupError(f"{path} is missing; a backup folder holds genzong.db and private.db")
+        raise BackupError(f"{path} not found; pass a folder made by genzong backup, which contains genzong.db and private.db")
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]

@@ -273,8 +273,8 @@ class ChangeApplier:
     def _with_server_numbers(self, table: Table, record_id: str, final: Version) -> Version:
         """Give a new customer its code and a new ticket its number, as server writes.
 
-        Only while a device resends after a restore from backup can a resent
-        number collide with one given out since; the record then gets a new one.
+        A resent number can collide with one given out since only while a
+        device resends after a restore from backup. The record then gets a new one.
         """
         if table.name not in NUMBERED:
             return final

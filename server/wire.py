@@ -1,7 +1,7 @@
 """Parse and validate sync requests before anything touches the database.
 
 ``parse_envelope`` checks the request as a whole and raises ``RequestError``
-(the server answers 4xx and stores nothing). ``parse_change`` checks one
+(the server returns 4xx and stores nothing). ``parse_change`` checks one
 change and returns either a ``ParsedChange`` or a ``ChangeRejection``, so one
 bad change never stops the others of the request.
 """
@@ -19,7 +19,7 @@ from .schema import (BOOLEAN, CHOICE, DATE, INTEGER, JSON, LOCATION, REFERENCE, 
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_CHANGES = 5000
-MAX_COUNTER = 2**53 - 1  # JavaScript holds integers exactly up to here
+MAX_COUNTER = 2**53 - 1  # the largest integer a JavaScript number represents exactly
 MAX_CLOCK_ENTRIES = 1000
 
 DEVICE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
@@ -30,7 +30,7 @@ SERVER_DEVICE = "server"
 
 
 class RequestError(Exception):
-    """The request as a whole is invalid: answer ``status`` with ``code``."""
+    """The request as a whole is invalid; the server responds with ``status`` and ``code``."""
 
     def __init__(self, status: int, code: str, **values):
         super().__init__(code)

@@ -125,7 +125,7 @@ def _delete_conflicts(local: Version, remote: Version, merged: Version) -> list[
 
     The delete's side had not seen the edit, and the edit's side had not seen
     the delete (it lacks the delete's dot). Each concurrent write gives one
-    conflict whose other value holds every field that write set, so the edit
+    conflict whose other value contains every field that write set, so the edit
     stays visible for review even though the record is now deleted.
     """
     if not merged.deleted:

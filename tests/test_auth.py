@@ -90,7 +90,8 @@ def test_manager_login_sets_datasette_cookie(http, state, make_user):
     assert data["a"]["genzong_token_version"] == state.accounts().token_version(manager.id)
     assert "e" in data
     logout = http.post("/api/logout")
-    assert "ds_actor" in logout.headers["set-cookie"] and "Max-Age=0" in logout.headers["set-cookie"]
+    assert "ds_actor" in logout.headers["set-cookie"]
+    assert "Max-Age=0" in logout.headers["set-cookie"]
 
 
 def test_secrets_stay_out_of_published_database(state, make_user):

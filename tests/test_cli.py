@@ -20,21 +20,26 @@ def test_user_commands(tmp_path, capsys):
     folder = str(tmp_path / "data")
     code, out, _ = run(capsys, "user", "add", "zhangwei", "--role", "sales", "--password", "pw123456",
                        "--name", "张伟", "--data-dir", folder)
-    assert code == 0 and "created sales zhangwei (张伟)" in out
+    assert code == 0
+    assert "created sales zhangwei (张伟)" in out
     code, _, err = run(capsys, "user", "add", "zhangwei", "--role", "sales", "--password", "pw123456",
                        "--data-dir", folder)
-    assert code == 1 and "already exists" in err
+    assert code == 1
+    assert "already exists" in err
     code, _, err = run(capsys, "user", "add", "lina", "--role", "sales", "--password", "123",
                        "--data-dir", folder)
-    assert code == 1 and "at least 6 characters" in err
+    assert code == 1
+    assert "at least 6 characters" in err
     code, out, _ = run(capsys, "user", "list", "--data-dir", folder)
-    assert "zhangwei" in out and "active" in out
+    assert "zhangwei" in out
+    assert "active" in out
     assert run(capsys, "user", "disable", "zhangwei", "--data-dir", folder)[0] == 0
     assert "disabled" in run(capsys, "user", "list", "--data-dir", folder)[1]
     assert run(capsys, "user", "passwd", "zhangwei", "--password", "newpass1", "--data-dir", folder)[0] == 0
     assert run(capsys, "user", "logout-all", "zhangwei", "--data-dir", folder)[0] == 0
     code, _, err = run(capsys, "user", "disable", "ghost", "--data-dir", folder)
-    assert code == 1 and "no user named 'ghost'" in err
+    assert code == 1
+    assert "no user named 'ghost'" in err
 
 
 def test_data_dir_from_environment(tmp_path, capsys, monkeypatch):
@@ -46,18 +51,23 @@ def test_data_dir_from_environment(tmp_path, capsys, monkeypatch):
 def test_demo_fills_empty_database_once(tmp_path, capsys):
     folder = str(tmp_path / "data")
     code, out, _ = run(capsys, "demo", "--customers", "40", "--data-dir", folder)
-    assert code == 0 and "jingli" in out and "genzong123" in out
+    assert code == 0
+    assert "jingli" in out
+    assert "genzong123" in out
     conn = sqlite3.connect(tmp_path / "data" / "genzong.db")
     counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
               for t in ("customers", "follow_ups", "receivables", "payments", "tickets")}
     assert counts["customers"] == 40
     assert all(counts[t] > 0 for t in ("follow_ups", "receivables", "payments"))
     codes = [row[0] for row in conn.execute("SELECT code FROM customers ORDER BY code")]
-    assert codes[0] == "KH000001" and len(set(codes)) == 40
+    assert codes[0] == "KH000001"
+    assert len(set(codes)) == 40
     code, _, err = run(capsys, "demo", "--data-dir", folder)
-    assert code == 1 and "already has customers" in err
+    assert code == 1
+    assert "already has customers" in err
     code, out, _ = run(capsys, "demo", "--if-empty", "--data-dir", folder)
-    assert code == 0 and "zhangwei" in out
+    assert code == 0
+    assert "zhangwei" in out
     assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 40
 
 

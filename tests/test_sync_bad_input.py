@@ -1,4 +1,4 @@
-"""Bad sync input is refused as the protocol says, and nothing refused is stored."""
+"""Bad sync input is rejected as the protocol specifies, and nothing rejected is stored."""
 
 import json
 

@@ -310,4 +310,6 @@ def test_no_op_sync_sends_nothing(make_device):
     rep.sync()
     cursor = rep.cursor
     body = rep.sync_once()
-    assert body["changes"] == [] and body["revoked"] == [] and body["cursor"] == cursor
+    assert body["changes"] == []
+    assert body["revoked"] == []
+    assert body["cursor"] == cursor

@@ -4,8 +4,8 @@ Each case gives two versions of a record and what merging the second into
 the first must give: the merged version, whether it changed, and the
 conflicts in order. The Python merge (tests/test_vectors.py) and the
 JavaScript merge of the PWA (a browser test) both run every case. The
-inputs are written by hand below; the expected outputs come from the Python
-merge and are checked by hand when a case is added, then kept in the file.
+inputs are written by hand below. The expected outputs come from the Python
+merge, are checked by hand when a case is added, and are then kept in the file.
 
 Run: .venv/bin/python tests/vectors/make_vectors.py
 """
