@@ -8,6 +8,7 @@ table (one ``IN`` query, one ``executemany``), never one query per record.
 import json
 import sqlite3
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterable
 
 from ..sync import DELETED, Version
@@ -25,11 +26,16 @@ class StoredRecord:
     scope_owner: str | None
 
 
+# Shared encoders: json.dumps with options builds a new encoder on every call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ENCODE_SORTED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+
+
 def encode_value(kind: str, value: Any) -> Any:
     if value is None:
         return None
     if kind in (JSON, LOCATION):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        return _ENCODE_SORTED(value)
     if kind == BOOLEAN:
         return int(value)
     return value
@@ -45,8 +51,19 @@ def decode_value(kind: str, value: Any) -> Any:
     return value
 
 
+@lru_cache(maxsize=65536)
+def _dot_text(dot: tuple) -> str:
+    return _ENCODE(list(dot))
+
+
+def dots_text(dots: dict) -> str:
+    """Encode a dots map as JSON text; a write's dot repeats across its fields, so each is encoded once."""
+    return "{" + ",".join(f'"{name}":{_dot_text(dot)}' for name, dot in dots.items()) + "}"
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Encode ``value`` as compact JSON text, keeping Chinese characters as they are."""
+    return _ENCODE(value)
 
 
 def row_to_version(table: Table, row: sqlite3.Row) -> Version:
@@ -101,7 +118,7 @@ def upsert_records(conn: sqlite3.Connection, table: Table,
             *[encode_value(kind, values.get(name)) for name, kind in zip(names, kinds)],
             int(bool(values.get(DELETED, False))),
             dumps(version.clock),
-            dumps({name: list(dot) for name, dot in version.dots.items()}),
+            dots_text(version.dots),
             seq, updated_at, scope_owner,
         ))
     conn.executemany(sql, params)

@@ -209,11 +209,17 @@ class ChangeApplier:
                                          else "该客户不属于你；公海客户需先认领"}
 
         result = merge(base, incoming)
-        final = self._with_defaults(table, base, result.version)
-        problem = self._check_final(table, base, final)
+        merged = result.version
+        server_changes = self._owner_default(table, base, merged)
+        problem = self._check_final(table, base, {**merged.fields, **server_changes})
         if problem is not None:
             return problem
-        final = self._with_server_numbers(table, change.id, final)
+        server_changes.update(self._server_number(table, change.id, merged))
+        final = merged
+        if server_changes:
+            # One server write per record: a new customer's owner and code
+            # share one dot.
+            final = write(merged, SERVER_DEVICE, server_changes, self.now, counter=server_counter(merged))
 
         if base is not None and _same(final, base):
             return "unchanged", _same(final, incoming)
@@ -224,22 +230,22 @@ class ChangeApplier:
     def _may_edit(self, scope_owner: str | None) -> bool:
         return self.sees_everything or scope_owner == self.user.id
 
-    def _with_defaults(self, table: Table, base: Version | None, merged: Version) -> Version:
+    def _owner_default(self, table: Table, base: Version | None, merged: Version) -> dict:
+        """Return the server's owner for a new record that names none: the sender."""
         owner_field = OWNER_FIELDS.get(table.name)
         if base is None and owner_field and owner_field not in merged.dots:
-            return write(merged, SERVER_DEVICE, {owner_field: self.user.id}, self.now,
-                         counter=server_counter(merged))
-        return merged
+            return {owner_field: self.user.id}
+        return {}
 
-    def _check_final(self, table: Table, base: Version | None, final: Version):
+    def _check_final(self, table: Table, base: Version | None, fields: dict):
         """Return (code, values) when the merged record may not be stored."""
         for name in table.required_fields:
-            if final.fields.get(name) is None:
+            if fields.get(name) is None:
                 return "missing_field", {"field": name, "title": table.field_map[name].title}
 
         owner_field = OWNER_FIELDS.get(table.name)
         if owner_field and not self.sees_everything:
-            owner = final.fields.get(owner_field)
+            owner = fields.get(owner_field)
             if base is None and owner != self.user.id:
                 return "permission_denied", {"field": owner_field, "detail": "新记录的负责人只能是你自己"}
             if base is not None and owner != base.fields.get(owner_field):
@@ -248,7 +254,7 @@ class ChangeApplier:
         for spec in table.fields:
             if spec.kind != REFERENCE or spec.ref_table != "users":
                 continue
-            value = final.fields.get(spec.name)
+            value = fields.get(spec.name)
             changed = base is None or base.fields.get(spec.name) != value
             if value is not None and changed and not self._active_user(value):
                 return "invalid_value", {"field": spec.name, "title": spec.title, "value": value,
@@ -256,7 +262,7 @@ class ChangeApplier:
 
         if table.parent:
             parent_field, parent_table = table.parent
-            parent_id = final.fields.get(parent_field)
+            parent_id = fields.get(parent_field)
             if parent_id is not None:
                 parent = self.batch.current(parent_table, parent_id)
                 if parent is None or not self._may_edit(parent[1]):
@@ -270,26 +276,26 @@ class ChangeApplier:
             self._users[user_id] = row is not None and not row[0]
         return self._users[user_id]
 
-    def _with_server_numbers(self, table: Table, record_id: str, final: Version) -> Version:
-        """Give a new customer its code and a new ticket its number, as server writes.
+    def _server_number(self, table: Table, record_id: str, merged: Version) -> dict:
+        """Return the code of a new customer or the number of a new ticket, if it needs one.
 
         A resent number can collide with one given out since only while a
         device resends after a restore from backup. The record then gets a new one.
         """
         if table.name not in NUMBERED:
-            return final
+            return {}
         field_name = NUMBERED[table.name][0]
-        current = final.fields.get(field_name)
+        current = merged.fields.get(field_name)
         if current is not None:
             if not self.resending:
-                return final
+                return {}
             if not self._number_taken(table.name, current, record_id):
                 self.numbers.observe(table.name, current)
-                return final
+                return {}
         number = self.numbers.next(table.name)
         while self.resending and self._number_taken(table.name, number, record_id):
             number = self.numbers.next(table.name)
-        return write(final, SERVER_DEVICE, {field_name: number}, self.now, counter=server_counter(final))
+        return {field_name: number}
 
     def _number_taken(self, table_name: str, number: str, record_id: str) -> bool:
         field_name = NUMBERED[table_name][0]

@@ -142,13 +142,20 @@ def parse_change(index: int, change: Any) -> ParsedChange | ChangeRejection:
         values[name] = value
 
     parsed_dots = {}
+    checked: dict[tuple, str | None] = {}  # one write sets many fields: check each dot once
     for name, dot in dots.items():
         if name != DELETED and name not in values:
             return reject("invalid_dot", field=_show(name), detail="a dot for a field the change does not carry")
-        problem = _dot_problem(dot)
+        key = tuple(dot) if isinstance(dot, list) else None
+        if key is None or key not in checked:
+            problem = _dot_problem(dot)
+            if key is not None:
+                checked[key] = problem
+        else:
+            problem = checked[key]
         if problem:
             return reject("invalid_dot", field=name, detail=problem)
-        parsed_dots[name] = (dot[0], dot[1], dot[2])
+        parsed_dots[name] = key
     for name in values:
         if name not in parsed_dots:
             return reject("invalid_dot", field=name, detail="every field needs the dot of the write that set it")
@@ -238,7 +245,7 @@ def _clock_problem(clock: Any) -> str | None:
     if len(clock) > MAX_CLOCK_ENTRIES:
         return f"at most {MAX_CLOCK_ENTRIES} devices per clock"
     for device, counter in clock.items():
-        if not DEVICE_RE.match(device):
+        if not _valid_device(device):
             return f"device id {_show(device)} is not 1-64 characters of A-Z a-z 0-9 _ -"
         if not _is_int(counter) or not 1 <= counter <= MAX_COUNTER:
             return f"counter of {device} must be a whole number from 1 to 2^53-1, got {_show(counter)}"
@@ -249,13 +256,18 @@ def _dot_problem(dot: Any) -> str | None:
     if not isinstance(dot, list) or len(dot) != 3:
         return "a dot is [device, counter, edited_at]"
     device, counter, stamp = dot
-    if not isinstance(device, str) or not DEVICE_RE.match(device):
+    if not isinstance(device, str) or not _valid_device(device):
         return f"device id {_show(device)} is invalid"
     if not _is_int(counter) or not 1 <= counter <= MAX_COUNTER:
         return f"counter must be a whole number from 1 to 2^53-1, got {_show(counter)}"
     if not isinstance(stamp, str) or not valid_stamp(stamp):
         return f"edited_at must be YYYY-MM-DDTHH:MM:SS.sssZ in UTC, got {_show(stamp)}"
     return None
+
+
+@lru_cache(maxsize=4096)
+def _valid_device(device: str) -> bool:
+    return DEVICE_RE.match(device) is not None
 
 
 def _is_int(value: Any) -> bool:

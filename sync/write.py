@@ -5,20 +5,21 @@ from typing import Any, Mapping
 
 from .merge import Version
 
-STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S."
+ZERO = timedelta(0)
 
 
 def format_stamp(moment: datetime) -> str:
     """Format a time as ``YYYY-MM-DDTHH:MM:SS.sssZ`` in UTC."""
-    moment = moment.astimezone(timezone.utc)
-    return moment.strftime(STAMP_FORMAT) + f"{moment.microsecond // 1000:03d}Z"
+    if moment.utcoffset() != ZERO:
+        moment = moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_stamp(stamp: str) -> datetime:
     """Parse a stamp made by ``format_stamp``; raise ValueError otherwise."""
-    if len(stamp) != 24 or not stamp.endswith("Z"):
+    if len(stamp) != 24 or stamp[-1] != "Z" or stamp[10] != "T":
         raise ValueError(f"not a UTC timestamp of the form YYYY-MM-DDTHH:MM:SS.sssZ: {stamp!r}")
-    return datetime.strptime(stamp[:-1] + "000", "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(stamp)
 
 
 def next_stamp(version: Version | None, now: datetime) -> str:
