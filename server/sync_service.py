@@ -17,6 +17,7 @@ from ..sync.write import format_stamp
 from . import pull as pulling
 from .auth import User
 from .db import transaction
+from .failpoints import failpoint
 from .messages import message
 from .migrations import earlier_epochs, read_meta
 from .numbers import NUMBERED, NumberCounter
@@ -47,39 +48,21 @@ def handle_sync(conn: sqlite3.Connection, user: User, request: SyncRequest,
     """Carry out a sync request for ``user`` and return (response body, stats).
 
     ``write_lock``, when given, is held around the write transaction so the
-    server's own threads queue for it instead of polling SQLite's lock.
+    server's own threads queue for it instead of polling SQLite's lock. A
+    request without changes from a known device writes nothing, so pulls
+    keep working when the database cannot be written.
     Raises RequestError when the device id belongs to another user.
     """
     stats = SyncStats(received=len(request.changes))
-    now_stamp = format_stamp(now)
-    parsed = [parse_change(i, change) for i, change in enumerate(request.changes)]
-    results: list[dict | None] = [None] * len(parsed)
-
-    with write_lock or nullcontext(), transaction(conn):
-        resending = _register_device(conn, user, request.device, now_stamp)
-        epoch = read_meta(conn, "epoch")
-        reset = request.epoch != epoch and (request.epoch is not None or request.cursor > 0)
-        if reset and request.epoch in earlier_epochs(conn):
-            resending = True
-            conn.execute("UPDATE devices SET resending_after_reset = 1 WHERE id = ?", (request.device,))
-        elif not reset and not request.changes and resending:
-            resending = False
-            conn.execute("UPDATE devices SET resending_after_reset = 0 WHERE id = ?", (request.device,))
-
-        applier = ChangeApplier(conn, user, request.device, now, resending)
-        for item in parsed:
-            if isinstance(item, ChangeRejection):
-                results[item.index] = _rejected(item.table, item.id, item.code, item.values)
-        accepted = [item for item in parsed if isinstance(item, ParsedChange)]
-        results_by_index, omit = applier.apply(accepted)
-        for index, result in results_by_index.items():
-            results[index] = result
-        _count_results(stats, results)
-        conn.execute(
-            "INSERT INTO sync_log (at, user_id, device, received, merged, unchanged, rejected, reset) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (now_stamp, user.id, request.device, stats.received, stats.merged,
-             stats.unchanged, stats.rejected, int(reset)))
+    epoch = read_meta(conn, "epoch")
+    reset = request.epoch != epoch and (request.epoch is not None or request.cursor > 0)
+    omit: dict = {}
+    results: list[dict] = []
+    if _needs_write(conn, user, request, reset):
+        with write_lock or nullcontext(), transaction(conn):
+            results, omit = _write_changes(conn, user, request, now, stats, reset)
+            failpoint("sync.before_commit")
+        failpoint("sync.after_commit")
 
     cursor = 0 if reset else request.cursor
     page = pulling.pull(conn, user.role, user.id, cursor, omit)
@@ -90,6 +73,53 @@ def handle_sync(conn: sqlite3.Connection, user: User, request: SyncRequest,
         "results": results, "changes": page.changes, "revoked": page.revoked,
     }
     return body, stats
+
+
+def _needs_write(conn, user: User, request: SyncRequest, reset: bool) -> bool:
+    """Return whether the request changes anything: records, or the device's state.
+
+    Raises RequestError when the device id belongs to another user.
+    """
+    if request.changes:
+        return True
+    row = conn.execute("SELECT user_id, resending_after_reset FROM devices WHERE id = ?",
+                       (request.device,)).fetchone()
+    if row is None:
+        return True
+    if row[0] != user.id:
+        raise RequestError(403, "device_taken", device=request.device)
+    return bool(row[1]) or reset
+
+
+def _write_changes(conn, user: User, request: SyncRequest, now: datetime, stats: SyncStats, reset: bool):
+    """Merge the request's changes in the open transaction; return (results, omit map)."""
+    now_stamp = format_stamp(now)
+    resending = _register_device(conn, user, request.device, now_stamp)
+    if reset and request.epoch in earlier_epochs(conn):
+        resending = True
+        conn.execute("UPDATE devices SET resending_after_reset = 1 WHERE id = ?", (request.device,))
+    elif not reset and not request.changes and resending:
+        resending = False
+        conn.execute("UPDATE devices SET resending_after_reset = 0 WHERE id = ?", (request.device,))
+
+    parsed = [parse_change(i, change) for i, change in enumerate(request.changes)]
+    results: list[dict | None] = [None] * len(parsed)
+    for item in parsed:
+        if isinstance(item, ChangeRejection):
+            results[item.index] = _rejected(item.table, item.id, item.code, item.values)
+    applier = ChangeApplier(conn, user, request.device, now, resending)
+    accepted = [item for item in parsed if isinstance(item, ParsedChange)]
+    results_by_index, omit = applier.apply(accepted)
+    for index, result in results_by_index.items():
+        results[index] = result
+    _count_results(stats, results)
+    if request.changes or reset:
+        conn.execute(
+            "INSERT INTO sync_log (at, user_id, device, received, merged, unchanged, rejected, reset) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (now_stamp, user.id, request.device, stats.received, stats.merged,
+             stats.unchanged, stats.rejected, int(reset)))
+    return results, omit
 
 
 def _count_results(stats: SyncStats, results: list[dict]) -> None:

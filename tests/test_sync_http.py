@@ -37,11 +37,12 @@ def test_same_field_records_one_conflict_either_order(make_device, first):
     rep = make_device("sales")
     customer = rep.edit("customers", name="张伟", phone="13800000001")
     rep.sync()
-    other = Device(rep.http, rep.token, clock_offset=timedelta(seconds=1))
+    other = Device(rep.http, rep.token)
     other.sync()
+    other.clock_offset = timedelta(seconds=1)  # a clock 1 s ahead, which the server accepts
 
     rep.edit("customers", customer, phone="13900000002")
-    other.edit("customers", customer, phone="13700000003")  # its clock is ahead: it wins
+    other.edit("customers", customer, phone="13700000003")  # stamped 1 s later: it wins
     order = [rep, other] if first == "phone_a" else [other, rep]
     for device in order:
         device.sync()
@@ -261,14 +262,16 @@ def test_resolving_conflict_is_an_edit(make_device):
     rep = make_device("sales")
     customer = rep.edit("customers", name="张伟", phone="1")
     rep.sync()
-    other = Device(rep.http, rep.token, clock_offset=timedelta(seconds=1))
+    other = Device(rep.http, rep.token)
     other.sync()
+    other.clock_offset = timedelta(seconds=1)
     rep.edit("customers", customer, phone="2")
     other.edit("customers", customer, phone="3")
     rep.sync()
     other.sync()
     rep.sync()
     [(conflict_id, conflict)] = rep.rows("conflicts").items()
+    assert conflict["other_value"] == "2"
     rep.edit("customers", customer, phone=conflict["other_value"])
     rep.edit("conflicts", conflict_id, resolved_at="2026-12-04T09:00:00.000Z", resolution="other")
     rep.sync()
