@@ -31,8 +31,9 @@ async def http_error_handler(request, error: HTTPException):
 def create_app(data: DataDir, state: ServerState | None = None) -> Starlette:
     """Build the application for one data folder.
 
-    The databases are opened (and upgraded) when the app starts and closed
-    when it stops. Pass ``state`` to share an already opened one.
+    The databases are opened (and upgraded) when the app starts, unless
+    ``state`` is an already opened one, and closed when it stops either way:
+    closing the last connection checkpoints the WAL into the database file.
     """
     @asynccontextmanager
     async def lifespan(app: Starlette):
@@ -42,8 +43,7 @@ def create_app(data: DataDir, state: ServerState | None = None) -> Starlette:
         try:
             yield
         finally:
-            if state is None:
-                opened.close()
+            opened.close()
             log.info("stopped serving data folder %s", data.root)
 
     pwa = project_root() / "pwa"

@@ -94,7 +94,12 @@ def _serve(args) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     try:
-        state = _state(args)
+        from .state import DataDirError
+        try:
+            state = _state(args)
+        except DataDirError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
         scheme = "https" if args.certfile else "http"
         print(f"Genzong is serving {data.root} at {scheme}://{args.host}:{args.port}/ "
               f"(Datasette at /data/)", flush=True)

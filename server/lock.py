@@ -1,5 +1,6 @@
 """One ``genzong serve`` per data folder."""
 
+import errno
 import fcntl
 import os
 from pathlib import Path
@@ -21,9 +22,18 @@ class ServeLock:
         self._handle = None
 
     def acquire(self) -> None:
-        """Take the lock; raise DataDirBusy naming the holder's pid when taken."""
+        """Take the lock; raise DataDirBusy naming the holder's pid when taken.
+
+        On a read-only file system there is nothing to lock: no process can
+        write there, so several servers may read it.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")
+        try:
+            handle = open(self.path, "a+")
+        except OSError as error:
+            if error.errno in (errno.EROFS, errno.EACCES):
+                return
+            raise
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

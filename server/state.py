@@ -1,12 +1,23 @@
 """What one running Genzong server holds: its data folder, connections and secret."""
 
+import logging
+import os
+import shutil
+import tempfile
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .auth import Accounts, load_or_create_secret, prepare_private_db
 from .db import ConnectionPool, connect
-from .migrations import upgrade
+from .migrations import SCHEMA_VERSION, upgrade
 from .paths import DataDir
+
+log = logging.getLogger("genzong.server")
+
+
+class DataDirError(RuntimeError):
+    """The data folder cannot be served; the message says why and what to do."""
 
 
 @dataclass
@@ -18,6 +29,8 @@ class ServerState:
     # Held around every write transaction of this process, so request threads
     # queue in order instead of polling SQLite's lock with growing sleeps.
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    read_only: bool = False  # the folder is on a read-only file system: reads only
+    copy_folder: Path | None = None  # where a read-only folder's databases were copied
 
     def accounts(self) -> Accounts:
         return Accounts(self.records.get(), self.private.get(), self.secret)
@@ -25,14 +38,20 @@ class ServerState:
     def close(self) -> None:
         self.records.close()
         self.private.close()
+        if self.copy_folder is not None:
+            shutil.rmtree(self.copy_folder, ignore_errors=True)
 
 
 def open_data_dir(data: DataDir) -> ServerState:
     """Open (creating on first use) the databases and secret of a data folder.
 
-    Upgrades the database schema in place. Raises OSError when the folder
-    cannot be created or written.
+    Upgrades the database schema in place. A folder on a read-only file
+    system is opened for reading only: syncs that change something then
+    fail whole with ``storage_failed`` while pulls, logins and Datasette go
+    on. Raises DataDirError when the folder cannot be served at all.
     """
+    if data.root.exists() and folder_is_read_only(data.root):
+        return _open_read_only(data)
     data.root.mkdir(parents=True, exist_ok=True)
     conn = connect(data.database)
     try:
@@ -44,3 +63,38 @@ def open_data_dir(data: DataDir) -> ServerState:
     private.close()
     secret = load_or_create_secret(data.secret_key)
     return ServerState(data, secret, ConnectionPool(data.database), ConnectionPool(data.private_database))
+
+
+def folder_is_read_only(folder) -> bool:
+    return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not os.access(folder, os.W_OK)
+
+
+def _open_read_only(data: DataDir) -> ServerState:
+    """Serve a copy of a read-only folder's databases, for reading only.
+
+    SQLite cannot open a WAL database where it cannot create the shared
+    memory file, and ``immutable`` would ignore a WAL file left by a crash.
+    A copy of the files, WAL included, in a private temporary folder reads
+    exactly what the folder holds.
+    """
+    for path in (data.database, data.private_database, data.secret_key):
+        if not path.exists():
+            raise DataDirError(f"the data folder {data.root} is read-only and lacks {path.name}; "
+                               f"make it writable so Genzong can create it")
+    copy = Path(tempfile.mkdtemp(prefix="genzong-read-only-"))
+    for path in data.root.iterdir():
+        if path.name.startswith(("genzong.db", "private.db")) and not path.name.endswith("-shm"):
+            shutil.copyfile(path, copy / path.name)
+    conn = connect(copy / "genzong.db", read_only=True)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+    if version != SCHEMA_VERSION:
+        raise DataDirError(f"the data folder {data.root} is read-only and its database needs an upgrade "
+                           f"(schema {version}, expected {SCHEMA_VERSION}); make it writable and start again")
+    log.warning("data folder %s is read-only: serving reads only; syncs with changes will fail", data.root)
+    return ServerState(data, data.secret_key.read_bytes().strip(),
+                       ConnectionPool(copy / "genzong.db", read_only=True),
+                       ConnectionPool(copy / "private.db", read_only=True),
+                       read_only=True, copy_folder=copy)

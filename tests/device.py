@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from genzong.server.schema import TABLES
 from genzong.sync import DELETED, Version, format_stamp, merge, write
 from genzong.sync.write import parse_stamp
 
@@ -86,8 +87,13 @@ class Device:
         return self.http.post("/api/sync", json=body, headers={"Authorization": f"Bearer {self.token}"})
 
     def sync_once(self, keys=None) -> dict:
-        """Send the outbox (or ``keys``) in one request and apply the response."""
-        keys = sorted(self.outbox)[: self.batch_size] if keys is None else list(keys)
+        """Send the outbox (or ``keys``) in one request and apply the response.
+
+        Parents go before children, also across requests: a payment sent
+        before its receivable reached the server would be rejected.
+        """
+        if keys is None:
+            keys = sorted(self.outbox, key=lambda key: (TABLES[key[0]].rank, key))[: self.batch_size]
         response = self.post(self.request(keys))
         response.raise_for_status()
         body = response.json()

@@ -22,19 +22,21 @@ def free_port() -> int:
 class ServerProcess:
     """A ``genzong serve`` child process on a loopback port."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, env: dict | None = None):
+    def __init__(self, data_dir: Path, port: int | None = None, env: dict | None = None,
+                 log_dir: Path | None = None):
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
         self.env = env or {}
         self.process: subprocess.Popen | None = None
-        self.log_path = self.data_dir.parent / f"server-{self.port}.log"
+        self.log_path = Path(log_dir or self.data_dir.parent) / f"server-{self.port}.log"
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30) -> "ServerProcess":
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not self.data_dir.exists():
+            self.data_dir.mkdir(parents=True)
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "genzong.server.cli", "serve", "--data-dir", str(self.data_dir),
