@@ -189,11 +189,11 @@ def check_outcome(final, replica_states, conflict_rows, oracle):
                 assert (record, name, w.dot) in recorded, \
                     f"{record} {name}: write {w.dot} was overwritten unseen but left no conflict"
 
-    seen_by = {w.dot: w.seen for w in oracle.writes}
+    seen_by = {(w.record, w.dot): w.seen for w in oracle.writes}  # counters are per record
     for record, name, other_dot, kept_dot in conflict_rows:
         if name == DELETED:
             continue
-        assert tuple(other_dot[:2]) not in seen_by[tuple(kept_dot[:2])], \
+        assert tuple(other_dot[:2]) not in seen_by[(record, tuple(kept_dot[:2]))], \
             f"{record} {name}: conflict recorded although {kept_dot} had seen {other_dot}"
 
 
