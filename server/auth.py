@@ -68,7 +68,8 @@ def load_or_create_secret(path: Path) -> bytes:
 
 
 def prepare_private_db(conn: sqlite3.Connection) -> None:
-    for ddl in PRIVATE_SCHEMA:
+    from .throttle import SCHEMA as THROTTLE_SCHEMA
+    for ddl in (*PRIVATE_SCHEMA, THROTTLE_SCHEMA):
         conn.execute(ddl)
 
 

@@ -103,3 +103,40 @@ def test_secrets_stay_out_of_published_database(state, make_user):
             assert not any(isinstance(v, str) and v.startswith("scrypt$") for v in row), table
     mode = stat.S_IMODE(state.data.secret_key.stat().st_mode)
     assert mode == 0o600
+
+
+def test_repeated_failures_lock_the_account(http, make_user):
+    user = make_user("sales")
+    for _ in range(5):
+        response = http.post("/api/login", json={"username": user.username, "password": "wrong-password"})
+        assert response.status_code == 401
+    locked = http.post("/api/login", json={"username": user.username, "password": PASSWORD})
+    assert locked.status_code == 429
+    assert locked.json()["error"] == "login_locked"
+    assert "秒后再试" in locked.json()["message"]
+    other = make_user("sales")
+    assert http.post("/api/login", json={"username": other.username, "password": PASSWORD}).status_code == 200
+
+
+def test_lockout_expires_and_success_clears_count(state):
+    from genzong.server.throttle import LoginThrottle
+    now = [1000.0]
+    throttle = LoginThrottle(state.private.get(), clock=lambda: now[0])
+    for _ in range(5):
+        throttle.failed("zhangwei", "10.1.1.1")
+    assert throttle.check("zhangwei", "10.1.1.2").seconds == 61
+    now[0] += 61
+    assert throttle.check("zhangwei", "10.1.1.2") is None
+    throttle.failed("zhangwei", "10.1.1.1")  # the sixth failure doubles the lockout
+    assert throttle.check("zhangwei", "10.1.1.2").seconds == 121
+    throttle.succeeded("zhangwei")
+    assert throttle.check("zhangwei", "10.1.1.2") is None
+
+
+def test_many_failures_from_one_address_lock_it(state):
+    from genzong.server.throttle import LoginThrottle
+    throttle = LoginThrottle(state.private.get(), clock=lambda: 5000.0)
+    for i in range(20):
+        throttle.failed(f"guess{i}", "10.9.9.9")
+    assert throttle.check("anyone", "10.9.9.9") is not None
+    assert throttle.check("anyone", "10.9.9.8") is None

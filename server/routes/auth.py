@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ..auth import TOKEN_MAX_AGE_SECONDS, User
+from ..throttle import LoginThrottle
 from ..visibility import SEES_EVERYTHING
 from ..wire import parse_json_body
 from .common import ApiError, read_body, require_user, state_of
@@ -56,10 +57,19 @@ async def login(request: Request) -> JSONResponse:
         raise ApiError(400, "invalid_request", detail="username and password must be text")
     state = state_of(request)
     accounts = await run_in_threadpool(state.accounts)
+    throttle = LoginThrottle(state.private.get())
+    lockout = await run_in_threadpool(throttle.check, username, _client(request))
+    if lockout is not None:
+        log.warning("login locked username=%s client=%s seconds=%d", username[:64], _client(request), lockout.seconds)
+        raise ApiError(429, "login_locked", seconds=lockout.seconds)
     user = await run_in_threadpool(accounts.authenticate, username, password)
     if user is None:
         log.info("login failed username=%s client=%s", username[:64], _client(request))
+        if not state.read_only:
+            await run_in_threadpool(throttle.failed, username, _client(request))
         raise ApiError(401, "login_failed")
+    if not state.read_only:
+        await run_in_threadpool(throttle.succeeded, username)
     token = accounts.issue_token(user)
     log.info("login user=%s role=%s client=%s", user.username, user.role, _client(request))
     response = JSONResponse({"token": token, "user": user.public()})
