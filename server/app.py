@@ -1,5 +1,6 @@
 """The Starlette application: the API, the PWA and (mounted) Datasette."""
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 
@@ -9,6 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from .daily_backup import run_daily_backups
 from .paths import DataDir, project_root
 from .routes import auth as auth_routes
 from .routes import sync as sync_routes
@@ -28,7 +30,7 @@ async def http_error_handler(request, error: HTTPException):
     return PlainTextResponse(str(error.detail), status_code=error.status_code)
 
 
-def create_app(data: DataDir, state: ServerState | None = None) -> Starlette:
+def create_app(data: DataDir, state: ServerState | None = None, daily_backups: bool = True) -> Starlette:
     """Build the application for one data folder.
 
     The databases are opened (and upgraded) when the app starts, unless
@@ -40,9 +42,16 @@ def create_app(data: DataDir, state: ServerState | None = None) -> Starlette:
         opened = state or open_data_dir(data)
         app.state.genzong = opened
         log.info("serving data folder %s", data.root)
+        stop = asyncio.Event()
+        tasks = []
+        if not opened.read_only and daily_backups:
+            tasks.append(asyncio.create_task(run_daily_backups(opened, stop)))
         try:
             yield
         finally:
+            stop.set()
+            for task in tasks:
+                await task
             opened.close()
             log.info("stopped serving data folder %s", data.root)
 

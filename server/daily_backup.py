@@ -1,0 +1,73 @@
+"""Daily backups kept by the server itself, in ``<data folder>/backups``.
+
+Once a day (checked every hour) the server copies its databases into
+``backups/YYYY-MM-DD`` with the online backup API and deletes the oldest
+copies beyond the number the ``backup_keep_days`` setting names (7 unless
+an admin set another). For continuous off-site copies, see the README's
+section on Litestream.
+"""
+
+import asyncio
+import json
+import logging
+import shutil
+from datetime import date
+from pathlib import Path
+
+from .backup import BackupError, make_backup
+from .timeutil import today
+
+log = logging.getLogger("genzong.backup")
+
+DEFAULT_KEEP_DAYS = 7
+CHECK_EVERY_SECONDS = 3600
+
+
+def keep_days(conn) -> int:
+    row = conn.execute("SELECT value FROM settings WHERE key = 'backup_keep_days' AND deleted = 0").fetchone()
+    try:
+        value = json.loads(row[0]) if row and row[0] is not None else DEFAULT_KEEP_DAYS
+    except ValueError:
+        value = DEFAULT_KEEP_DAYS
+    return value if isinstance(value, int) and value >= 1 else DEFAULT_KEEP_DAYS
+
+
+def time_zone(conn) -> str | None:
+    row = conn.execute("SELECT value FROM settings WHERE key = 'time_zone' AND deleted = 0").fetchone()
+    try:
+        return json.loads(row[0]) if row and row[0] else None
+    except ValueError:
+        return None
+
+
+def run_daily_backup(state, on: date | None = None) -> Path | None:
+    """Make today's backup unless it exists, then prune old ones; return the new folder or None."""
+    conn = state.records.get()
+    on = on or today(time_zone(conn))
+    folder = state.data.backups / on.isoformat()
+    made = None
+    if not folder.exists():
+        partial = folder.with_name(folder.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        make_backup(state.data, partial)
+        partial.rename(folder)  # a crash mid-copy never leaves a folder that looks complete
+        made = folder
+        log.info("daily backup made in %s", folder)
+    kept = sorted(p for p in state.data.backups.iterdir() if p.is_dir() and not p.name.endswith(".partial"))
+    for old in kept[:-keep_days(conn)]:
+        shutil.rmtree(old)
+        log.info("daily backup %s deleted (keeping %d)", old, keep_days(conn))
+    return made
+
+
+async def run_daily_backups(state, stop: asyncio.Event) -> None:
+    """Run ``run_daily_backup`` every hour until ``stop`` is set; log failures and go on."""
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(run_daily_backup, state)
+        except (BackupError, OSError) as error:
+            log.error("daily backup failed: %s", error)
+        try:
+            await asyncio.wait_for(stop.wait(), CHECK_EVERY_SECONDS)
+        except asyncio.TimeoutError:
+            pass
