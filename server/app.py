@@ -13,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 from .daily_backup import run_daily_backups
 from .paths import DataDir, project_root
 from .routes import auth as auth_routes
+from .routes import handover as handover_routes
 from .routes import sync as sync_routes
 from .routes.common import ApiError, api_error_handler, error_response, request_error_handler
 from .security import SecurityHeadersMiddleware
@@ -59,6 +60,7 @@ def create_app(data: DataDir, state: ServerState | None = None, daily_backups: b
     routes = [
         *auth_routes.routes,
         *sync_routes.routes,
+        *handover_routes.routes,
         Mount("/", app=StaticFiles(directory=pwa, html=True), name="pwa"),
     ]
     return Starlette(

@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("source", help="a folder made by genzong backup")
     restore.set_defaults(handler=_restore)
 
+    handover = commands.add_parser("handover", parents=[common],
+                                   help="move all customers and open items of one rep to another")
+    handover.add_argument("from_username", help="the departing rep")
+    handover.add_argument("to_username", help="the rep who takes over")
+    handover.set_defaults(handler=_handover)
+
     user = commands.add_parser("user", help="manage users").add_subparsers(title="user commands")
     add = user.add_parser("add", parents=[common], help="create a user")
     add.add_argument("username")
@@ -160,6 +166,23 @@ def _restore(args) -> int:
     finally:
         lock.release()
     print(f"restored {info.customers} customers from {info.folder}; devices will resend what the backup lacks")
+    return 0
+
+
+def _handover(args) -> int:
+    from .handover import HandoverError, hand_over
+    state = _state(args)
+    accounts = state.accounts()
+    source, target = accounts.by_username(args.from_username), accounts.by_username(args.to_username)
+    for name, user in ((args.from_username, source), (args.to_username, target)):
+        if user is None:
+            raise UserError(f"no user named {name!r}; see 'genzong user list'")
+    try:
+        result = hand_over(state.records.get(), source.id, target.id, None)
+    except HandoverError as error:
+        raise UserError(str(error)) from error
+    moved = ", ".join(f"{count} {table}" for table, count in result.moved.items())
+    print(f"moved from {source.username} to {target.username}: {moved}")
     return 0
 
 

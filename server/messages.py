@@ -25,6 +25,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "Wrong username or password."),
     "login_locked": ("登录失败次数过多，请 {seconds} 秒后再试。",
                      "Too many failed logins. Try again in {seconds} seconds."),
+    "handover_unknown_user": ("找不到用户 {username}。请从用户列表中选择。",
+                              "No user {username}. Choose one from the user list."),
+    "handover_same_user": ("交出和接手的是同一个人。请选择另一位接手的业务员。",
+                           "The departing and receiving user are the same. Choose another rep to take over."),
+    "handover_disabled_user": ("{username} 已停用，不能接手客户。请选择在职的业务员。",
+                               "{username} is disabled and cannot take over customers. Choose an active rep."),
     "not_found": ("找不到该页面或记录。", "Page or record not found."),
     "storage_failed": ("服务器保存数据失败（{detail}），本次同步未做任何修改。请稍后重试，或联系管理员。",
                        "The server failed to store the data ({detail}); nothing was changed. Retry later or contact the administrator."),
@@ -64,6 +70,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "The linked {title} ({value}) does not exist or you cannot see it. Sync it first."),
     "already_claimed": ("该客户已被 {name} 认领。你的备注仍保留在本机。",
                         "This customer was already claimed by {name}. Your notes stay on this device."),
+    "claim_limit": ("今天已认领 {limit} 个公海客户，达到每日上限。请明天再认领，或请经理分配。",
+                    "You have claimed {limit} pool customers today, the daily limit. Claim more tomorrow or ask a manager."),
 }
 
 

@@ -12,7 +12,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from .schema import BOOLEAN, JSON, LOCATION, TABLES, Table
+from .schema import BOOLEAN, JSON, LOCATION, SCORES, TABLES, Table
 from .visibility import POOL_TABLE, PUBLIC_TABLES, SEES_EVERYTHING
 
 PAGE_SIZE = 1000
@@ -85,7 +85,7 @@ def _table_rows(conn, table: Table, role: str, user_id: str, cursor: int, limit:
         params.append(user_id)
     sql += " ORDER BY seq LIMIT ?"
     params.append(limit)
-    decoders = [(f.name, f.kind in (JSON, LOCATION), f.kind == BOOLEAN) for f in table.fields]
+    decoders = [(f.name, f.kind in (JSON, LOCATION, SCORES), f.kind == BOOLEAN) for f in table.fields]
     found = []
     for row in conn.execute(sql, params):
         found.append((row["seq"], "change", _wire(table.name, row, decoders)))

@@ -19,6 +19,7 @@ CHOICE = "choice"      # one of choices
 REFERENCE = "reference"  # id of a record in ref_table (a user id for users)
 LOCATION = "location"  # {"lat", "lng"[, "accuracy"]} in degrees and metres
 JSON = "json"          # any JSON value, stored as JSON text
+SCORES = "scores"      # {"<question key>": 1..5 or null}, stored as JSON text
 
 MAX_AMOUNT_FEN = 10**13  # one hundred billion yuan: far above any real invoice
 
@@ -49,6 +50,8 @@ class Table:
     fields: tuple[Field, ...]
     parent: tuple[str, str] | None = None  # (field, table) that decides who sees a row
     device_writable: bool = True  # False: server-written, devices receive it read-only
+    write_roles: tuple[str, ...] = ()  # roles that may write it from a device; empty: any, by scope
+    public: bool = False  # every user sees every row (reference data such as users)
     rank: int = 0  # merge order inside one request: parents first
     indexes: tuple[tuple[str, ...], ...] = ()
     description: str = ""
@@ -95,6 +98,12 @@ TICKET_SEVERITIES = ("一般", "重要", "紧急")
 TICKET_CATEGORIES = ("质量", "非质量")
 TICKET_STATUSES = ("待处理", "处理中", "已解决", "已回访", "暂缓")
 ROLES = ("sales", "manager", "admin")
+PROJECT_STATUSES = ("进行中", "已完成", "已暂停", "已取消")
+RISK_CATEGORIES = ("需求", "设计", "进度", "人员", "技术", "质量", "成本", "其他")
+RISK_STATUSES = ("待处理", "处理中", "已关闭")
+TICKET_DECISIONS = ("暂缓", "待处理", "处理中", "已处理")
+SURVEY_KINDS = ("回访", "安装", "其他")
+CLAIM_STATUSES = ("已认领",)
 
 CUSTOMERS = Table("customers", "客户", rank=0, fields=(
     text("code", "客户编号", 20, server_only=True, description="服务器在首次同步时分配，如 KH000123"),
@@ -116,7 +125,8 @@ CUSTOMERS = Table("customers", "客户", rank=0, fields=(
     Field("next_follow_up", DATE, "下次跟进日期"),
     Field("location", LOCATION, "客户位置", description="在客户处签到时记录的经纬度"),
     long_text("notes", "备注"),
-), indexes=(("owner_id",), ("next_follow_up",), ("phone",), ("name",)))
+    ref("dealer_id", "经销点", "dealers"),
+), indexes=(("owner_id",), ("next_follow_up",), ("phone",), ("name",), ("dealer_id",)))
 
 FOLLOW_UPS = Table("follow_ups", "跟进记录", rank=1, parent=("customer_id", "customers"), fields=(
     ref("customer_id", "客户", "customers", required=True),
@@ -126,6 +136,7 @@ FOLLOW_UPS = Table("follow_ups", "跟进记录", rank=1, parent=("customer_id", 
     long_text("result", "跟进结果"),
     Field("next_follow_up", DATE, "下次跟进日期"),
     Field("location", LOCATION, "签到位置"),
+    Field("checked_in_at", TIMESTAMP, "签到时间", description="拜访签到的时间，与签到位置一起记录"),
 ), indexes=(("customer_id",), ("happened_at",)))
 
 RECEIVABLES = Table("receivables", "应收", rank=1, parent=("customer_id", "customers"), fields=(
@@ -135,7 +146,8 @@ RECEIVABLES = Table("receivables", "应收", rank=1, parent=("customer_id", "cus
     money("amount_fen", "应收金额", required=True, description="发票/应收金额，单位：分"),
     Field("due_date", DATE, "付款期限"),
     long_text("notes", "备注"),
-), indexes=(("customer_id",), ("due_date",)))
+    ref("dealer_id", "经销点", "dealers"),
+), indexes=(("customer_id",), ("due_date",), ("dealer_id",)))
 
 PAYMENTS = Table("payments", "回款记录", rank=2, parent=("receivable_id", "receivables"), fields=(
     ref("receivable_id", "应收", "receivables", required=True),
@@ -167,9 +179,14 @@ TICKETS = Table("tickets", "工单", rank=1, parent=("customer_id", "customers")
     Field("resolved_at", TIMESTAMP, "解决时间"),
     Field("visit_on", DATE, "回访日期"),
     Field("satisfaction", INTEGER, "满意度", minimum=1, maximum=5),
+    long_text("steps", "重现步骤", description="需求/问题工单：操作步骤"),
+    long_text("expected_result", "预期结果"),
+    long_text("actual_result", "实际结果"),
+    choice("decision", "处理决定", TICKET_DECISIONS),
+    text("shipped_version", "发布版本", 50),
 ), indexes=(("customer_id",), ("owner_id",), ("status",), ("reply_due_at",)))
 
-USERS = Table("users", "用户", rank=0, device_writable=False, fields=(
+USERS = Table("users", "用户", rank=0, device_writable=False, public=True, fields=(
     text("username", "用户名", 64, required=True),
     text("name", "姓名", 100),
     choice("role", "角色", ROLES, required=True),
@@ -177,7 +194,7 @@ USERS = Table("users", "用户", rank=0, device_writable=False, fields=(
     Field("disabled", BOOLEAN, "已停用"),
 ), indexes=(("username",),))
 
-SETTINGS = Table("settings", "设置", rank=0, device_writable=False, fields=(
+SETTINGS = Table("settings", "设置", rank=0, device_writable=False, public=True, fields=(
     text("key", "键", 100, required=True),
     Field("value", JSON, "值"),
 ), indexes=(("key",),))
@@ -208,9 +225,68 @@ CONFLICTS = Table("conflicts", "冲突", rank=3, fields=(
     choice("resolution", "处理方式", ("kept", "other")),
 ), indexes=(("record_table", "record_id"),))
 
+DEALERS = Table("dealers", "经销点", rank=0, public=True, write_roles=("manager", "admin"), fields=(
+    text("name", "经销点名称", required=True),
+    text("region", "区域", 100),
+    text("contact", "联系人", 100),
+    text("phone", "电话", 100),
+    text("address", "地址", 500),
+    long_text("notes", "备注"),
+), indexes=(("region",),))
+
+PROJECTS = Table("projects", "项目", rank=1, parent=("customer_id", "customers"), fields=(
+    ref("customer_id", "客户", "customers", required=True),
+    text("name", "项目名称", required=True),
+    ref("owner_id", "负责人", "users"),
+    long_text("content", "项目内容"),
+    text("stage", "当前阶段", 50, description="阶段列表见设置 project_stages"),
+    choice("status", "状态", PROJECT_STATUSES),
+    Field("expected_completion", DATE, "预计完成日期"),
+    long_text("outcome", "项目结果"),
+), indexes=(("customer_id",), ("owner_id",)))
+
+PROJECT_STAGES = Table("project_stages", "项目阶段", rank=2, parent=("project_id", "projects"), fields=(
+    ref("project_id", "项目", "projects", required=True),
+    text("name", "阶段", 50, required=True),
+    Field("position", INTEGER, "顺序", minimum=0, maximum=1000),
+    Field("planned_on", DATE, "计划完成日期"),
+    Field("actual_on", DATE, "实际完成日期"),
+    long_text("notes", "备注"),
+), indexes=(("project_id",),))
+
+RISKS = Table("risks", "风险", rank=2, parent=("project_id", "projects"), fields=(
+    ref("project_id", "项目", "projects", required=True),
+    choice("category", "风险类别", RISK_CATEGORIES),
+    long_text("description", "风险描述", required=True),
+    Field("probability", INTEGER, "发生概率", minimum=1, maximum=5, description="1–5"),
+    Field("impact", INTEGER, "影响程度", minimum=1, maximum=5, description="1–5"),
+    ref("owner_id", "负责人", "users"),
+    long_text("mitigation", "应对措施"),
+    choice("status", "状态", RISK_STATUSES),
+    Field("due_on", DATE, "应对期限"),
+), indexes=(("project_id",), ("status",)))
+
+SURVEYS = Table("surveys", "满意度调查", rank=2, parent=("customer_id", "customers"), fields=(
+    ref("customer_id", "客户", "customers", required=True),
+    ref("ticket_id", "工单", "tickets"),
+    choice("kind", "调查类型", SURVEY_KINDS),
+    Field("surveyed_on", DATE, "调查日期", required=True),
+    Field("answers", SCORES, "评分", description="每个问题 1–5 分；未回答的问题不计入平均分"),
+    long_text("comment", "客户意见"),
+), indexes=(("customer_id",), ("surveyed_on",)))
+
+POOL_CLAIMS = Table("pool_claims", "公海认领", rank=1, parent=("customer_id", "customers"), fields=(
+    ref("customer_id", "客户", "customers", required=True),
+    ref("claimed_by", "认领人", "users", server_only=True),
+    Field("claimed_at", TIMESTAMP, "认领时间", server_only=True),
+    choice("status", "结果", CLAIM_STATUSES, server_only=True),
+    long_text("note", "认领备注"),
+), indexes=(("customer_id",), ("claimed_by",)))
+
 TABLES: dict[str, Table] = {t.name: t for t in (
     CUSTOMERS, FOLLOW_UPS, RECEIVABLES, PAYMENTS, TICKETS,
     USERS, SETTINGS, HISTORY, CONFLICTS,
+    DEALERS, PROJECTS, PROJECT_STAGES, RISKS, SURVEYS, POOL_CLAIMS,
 )}
 
 # Tables whose rows belong to one record of another table: their visibility

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from ..sync import DELETED, Version
-from .schema import BOOLEAN, JSON, LOCATION, Table
+from .schema import BOOLEAN, JSON, LOCATION, SCORES, Table
 
 ID_BATCH = 500  # ids per IN (...) query, below SQLite's bound-parameter limit
 
@@ -34,7 +34,7 @@ _ENCODE_SORTED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sor
 def encode_value(kind: str, value: Any) -> Any:
     if value is None:
         return None
-    if kind in (JSON, LOCATION):
+    if kind in (JSON, LOCATION, SCORES):
         return _ENCODE_SORTED(value)
     if kind == BOOLEAN:
         return int(value)
@@ -44,7 +44,7 @@ def encode_value(kind: str, value: Any) -> Any:
 def decode_value(kind: str, value: Any) -> Any:
     if value is None:
         return None
-    if kind in (JSON, LOCATION):
+    if kind in (JSON, LOCATION, SCORES):
         return json.loads(value)
     if kind == BOOLEAN:
         return bool(value)

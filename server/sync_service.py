@@ -6,6 +6,7 @@ receivable and a failure stores nothing of the request. The pull then
 reads in its own snapshot.
 """
 
+import json
 import logging
 import sqlite3
 from contextlib import nullcontext
@@ -22,13 +23,15 @@ from .messages import message
 from .migrations import earlier_epochs, read_meta
 from .numbers import NUMBERED, NumberCounter
 from .records import SERVER_DEVICE, Batch, server_counter
+from .timeutil import today, zone
 from .schema import REFERENCE, TABLES, Table
 from .visibility import SEES_EVERYTHING, can_see
 from .wire import ChangeRejection, ParsedChange, RequestError, SyncRequest, parse_change
 
 log = logging.getLogger("genzong.sync")
 
-OWNER_FIELDS = {"customers": "owner_id", "tickets": "owner_id"}
+OWNER_FIELDS = {"customers": "owner_id", "tickets": "owner_id", "projects": "owner_id", "risks": "owner_id"}
+DEFAULT_CLAIM_LIMIT = 10  # pool customers one rep may claim per day
 
 
 @dataclass
@@ -228,6 +231,8 @@ class ChangeApplier:
             # Server-written tables come back from devices only after a
             # restore, when they may hold rows the backup lost.
             return "read_only_table", {"value": table.title}
+        if table.write_roles and self.user.role not in table.write_roles and not self.resending:
+            return "permission_denied", {"detail": f"只有经理或管理员可以修改{table.title}"}
         rejection = check_change(base, incoming, self.device, self.latest_stamp,
                                  table.server_fields, self.resending)
         if rejection is not None:
@@ -245,6 +250,11 @@ class ChangeApplier:
         if problem is not None:
             return problem
         server_changes.update(self._server_number(table, change.id, merged))
+        if table.name == "pool_claims" and base is None:
+            settled = self._settle_claim(merged)
+            if isinstance(settled, tuple):
+                return settled
+            server_changes.update(settled)
         final = merged
         if server_changes:
             # One server write per record: a new customer's owner and code
@@ -295,10 +305,45 @@ class ChangeApplier:
             parent_id = fields.get(parent_field)
             if parent_id is not None:
                 parent = self.batch.current(parent_table, parent_id)
-                if parent is None or not self._may_edit(parent[1]):
+                # A new claim is settled by _settle_claim, which tells a late
+                # claimer who owns the customer now.
+                claiming = table.name == "pool_claims" and base is None and parent is not None
+                if parent is None or not (self._may_edit(parent[1]) or claiming):
                     return "parent_not_found", {"field": parent_field, "value": parent_id,
                                                 "title": TABLES[parent_table].title}
         return None
+
+    def _settle_claim(self, claim: Version):
+        """Settle a new claim of a pool customer, in the order claims reach the server.
+
+        The first claim makes the claimer the owner (a server write, so the
+        customer and its children move to the claimer's devices); a later one
+        is rejected naming the owner, and so is a claim beyond the daily limit.
+        Returns the claim's server-written fields, or (code, values) to reject.
+        """
+        customer_id = claim.fields["customer_id"]
+        customer, _ = self.batch.current("customers", customer_id)
+        owner = customer.fields.get("owner_id")
+        if owner is not None and owner != self.user.id:
+            row = self.conn.execute("SELECT name, username FROM users WHERE id = ?", (owner,)).fetchone()
+            return "already_claimed", {"name": (row[0] or row[1]) if row else owner}
+        if owner is None:
+            limit = _setting(self.conn, "pool_claim_daily_limit", DEFAULT_CLAIM_LIMIT)
+            if self._claims_today() >= limit:
+                return "claim_limit", {"limit": limit}
+            self.batch.server_write("customers", customer_id, {"owner_id": self.user.id})
+        return {"claimed_by": self.user.id, "claimed_at": self.now_stamp, "status": "已认领"}
+
+    def _claims_today(self) -> int:
+        time_zone = _setting(self.conn, "time_zone", None)
+        day = today(time_zone, self.now)
+        start = format_stamp(datetime.combine(day, datetime.min.time(), tzinfo=zone(time_zone)))
+        stored = self.conn.execute(
+            "SELECT count(*) FROM pool_claims WHERE claimed_by = ? AND claimed_at >= ? AND deleted = 0",
+            (self.user.id, start)).fetchone()[0]
+        staged = sum(1 for s in self.batch.staged() if s.table == "pool_claims"
+                     and s.version.fields.get("claimed_by") == self.user.id and s.existed is False)
+        return stored + staged
 
     def _active_user(self, user_id: str) -> bool:
         if user_id not in self._users:
@@ -333,6 +378,16 @@ class ChangeApplier:
             return True
         return any(s.table == table_name and s.id != record_id and s.version.fields.get(field_name) == number
                    for s in self.batch.staged())
+
+
+def _setting(conn, key: str, default):
+    row = conn.execute("SELECT value FROM settings WHERE key = ? AND deleted = 0", (key,)).fetchone()
+    if row is None or row[0] is None:
+        return default
+    try:
+        return json.loads(row[0])
+    except ValueError:
+        return default
 
 
 def _same(a: Version, b: Version) -> bool:

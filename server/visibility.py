@@ -14,9 +14,9 @@ not the children of pool customers until one is claimed).
 from typing import Callable
 
 from ..sync import Version
-from .schema import RECORD_ATTACHED
+from .schema import RECORD_ATTACHED, TABLES
 
-PUBLIC_TABLES = frozenset({"users", "settings"})
+PUBLIC_TABLES = frozenset(t.name for t in TABLES.values() if t.public)
 POOL_TABLE = "customers"
 SEES_EVERYTHING = frozenset({"manager", "admin"})
 
@@ -33,18 +33,19 @@ def scope_for(table_name: str, version: Version,
     or None when it is unknown.
     """
     fields = version.fields
+    table = TABLES[table_name]
+    if table.public:
+        return None
     if table_name == "customers":
-        return fields.get("owner_id")
-    if table_name in ("follow_ups", "receivables"):
-        return scope_of("customers", fields["customer_id"]) if fields.get("customer_id") else None
-    if table_name == "payments":
-        return scope_of("receivables", fields["receivable_id"]) if fields.get("receivable_id") else None
-    if table_name == "tickets":
-        if fields.get("customer_id"):
-            return scope_of("customers", fields["customer_id"])
         return fields.get("owner_id")
     if table_name in RECORD_ATTACHED:
         return scope_of(fields["record_table"], fields["record_id"])
+    if table.parent:
+        parent_field, parent_table = table.parent
+        if fields.get(parent_field):
+            return scope_of(parent_table, fields[parent_field])
+        # Only a ticket may lack its customer; it then belongs to its owner.
+        return fields.get("owner_id")
     return None
 
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..sync import DELETED, Version
-from .schema import (BOOLEAN, CHOICE, DATE, INTEGER, JSON, LOCATION, REFERENCE, TABLES,
+from .schema import (BOOLEAN, CHOICE, DATE, INTEGER, JSON, LOCATION, REFERENCE, SCORES, TABLES,
                      TEXT, TIMESTAMP, Field, Table)
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -26,6 +26,8 @@ DEVICE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 STAMP_RE = re.compile(r"(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z\Z")
+# JSON may escape lone UTF-16 surrogates ("\ud800"), which no UTF-8 text can hold.
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
 SERVER_DEVICE = "server"
 
 
@@ -182,6 +184,8 @@ def value_problem(spec: Field, value: Any) -> str | None:
             return f"at most {spec.max_length} characters, got {len(value)}"
         if "\x00" in value:
             return "must not contain NUL characters"
+        if SURROGATE_RE.search(value):
+            return "must not contain unpaired UTF-16 surrogates"
     elif kind == INTEGER:
         if not _is_int(value):
             return "must be a whole number"
@@ -206,8 +210,13 @@ def value_problem(spec: Field, value: Any) -> str | None:
             return "must be the id (a lowercase UUID) of a record"
     elif kind == LOCATION:
         return _location_problem(value)
+    elif kind == SCORES:
+        return _scores_problem(value)
     elif kind == JSON:
-        return None
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except (UnicodeEncodeError, RecursionError, ValueError):
+            return "must be JSON that UTF-8 can hold, without unpaired surrogates or NaN"
     return None
 
 
@@ -236,6 +245,20 @@ def _location_problem(value: Any) -> str | None:
             continue
         if isinstance(number, bool) or not isinstance(number, (int, float)) or not low <= number <= high:
             return f"{key} must be a number from {low} to {high}"
+    return None
+
+
+MAX_SCORED_QUESTIONS = 50
+
+
+def _scores_problem(value: Any) -> str | None:
+    if not isinstance(value, dict) or len(value) > MAX_SCORED_QUESTIONS:
+        return f'must be {{"question key": score}} with at most {MAX_SCORED_QUESTIONS} questions'
+    for key, score in value.items():
+        if not key or len(key) > 50 or SURROGATE_RE.search(key):
+            return f"question key {_show(key)} must be 1-50 characters"
+        if score is not None and (not _is_int(score) or not 1 <= score <= 5):
+            return f"the score of {_show(key)} must be a whole number from 1 to 5, or null when unanswered"
     return None
 
 
@@ -280,4 +303,5 @@ def _show(value: Any, limit: int = 60) -> str:
         text = json.dumps(value, ensure_ascii=False)
     except (ValueError, RecursionError):
         text = type(value).__name__
+    text = SURROGATE_RE.sub("\ufffd", text)
     return text if len(text) <= limit else text[:limit] + "…"

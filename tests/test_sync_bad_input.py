@@ -195,3 +195,13 @@ def test_bad_token_gets_401(rep, state, token):
     assert response.status_code == 401
     assert response.json()["error"] == "unauthorized"
     assert snapshot(state) == before
+
+
+def test_lone_surrogate_is_rejected_not_a_crash(rep, state):
+    change = customer_change(rep, fields={"name": "张\ud800伟"})
+    body = json.dumps({"device": rep.id, "epoch": rep.epoch, "cursor": rep.cursor, "changes": [change]})
+    response = post_raw(rep, body.encode())
+    assert response.status_code == 200
+    assert response.json()["results"][0]["code"] == "invalid_value"
+    device = json.dumps({"device": "d-\udfff", "cursor": 0, "changes": []})
+    assert post_raw(rep, device.encode()).status_code == 400
