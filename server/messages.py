@@ -72,6 +72,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "This customer was already claimed by {name}. Your notes stay on this device."),
     "claim_limit": ("今天已认领 {limit} 个公海客户，达到每日上限。请明天再认领，或请经理分配。",
                     "You have claimed {limit} pool customers today, the daily limit. Claim more tomorrow or ask a manager."),
+
+    # Push subscriptions and settings.
+    "invalid_subscription": ("推送订阅无效：{detail}。请在设置中关闭提醒后重新开启。",
+                             "The push subscription is invalid: {detail_en}. Turn reminders off and on again in settings."),
+    "unknown_setting": ("没有名为“{key}”的设置。可用的设置：{keys}。",
+                        "There is no setting called \"{key}\". Known settings: {keys}."),
+    "invalid_setting": ("设置“{title}”的值 {value} 无效：{detail}。",
+                        "Invalid value {value} for the setting \"{title_en}\": {detail_en}."),
 }
 
 

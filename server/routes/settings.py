@@ -1,0 +1,87 @@
+"""Organisation settings for admins: list, change and reset.
+
+Errors name the setting, the value received and what is allowed, in Chinese
+and English. Secret settings (the chat robot webhook and its signing
+secret) are listed masked.
+"""
+
+import json
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .. import settings as org_settings
+from ..settings import SETTINGS, SettingError
+from ..wire import parse_json_body
+from .common import ApiError, read_body, require_user, state_of
+
+MAX_SETTING_BYTES = 16 * 1024
+
+
+def _describe(key: str, value, stored: bool) -> dict:
+    setting = SETTINGS[key]
+    return {"key": key, "title": setting.title, "title_en": setting.title_en, "help": setting.help,
+            "value": org_settings.shown(key, value), "default": setting.default, "stored": stored,
+            "private": setting.private}
+
+
+def _api_error(error: SettingError) -> ApiError:
+    if error.code == "unknown_setting":
+        return ApiError(404, "unknown_setting", key=error.key[:100], keys=", ".join(SETTINGS))
+    shown = json.dumps(error.value, ensure_ascii=False)
+    shown = shown if len(shown) <= 100 else shown[:99] + "…"
+    return ApiError(400, "invalid_setting", title=error.title, title_en=SETTINGS[error.key].title_en,
+                    value=shown, detail=error.detail, detail_en=error.detail_en)
+
+
+def _list(state) -> list[dict]:
+    conn, private = state.records.get(), state.private.get()
+    values = org_settings.read_all(conn, private)
+    return [_describe(key, values[key], org_settings.is_stored(conn, private, key)) for key in SETTINGS]
+
+
+async def list_settings(request: Request) -> JSONResponse:
+    await run_in_threadpool(require_user, request, "admin")
+    return JSONResponse({"settings": await run_in_threadpool(_list, state_of(request))})
+
+
+async def change_setting(request: Request) -> JSONResponse:
+    user = await run_in_threadpool(require_user, request, "admin")
+    key = request.path_params["key"]
+    body = parse_json_body(await read_body(request, limit=MAX_SETTING_BYTES))
+    if not isinstance(body, dict) or "value" not in body:
+        raise ApiError(400, "invalid_setting", title=key[:100], title_en=key[:100], value="—",
+                       detail='请求内容必须是 {"value": 新值}', detail_en='the body must be {"value": new value}')
+    state = state_of(request)
+
+    def write():
+        return org_settings.write(state.records.get(), state.private.get(), key, body["value"],
+                                  user.id, state.write_lock)
+    try:
+        value = await run_in_threadpool(write)
+    except SettingError as error:
+        raise _api_error(error)
+    return JSONResponse(_describe(key, value, True))
+
+
+async def reset_setting(request: Request) -> JSONResponse:
+    user = await run_in_threadpool(require_user, request, "admin")
+    key = request.path_params["key"]
+    state = state_of(request)
+
+    def reset():
+        return org_settings.reset(state.records.get(), state.private.get(), key, user.id, state.write_lock)
+    try:
+        value = await run_in_threadpool(reset)
+    except SettingError as error:
+        raise _api_error(error)
+    return JSONResponse(_describe(key, value, False))
+
+
+routes = [
+    Route("/api/settings", list_settings, methods=["GET"]),
+    Route("/api/settings/{key}", change_setting, methods=["PUT"]),
+    Route("/api/settings/{key}", reset_setting, methods=["DELETE"]),
+]

@@ -1,0 +1,343 @@
+"""Organisation settings that an admin changes: registry, validation, storage.
+
+Most settings are rows of the synced ``settings`` table (key, JSON value),
+written by the server only, so every device receives them read-only and the
+PWA computes reminders with the same windows as the server. Settings that
+carry a credential or only concern the server (the chat robot webhook, the
+push contact address) live in ``private.db`` instead, which neither devices
+nor Datasette ever read.
+
+A missing row means "use the default". ``reset`` deletes the row (a synced
+tombstone), so a later release that changes a default applies it.
+"""
+
+import ipaddress
+import json
+import logging
+import re
+import sqlite3
+import uuid
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from .db import transaction
+from .records import Batch
+from .timeutil import DEFAULT_TIME_ZONE, now_stamp, zone
+
+log = logging.getLogger("genzong.settings")
+
+SETTINGS_NAMESPACE = uuid.UUID("2b8f6c1e-7d3a-4f5e-9c21-5a0d3e8b7f14")
+
+PRIVATE_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS server_settings (
+        key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT)""",
+)
+
+
+class SettingError(ValueError):
+    """A setting key or value is invalid. ``detail`` and ``detail_en`` say why."""
+
+    def __init__(self, code: str, key: str, title: str = "", value: Any = None,
+                 detail: str = "", detail_en: str = ""):
+        super().__init__(f"{key}: {detail_en}")
+        self.code = code
+        self.key = key
+        self.title = title
+        self.value = value
+        self.detail = detail
+        self.detail_en = detail_en
+
+
+class InvalidValue(ValueError):
+    """Raised by a validator with the reason in Chinese and English."""
+
+    def __init__(self, detail: str, detail_en: str):
+        super().__init__(detail_en)
+        self.detail = detail
+        self.detail_en = detail_en
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    title: str                        # shown to admins, Chinese
+    title_en: str
+    default: Any
+    validate: Callable[[Any], Any]    # returns the normalised value or raises InvalidValue
+    help: str                         # CLI help: what it sets and in what unit
+    private: bool = False             # kept in private.db, never synced or published
+    secret: bool = False              # shown masked when listed
+
+
+# Validators -----------------------------------------------------------------
+
+def whole_number(minimum: int, maximum: int, unit: str, unit_en: str) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            raise InvalidValue(f"必须是 {minimum} 到 {maximum} 之间的整数（{unit}）",
+                               f"must be a whole number from {minimum} to {maximum} ({unit_en})")
+        return value
+    return check
+
+
+def time_zone_name(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidValue("必须是 IANA 时区名，例如 Asia/Shanghai", "must be an IANA time zone name such as Asia/Shanghai")
+    try:
+        zone(value)
+    except ValueError:
+        raise InvalidValue(f"未知的时区 {value}，请使用 IANA 时区名，例如 Asia/Shanghai",
+                           f"unknown time zone {value}; use an IANA name such as Asia/Shanghai") from None
+    return value
+
+
+def is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def outbound_url_problem(url: Any, max_length: int = 2048) -> tuple[str, str] | None:
+    """Return (reason, reason_en) when the server must not post to ``url``, else None.
+
+    Only ``https`` URLs are accepted, plus ``http`` to a loopback address
+    (local test services). An https URL naming an IP address in a private,
+    loopback, link-local or reserved range is refused, so a stored URL cannot
+    make the server post into its own network.
+    """
+    if not isinstance(url, str) or not url:
+        return "必须是网址", "must be a URL"
+    if len(url) > max_length:
+        return f"网址超过 {max_length} 个字符", f"the URL is longer than {max_length} characters"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # raises ValueError for a port out of range
+    except ValueError:
+        return "网址格式不正确", "the URL is malformed"
+    if parts.username or parts.password:
+        return "网址不能包含用户名或密码", "the URL must not contain a user name or password"
+    if not host:
+        return "网址缺少主机名", "the URL has no host name"
+    if parts.scheme == "http":
+        if is_loopback_host(host):
+            return None
+        return "只接受 https 网址（http 仅限本机测试）", "only https URLs are accepted (http only on loopback, for tests)"
+    if parts.scheme != "https":
+        return "只接受 https 网址", "only https URLs are accepted"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if not address.is_global:
+        return "不能指向内网或本机地址", "must not point at a private, loopback or reserved address"
+    return None
+
+
+def optional_webhook_url(value: Any) -> str | None:
+    if value is None:
+        return None
+    problem = outbound_url_problem(value, max_length=1000)
+    if problem:
+        raise InvalidValue(*problem)
+    return value
+
+
+def optional_choice(*choices: str) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if value is None or value in choices:
+            return value
+        raise InvalidValue(f"必须是 {' 或 '.join(choices)}，或 null 表示自动判断",
+                           f"must be {' or '.join(choices)}, or null to detect it from the URL")
+    return check
+
+
+def optional_text(max_length: int) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip() or len(value) > max_length:
+            raise InvalidValue(f"必须是 1 到 {max_length} 个字符的文本，或 null",
+                               f"must be text of 1 to {max_length} characters, or null")
+        return value.strip()
+    return check
+
+
+CONTACT_RE = re.compile(r"(mailto:[^@\s]+@[^@\s]+\.[^@\s]+|https://[^\s/]+\.[^\s]+)\Z")
+
+
+def contact_address(value: Any) -> str:
+    if not isinstance(value, str) or not CONTACT_RE.match(value):
+        raise InvalidValue("必须是 mailto:邮箱地址 或 https:// 网址",
+                           "must be mailto:address@example.com or an https:// URL")
+    return value
+
+
+# The registry ---------------------------------------------------------------
+
+SETTINGS: dict[str, Setting] = {s.key: s for s in (
+    Setting("time_zone", "时区", "Time zone", DEFAULT_TIME_ZONE, time_zone_name,
+            "IANA time zone in which 'today', 'due' and 'overdue' are decided"),
+    Setting("reminder_days_before_due", "回款提前提醒天数", "Days before a payment is due",
+            3, whole_number(0, 60, "天", "days"),
+            "remind this many days before a receivable's due date (0: only once overdue)"),
+    Setting("reminder_hours_before_reply", "工单答复提前提醒小时数", "Hours before a ticket's reply deadline",
+            4, whole_number(1, 168, "小时", "hours"),
+            "remind this many hours before a ticket's reply deadline"),
+    Setting("escalation_days", "跟进逾期上报天数", "Days overdue before a manager is told",
+            3, whole_number(1, 365, "天", "days"),
+            "tell the rep's manager when a follow-up is overdue by more than this many days"),
+    Setting("chat_webhook_url", "群机器人 Webhook 地址", "Team chat robot webhook URL",
+            None, optional_webhook_url,
+            "企业微信 or 钉钉 group robot webhook URL that also receives each rep's reminders; null turns it off",
+            private=True, secret=True),
+    Setting("chat_webhook_kind", "群机器人类型", "Team chat robot kind",
+            None, optional_choice("wecom", "dingtalk"),
+            "wecom (企业微信) or dingtalk (钉钉); null detects it from the webhook URL's host",
+            private=True),
+    Setting("chat_webhook_secret", "钉钉加签密钥", "DingTalk signing secret",
+            None, optional_text(200),
+            "the SEC… secret of a 钉钉 robot with 加签 security; null when the robot uses keywords or IP lists",
+            private=True, secret=True),
+    Setting("push_contact", "推送联系地址", "Push contact address",
+            "mailto:admin@localhost", contact_address,
+            "mailto: or https: contact sent to push services with every Web Push (the VAPID subject)",
+            private=True),
+)}
+
+
+def lookup(key: str) -> Setting:
+    """Return the setting called ``key``; raise SettingError when there is none."""
+    setting = SETTINGS.get(key)
+    if setting is None:
+        raise SettingError("unknown_setting", key, detail=f"没有名为 {key} 的设置",
+                           detail_en=f"there is no setting called {key}; known: {', '.join(SETTINGS)}")
+    return setting
+
+
+def validate(key: str, value: Any) -> Any:
+    """Return ``value`` normalised for setting ``key``; raise SettingError when invalid."""
+    setting = lookup(key)
+    try:
+        return setting.validate(value)
+    except InvalidValue as error:
+        raise SettingError("invalid_setting", key, setting.title, value, error.detail, error.detail_en) from None
+
+
+def prepare_private_db(conn: sqlite3.Connection) -> None:
+    for ddl in PRIVATE_SCHEMA:
+        conn.execute(ddl)
+
+
+# Reading --------------------------------------------------------------------
+
+def read_all(conn: sqlite3.Connection, private: sqlite3.Connection) -> dict[str, Any]:
+    """Return every setting's current value, the default where none is stored.
+
+    A stored value that no longer passes validation (written by another
+    version, or by hand) is logged and replaced by the default, so one bad
+    row cannot stop reminders.
+    """
+    stored: dict[str, Any] = {}
+    for row in conn.execute("SELECT key, value FROM settings WHERE deleted = 0"):
+        stored[row[0]] = _decode(row[1])
+    for row in private.execute("SELECT key, value FROM server_settings"):
+        stored[row[0]] = _decode(row[1])
+    values = {}
+    for key, setting in SETTINGS.items():
+        if key not in stored:
+            values[key] = setting.default
+            continue
+        try:
+            values[key] = setting.validate(stored[key])
+        except InvalidValue as error:
+            log.warning("stored setting %s is invalid (%s); using the default", key, error.detail_en)
+            values[key] = setting.default
+    return values
+
+
+def is_stored(conn: sqlite3.Connection, private: sqlite3.Connection, key: str) -> bool:
+    setting = lookup(key)
+    if setting.private:
+        return private.execute("SELECT 1 FROM server_settings WHERE key = ?", (key,)).fetchone() is not None
+    return conn.execute("SELECT 1 FROM settings WHERE key = ? AND deleted = 0", (key,)).fetchone() is not None
+
+
+def shown(key: str, value: Any) -> Any:
+    """Return ``value`` as it may be listed: secret settings only show whether they are set."""
+    if SETTINGS[key].secret and value is not None:
+        if key == "chat_webhook_url":
+            parts = urlsplit(value)
+            return f"{parts.scheme}://{parts.netloc}{parts.path}?…"
+        return "********"
+    return value
+
+
+def _decode(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+# Writing --------------------------------------------------------------------
+
+def write(conn: sqlite3.Connection, private: sqlite3.Connection, key: str, value: Any,
+          user_id: str | None = None, write_lock=None) -> Any:
+    """Validate and store one setting; return the stored (normalised) value.
+
+    A synced setting is a server write of its ``settings`` row, recorded in
+    history with ``user_id`` (the admin, or None from the CLI). Raises
+    SettingError and stores nothing when the key or value is invalid.
+    """
+    value = validate(key, value)
+    if SETTINGS[key].private:
+        with transaction(private):
+            private.execute(
+                "INSERT INTO server_settings (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, "
+                "updated_by = excluded.updated_by",
+                (key, json.dumps(value, ensure_ascii=False), now_stamp(), user_id))
+    else:
+        _server_write(conn, key, {"key": key, "value": value, "deleted": False}, user_id, write_lock)
+    log.info("setting %s changed by %s", key, user_id or "the command line")
+    return value
+
+
+def reset(conn: sqlite3.Connection, private: sqlite3.Connection, key: str,
+          user_id: str | None = None, write_lock=None) -> Any:
+    """Remove the stored value of ``key`` so its default applies; return the default."""
+    setting = lookup(key)
+    if setting.private:
+        with transaction(private):
+            private.execute("DELETE FROM server_settings WHERE key = ?", (key,))
+    elif is_stored(conn, private, key):
+        _server_write(conn, key, {"deleted": True}, user_id, write_lock)
+    log.info("setting %s reset to its default by %s", key, user_id or "the command line")
+    return setting.default
+
+
+def _server_write(conn, key: str, changes: dict, user_id: str | None, write_lock) -> None:
+    with write_lock or nullcontext(), transaction(conn):
+        batch = Batch(conn, now_stamp(), user_id, "server")
+        batch.server_write("settings", _row_id(conn, key), changes)
+        batch.flush()
+
+
+def _row_id(conn: sqlite3.Connection, key: str) -> str:
+    """Return the id of the row holding ``key``: the existing one, else one derived from the key.
+
+    Deriving the id from the key makes two writers of a new key (the server
+    and a CLI command beside it) write the same row instead of two rows that
+    break the unique index on live keys.
+    """
+    row = conn.execute("SELECT id FROM settings WHERE key = ? ORDER BY deleted, seq DESC LIMIT 1",
+                       (key,)).fetchone()
+    return row[0] if row else str(uuid.uuid5(SETTINGS_NAMESPACE, key))
