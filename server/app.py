@@ -12,8 +12,11 @@ from starlette.staticfiles import StaticFiles
 
 from .daily_backup import run_daily_backups
 from .paths import DataDir, project_root
+from .reminders.scheduler import ReminderScheduler
 from .routes import auth as auth_routes
 from .routes import handover as handover_routes
+from .routes import push as push_routes
+from .routes import settings as settings_routes
 from .routes import sync as sync_routes
 from .routes.common import ApiError, api_error_handler, error_response, request_error_handler
 from .security import SecurityHeadersMiddleware
@@ -31,12 +34,15 @@ async def http_error_handler(request, error: HTTPException):
     return PlainTextResponse(str(error.detail), status_code=error.status_code)
 
 
-def create_app(data: DataDir, state: ServerState | None = None, daily_backups: bool = True) -> Starlette:
+def create_app(data: DataDir, state: ServerState | None = None, daily_backups: bool = True,
+               reminders: bool = True) -> Starlette:
     """Build the application for one data folder.
 
     The databases are opened (and upgraded) when the app starts, unless
     ``state`` is an already opened one, and closed when it stops either way:
     closing the last connection checkpoints the WAL into the database file.
+    The daily backups and the reminder scheduler run while the app does,
+    unless the folder is read-only or ``daily_backups`` or ``reminders`` is False.
     """
     @asynccontextmanager
     async def lifespan(app: Starlette):
@@ -47,12 +53,17 @@ def create_app(data: DataDir, state: ServerState | None = None, daily_backups: b
         tasks = []
         if not opened.read_only and daily_backups:
             tasks.append(asyncio.create_task(run_daily_backups(opened, stop)))
+        scheduler = ReminderScheduler(opened) if reminders and not opened.read_only else None
+        if scheduler:
+            scheduler.start()
         try:
             yield
         finally:
             stop.set()
             for task in tasks:
                 await task
+            if scheduler:
+                await scheduler.stop()
             opened.close()
             log.info("stopped serving data folder %s", data.root)
 
@@ -61,6 +72,8 @@ def create_app(data: DataDir, state: ServerState | None = None, daily_backups: b
         *auth_routes.routes,
         *sync_routes.routes,
         *handover_routes.routes,
+        *push_routes.routes,
+        *settings_routes.routes,
         Mount("/", app=StaticFiles(directory=pwa, html=True), name="pwa"),
     ]
     return Starlette(

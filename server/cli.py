@@ -1,6 +1,7 @@
 """The ``genzong`` command line."""
 
 import argparse
+import json
 import logging
 import sys
 
@@ -78,6 +79,28 @@ def build_parser() -> argparse.ArgumentParser:
     passwd.add_argument("username")
     passwd.add_argument("--password", required=True, help="the new password, at least 6 characters")
     passwd.set_defaults(handler=_user_passwd)
+
+    remind = commands.add_parser("remind", parents=[common], help="send due reminders by Web Push and chat robot")
+    remind.add_argument("--once", action="store_true", required=True,
+                        help="run one pass now (the server runs one every minute by itself)")
+    remind.add_argument("--dry-run", action="store_true", help="list what is due and unsent; send nothing")
+    remind.add_argument("--wait", type=float, default=60.0,
+                        help="seconds to wait for a pass that is already running (default 60)")
+    remind.set_defaults(handler=_remind)
+
+    from .settings import SETTINGS
+    setting = commands.add_parser("settings", help="show and change organisation settings").add_subparsers(
+        title="settings commands")
+    listing = setting.add_parser("list", parents=[common], help="list every setting with its value and default")
+    listing.set_defaults(handler=_settings_list)
+    change = setting.add_parser("set", parents=[common], help="change a setting",
+                                description="Settings: " + "; ".join(f"{s.key}: {s.help}" for s in SETTINGS.values()))
+    change.add_argument("key", choices=list(SETTINGS), metavar="KEY", help="the setting, see 'genzong settings list'")
+    change.add_argument("value", help="the new value: JSON (3, null, \"text\") or plain text")
+    change.set_defaults(handler=_settings_set)
+    reset = setting.add_parser("reset", parents=[common], help="return a setting to its default")
+    reset.add_argument("key", choices=list(SETTINGS), metavar="KEY")
+    reset.set_defaults(handler=_settings_reset)
     return parser
 
 
@@ -227,3 +250,86 @@ def _user_passwd(args) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _remind(args) -> int:
+    from .reminders.run import run_pass
+    state = _state(args)
+    try:
+        if args.dry_run:
+            return _remind_dry_run(state)
+        result = run_pass(state, lock_timeout=args.wait)
+    finally:
+        state.close()
+    print(result.describe())
+    if result.skipped:
+        return 1
+    return 1 if result.failed else 0
+
+
+def _remind_dry_run(state) -> int:
+    from . import settings
+    from .reminders.delivery_log import DeliveryLog, push_target
+    from .reminders.items import due_items, load_people
+    from .reminders.subscriptions import for_users
+    from .timeutil import utc_now
+
+    conn, private = state.records.get(), state.private.get()
+    values = settings.read_all(conn, private)
+    now = utc_now()
+    due = due_items(conn, values, now)
+    people = load_people(conn)
+    devices = for_users(private, {item.recipient_id for item in due})
+    log = DeliveryLog(conn)
+    print(f"{len(due)} items due")
+    for item in due:
+        targets = [sub.id for sub in devices.get(item.recipient_id, [])
+                   if log.unsent([item], push_target(sub.id), now)]
+        recipient = people[item.recipient_id].name
+        print(f"  {item.kind:<19} {recipient:<10} {item.key}  unsent to {len(targets)} devices")
+    return 0
+
+
+def _settings_list(args) -> int:
+    from . import settings
+    state = _state(args)
+    try:
+        conn, private = state.records.get(), state.private.get()
+        values = settings.read_all(conn, private)
+        for key, setting in settings.SETTINGS.items():
+            stored = settings.is_stored(conn, private, key)
+            shown = json.dumps(settings.shown(key, values[key]), ensure_ascii=False)
+            origin = "" if stored else " (default)"
+            print(f"{key:<28} {shown}{origin}\n    {setting.help}")
+    finally:
+        state.close()
+    return 0
+
+
+def _settings_set(args) -> int:
+    from . import settings
+    try:
+        value = json.loads(args.value)
+    except ValueError:
+        value = args.value
+    state = _state(args)
+    try:
+        stored = settings.write(state.records.get(), state.private.get(), args.key, value)
+    except settings.SettingError as error:
+        print(f"error: invalid value {args.value!r} for {args.key}: {error.detail_en}", file=sys.stderr)
+        return 1
+    finally:
+        state.close()
+    print(f"{args.key} = {json.dumps(settings.shown(args.key, stored), ensure_ascii=False)}")
+    return 0
+
+
+def _settings_reset(args) -> int:
+    from . import settings
+    state = _state(args)
+    try:
+        default = settings.reset(state.records.get(), state.private.get(), args.key)
+    finally:
+        state.close()
+    print(f"{args.key} reset to its default {json.dumps(default, ensure_ascii=False)}")
+    return 0

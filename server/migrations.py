@@ -30,6 +30,15 @@ SERVER_TABLES = {
         id INTEGER PRIMARY KEY, at TEXT NOT NULL, user_id TEXT, device TEXT,
         received INTEGER, merged INTEGER, unchanged INTEGER, rejected INTEGER,
         reset INTEGER)""",
+    # One row per reminder and target ("push:<subscription id>" or "chat"):
+    # what was sent, so a pass or a restart never sends it again, and what
+    # failed, with when to try again.
+    "notifications": """CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY, item_key TEXT NOT NULL, target TEXT NOT NULL,
+        user_id TEXT NOT NULL, kind TEXT NOT NULL, record_table TEXT NOT NULL, record_id TEXT NOT NULL,
+        title TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+        next_attempt_at TEXT, first_attempt_at TEXT NOT NULL, last_attempt_at TEXT NOT NULL,
+        sent_at TEXT, UNIQUE (item_key, target))""",
 }
 
 SERVER_INDEXES = (

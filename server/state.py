@@ -12,6 +12,9 @@ from .auth import Accounts, load_or_create_secret, prepare_private_db
 from .db import ConnectionPool, connect
 from .migrations import SCHEMA_VERSION, upgrade
 from .paths import DataDir
+from .reminders import subscriptions
+from .reminders.vapid import load_or_create_key
+from . import settings
 
 log = logging.getLogger("genzong.server")
 
@@ -60,8 +63,11 @@ def open_data_dir(data: DataDir) -> ServerState:
         conn.close()
     private = connect(data.private_database)
     prepare_private_db(private)
+    subscriptions.prepare_private_db(private)
+    settings.prepare_private_db(private)
     private.close()
     secret = load_or_create_secret(data.secret_key)
+    load_or_create_key(data.vapid_private_key)
     return ServerState(data, secret, ConnectionPool(data.database), ConnectionPool(data.private_database))
 
 

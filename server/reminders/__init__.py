@@ -1,0 +1,1 @@
+"""Reminders: due items, Web Push, the team chat robot and the scheduler."""

@@ -1,0 +1,181 @@
+"""Which reminders are due, and for whom.
+
+The rules are those the PWA applies to its own copy of the data, with
+"today" in the organisation's time zone:
+
+- a follow-up is due when the customer's ``next_follow_up`` is today or
+  earlier; it goes to the customer's owner, and when it is overdue by more
+  than ``escalation_days`` also to the owner's manager;
+- a receivable not fully paid is due soon from ``reminder_days_before_due``
+  days before its ``due_date``, and overdue from the day after it;
+- a ticket without a first reply (status 待处理 or 处理中) is due from
+  ``reminder_hours_before_reply`` hours before its ``reply_due_at``, and
+  overdue once that moment has passed.
+
+Receivables and tickets go to the user who sees them (their ``scope_owner``:
+the customer's owner, or a ticket's own owner when it has no customer).
+Pool customers, deleted rows and disabled users get no reminders.
+
+Each item has a ``key`` naming the record, the stage and the due date it is
+for, so it is sent once, and again only when the record gets a new date.
+"""
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ...sync import format_stamp
+from ..timeutil import today as org_today
+
+FOLLOW_UP = "follow_up"
+ESCALATION = "escalation"
+RECEIVABLE_DUE = "receivable_due"
+RECEIVABLE_OVERDUE = "receivable_overdue"
+TICKET_DUE = "ticket_due"
+TICKET_OVERDUE = "ticket_overdue"
+KIND_ORDER = (TICKET_OVERDUE, TICKET_DUE, RECEIVABLE_OVERDUE, FOLLOW_UP, ESCALATION, RECEIVABLE_DUE)
+
+OPEN_TICKET_STATUSES = ("待处理", "处理中")
+
+# Screens of the PWA that show one record, as hash routes of its single page.
+RECORD_URLS = {
+    "customers": "/#/customer/{id}",
+    "receivables": "/#/receivable/{id}",
+    "tickets": "/#/ticket/{id}",
+}
+TODAY_URL = "/#/today"
+
+
+@dataclass(frozen=True)
+class DueItem:
+    key: str            # de-duplication key: kind, record id and the due date or moment
+    kind: str
+    recipient_id: str   # who is reminded
+    owner_id: str       # whose item it is (the recipient, except for escalations)
+    record_table: str
+    record_id: str
+    due: str            # the due date (YYYY-MM-DD) or reply deadline (UTC stamp)
+    facts: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def tag(self) -> str:
+        """Notification tag: one per record and recipient role, so a later stage replaces an earlier one."""
+        prefix = "escalation" if self.kind == ESCALATION else self.record_table
+        return f"genzong-{prefix}-{self.record_id}"
+
+    @property
+    def url(self) -> str:
+        return RECORD_URLS[self.record_table].format(id=self.record_id)
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    manager_id: str | None
+    disabled: bool
+
+
+def load_people(conn: sqlite3.Connection) -> dict[str, Person]:
+    rows = conn.execute("SELECT id, username, name, manager_id, disabled FROM users WHERE deleted = 0")
+    return {r["id"]: Person(r["id"], r["name"] or r["username"], r["manager_id"], bool(r["disabled"]))
+            for r in rows}
+
+
+def due_items(conn: sqlite3.Connection, settings: dict[str, Any], now: datetime) -> list[DueItem]:
+    """Return every reminder due at ``now`` (an aware datetime), ordered by recipient and urgency."""
+    today = org_today(settings["time_zone"], now)
+    people = load_people(conn)
+    items = [
+        *_follow_ups(conn, people, today, settings["escalation_days"]),
+        *_receivables(conn, people, today, settings["reminder_days_before_due"]),
+        *_tickets(conn, people, now, settings["reminder_hours_before_reply"]),
+    ]
+    items.sort(key=lambda i: (i.recipient_id, KIND_ORDER.index(i.kind), i.due, i.record_id))
+    return items
+
+
+def _active(people: dict[str, Person], user_id: str | None) -> bool:
+    person = people.get(user_id) if user_id else None
+    return person is not None and not person.disabled
+
+
+def _follow_ups(conn, people, today: date, escalation_days: int) -> list[DueItem]:
+    rows = conn.execute(
+        "SELECT id, name, company, phone, next_follow_up, owner_id FROM customers "
+        "WHERE deleted = 0 AND owner_id IS NOT NULL AND next_follow_up IS NOT NULL "
+        "AND next_follow_up <= ? AND coalesce(stage, '') != '已流失'", (today.isoformat(),))
+    items = []
+    for row in rows:
+        owner = row["owner_id"]
+        if not _active(people, owner):
+            continue
+        try:
+            days_overdue = (today - date.fromisoformat(row["next_follow_up"])).days
+        except ValueError:
+            continue
+        facts = {"customer": row["name"], "company": row["company"], "phone": row["phone"],
+                 "date": row["next_follow_up"], "days_overdue": days_overdue,
+                 "owner_name": people[owner].name}
+        items.append(DueItem(f"{FOLLOW_UP}:{row['id']}:{row['next_follow_up']}", FOLLOW_UP, owner, owner,
+                             "customers", row["id"], row["next_follow_up"], facts))
+        manager = people[owner].manager_id
+        if days_overdue > escalation_days and manager != owner and _active(people, manager):
+            items.append(DueItem(f"{ESCALATION}:{row['id']}:{row['next_follow_up']}", ESCALATION, manager, owner,
+                                 "customers", row["id"], row["next_follow_up"], facts))
+    return items
+
+
+def _receivables(conn, people, today: date, days_before: int) -> list[DueItem]:
+    horizon = (today + timedelta(days=days_before)).isoformat()
+    rows = conn.execute(
+        "SELECT r.id, r.order_no, r.amount_fen, r.due_date, r.scope_owner, c.name AS customer, "
+        "c.company, (SELECT coalesce(sum(p.amount_fen), 0) FROM payments p "
+        "            WHERE p.receivable_id = r.id AND p.deleted = 0) AS paid_fen "
+        "FROM receivables r JOIN customers c ON c.id = r.customer_id AND c.deleted = 0 "
+        "WHERE r.deleted = 0 AND r.scope_owner IS NOT NULL AND r.due_date IS NOT NULL "
+        "AND r.due_date <= ?", (horizon,))
+    items = []
+    for row in rows:
+        owner = row["scope_owner"]
+        amount, paid = row["amount_fen"] or 0, row["paid_fen"]
+        if paid >= amount or not _active(people, owner):
+            continue
+        try:
+            days_left = (date.fromisoformat(row["due_date"]) - today).days
+        except ValueError:
+            continue
+        # Overdue starts the day after the due date.
+        kind = RECEIVABLE_OVERDUE if days_left < 0 else RECEIVABLE_DUE
+        facts = {"customer": row["customer"], "company": row["company"], "order_no": row["order_no"],
+                 "amount_fen": amount, "paid_fen": paid, "outstanding_fen": amount - paid,
+                 "date": row["due_date"], "days_left": days_left, "owner_name": people[owner].name}
+        items.append(DueItem(f"{kind}:{row['id']}:{row['due_date']}", kind, owner, owner,
+                             "receivables", row["id"], row["due_date"], facts))
+    return items
+
+
+def _tickets(conn, people, now: datetime, hours_before: int) -> list[DueItem]:
+    horizon = format_stamp(now + timedelta(hours=hours_before))
+    now_text = format_stamp(now)
+    marks = ",".join("?" * len(OPEN_TICKET_STATUSES))
+    rows = conn.execute(
+        "SELECT t.id, t.number, t.subject, t.content, t.severity, t.reply_due_at, t.scope_owner, "
+        "t.complainant, c.name AS customer FROM tickets t "
+        "LEFT JOIN customers c ON c.id = t.customer_id AND c.deleted = 0 "
+        "WHERE t.deleted = 0 AND t.scope_owner IS NOT NULL AND t.first_reply_at IS NULL "
+        f"AND t.reply_due_at IS NOT NULL AND t.reply_due_at <= ? AND coalesce(t.status, '待处理') IN ({marks})",
+        (horizon, *OPEN_TICKET_STATUSES))
+    items = []
+    for row in rows:
+        owner = row["scope_owner"]
+        if not _active(people, owner):
+            continue
+        kind = TICKET_OVERDUE if row["reply_due_at"] <= now_text else TICKET_DUE
+        facts = {"number": row["number"], "subject": row["subject"], "content": row["content"],
+                 "severity": row["severity"], "customer": row["customer"] or row["complainant"],
+                 "deadline": row["reply_due_at"], "owner_name": people[owner].name}
+        items.append(DueItem(f"{kind}:{row['id']}:{row['reply_due_at']}", kind, owner, owner,
+                             "tickets", row["id"], row["reply_due_at"], facts))
+    return items
