@@ -248,10 +248,6 @@ def _user_passwd(args) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def _remind(args) -> int:
     from .reminders.run import run_pass
     state = _state(args)
@@ -298,9 +294,9 @@ def _settings_list(args) -> int:
         values = settings.read_all(conn, private)
         for key, setting in settings.SETTINGS.items():
             stored = settings.is_stored(conn, private, key)
-            shown = json.dumps(settings.shown(key, values[key]), ensure_ascii=False)
+            value = json.dumps(settings.display_value(key, values[key]), ensure_ascii=False)
             origin = "" if stored else " (default)"
-            print(f"{key:<28} {shown}{origin}\n    {setting.help}")
+            print(f"{key:<28} {value}{origin}\n    {setting.help}")
     finally:
         state.close()
     return 0
@@ -320,7 +316,7 @@ def _settings_set(args) -> int:
         return 1
     finally:
         state.close()
-    print(f"{args.key} = {json.dumps(settings.shown(args.key, stored), ensure_ascii=False)}")
+    print(f"{args.key} = {json.dumps(settings.display_value(args.key, stored), ensure_ascii=False)}")
     return 0
 
 
@@ -333,3 +329,7 @@ def _settings_reset(args) -> int:
         state.close()
     print(f"{args.key} reset to its default {json.dumps(default, ensure_ascii=False)}")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

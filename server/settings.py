@@ -185,7 +185,7 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "IANA time zone in which 'today', 'due' and 'overdue' are decided"),
     Setting("reminder_days_before_due", "回款提前提醒天数", "Days before a payment is due",
             3, whole_number(0, 60, "天", "days"),
-            "remind this many days before a receivable's due date (0: only once overdue)"),
+            "remind this many days before a receivable's due date (0: on the due date itself)"),
     Setting("reminder_hours_before_reply", "工单答复提前提醒小时数", "Hours before a ticket's reply deadline",
             4, whole_number(1, 168, "小时", "hours"),
             "remind this many hours before a ticket's reply deadline"),
@@ -268,7 +268,7 @@ def is_stored(conn: sqlite3.Connection, private: sqlite3.Connection, key: str) -
     return conn.execute("SELECT 1 FROM settings WHERE key = ? AND deleted = 0", (key,)).fetchone() is not None
 
 
-def shown(key: str, value: Any) -> Any:
+def display_value(key: str, value: Any) -> Any:
     """Return ``value`` as it may be listed: secret settings only show whether they are set."""
     if SETTINGS[key].secret and value is not None:
         if key == "chat_webhook_url":

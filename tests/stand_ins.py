@@ -1,12 +1,12 @@
 """Local stand-ins on 127.0.0.1 for the outside services reminders go to.
 
 ``PushService`` plays a browser vendor's Web Push service and the browser
-behind it: it makes subscriptions with their own P-256 key pair and auth
-secret, checks every request's VAPID JWT (ES256 signature, ``aud`` equal to
-the endpoint's origin, ``exp`` within 24 hours, the key the subscription was
-made for), its TTL and encoding, and decrypts the aes128gcm body with the
-subscription's private key. ``ChatRobot`` plays a 企业微信 or 钉钉 group
-robot webhook. Both can be told to answer with errors.
+behind it. It makes subscriptions with their own P-256 key pair and auth
+secret. For every request it checks the VAPID JWT (ES256 signature, ``aud``
+equal to the endpoint's origin, ``exp`` within 24 hours, the key the
+subscription was made for), the TTL and the encoding, then decrypts the
+aes128gcm body with the subscription's private key. ``ChatRobot`` plays a
+企业微信 or 钉钉 group robot webhook. Both can be set to return errors.
 """
 
 import base64
@@ -46,9 +46,9 @@ class FakeSubscription:
     auth_secret: bytes = field(repr=False)
     messages: list[dict] = field(default_factory=list)       # decrypted payloads, in arrival order
     payload_sizes: list[int] = field(default_factory=list)   # plaintext bytes of each message
-    requests: int = 0                                       # every POST, answered with an error or not
-    answers: list[int] = field(default_factory=list)        # statuses to answer before accepting again
-    always: int | None = None                               # a status to answer every time
+    requests: int = 0                                       # every POST, failed or accepted
+    answers: list[int] = field(default_factory=list)        # error statuses to return before accepting again
+    always: int | None = None                               # an error status to return every time
     retry_after: str | None = None                          # Retry-After header sent with those errors
     stall: float = 0.0                                      # seconds to wait before answering
 

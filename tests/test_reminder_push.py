@@ -486,3 +486,22 @@ def test_notifications_record_what_was_sent(state, http, login_as, rep, push_ser
         "last_error": None, "next_attempt_at": None, "first_attempt_at": "2026-03-10T02:00:00.000Z",
         "last_attempt_at": "2026-03-10T02:00:00.000Z", "sent_at": "2026-03-10T02:00:00.000Z"}
     assert json.dumps(dict(row), ensure_ascii=False).count(sub.token) == 0
+
+
+def test_unsignable_endpoint_fails_alone(state, http, login_as, rep, push_service):
+    from genzong.server.reminders import subscriptions
+    user, token = login_as(rep)
+    due_follow_up(state, user)
+    healthy = subscribe(http, token, push_service)
+    odd = push_service.subscribe("unused").info()
+    # py_vapid takes no IPv6 address as the audience, so signing fails for this endpoint.
+    odd["endpoint"] = "http://[::1]:9/push/ipv6"
+    subscriptions.save(state.private.get(), user.id, subscriptions.parse_subscription(odd))
+
+    result = run_pass(state, now=NOW, policy=FAST)
+
+    assert result.push_failed == 1
+    assert len(healthy.messages) == 1
+    error = state.records.get().execute(
+        "SELECT last_error FROM notifications WHERE status = 'failed'").fetchone()[0]
+    assert error.startswith("VAPID signing failed: ")

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 import requests
 from pywebpush import WebPushException, webpush
-from py_vapid import Vapid
+from py_vapid import Vapid, VapidException
 
 from .subscriptions import Subscription
 
@@ -114,6 +114,10 @@ class PushSender:
             return Outcome(FAILED, status, reason), retryable, _retry_after(response)
         except requests.RequestException as error:
             return Outcome(FAILED, None, f"network error: {type(error).__name__}"), True, None
+        except VapidException as error:
+            # py_vapid rejects the contact address or the endpoint's origin
+            # (it takes host names and IPv4 addresses only).
+            return Outcome(FAILED, None, f"VAPID signing failed: {error}"), False, None
         except ValueError as error:
-            # Encryption refused the subscription's keys; retrying cannot help.
+            # Encryption rejected the subscription's keys, so retrying cannot help.
             return Outcome(FAILED, None, f"invalid subscription keys: {type(error).__name__}"), False, None

@@ -33,7 +33,7 @@ from ..timeutil import utc_now
 from . import chat, subscriptions, text
 from .delivery_log import CHAT_TARGET, Delivery, DeliveryLog, push_target
 from .items import ESCALATION, DueItem, due_items, load_people
-from .push import FAILED, GONE, SENT, PushSender, RetryPolicy
+from .push import FAILED, GONE, SENT, Outcome, PushSender, RetryPolicy
 from .subscriptions import Subscription
 from .vapid import load_or_create_key
 
@@ -192,10 +192,20 @@ class ReminderPass:
                 if self.stop.is_set():
                     break
                 if outcome is None or outcome.status == SENT:
-                    outcome = sender.send(sub, payload, session)
+                    outcome = self._send_one(sender, sub, payload, session)
                 results.append((Delivery(items, target, title, outcome.status == SENT, outcome.error),
                                 outcome.status))
         return results
+
+    @staticmethod
+    def _send_one(sender: PushSender, sub: Subscription, payload: bytes, session) -> Outcome:
+        """Send one message; an unexpected error fails this subscription only, never the pass."""
+        try:
+            return sender.send(sub, payload, session)
+        except Exception as error:
+            # Only the type is logged: messages of HTTP libraries contain the endpoint URL.
+            log.error("push to subscription %s failed with an unexpected %s", sub.id, type(error).__name__)
+            return Outcome(FAILED, None, f"unexpected {type(error).__name__}")
 
     def _record_push(self, sub: Subscription, results: list[tuple[Delivery, str]]) -> None:
         if any(status == GONE for _, status in results):

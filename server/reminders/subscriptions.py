@@ -2,8 +2,8 @@
 
 A subscription is what a browser's ``PushSubscription.toJSON()`` returns: an
 endpoint URL at the browser vendor's push service and the keys that encrypt
-messages for it. Whoever holds them can push to that browser, so they stay
-out of the published database and out of every log line, which names a
+messages for it. Anyone with them can push to that browser, so they stay
+out of the published database and out of every log line: logs name a
 subscription by its id only.
 """
 
@@ -30,6 +30,7 @@ MAX_ENDPOINT_LENGTH = 2048
 MAX_PER_USER = 20
 LANGUAGES = ("zh", "en")
 DEVICE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
+BASE64URL_RE = re.compile(r"[A-Za-z0-9_-]+={0,2}\Z")
 
 PRIVATE_SCHEMA = (
     """CREATE TABLE IF NOT EXISTS push_subscriptions (
@@ -41,7 +42,7 @@ PRIVATE_SCHEMA = (
 
 
 class SubscriptionError(ValueError):
-    """A subscription sent by a device is invalid; ``detail``/``detail_en`` say which part."""
+    """A subscription sent by a device is invalid. ``detail`` and ``detail_en`` name the invalid part."""
 
     def __init__(self, detail: str, detail_en: str):
         super().__init__(detail_en)
@@ -109,8 +110,11 @@ def parse_subscription(body: Any) -> SubscriptionInput:
 def _decode_key(name: str, value: Any) -> bytes:
     if not isinstance(value, str) or not value or len(value) > 200:
         raise SubscriptionError(f"keys.{name} 必须是 base64url 文本", f"keys.{name} must be base64url text")
+    unpadded = value.rstrip("=")
     try:
-        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        if not BASE64URL_RE.match(value):
+            raise ValueError(value)
+        return base64.urlsafe_b64decode(unpadded + "=" * (-len(unpadded) % 4))
     except (binascii.Error, ValueError):
         raise SubscriptionError(f"keys.{name} 不是有效的 base64url", f"keys.{name} is not valid base64url") from None
 
@@ -175,7 +179,7 @@ def remove(private: sqlite3.Connection, user_id: str, endpoint: str) -> str | No
 
 
 def delete(private: sqlite3.Connection, subscription_id: str) -> None:
-    """Delete exactly one subscription, as when its push service answers 404 or 410."""
+    """Delete exactly one subscription, as when its push service returns 404 or 410."""
     with transaction(private):
         private.execute("DELETE FROM push_subscriptions WHERE id = ?", (subscription_id,))
 

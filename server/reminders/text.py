@@ -100,8 +100,10 @@ def _deadline_text(stamp: str, time_zone: str, lang: str) -> str:
 def _duration(minutes: int, lang: str) -> str:
     hours, rest = divmod(max(minutes, 0), 60)
     if lang == "en":
-        return f"{hours} h {rest} min" if hours else f"{rest} min"
-    return f"{hours} 小时 {rest} 分钟" if hours else f"{rest} 分钟"
+        parts = [f"{hours} h" if hours else "", f"{rest} min" if rest or not hours else ""]
+    else:
+        parts = [f"{hours} 小时" if hours else "", f"{rest} 分钟" if rest or not hours else ""]
+    return " ".join(part for part in parts if part)
 
 
 def _who(facts: dict) -> str:
@@ -158,7 +160,12 @@ def _order_en(f):
 
 def _receivable_due_zh(f, tz, now):
     days = f["days_left"]
-    when = "今天到期" if days == 0 else "明天到期" if days == 1 else f"还有 {days} 天"
+    if days == 0:
+        when = "今天到期"
+    elif days == 1:
+        when = "明天到期"
+    else:
+        when = f"还有 {days} 天"
     paid = f"，已付 {money(f['paid_fen'])}" if f["paid_fen"] else ""
     return (f"回款提醒：{_who(f)}",
             f"{_order_zh(f)}待收 {money(f['outstanding_fen'])}（应收 {money(f['amount_fen'])}{paid}），"
@@ -167,7 +174,12 @@ def _receivable_due_zh(f, tz, now):
 
 def _receivable_due_en(f, tz, now):
     days = f["days_left"]
-    when = "due today" if days == 0 else "due tomorrow" if days == 1 else f"due in {days} days"
+    if days == 0:
+        when = "due today"
+    elif days == 1:
+        when = "due tomorrow"
+    else:
+        when = f"due in {days} days"
     return (f"Payment due: {_who_en(f)}",
             f"{_order_en(f)}{money(f['outstanding_fen'])} outstanding of {money(f['amount_fen'])}, "
             f"due {f['date']} ({when}).")

@@ -1,7 +1,7 @@
 """Web Push registration: the server's public key, subscribe and unsubscribe.
 
-A logged-in device asks for the VAPID public key, subscribes with the
-browser's push manager, and registers the subscription here; reminders then
+A logged-in device fetches the VAPID public key, subscribes with the
+browser's push manager, and registers the subscription here. Reminders then
 reach that browser even when the app is closed.
 """
 

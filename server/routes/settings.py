@@ -23,17 +23,18 @@ MAX_SETTING_BYTES = 16 * 1024
 def _describe(key: str, value, stored: bool) -> dict:
     setting = SETTINGS[key]
     return {"key": key, "title": setting.title, "title_en": setting.title_en, "help": setting.help,
-            "value": org_settings.shown(key, value), "default": setting.default, "stored": stored,
+            "value": org_settings.display_value(key, value), "default": setting.default, "stored": stored,
             "private": setting.private}
 
 
 def _api_error(error: SettingError) -> ApiError:
     if error.code == "unknown_setting":
         return ApiError(404, "unknown_setting", key=error.key[:100], keys=", ".join(SETTINGS))
-    shown = json.dumps(error.value, ensure_ascii=False)
-    shown = shown if len(shown) <= 100 else shown[:99] + "…"
+    value = json.dumps(error.value, ensure_ascii=False)
+    if len(value) > 100:
+        value = value[:99] + "…"
     return ApiError(400, "invalid_setting", title=error.title, title_en=SETTINGS[error.key].title_en,
-                    value=shown, detail=error.detail, detail_en=error.detail_en)
+                    value=value, detail=error.detail, detail_en=error.detail_en)
 
 
 def _list(state) -> list[dict]:
