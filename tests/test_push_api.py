@@ -1,5 +1,7 @@
 """The push registration API and the admin settings API."""
 
+import json
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -252,3 +254,19 @@ def test_reset_setting(http, state, login_as):
     assert again.json()["value"] == 4
     rows = state.records.get().execute("SELECT value, deleted FROM settings").fetchall()
     assert [tuple(r) for r in rows] == [("4", 0)]
+
+
+def test_error_codes_documented():
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "reminders.md").read_text()
+    for code in ("invalid_subscription", "invalid_setting", "unknown_setting"):
+        assert f"`{code}`" in doc, code
+
+
+def test_settings_documented():
+    from pathlib import Path
+    from genzong.server.settings import SETTINGS
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "reminders.md").read_text()
+    for key, setting in SETTINGS.items():
+        default = json.dumps(setting.default, ensure_ascii=False)
+        assert f"| `{key}` | `{default}` |" in doc, key
