@@ -183,10 +183,10 @@ def contact_address(value: Any) -> str:
 SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("time_zone", "时区", "Time zone", DEFAULT_TIME_ZONE, time_zone_name,
             "IANA time zone in which 'today', 'due' and 'overdue' are decided"),
-    Setting("reminder_days_before_due", "回款提前提醒天数", "Days before a payment is due",
+    Setting("reminder_receivable_days", "回款提前提醒天数", "Days before a payment is due",
             3, whole_number(0, 60, "天", "days"),
             "remind this many days before a receivable's due date (0: on the due date itself)"),
-    Setting("reminder_hours_before_reply", "工单答复提前提醒小时数", "Hours before a ticket's reply deadline",
+    Setting("reminder_ticket_hours", "工单答复提前提醒小时数", "Hours before a ticket's reply deadline",
             4, whole_number(1, 168, "小时", "hours"),
             "remind this many hours before a ticket's reply deadline"),
     Setting("escalation_days", "跟进逾期上报天数", "Days overdue before a manager is told",

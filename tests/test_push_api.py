@@ -167,16 +167,16 @@ def test_settings_admin_only(http, login_as):
 def test_setting_change_is_synced(http, state, login_as, make_device):
     admin, token = login_as("admin")
 
-    response = http.put("/api/settings/reminder_days_before_due", json={"value": 7}, headers=auth(token))
+    response = http.put("/api/settings/reminder_receivable_days", json={"value": 7}, headers=auth(token))
 
     assert response.status_code == 200
     assert response.json()["value"] == 7
     device = make_device("sales")
     device.sync()
     synced = [record for (table, _), record in device.records.items() if table == "settings"]
-    assert [(r.fields["key"], r.fields["value"]) for r in synced] == [("reminder_days_before_due", 7)]
+    assert [(r.fields["key"], r.fields["value"]) for r in synced] == [("reminder_receivable_days", 7)]
 
-    admin_change = http.put("/api/settings/reminder_days_before_due", json={"value": 8}, headers=auth(token))
+    admin_change = http.put("/api/settings/reminder_receivable_days", json={"value": 8}, headers=auth(token))
     history = state.records.get().execute(
         "SELECT old_value, new_value, user_id FROM history WHERE record_table = 'settings' AND field = 'value'")
     assert admin_change.status_code == 200
@@ -198,7 +198,7 @@ def test_invalid_setting_rejected(http, state, login_as):
 
 
 @pytest.mark.parametrize("key, value", [
-    ("escalation_days", "3"), ("escalation_days", True), ("reminder_hours_before_reply", 169),
+    ("escalation_days", "3"), ("escalation_days", True), ("reminder_ticket_hours", 169),
     ("time_zone", "Mars/Olympus"), ("time_zone", 8), ("chat_webhook_url", "http://example.com/robot"),
     ("chat_webhook_url", "https://192.168.1.5/robot"), ("chat_webhook_kind", "slack"),
     ("push_contact", "admin@example.com"), ("chat_webhook_secret", ""),

@@ -160,7 +160,7 @@ def test_unknown_chat_kind_logged(state, team, robot, caplog):
 def test_long_lists_split_into_messages(state, team):
     _, zhang, li = team
     due = [DueItem(f"follow_up:{i}:{TODAY}", "follow_up", zhang.id if i < 40 else li.id,
-                   zhang.id if i < 40 else li.id, "customers", f"c{i}", TODAY,
+                   zhang.id if i < 40 else li.id, "customers", f"c{i}", TODAY, f"/#/customer/c{i}",
                    {"customer": "客" * 30 + str(i), "company": None, "phone": None, "date": TODAY,
                     "days_overdue": 0, "owner_name": "张伟"}) for i in range(60)]
     names = {zhang.id: "张伟", li.id: "李娜"}
@@ -177,6 +177,7 @@ def test_long_lists_split_into_messages(state, team):
 def test_chat_messages_capped_per_pass(team):
     _, zhang, _ = team
     due = [DueItem(f"follow_up:{i}:{TODAY}", "follow_up", zhang.id, zhang.id, "customers", f"c{i}", TODAY,
+                   f"/#/customer/c{i}",
                    {"customer": "客" * 60, "company": "公" * 60, "phone": None, "date": TODAY,
                     "days_overdue": 0, "owner_name": "张伟"}) for i in range(400)]
 

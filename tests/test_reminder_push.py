@@ -86,7 +86,9 @@ def test_each_due_item_pushed_once(state, http, login_as, rep, push_service):
     assert payment["title"] == "逾期未付款：王芳"
     assert payment["body"] == ("订单 DD2026030001，待收 ¥10,345.50（应收 ¥12,345.50，已付 ¥2,000.00），"
                                "付款期限 2026-03-06，已逾期 4 天。")
-    assert payment["url"] == f"/#/receivable/{receivable}"
+    owner_customer = state.records.get().execute("SELECT customer_id FROM receivables WHERE id = ?",
+                                                 (receivable,)).fetchone()[0]
+    assert payment["url"] == f"/#/customer/{owner_customer}"
 
     reply = by_tag[f"genzong-tickets-{ticket}"]
     assert reply["title"] == "工单即将超时：GD000007 地板起拱"

@@ -113,13 +113,13 @@ def test_remind_needs_once(data_dir):
 
 
 def test_settings_command(data_dir, state):
-    changed = run_cli("settings", "set", "reminder_hours_before_reply", "12", data_dir=data_dir)
-    invalid = run_cli("settings", "set", "reminder_hours_before_reply", "twelve", data_dir=data_dir)
+    changed = run_cli("settings", "set", "reminder_ticket_hours", "12", data_dir=data_dir)
+    invalid = run_cli("settings", "set", "reminder_ticket_hours", "twelve", data_dir=data_dir)
     listing = run_cli("settings", "list", data_dir=data_dir)
 
-    assert changed.stdout.strip() == "reminder_hours_before_reply = 12"
+    assert changed.stdout.strip() == "reminder_ticket_hours = 12"
     assert invalid.returncode == 1
-    assert invalid.stderr.strip() == ("error: invalid value 'twelve' for reminder_hours_before_reply: "
+    assert invalid.stderr.strip() == ("error: invalid value 'twelve' for reminder_ticket_hours: "
                                       "must be a whole number from 1 to 168 (hours)")
-    assert "reminder_hours_before_reply  12\n" in listing.stdout
+    assert f"{'reminder_ticket_hours':<28} 12\n" in listing.stdout
     assert 'escalation_days              3 (default)' in listing.stdout

@@ -23,13 +23,13 @@ def test_cut_on_character_boundary(text, limit, expected):
 
 def test_fit_payload_uses_the_budget():
     body = "回款" * 3000
-    payload = fit_payload("逾期未付款：王芳", body, "/#/receivable/x", "genzong-receivables-x", limit=3000)
+    payload = fit_payload("逾期未付款：王芳", body, "/#/customer/x", "genzong-receivables-x", limit=3000)
 
     decoded = json.loads(payload)
     assert len(payload) <= 3000
     assert decoded["body"].endswith("…")
     # One more character would not have fitted.
-    longer = fit_payload("逾期未付款：王芳", decoded["body"][:-1] + "回…", "/#/receivable/x",
+    longer = fit_payload("逾期未付款：王芳", decoded["body"][:-1] + "回…", "/#/customer/x",
                          "genzong-receivables-x", limit=10_000)
     assert len(longer) > 3000
 

@@ -6,10 +6,10 @@ The rules are those the PWA applies to its own copy of the data, with
 - a follow-up is due when the customer's ``next_follow_up`` is today or
   earlier; it goes to the customer's owner, and when it is overdue by more
   than ``escalation_days`` also to the owner's manager;
-- a receivable not fully paid is due soon from ``reminder_days_before_due``
+- a receivable not fully paid is due soon from ``reminder_receivable_days``
   days before its ``due_date``, and overdue from the day after it;
 - a ticket without a first reply (status 待处理 or 处理中) is due from
-  ``reminder_hours_before_reply`` hours before its ``reply_due_at``, and
+  ``reminder_ticket_hours`` hours before its ``reply_due_at``, and
   overdue once that moment has passed.
 
 Receivables and tickets go to the user who sees them (their ``scope_owner``:
@@ -38,12 +38,10 @@ KIND_ORDER = (TICKET_OVERDUE, TICKET_DUE, RECEIVABLE_OVERDUE, FOLLOW_UP, ESCALAT
 
 OPEN_TICKET_STATUSES = ("待处理", "处理中")
 
-# Screens of the PWA that show one record, as hash routes of its single page.
-RECORD_URLS = {
-    "customers": "/#/customer/{id}",
-    "receivables": "/#/receivable/{id}",
-    "tickets": "/#/ticket/{id}",
-}
+# Screens of the PWA, as hash routes of its single page. A receivable is
+# shown on its customer's screen.
+CUSTOMER_URL = "/#/customer/{id}"
+TICKET_URL = "/#/ticket/{id}"
 TODAY_URL = "/#/today"
 
 
@@ -56,6 +54,7 @@ class DueItem:
     record_table: str
     record_id: str
     due: str            # the due date (YYYY-MM-DD) or reply deadline (UTC stamp)
+    url: str            # the PWA screen that shows the record
     facts: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -63,10 +62,6 @@ class DueItem:
         """Notification tag: one per record and recipient role, so a later stage replaces an earlier one."""
         prefix = "escalation" if self.kind == ESCALATION else self.record_table
         return f"genzong-{prefix}-{self.record_id}"
-
-    @property
-    def url(self) -> str:
-        return RECORD_URLS[self.record_table].format(id=self.record_id)
 
 
 @dataclass(frozen=True)
@@ -89,8 +84,8 @@ def due_items(conn: sqlite3.Connection, settings: dict[str, Any], now: datetime)
     people = load_people(conn)
     items = [
         *_follow_ups(conn, people, today, settings["escalation_days"]),
-        *_receivables(conn, people, today, settings["reminder_days_before_due"]),
-        *_tickets(conn, people, now, settings["reminder_hours_before_reply"]),
+        *_receivables(conn, people, today, settings["reminder_receivable_days"]),
+        *_tickets(conn, people, now, settings["reminder_ticket_hours"]),
     ]
     items.sort(key=lambda i: (i.recipient_id, KIND_ORDER.index(i.kind), i.due, i.record_id))
     return items
@@ -118,19 +113,20 @@ def _follow_ups(conn, people, today: date, escalation_days: int) -> list[DueItem
         facts = {"customer": row["name"], "company": row["company"], "phone": row["phone"],
                  "date": row["next_follow_up"], "days_overdue": days_overdue,
                  "owner_name": people[owner].name}
+        url = CUSTOMER_URL.format(id=row["id"])
         items.append(DueItem(f"{FOLLOW_UP}:{row['id']}:{row['next_follow_up']}", FOLLOW_UP, owner, owner,
-                             "customers", row["id"], row["next_follow_up"], facts))
+                             "customers", row["id"], row["next_follow_up"], url, facts))
         manager = people[owner].manager_id
         if days_overdue > escalation_days and manager != owner and _active(people, manager):
             items.append(DueItem(f"{ESCALATION}:{row['id']}:{row['next_follow_up']}", ESCALATION, manager, owner,
-                                 "customers", row["id"], row["next_follow_up"], facts))
+                                 "customers", row["id"], row["next_follow_up"], url, facts))
     return items
 
 
 def _receivables(conn, people, today: date, days_before: int) -> list[DueItem]:
     horizon = (today + timedelta(days=days_before)).isoformat()
     rows = conn.execute(
-        "SELECT r.id, r.order_no, r.amount_fen, r.due_date, r.scope_owner, c.name AS customer, "
+        "SELECT r.id, r.customer_id, r.order_no, r.amount_fen, r.due_date, r.scope_owner, c.name AS customer, "
         "c.company, (SELECT coalesce(sum(p.amount_fen), 0) FROM payments p "
         "            WHERE p.receivable_id = r.id AND p.deleted = 0) AS paid_fen "
         "FROM receivables r JOIN customers c ON c.id = r.customer_id AND c.deleted = 0 "
@@ -152,7 +148,8 @@ def _receivables(conn, people, today: date, days_before: int) -> list[DueItem]:
                  "amount_fen": amount, "paid_fen": paid, "outstanding_fen": amount - paid,
                  "date": row["due_date"], "days_left": days_left, "owner_name": people[owner].name}
         items.append(DueItem(f"{kind}:{row['id']}:{row['due_date']}", kind, owner, owner,
-                             "receivables", row["id"], row["due_date"], facts))
+                             "receivables", row["id"], row["due_date"],
+                             CUSTOMER_URL.format(id=row["customer_id"]), facts))
     return items
 
 
@@ -177,5 +174,5 @@ def _tickets(conn, people, now: datetime, hours_before: int) -> list[DueItem]:
                  "severity": row["severity"], "customer": row["customer"] or row["complainant"],
                  "deadline": row["reply_due_at"], "owner_name": people[owner].name}
         items.append(DueItem(f"{kind}:{row['id']}:{row['reply_due_at']}", kind, owner, owner,
-                             "tickets", row["id"], row["reply_due_at"], facts))
+                             "tickets", row["id"], row["reply_due_at"], TICKET_URL.format(id=row["id"]), facts))
     return items
