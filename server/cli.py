@@ -276,11 +276,11 @@ def _remind_dry_run(state) -> int:
     due = due_items(conn, values, now)
     people = load_people(conn)
     devices = for_users(private, {item.recipient_id for item in due})
-    log = DeliveryLog(conn)
+    deliveries = DeliveryLog(conn)
     print(f"{len(due)} items due")
     for item in due:
         targets = [sub.id for sub in devices.get(item.recipient_id, [])
-                   if log.unsent([item], push_target(sub.id), now)]
+                   if deliveries.unsent([item], push_target(sub.id), now)]
         recipient = people[item.recipient_id].name
         print(f"  {item.kind:<19} {recipient:<10} {item.key}  unsent to {len(targets)} devices")
     return 0

@@ -136,7 +136,7 @@ class ReminderPass:
         self.policy = policy or RetryPolicy()
         self.stop = stop
         self.settings = org_settings.read_all(conn, private)
-        self.log = DeliveryLog(conn, state.write_lock)
+        self.deliveries = DeliveryLog(conn, state.write_lock)
         self.result = PassResult()
 
     def run(self) -> PassResult:
@@ -157,7 +157,7 @@ class ReminderPass:
         for user_id, subs in by_user.items():
             user_items = [item for item in due if item.recipient_id == user_id]
             for sub in subs:
-                unsent = self.log.unsent(user_items, push_target(sub.id), self.now)
+                unsent = self.deliveries.unsent(user_items, push_target(sub.id), self.now)
                 if unsent:
                     plans.append((sub, self._messages(sub, unsent)))
         if not plans:
@@ -219,7 +219,7 @@ class ReminderPass:
         self._record(recordable)
 
     def _record(self, deliveries: list[Delivery]) -> None:
-        for item, target in self.log.record(deliveries, self.now):
+        for item, target in self.deliveries.record(deliveries, self.now):
             self.result.abandoned += 1
             log.warning("gave up on reminder %s for %s after repeated failures", item.key, target)
 
@@ -233,7 +233,7 @@ class ReminderPass:
                       urlsplit(url).hostname)
             self.result.chat_failed += 1
             return
-        unsent = self.log.unsent(due, CHAT_TARGET, self.now)
+        unsent = self.deliveries.unsent(due, CHAT_TARGET, self.now)
         if not unsent:
             return
         names = {person.id: person.name for person in load_people(self.conn).values()}

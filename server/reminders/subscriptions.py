@@ -158,7 +158,7 @@ def save(private: sqlite3.Connection, user_id: str, sub: SubscriptionInput) -> t
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (subscription_id, user_id, sub.endpoint, sub.p256dh, sub.auth, sub.device, sub.lang, now, now))
         surplus = [r[0] for r in private.execute(
-            "SELECT id FROM push_subscriptions WHERE user_id = ? ORDER BY updated_at DESC, created_at DESC "
+            "SELECT id FROM push_subscriptions WHERE user_id = ? ORDER BY updated_at DESC, rowid DESC "
             "LIMIT -1 OFFSET ?", (user_id, MAX_PER_USER))]
         for old_id in surplus:
             private.execute("DELETE FROM push_subscriptions WHERE id = ?", (old_id,))
