@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from .daily_backup import DEFAULT_KEEP_DAYS
 from .db import transaction
 from .records import Batch
 from .timeutil import DEFAULT_TIME_ZONE, now_stamp, zone
@@ -192,6 +193,9 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("escalation_days", "跟进逾期上报天数", "Days overdue before a manager is told",
             3, whole_number(1, 365, "天", "days"),
             "tell the rep's manager when a follow-up is overdue by more than this many days"),
+    Setting("backup_keep_days", "备份保留天数", "Daily backups kept",
+            DEFAULT_KEEP_DAYS, whole_number(1, 365, "天", "days"),
+            "keep this many daily backups in the data folder's backups/ folder"),
     Setting("chat_webhook_url", "群机器人 Webhook 地址", "Team chat robot webhook URL",
             None, optional_webhook_url,
             "企业微信 or 钉钉 group robot webhook URL that also receives each rep's reminders; null turns it off",
