@@ -250,8 +250,12 @@ def read_all(conn: sqlite3.Connection, private: sqlite3.Connection) -> dict[str,
     stored: dict[str, Any] = {}
     for row in conn.execute("SELECT key, value FROM settings WHERE deleted = 0"):
         stored[row[0]] = _decode(row[1])
-    for row in private.execute("SELECT key, value FROM server_settings"):
-        stored[row[0]] = _decode(row[1])
+    try:
+        for row in private.execute("SELECT key, value FROM server_settings"):
+            stored[row[0]] = _decode(row[1])
+    except sqlite3.OperationalError:
+        # A read-only folder made before this table existed: defaults apply.
+        pass
     values = {}
     for key, setting in SETTINGS.items():
         if key not in stored:
