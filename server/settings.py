@@ -250,12 +250,8 @@ def read_all(conn: sqlite3.Connection, private: sqlite3.Connection) -> dict[str,
     stored: dict[str, Any] = {}
     for row in conn.execute("SELECT key, value FROM settings WHERE deleted = 0"):
         stored[row[0]] = _decode(row[1])
-    try:
-        for row in private.execute("SELECT key, value FROM server_settings"):
-            stored[row[0]] = _decode(row[1])
-    except sqlite3.OperationalError:
-        # A read-only folder made before this table existed: defaults apply.
-        pass
+    for key, value in _private_rows(private).items():
+        stored[key] = _decode(value)
     values = {}
     for key, setting in SETTINGS.items():
         if key not in stored:
@@ -272,8 +268,16 @@ def read_all(conn: sqlite3.Connection, private: sqlite3.Connection) -> dict[str,
 def is_stored(conn: sqlite3.Connection, private: sqlite3.Connection, key: str) -> bool:
     setting = lookup(key)
     if setting.private:
-        return private.execute("SELECT 1 FROM server_settings WHERE key = ?", (key,)).fetchone() is not None
+        return key in _private_rows(private)
     return conn.execute("SELECT 1 FROM settings WHERE key = ? AND deleted = 0", (key,)).fetchone() is not None
+
+
+def _private_rows(private: sqlite3.Connection) -> dict[str, str]:
+    try:
+        return {row[0]: row[1] for row in private.execute("SELECT key, value FROM server_settings")}
+    except sqlite3.OperationalError:
+        # A read-only folder whose private.db predates this table: defaults apply.
+        return {}
 
 
 def display_value(key: str, value: Any) -> Any:
