@@ -108,8 +108,9 @@ def parse_change(index: int, change: Any) -> ParsedChange | ChangeRejection:
     if not isinstance(change, dict):
         return ChangeRejection(index, None, None, "invalid_change", {"detail": "a change must be a JSON object"})
     table_name, record_id = change.get("table"), change.get("id")
-    shown_table = table_name if isinstance(table_name, str) else None
-    shown_id = record_id if isinstance(record_id, str) else None
+    # Echoed in the results, so lone surrogates (valid JSON, not UTF-8) are replaced.
+    shown_table = SURROGATE_RE.sub("\ufffd", table_name) if isinstance(table_name, str) else None
+    shown_id = SURROGATE_RE.sub("\ufffd", record_id) if isinstance(record_id, str) else None
 
     def reject(code, **values):
         return ChangeRejection(index, shown_table, shown_id, code, values)
