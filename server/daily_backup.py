@@ -8,42 +8,24 @@ section on Litestream.
 """
 
 import asyncio
-import json
 import logging
 import shutil
 from datetime import date
 from pathlib import Path
 
 from .backup import BackupError, make_backup
+from .settings import read_synced
 from .timeutil import today
 
 log = logging.getLogger("genzong.backup")
 
-DEFAULT_KEEP_DAYS = 7
 CHECK_EVERY_SECONDS = 3600
-
-
-def keep_days(conn) -> int:
-    row = conn.execute("SELECT value FROM settings WHERE key = 'backup_keep_days' AND deleted = 0").fetchone()
-    try:
-        value = json.loads(row[0]) if row and row[0] is not None else DEFAULT_KEEP_DAYS
-    except ValueError:
-        value = DEFAULT_KEEP_DAYS
-    return value if isinstance(value, int) and value >= 1 else DEFAULT_KEEP_DAYS
-
-
-def time_zone(conn) -> str | None:
-    row = conn.execute("SELECT value FROM settings WHERE key = 'time_zone' AND deleted = 0").fetchone()
-    try:
-        return json.loads(row[0]) if row and row[0] else None
-    except ValueError:
-        return None
 
 
 def run_daily_backup(state, on: date | None = None) -> Path | None:
     """Make today's backup unless it exists, then prune old ones; return the new folder or None."""
     conn = state.records.get()
-    on = on or today(time_zone(conn))
+    on = on or today(read_synced(conn, "time_zone"))
     folder = state.data.backups / on.isoformat()
     made = None
     if not folder.exists():
@@ -53,10 +35,11 @@ def run_daily_backup(state, on: date | None = None) -> Path | None:
         partial.rename(folder)  # a crash mid-copy never leaves a folder that looks complete
         made = folder
         log.info("daily backup made in %s", folder)
+    keep = read_synced(conn, "backup_keep_days")
     kept = sorted(p for p in state.data.backups.iterdir() if p.is_dir() and not p.name.endswith(".partial"))
-    for old in kept[:-keep_days(conn)]:
+    for old in kept[:-keep]:
         shutil.rmtree(old)
-        log.info("daily backup %s deleted (keeping %d)", old, keep_days(conn))
+        log.info("daily backup %s deleted (keeping %d)", old, keep)
     return made
 
 

@@ -8,18 +8,16 @@ The clock starts at the later of the last follow-up and the moment the
 current owner got the customer, so a fresh claim is never returned at once.
 """
 
-import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .db import transaction
 from .records import Batch
+from .settings import read_synced
 from .timeutil import local_date, now_stamp
 
-DEFAULT_POOL_DAYS = {"直接": 30, "间接": 60, "潜在": 15}
-DEFAULT_WARN_DAYS = 3
-UNKNOWN_KIND_DAYS = 30
+UNKNOWN_KIND_DAYS = 30  # a customer without a kind returns after this many days
 
 
 @dataclass(frozen=True)
@@ -31,18 +29,10 @@ class IdleCustomer:
     returns_on: date
 
 
-def _setting(conn, key, default):
-    row = conn.execute("SELECT value FROM settings WHERE key = ? AND deleted = 0", (key,)).fetchone()
-    try:
-        return json.loads(row[0]) if row and row[0] is not None else default
-    except ValueError:
-        return default
-
-
 def idle_customers(conn: sqlite3.Connection, today: date, time_zone: str | None,
                    within_days: int = 0) -> list[IdleCustomer]:
     """Return owned customers that return to the pool on or before ``today + within_days``."""
-    pool_days = {**DEFAULT_POOL_DAYS, **_setting(conn, "pool_days", {})}
+    pool_days = read_synced(conn, "pool_days")
     rows = conn.execute("""
         SELECT c.id, c.name, c.owner_id, c.kind, json_extract(c.dots, '$.owner_id[2]') AS owned_since,
                (SELECT max(f.happened_at) FROM follow_ups f
@@ -56,8 +46,8 @@ def idle_customers(conn: sqlite3.Connection, today: date, time_zone: str | None,
             continue
         last = local_date(max(stamps), time_zone)
         days = pool_days.get(row["kind"], UNKNOWN_KIND_DAYS)
-        if not isinstance(days, int) or days <= 0:
-            continue  # 0 or a bad value switches the rule off for that kind
+        if days == 0:
+            continue  # 0 switches the rule off for that kind
         returns_on = last + timedelta(days=days)
         if returns_on <= today + timedelta(days=within_days):
             found.append(IdleCustomer(row["id"], row["name"], row["owner_id"], last, returns_on))
@@ -79,5 +69,4 @@ def return_idle_customers(conn: sqlite3.Connection, today: date, time_zone: str 
 
 
 def pool_warn_days(conn: sqlite3.Connection) -> int:
-    days = _setting(conn, "pool_warn_days", DEFAULT_WARN_DAYS)
-    return days if isinstance(days, int) and days >= 0 else DEFAULT_WARN_DAYS
+    return read_synced(conn, "pool_warn_days")

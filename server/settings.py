@@ -22,12 +22,25 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from .daily_backup import DEFAULT_KEEP_DAYS
 from .db import transaction
 from .records import Batch
+from .schema import CUSTOMER_KINDS
 from .timeutil import DEFAULT_TIME_ZONE, now_stamp, zone
 
 log = logging.getLogger("genzong.settings")
+
+DEFAULT_KEEP_DAYS = 7
+DEFAULT_POOL_DAYS = {"直接": 30, "间接": 60, "潜在": 15}
+DEFAULT_WARN_DAYS = 3
+DEFAULT_CLAIM_LIMIT = 10
+DEFAULT_PROJECT_STAGES = ("需求分析", "项目计划", "模型设计", "系统开发", "系统测试", "实施部署", "运行维护")
+DEFAULT_SURVEY_QUESTIONS = (
+    {"key": "product", "text": "产品质量"},
+    {"key": "install", "text": "安装质量"},
+    {"key": "service", "text": "服务态度"},
+    {"key": "speed", "text": "响应速度"},
+    {"key": "overall", "text": "总体满意度"},
+)
 
 SETTINGS_NAMESPACE = uuid.UUID("2b8f6c1e-7d3a-4f5e-9c21-5a0d3e8b7f14")
 
@@ -179,6 +192,41 @@ def contact_address(value: Any) -> str:
     return value
 
 
+def days_by_customer_kind(value: Any) -> dict[str, int]:
+    if not isinstance(value, dict) or not set(value) <= set(CUSTOMER_KINDS):
+        raise InvalidValue(f"必须是客户类型到天数的对应，如 {{\"直接\": 30, \"间接\": 60, \"潜在\": 15}}",
+                           'must map customer kinds to days, such as {"直接": 30, "间接": 60, "潜在": 15}')
+    for kind, days in value.items():
+        if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 3650:
+            raise InvalidValue(f"{kind} 的天数必须是 0 到 3650 之间的整数（0 表示不退回公海）",
+                               f"the days of {kind} must be a whole number from 0 to 3650 (0: never return)")
+    return {**DEFAULT_POOL_DAYS, **value}
+
+
+def stage_list(value: Any) -> list[str]:
+    if not isinstance(value, list) or not 1 <= len(value) <= 30 or len(set(value)) != len(value) \
+            or not all(isinstance(v, str) and 1 <= len(v.strip()) <= 50 for v in value):
+        raise InvalidValue("必须是 1 到 30 个互不相同的阶段名称（每个 1 到 50 个字符）",
+                           "must be a list of 1 to 30 distinct stage names of 1 to 50 characters")
+    return [v.strip() for v in value]
+
+
+def question_list(value: Any) -> list[dict]:
+    problem = ("必须是 1 到 50 个问题，每个形如 {\"key\": \"service\", \"text\": \"服务态度\"}，key 互不相同",
+               'must be 1 to 50 questions such as {"key": "service", "text": "服务态度"} with distinct keys')
+    if not isinstance(value, list) or not 1 <= len(value) <= 50:
+        raise InvalidValue(*problem)
+    keys = set()
+    for question in value:
+        if not isinstance(question, dict) or set(question) != {"key", "text"} \
+                or not isinstance(question["key"], str) or not re.fullmatch(r"[a-z0-9_]{1,50}", question["key"]) \
+                or not isinstance(question["text"], str) or not 1 <= len(question["text"]) <= 200 \
+                or question["key"] in keys:
+            raise InvalidValue(*problem)
+        keys.add(question["key"])
+    return value
+
+
 # The registry ---------------------------------------------------------------
 
 SETTINGS: dict[str, Setting] = {s.key: s for s in (
@@ -196,6 +244,21 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("backup_keep_days", "备份保留天数", "Daily backups kept",
             DEFAULT_KEEP_DAYS, whole_number(1, 365, "天", "days"),
             "keep this many daily backups in the data folder's backups/ folder"),
+    Setting("pool_days", "退回公海天数", "Days without follow-up before the pool",
+            DEFAULT_POOL_DAYS, days_by_customer_kind,
+            "per customer kind, days without a follow-up after which a customer returns to the pool (0: never)"),
+    Setting("pool_warn_days", "退回公海提前提醒天数", "Days of warning before the pool",
+            DEFAULT_WARN_DAYS, whole_number(0, 60, "天", "days"),
+            "warn the owner this many days before a customer returns to the pool"),
+    Setting("pool_claim_daily_limit", "每日认领上限", "Pool claims per rep and day",
+            DEFAULT_CLAIM_LIMIT, whole_number(1, 1000, "个", "customers"),
+            "how many pool customers one rep may claim per day"),
+    Setting("project_stages", "项目阶段", "Project stages",
+            list(DEFAULT_PROJECT_STAGES), stage_list,
+            "the stages a project goes through, in order, as a JSON list of names"),
+    Setting("survey_questions", "满意度调查问题", "Satisfaction survey questions",
+            list(DEFAULT_SURVEY_QUESTIONS), question_list,
+            'the questions of the satisfaction survey, each {"key", "text"}, scored 1-5'),
     Setting("chat_webhook_url", "群机器人 Webhook 地址", "Team chat robot webhook URL",
             None, optional_webhook_url,
             "企业微信 or 钉钉 group robot webhook URL that also receives each rep's reminders; null turns it off",
@@ -213,6 +276,19 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "mailto: or https: contact sent to push services with every Web Push (the VAPID subject)",
             private=True),
 )}
+
+
+def read_synced(conn: sqlite3.Connection, key: str) -> Any:
+    """Return the value of one synced setting, or its default when unset or invalid."""
+    setting = lookup(key)
+    row = conn.execute("SELECT value FROM settings WHERE key = ? AND deleted = 0", (key,)).fetchone()
+    if row is None:
+        return setting.default
+    try:
+        return setting.validate(_decode(row[0]))
+    except InvalidValue as error:
+        log.warning("stored setting %s is invalid (%s); using the default", key, error.detail_en)
+        return setting.default
 
 
 def lookup(key: str) -> Setting:

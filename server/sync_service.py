@@ -6,7 +6,6 @@ receivable and a failure stores nothing of the request. The pull then
 reads in its own snapshot.
 """
 
-import json
 import logging
 import sqlite3
 from contextlib import nullcontext
@@ -23,6 +22,7 @@ from .messages import message
 from .migrations import earlier_epochs, read_meta
 from .numbers import NUMBERED, NumberCounter
 from .records import SERVER_DEVICE, Batch, server_counter
+from .settings import read_synced
 from .timeutil import today, zone
 from .schema import REFERENCE, TABLES, Table
 from .visibility import SEES_EVERYTHING, can_see
@@ -31,7 +31,6 @@ from .wire import ChangeRejection, ParsedChange, RequestError, SyncRequest, pars
 log = logging.getLogger("genzong.sync")
 
 OWNER_FIELDS = {"customers": "owner_id", "tickets": "owner_id", "projects": "owner_id", "risks": "owner_id"}
-DEFAULT_CLAIM_LIMIT = 10  # pool customers one rep may claim per day
 
 
 @dataclass
@@ -328,14 +327,14 @@ class ChangeApplier:
             row = self.conn.execute("SELECT name, username FROM users WHERE id = ?", (owner,)).fetchone()
             return "already_claimed", {"name": (row[0] or row[1]) if row else owner}
         if owner is None:
-            limit = _setting(self.conn, "pool_claim_daily_limit", DEFAULT_CLAIM_LIMIT)
+            limit = read_synced(self.conn, "pool_claim_daily_limit")
             if self._claims_today() >= limit:
                 return "claim_limit", {"limit": limit}
             self.batch.server_write("customers", customer_id, {"owner_id": self.user.id})
         return {"claimed_by": self.user.id, "claimed_at": self.now_stamp, "status": "已认领"}
 
     def _claims_today(self) -> int:
-        time_zone = _setting(self.conn, "time_zone", None)
+        time_zone = read_synced(self.conn, "time_zone")
         day = today(time_zone, self.now)
         start = format_stamp(datetime.combine(day, datetime.min.time(), tzinfo=zone(time_zone)))
         stored = self.conn.execute(
@@ -378,16 +377,6 @@ class ChangeApplier:
             return True
         return any(s.table == table_name and s.id != record_id and s.version.fields.get(field_name) == number
                    for s in self.batch.staged())
-
-
-def _setting(conn, key: str, default):
-    row = conn.execute("SELECT value FROM settings WHERE key = ? AND deleted = 0", (key,)).fetchone()
-    if row is None or row[0] is None:
-        return default
-    try:
-        return json.loads(row[0])
-    except ValueError:
-        return default
 
 
 def _same(a: Version, b: Version) -> bool:
