@@ -18,6 +18,9 @@ from .migrations import SCHEMA_VERSION, earlier_epochs, read_meta, upgrade, writ
 from .paths import DataDir
 
 BACKUP_FILES = ("genzong.db", "private.db")
+# Without these a restore on a new machine would log everyone out and void
+# every push subscription, so they travel with the databases (mode 0600).
+KEY_FILES = ("secret.key", "vapid_private.pem")
 
 
 class BackupError(RuntimeError):
@@ -50,6 +53,8 @@ def make_backup(data: DataDir, destination: Path) -> BackupInfo:
         finally:
             dst.close()
             src.close()
+    for name in KEY_FILES:
+        _copy_key(data.root / name, destination / name)
     return check_backup(destination)
 
 
@@ -98,6 +103,8 @@ def restore_backup(data: DataDir, folder: Path) -> BackupInfo:
         source = Path(folder) / name
         if source.exists():
             _copy_database(source, target)
+    for name in KEY_FILES:
+        _copy_key(Path(folder) / name, data.root / name)
 
     conn = connect(data.database)
     try:
@@ -111,6 +118,15 @@ def restore_backup(data: DataDir, folder: Path) -> BackupInfo:
     finally:
         conn.close()
     return check_backup(folder)
+
+
+def _copy_key(source: Path, target: Path) -> None:
+    if not source.exists():
+        return
+    content = source.read_bytes()
+    target.touch(mode=0o600, exist_ok=True)
+    target.chmod(0o600)
+    target.write_bytes(content)
 
 
 def _copy_database(source: Path, target: Path) -> None:

@@ -25,6 +25,8 @@ def test_restore_then_resend_brings_back_lost_writes(data_dir, tmp_path):
         kept = device.edit("customers", name="备份前的客户", phone="1")
         device.sync()
         make_backup(data_dir, tmp_path / "backup")
+        assert (tmp_path / "backup" / "secret.key").read_bytes() == data_dir.secret_key.read_bytes()
+        assert oct((tmp_path / "backup" / "secret.key").stat().st_mode & 0o777) == "0o600"
 
         lost = device.edit("customers", name="备份后的客户")
         device.edit("customers", kept, phone="2")
