@@ -1,0 +1,212 @@
+"""Read a ledger file (.xlsx or .csv) into sheets of raw cell values.
+
+Cells keep the type the file gave them: text, int, float, datetime (Excel
+date cells, naive, with no time-zone shift) or ``Formula`` for a formula
+whose result the file did not save. Numbers shown with a ``000…`` format
+(phones typed into number cells) come back as zero-padded text.
+"""
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import openpyxl
+from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900
+from openpyxl.utils.exceptions import InvalidFileException
+
+from .problems import ImportFailure
+
+MAX_ROWS = 200_000  # per sheet; larger ledgers are imported in parts
+XLS_MAGIC = b"\xd0\xcf\x11\xe0"
+ZERO_FORMAT = re.compile(r"0+\Z")
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell without a saved result (the file was written by a program)."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list[Any]]  # rows[0] is the sheet's row 1
+
+
+@dataclass
+class Workbook:
+    file_name: str
+    format: str  # "xlsx" or "csv"
+    sheets: list[Sheet]
+    excel_epoch: datetime = CALENDAR_WINDOWS_1900
+    encoding: str | None = None  # CSV only
+    delimiter: str | None = None  # CSV only
+    notes: list[str] = field(default_factory=list)
+
+
+def read_workbook(data: bytes, file_name: str) -> Workbook:
+    """Read ``data`` as .xlsx (by its content, whatever the name) or as CSV text.
+
+    Raises ImportFailure for an empty file, an old binary .xls file, a damaged
+    workbook, text in an encoding other than UTF-8/UTF-16/GB18030, or a sheet
+    with more than MAX_ROWS rows.
+    """
+    if not data.strip():
+        raise ImportFailure("file_empty", name=file_name)
+    if data.startswith(XLS_MAGIC):
+        raise ImportFailure("xls_not_supported", name=file_name)
+    if data.startswith(b"PK"):
+        return _read_xlsx(data, file_name)
+    return _read_csv(data, file_name)
+
+
+# Excel -------------------------------------------------------------------
+
+def _read_xlsx(data: bytes, file_name: str) -> Workbook:
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise ImportFailure("file_unreadable", name=file_name, detail=str(error)[:200]) from None
+    try:
+        sheets = []
+        formulas_in: list[int] = []
+        for index, worksheet in enumerate(book.worksheets):
+            rows, has_formulas = _read_sheet(worksheet, file_name)
+            sheets.append(Sheet(worksheet.title, rows))
+            if has_formulas:
+                formulas_in.append(index)
+        epoch = book.epoch
+    finally:
+        book.close()
+    if formulas_in:
+        _fill_formula_results(data, sheets, formulas_in)
+    return Workbook(file_name, "xlsx", sheets, excel_epoch=epoch)
+
+
+def _read_sheet(worksheet, file_name: str) -> tuple[list[list[Any]], bool]:
+    # Files written by programs often carry a wrong <dimension>: forget it
+    # and read every row there is.
+    worksheet.reset_dimensions()
+    rows: list[list[Any]] = []
+    has_formulas = False
+    for cells in worksheet.iter_rows():
+        row = []
+        for cell in cells:
+            value = cell.value
+            if value is None:
+                row.append(None)
+                continue
+            data_type = cell.data_type
+            if data_type == "f":
+                has_formulas = True
+                value = Formula(str(value))
+            elif data_type == "n" and isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = _zero_padded(value, cell.number_format)
+            row.append(value)
+        while row and row[-1] is None:
+            row.pop()
+        rows.append(row)
+        if len(rows) > MAX_ROWS:
+            raise ImportFailure("too_many_rows", name=file_name, limit=MAX_ROWS)
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows, has_formulas
+
+
+def _zero_padded(value: int | float, number_format: str | None) -> Any:
+    """Return a number shown with a ``00000000000`` format as the text Excel shows."""
+    if number_format and ZERO_FORMAT.match(number_format) and float(value).is_integer() and value >= 0:
+        return str(int(value)).zfill(len(number_format))
+    return value
+
+
+def _fill_formula_results(data: bytes, sheets: list[Sheet], indexes: list[int]) -> None:
+    """Replace formulas by the results Excel saved with them, where it saved any."""
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        for index in indexes:
+            worksheet = book.worksheets[index]
+            worksheet.reset_dimensions()
+            rows = sheets[index].rows
+            for row_number, cells in enumerate(worksheet.iter_rows(values_only=True)):
+                if row_number >= len(rows):
+                    break
+                row = rows[row_number]
+                for column, value in enumerate(cells[:len(row)]):
+                    if isinstance(row[column], Formula) and value is not None:
+                        row[column] = value
+    finally:
+        book.close()
+
+
+# CSV ---------------------------------------------------------------------
+
+def _read_csv(data: bytes, file_name: str) -> Workbook:
+    text, encoding = decode_text(data, file_name)
+    delimiter = detect_delimiter(text)
+    rows: list[list[Any]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for cells in reader:
+            row = [cell if cell.strip() else None for cell in cells]
+            while row and row[-1] is None:
+                row.pop()
+            rows.append(row)
+            if len(rows) > MAX_ROWS:
+                raise ImportFailure("too_many_rows", name=file_name, limit=MAX_ROWS)
+    except csv.Error as error:
+        raise ImportFailure("file_unreadable", name=file_name,
+                            detail=f"line {reader.line_num}: {error}") from None
+    while rows and not rows[-1]:
+        rows.pop()
+    sheet_name = re.sub(r"\.[^.]*$", "", file_name) or "CSV"
+    return Workbook(file_name, "csv", [Sheet(sheet_name, rows)], encoding=encoding, delimiter=delimiter)
+
+
+def decode_text(data: bytes, file_name: str) -> tuple[str, str]:
+    """Decode CSV bytes: a BOM first, then strict UTF-8, then GB18030 (a superset of GBK).
+
+    The order matters: GB18030 decodes almost any bytes into nonsense, so it
+    is tried only after UTF-8 has failed.
+    """
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                break
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise ImportFailure("encoding_unknown", name=file_name)
+
+
+def detect_delimiter(text: str, sample_lines: int = 30) -> str:
+    """Return the delimiter (``,`` ``;`` or tab) seen most often outside quotes in the first lines."""
+    counts = {",": 0, ";": 0, "\t": 0}
+    in_quotes = False
+    lines = 0
+    for char in text:
+        if char == '"':
+            in_quotes = not in_quotes
+        elif not in_quotes:
+            if char in counts:
+                counts[char] += 1
+            elif char == "\n":
+                lines += 1
+                if lines >= sample_lines:
+                    break
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
