@@ -6,6 +6,7 @@ import logging
 import sys
 
 from .auth import UserError
+from .importer.commands import add_ledger_commands
 from .paths import resolve_data_dir
 from .schema import ROLES
 
@@ -58,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     handover.add_argument("from_username", help="the departing rep")
     handover.add_argument("to_username", help="the rep who takes over")
     handover.set_defaults(handler=_handover)
+
+    add_ledger_commands(commands, common)
 
     user = commands.add_parser("user", help="manage users").add_subparsers(title="user commands")
     add = user.add_parser("add", parents=[common], help="create a user")
