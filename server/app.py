@@ -15,6 +15,7 @@ from .paths import DataDir, project_root
 from .reminders.scheduler import ReminderScheduler
 from .routes import auth as auth_routes
 from .routes import handover as handover_routes
+from .routes import ledgers as ledger_routes
 from .routes import push as push_routes
 from .routes import settings as settings_routes
 from .routes import sync as sync_routes
@@ -74,6 +75,7 @@ def create_app(data: DataDir, state: ServerState | None = None, daily_backups: b
         *handover_routes.routes,
         *push_routes.routes,
         *settings_routes.routes,
+        *ledger_routes.routes,
         Mount("/", app=StaticFiles(directory=pwa, html=True), name="pwa"),
     ]
     return Starlette(

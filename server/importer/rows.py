@@ -374,6 +374,7 @@ def read_customer_row(reader: RowReader) -> CustomerDraft:
                           referred_text=reader.text("referred_by", "customers", "name"),
                           follow_ups=follow_ups)
     combine_notes(reader, fields, "customers", "notes", notes)
+    reader.outcome.label = fields.get("name") or fields.get("phone") or ""
     if not fields.get("name"):
         reader.error(None, "missing_value", column_title="客户名称", column_title_en="customer name")
     return draft
@@ -464,6 +465,7 @@ def read_receivable_row(reader: RowReader, context: FileContext) -> ReceivableDr
     row_ref = reader.text("row_ref", "receivables", "order_no")
     notes = reader.text("notes", "receivables", "notes")
 
+    reader.outcome.label = customer_fields.get("name") or customer_fields.get("phone") or code or ""
     if not customer_fields.get("name") and not phone_keys and not code:
         reader.error(None, "missing_value", column_title="客户名称", column_title_en="customer name")
     if amount is None and not reader.outcome.has_errors:
@@ -557,6 +559,7 @@ def read_ticket_row(reader: RowReader) -> TicketDraft:
     satisfaction = reader.score("satisfaction", 1, 5, choices.SATISFACTION_WORDS)
     if satisfaction is not None:
         fields["satisfaction"] = satisfaction
+    reader.outcome.label = fields.get("subject") or fields.get("complainant") or ""
     if not any(fields.get(k) for k in ("subject", "content", "complainant")):
         reader.error(None, "missing_value", column_title="投诉主题或内容", column_title_en="subject or content")
     number = reader.text("number", "tickets", "legacy_number")
@@ -627,6 +630,7 @@ def read_payment_detail(reader: RowReader) -> dict[str, Any] | None:
 def read_rows(rows: list[list[Any]], layout: Layout, context: FileContext, read_row, progress=None):
     """Yield (outcome, draft or None) for every row below the header; skipped rows have no draft."""
     header_cells = rows[layout.header_row - 1]
+    positions = {column.header: column.index for column in layout.columns}
     for offset, cells in enumerate(rows[layout.header_row:]):
         number = layout.header_row + offset + 1
         outcome = RowOutcome(number)
@@ -638,6 +642,8 @@ def read_rows(rows: list[list[Any]], layout: Layout, context: FileContext, read_
             continue
         reader = RowReader(cells, layout, outcome, context)
         draft = read_row(reader)
+        # Problems in the order of the columns; those about the whole row last.
+        outcome.problems.sort(key=lambda problem: positions.get(problem.column, len(positions) + 1000))
         if outcome.has_errors:
             outcome.action = REJECT
         if progress and offset % 1000 == 0:
