@@ -161,7 +161,7 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
 REQUIRED_KEYS = {
     CUSTOMERS: (("name", "phone"),),
     RECEIVABLES: (("name", "phone", "code"), ("amount",)),
-    TICKETS: (("subject", "content", "complainant"),),
+    TICKETS: (("subject", "content"),),
     FOLLOW_UPS: (("customer_code", "customer_name"), ("happened_at",)),
     PAYMENTS: (("receivable_ref",), ("paid_on",), ("amount",)),
 }

@@ -30,7 +30,7 @@ class ImportFailure(Exception):
                 "message_en": import_message(self.code, "en", **self.values)}
 
 
-@dataclass
+@dataclass(slots=True)
 class Problem:
     code: str
     level: str
@@ -50,7 +50,7 @@ class Problem:
         return result
 
 
-@dataclass
+@dataclass(slots=True)
 class RowOutcome:
     """What the import does with one row of the ledger."""
 

@@ -22,6 +22,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from .problems import ImportFailure
 
 MAX_ROWS = 200_000  # per sheet; larger ledgers are imported in parts
+PROGRESS_EVERY = 2000  # rows between progress reports
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 ZERO_FORMAT = re.compile(r"0+\Z")
 
@@ -53,7 +54,7 @@ class Workbook:
     notes: list[str] = field(default_factory=list)
 
 
-def read_workbook(data: bytes, file_name: str) -> Workbook:
+def read_workbook(data: bytes, file_name: str, progress=None) -> Workbook:
     """Read ``data`` as .xlsx (by its content, whatever the name) or as CSV text.
 
     Raises ImportFailure for an empty file, an old binary .xls file, a damaged
@@ -65,13 +66,13 @@ def read_workbook(data: bytes, file_name: str) -> Workbook:
     if data.startswith(XLS_MAGIC):
         raise ImportFailure("xls_not_supported", name=file_name)
     if data.startswith(b"PK"):
-        return _read_xlsx(data, file_name)
+        return _read_xlsx(data, file_name, progress)
     return _read_csv(data, file_name)
 
 
 # Excel -------------------------------------------------------------------
 
-def _read_xlsx(data: bytes, file_name: str) -> Workbook:
+def _read_xlsx(data: bytes, file_name: str, progress=None) -> Workbook:
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
@@ -80,7 +81,7 @@ def _read_xlsx(data: bytes, file_name: str) -> Workbook:
         sheets = []
         formulas_in: list[int] = []
         for index, worksheet in enumerate(book.worksheets):
-            rows, has_formulas = _read_sheet(worksheet, file_name)
+            rows, has_formulas = _read_sheet(worksheet, file_name, progress)
             sheets.append(Sheet(worksheet.title, rows))
             if has_formulas:
                 formulas_in.append(index)
@@ -92,7 +93,13 @@ def _read_xlsx(data: bytes, file_name: str) -> Workbook:
     return Workbook(file_name, "xlsx", sheets, excel_epoch=epoch)
 
 
-def _read_sheet(worksheet, file_name: str) -> tuple[list[list[Any]], bool]:
+def _read_sheet(worksheet, file_name: str, progress=None) -> tuple[list[list[Any]], bool]:
+    """Return the sheet's rows of values and whether it has formulas.
+
+    ``progress(rows read, rows the sheet claims to have)`` is called every
+    few thousand rows, for a progress bar while a large file is read.
+    """
+    claimed_rows = worksheet.max_row
     # Files written by programs often carry a wrong <dimension>: forget it
     # and read every row there is.
     worksheet.reset_dimensions()
@@ -117,6 +124,8 @@ def _read_sheet(worksheet, file_name: str) -> tuple[list[list[Any]], bool]:
         rows.append(row)
         if len(rows) > MAX_ROWS:
             raise ImportFailure("too_many_rows", name=file_name, limit=MAX_ROWS)
+        if progress and len(rows) % PROGRESS_EVERY == 0:
+            progress(len(rows), claimed_rows if claimed_rows and claimed_rows >= len(rows) else None)
     while rows and not rows[-1]:
         rows.pop()
     return rows, has_formulas

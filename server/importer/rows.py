@@ -11,7 +11,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from ...sync import format_stamp
 from ..schema import TABLES
@@ -27,7 +26,9 @@ SUBTOTAL = re.compile(r"^(合计|小计|总计|共计|总额|汇总|本页合计
 DATE_KEYS = frozenset({"expected_purchase_date", "next_follow_up", "sale_date", "due_date", "paid_on",
                        "received_at", "reply_due_at", "first_reply_at", "resolved_at", "visit_on", "happened_at"})
 FOLLOW_UP_ENTRY_SPLIT = re.compile(r"[;；\n]+")
-ENTRY_DATE = re.compile(r"^\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?|\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?)")
+ENTRY_DATE = re.compile(r"^\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?"
+                        r"|\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?)")
+YEAR_IN_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*\d{1,2}\s*[-/.月]")
 NOTE_SEPARATOR = "；"
 
 
@@ -42,16 +43,10 @@ class FileContext:
     inferred_count: int = 0
     shifted_count: int = 0
 
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.dates.time_zone)
 
-
-def make_context(rows: list[list[Any]], layout: Layout, extra_date_columns: list[int], time_zone: str,
-                 today: date, excel_epoch) -> FileContext:
+def make_context(rows: list[list[Any]], layout: Layout, time_zone: str, today: date, excel_epoch) -> FileContext:
     """Choose the year for dates typed without one: the file's most common full-date year, else today's."""
     columns = [c.index for c in layout.columns if c.spec.key in DATE_KEYS or c.spec.key == "follow_ups"]
-    columns += extra_date_columns
     years: Counter = Counter()
     for row in rows[layout.header_row:]:
         for index in columns:
@@ -60,7 +55,7 @@ def make_context(rows: list[list[Any]], layout: Layout, extra_date_columns: list
                 if year:
                     years[year] += 1
                 elif isinstance(row[index], str) and layout.has("follow_ups"):
-                    years.update(int(y) for y in re.findall(r"(\d{4})\s*[-/.年]\s*\d{1,2}\s*[-/.月]", row[index]))
+                    years.update(int(y) for y in YEAR_IN_TEXT.findall(row[index]))
     if years:
         year = max(years.items(), key=lambda item: (item[1], item[0]))[0]
         return FileContext(DateContext(year, time_zone, excel_epoch), today, "file")
@@ -83,12 +78,14 @@ class RowReader:
         return self.layout.by_key(key)
 
     def raw(self, key: str) -> tuple[MappedColumn | None, Any]:
-        for column in self.columns(key):
-            value = self.cells[column.index] if column.index < len(self.cells) else None
-            if isinstance(value, str) and not value.strip():
-                value = None
-            return column, value
-        return None, None
+        columns = self.layout.by_key(key)
+        if not columns:
+            return None, None
+        column = columns[0]
+        value = self.cells[column.index] if column.index < len(self.cells) else None
+        if isinstance(value, str) and not value.strip():
+            value = None
+        return column, value
 
     def error(self, column: MappedColumn | None, code: str, **values) -> None:
         self.outcome.add(code, ERROR, column.header if column else None, **values)
@@ -151,7 +148,8 @@ class RowReader:
             return None
         if parsed is None:
             return None
-        self._note_date_flags(column, value, parsed.year_inferred)
+        if parsed.year_inferred:
+            self.note_year_inferred(column, value)
         if parsed.month_only:
             self.warn(column, "month_only", value=_show(value), date=parsed.value.isoformat())
         if parsed.shifted_from:
@@ -169,7 +167,8 @@ class RowReader:
             return None
         if parsed is None:
             return None
-        self._note_date_flags(column, value, parsed.year_inferred)
+        if parsed.year_inferred:
+            self.note_year_inferred(column, value)
         return format_stamp(parsed.value)
 
     def choice(self, key: str, kind: str, *, strict: bool = True) -> str | None:
@@ -233,12 +232,12 @@ class RowReader:
         self.extra_notes.append(f"{column.header}：{text}")
         self.warn(column, "kept_in_notes", value=text)
 
-    def _note_date_flags(self, column: MappedColumn, value: Any, year_inferred: bool) -> None:
-        if year_inferred:
-            self.context.inferred_count += 1
-            if len(self.context.inferred_examples) < 3:
-                self.context.inferred_examples.append(_show(value))
-            self.warn(column, "year_inferred", level=INFO, value=_show(value), year=self.context.dates.default_year)
+    def note_year_inferred(self, column: MappedColumn, value: Any) -> None:
+        """Count a date typed without a year, for the file's note, and say so on the row."""
+        self.context.inferred_count += 1
+        if len(self.context.inferred_examples) < 3:
+            self.context.inferred_examples.append(_show(value))
+        self.warn(column, "year_inferred", level=INFO, value=_show(value), year=self.context.dates.default_year)
 
 
 def _cell_text(value: Any) -> str | None:
@@ -283,7 +282,7 @@ def classify_row(cells: list[Any], header_cells: list[Any], layout: Layout) -> s
 
 # Drafts ------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class CustomerDraft:
     """A customer as one row describes it."""
 
@@ -304,7 +303,7 @@ class CustomerDraft:
         return self.fields.get("company")
 
 
-@dataclass
+@dataclass(slots=True)
 class ReceivableDraft:
     outcome: RowOutcome
     customer: CustomerDraft
@@ -317,7 +316,7 @@ class ReceivableDraft:
     payments: list[dict[str, Any]] | None = None  # from a 回款记录 sheet, when the workbook has one
 
 
-@dataclass
+@dataclass(slots=True)
 class TicketDraft:
     outcome: RowOutcome
     fields: dict[str, Any]
@@ -421,7 +420,7 @@ def read_follow_up_log(reader: RowReader) -> list[dict[str, Any]]:
             reader.warn(column, "follow_up_without_date", value=entry)
             continue
         if moment.year_inferred:
-            reader._note_date_flags(column, match.group(1), True)
+            reader.note_year_inferred(column, match.group(1))
         rest = entry[match.end():].strip()
         channel = None
         words = rest.split(maxsplit=1)
@@ -542,8 +541,12 @@ def read_ticket_row(reader: RowReader) -> TicketDraft:
         contact = phones.display
         if phones.emails:
             contact = " / ".join(filter(None, [contact, *phones.emails]))
-        if contact:
-            fields["contact"] = contact[:TABLES["tickets"].field_map["contact"].max_length]
+        limit = TABLES["tickets"].field_map["contact"].max_length
+        if contact and len(contact) > limit:
+            reader.error(contact_column[0], "text_too_long", value=contact[:30] + "…", length=len(contact),
+                         limit=limit)
+        elif contact:
+            fields["contact"] = contact
     for key, kind in (("kind", "ticket_kind"), ("severity", "severity"), ("category", "category"),
                       ("status", "ticket_status")):
         value = reader.choice(key, kind)
@@ -627,7 +630,7 @@ def read_payment_detail(reader: RowReader) -> dict[str, Any] | None:
     return {"ref": ref, "fields": fields}
 
 
-def read_rows(rows: list[list[Any]], layout: Layout, context: FileContext, read_row, progress=None):
+def read_rows(rows: list[list[Any]], layout: Layout, context: FileContext, read_row):
     """Yield (outcome, draft or None) for every row below the header; skipped rows have no draft."""
     header_cells = rows[layout.header_row - 1]
     positions = {column.header: column.index for column in layout.columns}
@@ -646,7 +649,5 @@ def read_rows(rows: list[list[Any]], layout: Layout, context: FileContext, read_
         outcome.problems.sort(key=lambda problem: positions.get(problem.column, len(positions) + 1000))
         if outcome.has_errors:
             outcome.action = REJECT
-        if progress and offset % 1000 == 0:
-            progress("read", offset, len(rows) - layout.header_row)
         yield outcome, draft
 

@@ -17,7 +17,7 @@ from ..timeutil import today as organisation_today
 from .layout import CUSTOMERS, KIND_TITLES, RECEIVABLES, TICKETS, Layout, find_detail_layout, find_layout
 from .plan import CustomerPlanner, Options, ReceivablePlanner, TicketPlanner
 from .problems import INFO, REJECT, WARNING, ImportFailure, ImportReport, Problem, RowOutcome
-from .reading import Workbook, read_workbook
+from .reading import Sheet, Workbook, read_workbook
 from .rows import (FileContext, RowReader, make_context, read_customer_row, read_follow_up_detail,
                    read_payment_detail, read_receivable_row, read_rows, read_ticket_row)
 from .snapshot import load_snapshot, name_key
@@ -52,7 +52,8 @@ def run_import(conn: sqlite3.Connection, request: ImportRequest, *, write_lock=N
     started = time.perf_counter()
     report_progress = progress or (lambda stage, done, total: None)
     report_progress("read", 0, None)
-    workbook = read_workbook(request.data, request.file_name)
+    workbook = read_workbook(request.data, request.file_name,
+                             lambda done, total: report_progress("read", done, total))
     sheets_rows = [sheet.rows for sheet in workbook.sheets]
     layout = find_layout(sheets_rows, request.kind)
     detail_layout = find_detail_layout(sheets_rows, layout.kind, layout.sheet_index)
@@ -61,7 +62,7 @@ def run_import(conn: sqlite3.Connection, request: ImportRequest, *, write_lock=N
     snapshot = load_snapshot(conn, layout.kind)
     today = today or organisation_today(snapshot.time_zone)
     rows = sheets_rows[layout.sheet_index]
-    context = make_context(rows, layout, [], snapshot.time_zone, today, workbook.excel_epoch)
+    context = make_context(rows, layout, snapshot.time_zone, today, workbook.excel_epoch)
     report = ImportReport(request.file_name, layout.kind, workbook.sheets[layout.sheet_index].name,
                           layout.header_row, request.dry_run)
     report.columns = {c.header: c.spec.title for c in layout.columns}
@@ -69,6 +70,10 @@ def run_import(conn: sqlite3.Connection, request: ImportRequest, *, write_lock=N
 
     drafts = _read_ledger_rows(rows, layout, context, report, report_progress)
     details = _read_detail_rows(workbook, detail_layout, context, report) if detail_layout else []
+    # The drafts hold all the plan needs: let the cells go before planning.
+    del rows, sheets_rows
+    sheet_names = [sheet.name for sheet in workbook.sheets]
+    workbook.sheets = [Sheet(name, []) for name in sheet_names]
     parse_problem_counts = {id(outcome): len(outcome.problems) for outcome in report.rows}
 
     for attempt in range(PLAN_ATTEMPTS):

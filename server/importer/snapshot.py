@@ -10,6 +10,7 @@ import re
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..schema import TABLES
@@ -25,8 +26,14 @@ GENERIC_NAME = re.compile(
 FAMILIAR_NAME = re.compile(r"^[老小阿](?P<surname>[\u4e00-\u9fff])$")
 
 
+@lru_cache(maxsize=65536)
+def _folded_key(text: str) -> str:
+    return fold(text).lower()
+
+
 def name_key(text: str | None) -> str:
-    return fold(text).lower() if text else ""
+    """Return the form names, codes and companies are compared in: folded, lower case."""
+    return _folded_key(text) if text else ""
 
 
 def generic_surname(name: str) -> str | None:
@@ -63,7 +70,7 @@ def names_compatible(name: str | None, other_name: str | None, other_company: st
     return False
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class CustomerEntry:
     """A customer as the import sees it: stored, or created by an earlier row of the file."""
 

@@ -7,6 +7,7 @@ message needs. Nothing here reads the database, so the parsers are pure and
 run before any write transaction.
 """
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -51,9 +52,12 @@ def squeeze(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
+WHITESPACE = re.compile(r"\s+")
+
+
 def fold(text: str) -> str:
     """Return ``text`` with full-width forms folded (NFKC) and spaces removed, for comparing."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    return WHITESPACE.sub("", unicodedata.normalize("NFKC", text))
 
 
 # Amounts -----------------------------------------------------------------
@@ -67,7 +71,7 @@ CHINESE_NUMBER_CHARS = "".join(DIGITS) + "".join(SMALL_UNITS) + "".join(LARGE_UN
 APPROXIMATE_PREFIX = re.compile(r"^(大约|大概|约|近|将近|差不多)")
 APPROXIMATE_SUFFIX = re.compile(r"(左右|上下|以上|以内|出头|多|余|\+)$")
 APPROXIMATE_INNER = re.compile(r"(?<=[\d" + "".join(DIGITS) + "十百千万拾佰仟萬kw])(多|余)(?=[万萬千仟元圆块])")
-CURRENCY_PREFIX = re.compile(r"^(人民币|rmb|cny|¥|元)", re.IGNORECASE)
+CURRENCY_PREFIX = re.compile(r"^(人民币|rmb|cny|¥)", re.IGNORECASE)
 CURRENCY_SUFFIX = re.compile(r"(元整|圆整|元|圆|块钱|块|整|rmb|cny)$", re.IGNORECASE)
 PLAIN_NUMBER = re.compile(r"\d+(\.\d+)?\Z")
 NUMBER_TOKEN = re.compile(r"\d+(?:\.\d+)?|[" + CHINESE_NUMBER_CHARS + "]")
@@ -106,9 +110,10 @@ def parse_amount(raw: Any, scale: int = 1) -> Amount | None:
 
 def _number_cell_to_fen(number: int | float, scale: int) -> int:
     """Convert a number cell to fen, rounding away binary float noise but not real fractions of a fen."""
-    if isinstance(number, float) and not number == number or number in (float("inf"), float("-inf")):
+    if isinstance(number, float) and not math.isfinite(number):
         raise CellError("invalid_amount", value=str(number))
-    exact = Decimal(number) * 100 * scale if isinstance(number, int) else Decimal(repr(number)) * 100 * scale
+    # repr gives a float's shortest decimal form: 1234.5, not 1234.49999…
+    exact = Decimal(number if isinstance(number, int) else repr(number)) * 100 * scale
     rounded = exact.to_integral_value()
     # A float cell carries about 15 significant digits: anything closer than
     # a millionth of a fen to a whole fen is noise from binary arithmetic.
@@ -233,6 +238,7 @@ def _decimal_point_to_arabic(text: str) -> str:
 
 # Dates and times ---------------------------------------------------------
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 FULL_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
 COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 MONTH_DAY = re.compile(r"(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
@@ -303,6 +309,8 @@ def parse_date(raw: Any, context: DateContext) -> ParsedDate | None:
     text = clean_text(raw)
     if text is None:
         return None
+    if ISO_DATE.fullmatch(text):
+        return ParsedDate(_make_date(int(text[:4]), int(text[5:7]), int(text[8:10]), text))
     folded = squeeze(text)
     if ISO_WITH_ZONE.match(folded):
         moment = _parse_iso_with_zone(folded, text)
@@ -413,6 +421,8 @@ MOBILE = re.compile(r"1[3-9]\d{9}")
 LANDLINE = re.compile(r"0\d{9,11}")
 LOCAL_NUMBER = re.compile(r"[2-9]\d{6,7}")
 SERVICE_NUMBER = re.compile(r"[48]00\d{7}")
+PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
+COUNTRY_CODE = re.compile(r"(\+86|0086|\+)")
 
 
 @dataclass(frozen=True)
@@ -470,8 +480,9 @@ def parse_phones(raw: Any) -> Phones:
     if text is None:
         return result
     normalized = unicodedata.normalize("NFKC", text)
-    result.emails = [m.group(0) for m in EMAIL.finditer(normalized)]
-    normalized = EMAIL.sub(" ", normalized)
+    if "@" in normalized:
+        result.emails = [m.group(0) for m in EMAIL.finditer(normalized)]
+        normalized = EMAIL.sub(" ", normalized)
     normalized = PHONE_LABEL.sub(" ", normalized)
     leftovers = []
     for part in PHONE_SEPARATORS.split(normalized):
@@ -517,8 +528,8 @@ def _canonical(text: str) -> Phone | None:
     match = EXTENSION.search(text)
     if match:
         extension, text = match.group(1), text[:match.start()]
-    compact = re.sub(r"[\s\-().]", "", text)
-    country = re.match(r"(\+86|0086|\+)", compact)
+    compact = PHONE_PUNCTUATION.sub("", text)
+    country = COUNTRY_CODE.match(compact)
     if country:
         compact = compact[country.end():]
         if not MOBILE.fullmatch(compact) and not compact.startswith("0"):
@@ -543,6 +554,10 @@ def _canonical(text: str) -> Phone | None:
 
 # Choices -----------------------------------------------------------------
 
+BRACKETED = re.compile(r"\(([^)]*)\)")
+CHOICE_SUFFIX = re.compile(r"(型|客户|类|状态)$")
+
+
 def parse_choice(raw: Any, synonyms: dict[str, str], allowed: tuple[str, ...]) -> str | None:
     """Map a typed status or type (已付清, 间接型(关键人) …) to one of ``allowed``.
 
@@ -554,10 +569,12 @@ def parse_choice(raw: Any, synonyms: dict[str, str], allowed: tuple[str, ...]) -
     if text is None:
         return None
     folded = fold(text).lower()
-    inside = re.findall(r"\(([^)]*)\)", folded)
-    outside = re.sub(r"\([^)]*\)", "", folded)
+    if folded in synonyms:
+        return synonyms[folded]
+    inside = BRACKETED.findall(folded)
+    outside = BRACKETED.sub("", folded)
     candidates = [folded, outside, *inside]
-    candidates += [re.sub(r"(型|客户|类|状态)$", "", c) for c in list(candidates)]
+    candidates += [CHOICE_SUFFIX.sub("", c) for c in list(candidates)]
     for candidate in candidates:
         if candidate in synonyms:
             return synonyms[candidate]
