@@ -1,5 +1,7 @@
 """Helpers for the import and export tests: run an import, read tables back, write workbooks."""
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -65,5 +67,7 @@ def write_workbook(path: Path, sheets: dict[str, list[list[Any]]], epoch=None) -
 
 
 def csv_bytes(rows_: list[list[str]], encoding: str = "utf-8", delimiter: str = ",") -> bytes:
-    text = "\r\n".join(delimiter.join(cell for cell in row) for row in rows_) + "\r\n"
-    return text.encode(encoding)
+    """Write rows as CSV text (quoting cells as Excel does) in ``encoding``."""
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter).writerows(rows_)
+    return buffer.getvalue().encode(encoding)
