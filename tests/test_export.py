@@ -17,6 +17,7 @@ from genzong.server.timeutil import now_stamp
 
 from importing import import_bytes, rows
 
+DEALER_ID = "5a1c8a52-0d0e-4f61-9a55-0c5b3c1b2a01"
 FORMULA_TEXTS = ["=HYPERLINK(\"http://example.com\",\"点我\")", "+86 见备注", "-5 折", "@SUM(A1:A3)"]
 
 
@@ -32,14 +33,21 @@ def source(state):
     ticket = rows(state, "tickets")[0]
     with transaction(conn):
         batch = Batch(conn, now_stamp(), None, "server")
+        batch.server_write("dealers", DEALER_ID, {"name": "滨江经销点", "region": "杭州"})
         batch.server_write("customers", first["id"], {"location": {"lat": 30.2741, "lng": 120.1551},
-                                                     "referred_by": second["id"], "notes": FORMULA_TEXTS[0]})
+                                                     "referred_by": second["id"], "notes": FORMULA_TEXTS[0],
+                                                     "dealer_id": DEALER_ID})
         batch.server_write("customers", second["id"], {"title": FORMULA_TEXTS[1], "legacy_code": "老-0007"})
         batch.server_write("customers", third["id"], {"address": FORMULA_TEXTS[2], "source": FORMULA_TEXTS[3]})
-        batch.server_write("receivables", receivable["id"], {"amount_fen": 1_234_567, "notes": "含税"})
+        batch.server_write("receivables", receivable["id"], {"amount_fen": 1_234_567, "notes": "含税",
+                                                            "dealer_id": DEALER_ID})
         batch.server_write("follow_ups", follow_up["id"], {"happened_at": "2026-03-02T06:30:05.120Z",
-                                                          "location": {"lat": 30.1, "lng": 120.2, "accuracy": 15.0}})
-        batch.server_write("tickets", ticket["id"], {"legacy_number": "TS-2023-001", "satisfaction": 4})
+                                                          "location": {"lat": 30.1, "lng": 120.2, "accuracy": 15.0},
+                                                          "checked_in_at": "2026-03-02T06:31:00.000Z"})
+        batch.server_write("tickets", ticket["id"], {"legacy_number": "TS-2023-001", "satisfaction": 4,
+                                                    "steps": "1. 打开App\n2. 点同步", "expected_result": "同步成功",
+                                                    "actual_result": "提示失败", "decision": "处理中",
+                                                    "shipped_version": "1.2.0"})
         batch.flush()
     return state
 
@@ -49,6 +57,12 @@ def fresh_copy(tmp_path, source_state):
     target = open_data_dir(DataDir(tmp_path / "target"))
     for user in rows(source_state, "users"):
         target.accounts().add(user["username"], "secret-pw", user["role"], user["name"])
+    conn = target.records.get()
+    with transaction(conn):
+        batch = Batch(conn, now_stamp(), None, "server")
+        for dealer in rows(source_state, "dealers"):
+            batch.server_write("dealers", dealer["id"], {k: v for k, v in dealer.items() if k != "id"})
+        batch.flush()
     return target
 
 
@@ -198,3 +212,13 @@ def test_empty_database_exports_headers(state):
 def test_unknown_kind_raises(state):
     with pytest.raises(ValueError):
         export_ledger(state.records.get(), "contracts")
+
+
+def test_dealer_copied_by_name(source, tmp_path):
+    target = fresh_copy(tmp_path, source)
+    try:
+        import_bytes(target, export_ledger(source.records.get(), "customers"), "customers.xlsx")
+        linked = [c for c in rows(target, "customers") if c["dealer_id"]]
+        assert [c["dealer_id"] for c in linked] == [DEALER_ID]
+    finally:
+        target.close()

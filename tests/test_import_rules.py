@@ -342,3 +342,14 @@ def test_plan_redone_when_customer_added_meanwhile(state):
     assert report.rows[0].action == "unchanged"
     assert report.rows[0].record_id == "0b6c2e52-7f3e-4c1b-9d55-8f3d3c1b2a10"
     assert len(rows(state, "customers")) == 1
+
+
+def test_unknown_dealer_kept_in_notes(state):
+    data = csv_bytes([["客户姓名", "联系电话", "经销点", "备注"], ["王建国", "13912340001", "城西店", "老客户"]])
+    report = import_bytes(state, data, "x.csv")
+    wang = one(state, "customers", name="王建国")
+    assert wang["dealer_id"] is None
+    assert wang["notes"] == "老客户；经销点：城西店"
+    assert "dealer_unknown" in [p.code for p in report.rows[0].problems]
+    again = import_bytes(state, data, "x.csv")
+    assert again.rows[0].action == "unchanged"

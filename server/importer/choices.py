@@ -1,7 +1,7 @@
 """The spellings teams use for Genzong's fixed values, folded (see ``values.fold``) and lower case."""
 
 from ..schema import (CHANNELS, CUSTOMER_KINDS, CUSTOMER_STAGES, PAYMENT_METHODS, TICKET_CATEGORIES,
-                      TICKET_KINDS, TICKET_SEVERITIES, TICKET_STATUSES)
+                      TICKET_DECISIONS, TICKET_KINDS, TICKET_SEVERITIES, TICKET_STATUSES)
 
 CUSTOMER_KIND = {
     "直接": "直接", "直接型": "直接", "直接客户": "直接", "终端": "直接", "终端客户": "直接", "direct": "直接",
@@ -75,6 +75,9 @@ TICKET_STATUS = {
     "暂缓": "暂缓", "挂起": "暂缓", "搁置": "暂缓", "暂停": "暂缓", "onhold": "暂缓",
 }
 
+TICKET_DECISION = {"暂缓": "暂缓", "暂不处理": "暂缓", "待处理": "待处理", "处理中": "处理中", "已处理": "已处理",
+                   "已完成": "已处理", "已解决": "已处理"}
+
 INTEREST_WORDS = {"高": 8, "较高": 7, "中": 5, "一般": 5, "较低": 3, "低": 2}
 SATISFACTION_WORDS = {"非常满意": 5, "很满意": 5, "满意": 4, "基本满意": 3, "一般": 3, "不满意": 2,
                       "很不满意": 1, "非常不满意": 1}
@@ -82,10 +85,10 @@ SATISFACTION_WORDS = {"非常满意": 5, "很满意": 5, "满意": 4, "基本满
 ALLOWED = {
     "customer_kind": CUSTOMER_KINDS, "stage": CUSTOMER_STAGES, "method": PAYMENT_METHODS, "channel": CHANNELS,
     "ticket_kind": TICKET_KINDS, "severity": TICKET_SEVERITIES, "category": TICKET_CATEGORIES,
-    "ticket_status": TICKET_STATUSES, "payment_status": PAYMENT_STATUSES,
+    "ticket_status": TICKET_STATUSES, "payment_status": PAYMENT_STATUSES, "decision": TICKET_DECISIONS,
 }
 SYNONYMS = {
     "customer_kind": CUSTOMER_KIND, "stage": CUSTOMER_STAGE, "method": PAYMENT_METHOD, "channel": CHANNEL,
     "ticket_kind": TICKET_KIND, "severity": TICKET_SEVERITY, "category": TICKET_CATEGORY,
-    "ticket_status": TICKET_STATUS, "payment_status": PAYMENT_STATUS,
+    "ticket_status": TICKET_STATUS, "payment_status": PAYMENT_STATUS, "decision": TICKET_DECISION,
 }

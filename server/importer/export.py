@@ -67,11 +67,15 @@ class Exporter:
         self.today = today or organisation_today(self.zone_name)
         users = read_rows(conn, "users")
         self.user_names = _user_labels(users)
+        self.dealer_names = {dealer["id"]: dealer["name"] for dealer in read_rows(conn, "dealers")}
 
     # Values ------------------------------------------------------------
 
     def user(self, user_id: str | None) -> str | None:
         return self.user_names.get(user_id) if user_id else None
+
+    def dealer(self, dealer_id: str | None) -> str | None:
+        return self.dealer_names.get(dealer_id) if dealer_id else None
 
     def local_time(self, stamp: str | None) -> datetime | None:
         if not stamp:
@@ -111,6 +115,7 @@ class Exporter:
             Column("预计金额", lambda c: c.get("expected_amount_fen"), "money"),
             Column("阶段", lambda c: c.get("stage"), width=9),
             Column("负责人", lambda c: self.user(c.get("owner_id")), width=10),
+            Column("经销点", lambda c: self.dealer(c.get("dealer_id")), width=14),
             Column("介绍人", lambda c: _referrer(by_id, c.get("referred_by")), width=11),
             Column("下次跟进日期", lambda c: c.get("next_follow_up"), "date"),
             Column("客户位置", lambda c: format_location(c.get("location")), width=20),
@@ -128,6 +133,7 @@ class Exporter:
             Column("跟进结果", lambda f: f.get("result"), width=24),
             Column("下次跟进日期", lambda f: f.get("next_follow_up"), "date"),
             Column("签到位置", lambda f: format_location(f.get("location")), width=20),
+            Column("签到时间", lambda f: f.get("checked_in_at"), "time", 20),
         ]
         self._sheet(book, "跟进记录", detail, follow_ups)
 
@@ -161,6 +167,7 @@ class Exporter:
             Column("付款状态", lambda r: payment_status(r["amount_fen"], paid(r), r.get("due_date"), self.today),
                    width=11),
             Column("负责人", lambda r: self.user(customer(r).get("owner_id")), width=10),
+            Column("经销点", lambda r: self.dealer(r.get("dealer_id")), width=14),
             Column("备注", lambda r: r.get("notes"), width=30),
         ]
         self._sheet(book, SHEET_TITLES[RECEIVABLES], columns, receivables)
@@ -201,6 +208,11 @@ class Exporter:
             Column("解决时间", lambda t: t.get("resolved_at"), "time", 20),
             Column("回访日期", lambda t: t.get("visit_on"), "date"),
             Column("满意度", lambda t: t.get("satisfaction"), "number", 8),
+            Column("重现步骤", lambda t: t.get("steps"), width=30),
+            Column("预期结果", lambda t: t.get("expected_result"), width=24),
+            Column("实际结果", lambda t: t.get("actual_result"), width=24),
+            Column("处理决定", lambda t: t.get("decision"), width=9),
+            Column("发布版本", lambda t: t.get("shipped_version"), width=11),
         ]
         self._sheet(book, SHEET_TITLES[TICKETS], columns, tickets)
 

@@ -63,6 +63,7 @@ CUSTOMER_IDENTITY = (
         "联系手机", "座机", "固定电话", "phone", "mobile", "tel", "telephone", repeatable=True),
 )
 OWNER = col("owner", "负责人", "负责人", "业务员", "销售", "销售员", "跟进人", "所属销售", "客户经理", "owner")
+DEALER = col("dealer", "经销点", "经销点", "所属经销点", "经销商", "网点", "dealer")
 NOTES = col("notes", "备注", "备注", "说明", "备注说明", "notes", "note", "remark", "remarks")
 
 COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
@@ -81,6 +82,7 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
             "expected amount", distinctive=True),
         col("stage", "阶段", "阶段", "客户阶段", "跟进阶段", "销售阶段", "跟进状态", "客户状态", "stage", distinctive=True),
         OWNER,
+        DEALER,
         col("referred_by", "介绍人", "介绍人", "推荐人", "referred by"),
         col("next_follow_up", "下次跟进日期", "下次跟进", "下次跟进日期", "下次跟进时间", "下次联系时间", "下次回访",
             "next follow-up", distinctive=True),
@@ -108,6 +110,7 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
         col("method", "付款方式", "付款方式", "收款方式", "支付方式", "结算方式", "method"),
         col("status", "付款状态", "付款状态", "回款状态", "收款状态", "状态", "status", distinctive=True),
         OWNER,
+        DEALER,
         NOTES,
     ),
     TICKETS: (
@@ -136,6 +139,11 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
             "resolved at"),
         col("visit_on", "回访日期", "回访日期", "回访时间", "visit on", distinctive=True),
         col("satisfaction", "满意度", "满意度", "客户满意度", "回访满意度", "satisfaction", distinctive=True),
+        col("steps", "重现步骤", "重现步骤", "操作步骤", "复现步骤", "steps"),
+        col("expected_result", "预期结果", "预期结果", "期望结果", "expected result"),
+        col("actual_result", "实际结果", "实际结果", "actual result"),
+        col("decision", "处理决定", "处理决定", "决定", "decision"),
+        col("shipped_version", "发布版本", "发布版本", "版本", "版本号", "shipped version"),
     ),
     FOLLOW_UPS: (
         col("customer_code", "客户编号", "客户编号", "customer code"),
@@ -147,6 +155,7 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
         col("result", "跟进结果", "跟进结果", "结果", "result"),
         col("next_follow_up", "下次跟进日期", "下次跟进日期", "下次跟进", "next follow-up"),
         col("location", "签到位置", "签到位置", "位置", "location"),
+        col("checked_in_at", "签到时间", "签到时间", "checked in at"),
     ),
     PAYMENTS: (
         col("receivable_ref", "应收序号", "应收序号", "receivable no", distinctive=True),

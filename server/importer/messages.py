@@ -107,6 +107,9 @@ IMPORT_MESSAGES: dict[str, tuple[str, str]] = {
                       "The owner \"{value}\" is not a user, so the record was not assigned to them; the name is kept "
                       "in the notes (for tickets, in the investigation). Create the user or use an existing user's "
                       "name to assign it."),
+    "dealer_unknown": ("没有名为“{value}”的经销点，没有关联，名称已记入备注。请先由经理添加该经销点。",
+                       "No dealer is called \"{value}\", so none was linked; the name is kept in the notes. A "
+                       "manager can add the dealer first."),
     "phone_name_differs": ("电话与已有客户 {value} 相同，但姓名明显不同，没有合并，新建了客户。请人工核对。",
                            "The phone matches the customer {value} but the name clearly differs; not merged, a new "
                            "customer was created. Please check."),

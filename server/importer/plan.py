@@ -98,6 +98,7 @@ class Options:
 
 
 OWNER_NOTE = "原负责人："
+DEALER_NOTE = "经销点："
 
 
 def add_note(fields: dict[str, Any], field_name: str, note: str) -> None:
@@ -155,6 +156,17 @@ class Planner:
             if fields is not None:
                 add_note(fields, notes_field, f"{OWNER_NOTE}{owner_text}")
         return self.options.default_owner
+
+    def dealer_for(self, outcome: RowOutcome, dealer_text: str | None, fields: dict, notes_field: str = "notes"):
+        """Set ``fields["dealer_id"]`` from a 经销点 cell; a name no dealer has is reported and kept in the notes."""
+        if not dealer_text:
+            return
+        dealer = self.snapshot.find_dealer(dealer_text)
+        if dealer is not None:
+            fields["dealer_id"] = dealer["id"]
+            return
+        outcome.add("dealer_unknown", WARNING, "经销点", value=dealer_text)
+        add_note(fields, notes_field, f"{DEALER_NOTE}{dealer_text}")
 
     def match_customer(self, draft: CustomerDraft, name_may_be_company: bool = False) -> Match:
         match = self.customers.match(draft.code, draft.name, draft.company, draft.phones, name_may_be_company)
@@ -223,6 +235,7 @@ class CustomerPlanner(Planner):
         match = self.match_customer(draft)
         self.report_match(outcome, match)
         outcome.label = draft.name or ""
+        self.dealer_for(outcome, draft.dealer_text, draft.fields)
         if match.entry is None:
             owner = self.owner_for(outcome, draft.owner_text, draft.fields)
             entry = self.new_customer(draft, owner)
@@ -323,6 +336,7 @@ class ReceivablePlanner(Planner):
             if missing:
                 self.update_customer(entry, missing)
 
+        self.dealer_for(outcome, draft.dealer_text, draft.fields)
         existing = self._find_receivable(entry.id, draft.fields, claimed)
         if existing is None:
             receivable_id = self.plan.create("receivables", {"customer_id": entry.id, **draft.fields})

@@ -292,6 +292,7 @@ class CustomerDraft:
     phones: set[str] = field(default_factory=set)
     owner_text: str | None = None
     referred_text: str | None = None
+    dealer_text: str | None = None
     follow_ups: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -313,6 +314,7 @@ class ReceivableDraft:
     paid_on_assumed: bool = False
     method: str | None = None
     row_ref: str | None = None
+    dealer_text: str | None = None
     payments: list[dict[str, Any]] | None = None  # from a 回款记录 sheet, when the workbook has one
 
 
@@ -371,6 +373,7 @@ def read_customer_row(reader: RowReader) -> CustomerDraft:
     draft = CustomerDraft(reader.outcome, fields, code, phone_keys,
                           owner_text=reader.text("owner", "customers", "name"),
                           referred_text=reader.text("referred_by", "customers", "name"),
+                          dealer_text=reader.text("dealer", "dealers", "name"),
                           follow_ups=follow_ups)
     combine_notes(reader, fields, "customers", "notes", notes)
     reader.outcome.label = fields.get("name") or fields.get("phone") or ""
@@ -474,7 +477,8 @@ def read_receivable_row(reader: RowReader, context: FileContext) -> ReceivableDr
         fields["amount_fen"] = amount
         paid = _check_paid(reader, amount, paid, outstanding, status)
     combine_notes(reader, fields, "receivables", "notes", notes)
-    draft = ReceivableDraft(reader.outcome, customer, fields, paid, paid_on, False, method, row_ref)
+    draft = ReceivableDraft(reader.outcome, customer, fields, paid, paid_on, False, method, row_ref,
+                            dealer_text=reader.text("dealer", "dealers", "name"))
     if paid and not paid_on:
         draft.paid_on = _assumed_paid_on(fields.get("due_date"), fields.get("sale_date"), context.today)
         draft.paid_on_assumed = True
@@ -527,7 +531,8 @@ def _assumed_paid_on(due_date: str | None, sale_date: str | None, today: date) -
 
 def read_ticket_row(reader: RowReader) -> TicketDraft:
     fields: dict[str, Any] = {}
-    for key in ("legacy_number", "subject", "content", "complainant", "investigation", "resolution", "result"):
+    for key in ("legacy_number", "subject", "content", "complainant", "investigation", "resolution", "result",
+                "steps", "expected_result", "actual_result", "shipped_version"):
         value = reader.text(key, "tickets", key)
         if value:
             fields[key] = value
@@ -548,7 +553,7 @@ def read_ticket_row(reader: RowReader) -> TicketDraft:
         elif contact:
             fields["contact"] = contact
     for key, kind in (("kind", "ticket_kind"), ("severity", "severity"), ("category", "category"),
-                      ("status", "ticket_status")):
+                      ("status", "ticket_status"), ("decision", "decision")):
         value = reader.choice(key, kind)
         if value:
             fields[key] = value
@@ -595,6 +600,9 @@ def read_follow_up_detail(reader: RowReader) -> dict[str, Any] | None:
     location = reader.location("location")
     if location:
         fields["location"] = location
+    checked_in_at = reader.moment("checked_in_at")
+    if checked_in_at:
+        fields["checked_in_at"] = checked_in_at
     code = reader.text("customer_code", "customers", "legacy_code")
     name = reader.text("customer_name", "customers", "name")
     if reader.outcome.has_errors:

@@ -5,7 +5,6 @@ sequence it saw, so the write transaction can tell whether a record the
 plan relied on changed in between.
 """
 
-import json
 import re
 import sqlite3
 from collections import defaultdict
@@ -14,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..schema import TABLES
+from ..settings import read_synced
 from ..store import decode_value
 from .values import fold, parse_phones
 
@@ -202,6 +202,13 @@ class Snapshot:
     payments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by receivable id
     follow_ups: dict[str, set[tuple]] = field(default_factory=dict)  # by customer id: (happened_at, content)
     tickets: list[dict[str, Any]] = field(default_factory=list)
+    dealers: list[dict[str, Any]] = field(default_factory=list)
+
+    def find_dealer(self, text: str) -> dict | None:
+        """Return the dealer (经销点) called ``text``, if exactly one has that name."""
+        key = name_key(text)
+        named = [dealer for dealer in self.dealers if name_key(dealer["name"]) == key]
+        return named[0] if len(named) == 1 else None
 
     def find_user(self, text: str) -> dict | None:
         """Return the active user whose username, or else whose name (if only one has it), is ``text``."""
@@ -236,7 +243,7 @@ def load_snapshot(conn: sqlite3.Connection, kind: str) -> Snapshot:
             record_id = record.pop("id")
             index.add(CustomerEntry(record_id, record, parse_phones(record.get("phone")).keys))
         users = [u for u in read_rows(conn, "users") if not u.get("disabled")]
-        snapshot = Snapshot(seq, time_zone, index, users)
+        snapshot = Snapshot(seq, time_zone, index, users, dealers=read_rows(conn, "dealers"))
         if kind == "customers":
             for row in conn.execute("SELECT customer_id, happened_at, content FROM follow_ups WHERE deleted = 0"):
                 snapshot.follow_ups.setdefault(row[0], set()).add((row[1], row[2]))
@@ -253,10 +260,5 @@ def load_snapshot(conn: sqlite3.Connection, kind: str) -> Snapshot:
 
 
 def organisation_time_zone(conn: sqlite3.Connection) -> str:
-    """Return the ``time_zone`` setting, or the default zone when it is not set."""
-    from ..timeutil import DEFAULT_TIME_ZONE
-    row = conn.execute("SELECT value FROM settings WHERE key = 'time_zone' AND deleted = 0").fetchone()
-    if row is None or row[0] is None:
-        return DEFAULT_TIME_ZONE
-    value = json.loads(row[0])
-    return value if isinstance(value, str) and value else DEFAULT_TIME_ZONE
+    """Return the organisation's time zone (the ``time_zone`` setting, or its default)."""
+    return read_synced(conn, "time_zone")
