@@ -43,10 +43,10 @@ class Column:
 
 
 def payment_status(amount_fen: int, paid_fen: int, due_date: str | None, today: date) -> str:
-    """Return the derived payment status: the first matching rule wins.
+    """Return the derived payment status, by the first rule that matches.
 
-    已付款 when paid covers the amount; 逾期未付款 when today is after the due
-    date; 部分付款 when something was paid; otherwise 待付款.
+    已付款 when the payments cover the amount, else 逾期未付款 when today is
+    after the due date, else 部分付款 when something was paid, else 待付款.
     """
     if paid_fen >= amount_fen:
         return PAID
@@ -255,7 +255,7 @@ class Exporter:
 
 
 def set_text(cell, text: str) -> None:
-    """Store ``text`` as a text cell; one that a spreadsheet could run as a formula gets a quote prefix."""
+    """Store ``text`` as a text cell, with a quote prefix when a spreadsheet could run it as a formula."""
     cell.value = text
     cell.data_type = "s"
     if text.startswith(FORMULA_STARTS):

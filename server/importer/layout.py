@@ -166,7 +166,7 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
     ),
 }
 
-# What a sheet must have to be read as each kind: at least one of each group.
+# Columns a sheet needs to be read as each kind: at least one key of each group.
 REQUIRED_KEYS = {
     CUSTOMERS: (("name", "phone"),),
     RECEIVABLES: (("name", "phone", "code"), ("amount",)),
@@ -187,7 +187,7 @@ class MappedColumn:
 
 @dataclass
 class Layout:
-    """Where a ledger sits in a sheet and what each column holds."""
+    """Position of a ledger in a workbook (sheet, header row) and the field of each column."""
 
     kind: str
     sheet_index: int
@@ -209,7 +209,7 @@ class Layout:
 
 
 def _lookup(kind: str) -> dict[str, tuple[int, ColumnSpec]]:
-    """Return header spelling → (priority, spec) for a kind; a lower priority number is better."""
+    """Return header spelling → (priority, spec) for a kind, where a lower priority number is better."""
     table: dict[str, tuple[int, ColumnSpec]] = {}
     for spec in COLUMNS[kind]:
         for priority, header in enumerate(spec.headers):
@@ -221,7 +221,7 @@ LOOKUPS = {kind: _lookup(kind) for kind in COLUMNS}
 
 
 def map_columns(kind: str, header_cells: list[Any]) -> tuple[list[MappedColumn], list[str]]:
-    """Map a header row's cells to the columns of ``kind``; return (mapped, unused headers).
+    """Map a header row's cells to the columns of ``kind`` and return (mapped, unused headers).
 
     When two columns claim the same field, the better spelling wins (客户姓名
     over 联系人) and the other is reported unused, except for repeatable

@@ -1,12 +1,13 @@
 """Import and export messages: Chinese first, English beside it.
 
 Each code maps to (Chinese, English) templates filled with the problem's
-values. A row problem's message leaves out the row and column, which the
-report shows beside it; file-level messages say what to do next.
+values. A row problem's message leaves out the row and column, because
+the report shows them beside it. File-level messages end with what to do
+next.
 """
 
 IMPORT_MESSAGES: dict[str, tuple[str, str]] = {
-    # The whole file fails; nothing is imported.
+    # The whole file fails, and nothing is imported.
     "file_empty": ("文件 {name} 是空的。", "The file {name} is empty."),
     "xls_not_supported": ("不支持旧的 .xls 格式（{name}）。请在 Excel 中“另存为”.xlsx 后再导入。",
                           "The old .xls format is not supported ({name}). Save it as .xlsx in Excel and import that."),

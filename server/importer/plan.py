@@ -2,8 +2,8 @@
 
 Planning writes nothing. Its result is a list of writes (table, id,
 fields, new or not) that ``writing.write_plan`` stores in one short
-transaction, plus the set of records and keys the plan relied on, so the
-writer can tell when a sync changed one of them in between.
+transaction. The plan also lists the records and keys it relied on, so
+the writer can detect a sync that changed one of them in between.
 """
 
 import os
@@ -94,7 +94,7 @@ class Plan:
 
 @dataclass
 class Options:
-    default_owner: str | None  # user id for new records; None puts new customers in the pool
+    default_owner: str | None  # user id for new records, or None to put new customers in the pool
 
 
 OWNER_NOTE = "原负责人："
@@ -143,10 +143,10 @@ class Planner:
 
     def owner_for(self, outcome: RowOutcome, owner_text: str | None, fields: dict | None = None,
                   notes_field: str = "notes") -> str | None:
-        """Return the user id a 负责人 cell names, or the default owner when it names nobody.
+        """Return the user id a 负责人 cell names, or the default owner when no user has that name.
 
-        A name that is no user is reported and kept in ``fields[notes_field]``
-        (when given), so the ledger's information is not lost.
+        An unknown name is reported and kept in ``fields[notes_field]`` (when
+        given), so the ledger's information is not lost.
         """
         if owner_text:
             user = self.snapshot.find_user(owner_text)
@@ -205,7 +205,7 @@ class Planner:
         return entry
 
     def update_customer(self, entry: CustomerEntry, fields: dict[str, Any]) -> bool:
-        """Plan the fields that differ from the customer's current values; return whether any did."""
+        """Plan the fields that differ from the customer's current values, and return whether any did."""
         changes = changed_fields(entry.fields, fields)
         if not changes:
             return False
@@ -375,7 +375,7 @@ class ReceivablePlanner(Planner):
         return None
 
     def _plan_payments(self, draft: ReceivableDraft, receivable: dict, stored: list[dict]) -> int:
-        """Plan the payments the ledger shows beyond those stored; return how many."""
+        """Plan the payments the ledger shows beyond those stored, and return how many."""
         if draft.payments is not None:
             return self._plan_detail_payments(draft, receivable, stored)
         if not draft.paid_fen:

@@ -1,11 +1,11 @@
-"""What an import reports: problems per cell, row outcomes, the whole report."""
+"""The import report: problems per cell, the outcome of each row, notes about the file."""
 
 from dataclasses import dataclass, field
 from typing import Any
 
 from .messages import import_message
 
-ERROR = "error"  # the row cannot be imported; the file is not imported
+ERROR = "error"  # the row cannot be imported, so the file is not imported
 WARNING = "warning"  # imported, but a person should look at it
 INFO = "info"  # how a value was read
 
@@ -13,7 +13,7 @@ CREATE, UPDATE, UNCHANGED, SKIP, REJECT = "create", "update", "unchanged", "skip
 
 
 class ImportFailure(Exception):
-    """The file as a whole cannot be imported; nothing was written.
+    """The file as a whole cannot be imported, and nothing was written.
 
     ``report`` is set when the failure comes after the rows were checked
     (rows were rejected), so callers can still show every row's problems.
@@ -52,7 +52,7 @@ class Problem:
 
 @dataclass(slots=True)
 class RowOutcome:
-    """What the import does with one row of the ledger."""
+    """The action the import takes on one row of the ledger, and the row's problems."""
 
     row: int  # the sheet's row number, as the spreadsheet shows it
     action: str = CREATE
@@ -104,7 +104,7 @@ class ImportReport:
         return sum(1 for outcome in self.rows if outcome.action == REJECT)
 
     def to_json(self, row_limit: int | None = None) -> dict:
-        """Return the report as JSON; ``row_limit`` caps the rows listed without any problem."""
+        """Return the report as JSON, listing at most ``row_limit`` rows that have no problem."""
         listed, plain = [], 0
         for outcome in self.rows:
             if not outcome.problems and outcome.action in (CREATE, UNCHANGED, SKIP):

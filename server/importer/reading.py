@@ -21,7 +21,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from .problems import ImportFailure
 
-MAX_ROWS = 200_000  # per sheet; larger ledgers are imported in parts
+MAX_ROWS = 200_000  # per sheet, to bound memory: larger ledgers are imported in parts
 PROGRESS_EVERY = 2000  # rows between progress reports
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 ZERO_FORMAT = re.compile(r"0+\Z")
@@ -100,8 +100,8 @@ def _read_sheet(worksheet, file_name: str, progress=None) -> tuple[list[list[Any
     few thousand rows, for a progress bar while a large file is read.
     """
     claimed_rows = worksheet.max_row
-    # Files written by programs often carry a wrong <dimension>: forget it
-    # and read every row there is.
+    # Files written by programs often carry a wrong <dimension>, so it is
+    # reset and every row there is gets read.
     worksheet.reset_dimensions()
     rows: list[list[Any]] = []
     has_formulas = False

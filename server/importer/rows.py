@@ -1,7 +1,8 @@
 """Turn the rows of a ledger sheet into drafts of records, with no database access.
 
-A draft holds the fields a row sets, how to recognise the customer it
-belongs to, and the problems found in it, each naming its column and value.
+A draft contains the fields a row sets and the keys that identify its
+customer. The row's outcome lists the problems found in it, each with its
+column and value.
 Blank rows, subtotal rows (合计/小计) and repeated header rows become
 skipped outcomes.
 """
@@ -34,7 +35,7 @@ NOTE_SEPARATOR = "；"
 
 @dataclass
 class FileContext:
-    """What every row of one file shares: the date rules and the organisation's zone."""
+    """Date rules shared by every row of one file, and counts for the file's notes."""
 
     dates: DateContext
     today: date
@@ -113,7 +114,7 @@ class RowReader:
         return text
 
     def amount(self, key: str, *, soft: bool = False) -> int | None:
-        """Return fen; negative amounts are errors. ``soft`` keeps wordy text (面议) in the notes."""
+        """Return the amount in fen. Negative amounts are errors, and ``soft`` keeps wordy text (面议) in the notes."""
         column, value = self.raw(key)
         if column is None or value is None or self._formula(column, value):
             return None
@@ -233,7 +234,7 @@ class RowReader:
         self.warn(column, "kept_in_notes", value=text)
 
     def note_year_inferred(self, column: MappedColumn, value: Any) -> None:
-        """Count a date typed without a year, for the file's note, and say so on the row."""
+        """Count a date typed without a year for the file's note, and add a note to the row."""
         self.context.inferred_count += 1
         if len(self.context.inferred_examples) < 3:
             self.context.inferred_examples.append(_show(value))
@@ -399,8 +400,8 @@ def combine_notes(reader: RowReader, fields: dict[str, Any], table: str, field_n
 def read_follow_up_log(reader: RowReader) -> list[dict[str, Any]]:
     """Split a 沟通记录 cell ("1月5日 电话 介绍实木地板；1月12日 拜访 上门量房") into follow-ups.
 
-    Each entry starts with its date, then optionally the channel, then what
-    was said. An entry without a date is kept in the customer's notes.
+    Each entry starts with its date, then optionally the channel, then the
+    content. An entry without a date is kept in the customer's notes.
     """
     column, value = reader.raw("follow_ups")
     if column is None or value is None:
@@ -487,7 +488,7 @@ def read_receivable_row(reader: RowReader, context: FileContext) -> ReceivableDr
 
 def _check_paid(reader: RowReader, amount: int, paid: int | None, outstanding: int | None,
                 status: str | None) -> int | None:
-    """Check 已收/未收/付款状态 against each other; return the amount paid to record."""
+    """Check 已收/未收/付款状态 against each other and return the amount paid to record."""
     status_column = reader.columns("status")[0] if reader.columns("status") else None
     if paid is None and status == choices.PAID:
         reader.warn(status_column, "paid_from_status", value=status, amount=format_yuan(amount))
@@ -521,7 +522,7 @@ def _status_fits(status: str, amount: int, paid: int) -> bool:
 
 
 def _assumed_paid_on(due_date: str | None, sale_date: str | None, today: date) -> str:
-    """The payment date when the ledger has none: the due date if already past, else today."""
+    """Return the payment date for a ledger without one: the due date if already past, else today."""
     if due_date:
         return min(date.fromisoformat(due_date), today).isoformat()
     if sale_date:
@@ -639,7 +640,7 @@ def read_payment_detail(reader: RowReader) -> dict[str, Any] | None:
 
 
 def read_rows(rows: list[list[Any]], layout: Layout, context: FileContext, read_row):
-    """Yield (outcome, draft or None) for every row below the header; skipped rows have no draft."""
+    """Yield (outcome, draft) for every row below the header, with None as the draft of a skipped row."""
     header_cells = rows[layout.header_row - 1]
     positions = {column.header: column.index for column in layout.columns}
     for offset, cells in enumerate(rows[layout.header_row:]):
@@ -653,7 +654,7 @@ def read_rows(rows: list[list[Any]], layout: Layout, context: FileContext, read_
             continue
         reader = RowReader(cells, layout, outcome, context)
         draft = read_row(reader)
-        # Problems in the order of the columns; those about the whole row last.
+        # Problems in the order of the columns, those about the whole row last.
         outcome.problems.sort(key=lambda problem: positions.get(problem.column, len(positions) + 1000))
         if outcome.has_errors:
             outcome.action = REJECT

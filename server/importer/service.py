@@ -1,6 +1,6 @@
 """Run an import from file bytes to stored records: read, check, plan, write.
 
-Reading, parsing and planning happen outside any write transaction; only
+Reading, parsing and planning happen outside any write transaction. Only
 the final ``write_plan`` takes the write lock, so syncs running beside a
 large import wait for that short transaction only. A dry run stops before
 writing and returns the same report.
@@ -33,8 +33,8 @@ Progress = Callable[[str, int, int | None], None]
 class ImportRequest:
     data: bytes
     file_name: str
-    kind: str | None = None  # customers, receivables or tickets; guessed from the headers when None
-    owner: str | None = None  # username of the owner of new records; None puts new customers in the pool
+    kind: str | None = None  # customers, receivables or tickets, or None to guess from the headers
+    owner: str | None = None  # username of the owner of new records, or None for the pool
     dry_run: bool = False
     user_id: str | None = None  # the user importing, recorded in the history of changed records
 
@@ -137,7 +137,7 @@ def _read_ledger_rows(rows, layout: Layout, context: FileContext, report: Import
 
 
 def _read_detail_rows(workbook: Workbook, layout: Layout, context: FileContext, report: ImportReport) -> list:
-    """Read a 跟进记录 or 回款记录 sheet; its rows join the report under the sheet's name."""
+    """Read a 跟进记录 or 回款记录 sheet, whose rows join the report under the sheet's name."""
     rows = workbook.sheets[layout.sheet_index].rows
     read_row = read_follow_up_detail if layout.kind == "follow_ups" else read_payment_detail
     details = []

@@ -1,8 +1,8 @@
-"""What an import reads from the database before it writes, and how it finds duplicates.
+"""The database state an import plans against, and the rules for finding duplicate customers.
 
-The snapshot is read in one read transaction and remembers the change
-sequence it saw, so the write transaction can tell whether a record the
-plan relied on changed in between.
+The snapshot is read in one read transaction and keeps the change
+sequence it saw, so the write transaction can detect a record the plan
+relied on that changed in between.
 """
 
 import re
@@ -72,12 +72,12 @@ def names_compatible(name: str | None, other_name: str | None, other_company: st
 
 @dataclass(eq=False, slots=True)
 class CustomerEntry:
-    """A customer as the import sees it: stored, or created by an earlier row of the file."""
+    """A customer the import can match: a stored one, or one an earlier row of the file creates."""
 
     id: str
     fields: dict[str, Any]
     phone_keys: set[str]
-    row: int | None = None  # the file row that creates it; None for a stored customer
+    row: int | None = None  # the file row that creates it, or None for a stored customer
 
     @property
     def label(self) -> str:
@@ -110,7 +110,7 @@ class CustomerIndex:
         self._index(entry)
 
     def refresh(self, entry: CustomerEntry) -> None:
-        """Index new values of an entry (a later row added a phone); old keys stay, which only helps matching."""
+        """Index new values of an entry (a later row added a phone). Old keys stay, which only helps matching."""
         entry.phone_keys |= parse_phones(entry.fields.get("phone")).keys
         self._index(entry)
 
@@ -149,12 +149,13 @@ class CustomerIndex:
               name_may_be_company: bool = False) -> Match:
         """Find the customer a row describes, following the duplicate rules.
 
-        Order: the customer number; then the same normalised phone, unless the
-        names clearly differ (then a new customer is made and flagged); then
-        the same name and company, never for a generic name such as 李总 and not
-        when both have phones that differ and neither has a company.
-        ``name_may_be_company`` lets a receivables ledger's 客户名称 match a
-        customer's company.
+        The rules, in order: the customer number matches, unless the names
+        clearly differ. Then the same normalised phone matches, unless the
+        names clearly differ, in which case a new customer is made and
+        flagged. Then the same name and company matches, but never for a
+        generic name such as 李总, and not when both have different phones
+        and neither has a company. ``name_may_be_company`` lets a
+        receivables ledger's 客户名称 match a customer's company.
         """
         if code:
             found = self.first(self.by_code, name_key(code))

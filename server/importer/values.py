@@ -22,7 +22,7 @@ from ..schema import MAX_AMOUNT_FEN
 
 
 class CellError(ValueError):
-    """A cell's value cannot be stored exactly; ``code`` names the message."""
+    """A cell's value cannot be stored exactly. ``code`` names the message."""
 
     def __init__(self, code: str, **values):
         super().__init__(code)
@@ -30,7 +30,7 @@ class CellError(ValueError):
         self.values = values
 
 
-# Words people type for "nothing here"; such a cell is treated as blank.
+# Words people type for "nothing here": such a cell is treated as blank.
 BLANK_WORDS = frozenset({"-", "--", "—", "——", "/", "\\", "无", "暂无", "没有", "空", "n/a", "na", "null",
                          "none", "不详", "未知", "待定", "待填", "/", "x"})
 
@@ -125,7 +125,7 @@ def _number_cell_to_fen(number: int | float, scale: int) -> int:
 
 
 def parse_yuan(text: str) -> tuple[Decimal, bool]:
-    """Return (yuan, approximate) for an amount typed as text; raise CellError otherwise."""
+    """Return (yuan, approximate) for an amount typed as text, or raise CellError."""
     folded = fold(text).lower().replace(",", "").replace("'", "")
     negative = False
     if folded.startswith("(") and folded.endswith(")"):
@@ -227,7 +227,7 @@ def parse_number(text: str) -> Decimal:
 
 
 def _decimal_point_to_arabic(text: str) -> str:
-    """Rewrite Chinese decimals such as 一点五 as 1.5, so the unit parser sees one number."""
+    """Rewrite Chinese decimals such as 一点五 as 1.5, so the unit parser gets one number token."""
     def replace(match: re.Match) -> str:
         whole = "".join(str(DIGITS[c]) if c in DIGITS else c for c in match.group(1))
         fraction = "".join(str(DIGITS[c]) if c in DIGITS else c for c in match.group(2))
@@ -251,7 +251,7 @@ EXCEL_SERIAL_RANGE = (1, 2958465)  # 1900-01-01 to 9999-12-31
 
 @dataclass(frozen=True)
 class DateContext:
-    """What date parsing needs to know about the file and the organisation."""
+    """File and organisation facts that date parsing depends on."""
 
     default_year: int  # for 7月20日: the file's most common full-date year, else this year
     time_zone: str = "Asia/Shanghai"
@@ -262,7 +262,7 @@ class DateContext:
 class ParsedDate:
     value: date
     year_inferred: bool = False  # typed without a year
-    month_only: bool = False  # typed as a month; imported as its first day
+    month_only: bool = False  # typed as a month, so imported as its first day
     shifted_from: str | None = None  # a timestamp with a zone, converted to the organisation's date
 
 
@@ -274,7 +274,7 @@ class ParsedMoment:
 
 
 def full_date_year(raw: Any) -> int | None:
-    """Return the year of a cell that holds a full date (with a year), else None.
+    """Return the year of a cell that contains a full date (with a year), else None.
 
     The import counts these years to choose the year of dates typed without one.
     """
@@ -291,14 +291,14 @@ def full_date_year(raw: Any) -> int | None:
 
 
 def parse_date(raw: Any, context: DateContext) -> ParsedDate | None:
-    """Parse a business date; return None for a blank cell.
+    """Parse a business date, or return None for a blank cell.
 
     Accepts date cells (taken as they are, with no time-zone shift), Excel
-    serial numbers, ``2022-07-31``, ``2022/7/5``, ``2022年7月20日``,
-    ``20220731``, ``7月20日`` and ``7.29号`` (year from ``context``),
-    ``2023年3月`` (the first of the month), and ISO timestamps with a zone
-    (converted to the organisation's date). Raises CellError for a date that
-    does not exist and for text that is not a date.
+    serial numbers, ``2022-07-31``, ``2022/7/5``, ``2022年7月20日`` and
+    ``20220731``. ``7月20日`` and ``7.29号`` take their year from ``context``,
+    ``2023年3月`` means the first of the month, and an ISO timestamp with a
+    zone is converted to the organisation's date. Raises CellError for a
+    date that does not exist and for text that is not a date.
     """
     if isinstance(raw, datetime):
         return ParsedDate(raw.date())
@@ -335,13 +335,13 @@ def parse_date(raw: Any, context: DateContext) -> ParsedDate | None:
 
 
 def _looks_like_month_day(folded: str, match: re.Match) -> bool:
-    # 7.29 alone could be a decimal number; take it as a date only with 号/日
+    # 7.29 alone could be a decimal number, so it is a date only with 号/日
     # or a separator other than the point.
     return "." not in folded[:match.end()] or folded[match.end() - 1] in "日号"
 
 
 def parse_moment(raw: Any, context: DateContext) -> ParsedMoment | None:
-    """Parse a point in time and return it in UTC; return None for a blank cell.
+    """Parse a point in time and return it in UTC, or None for a blank cell.
 
     Times typed without a zone (and date cells) are the organisation's local
     time; a date alone means 00:00 that day. Raises CellError like parse_date.
@@ -455,8 +455,8 @@ def parse_phones(raw: Any) -> Phones:
 
     Handles ``+86``/``0086`` prefixes, spaces and dashes, landlines with area
     codes and extensions (``0571-88001234转801``), several numbers in one cell,
-    and numbers stored as Excel numbers. Text that holds no phone number is
-    kept in ``leftover``; e-mail addresses go to ``emails``.
+    and numbers stored as Excel numbers. Text that contains no phone number
+    is kept in ``leftover``, and e-mail addresses go to ``emails``.
     """
     result = Phones()
     if raw is None or isinstance(raw, bool):
@@ -584,10 +584,10 @@ def parse_choice(raw: Any, synonyms: dict[str, str], allowed: tuple[str, ...]) -
 
 
 def parse_whole_number(raw: Any, low: int, high: int, words: dict[str, int] | None = None) -> tuple[int, bool] | None:
-    """Parse a score such as 意向度 (``low``–``high``); return (value, from_word) or None when blank.
+    """Parse a score such as 意向度 (``low``–``high``) into (value, from_word), or None when blank.
 
-    ``words`` maps words such as 高/满意 to scores; a score taken from a word
-    is flagged so the report can say so. Raises CellError outside the range
+    ``words`` maps words such as 高/满意 to scores. A score taken from a word
+    is flagged, so the report can mention it. Raises CellError outside the range
     or for a fraction.
     """
     text = clean_text(raw)

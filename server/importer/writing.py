@@ -9,10 +9,10 @@ onto the stored version and records their history. New records, which are
 most of a large import, are built and encoded before the transaction
 (version, dots, scope, column values) and staged in TEMP tables of the
 same connection, which take no lock on the database. The transaction then
-copies them with one ``INSERT … SELECT`` per table, giving out sequence
-numbers and codes in SQL: about four times faster than binding the rows
-from Python, so syncs queue behind the import for as short a time as
-possible.
+copies them with one ``INSERT … SELECT`` per table and gives out sequence
+numbers and codes in SQL. Binding the rows from Python inside the
+transaction held the write lock several times longer (see BENCHMARKS.md),
+and syncs queue behind that lock.
 
 The transaction first checks that no record the plan relied on changed
 since the plan's snapshot; if one did, it stores nothing and raises
@@ -43,12 +43,12 @@ STAGING_PREFIX = "genzong_import_"
 
 
 class StalePlan(Exception):
-    """A record the plan relied on changed after the snapshot; plan again."""
+    """A record the plan relied on changed after the snapshot, so the import must plan again."""
 
 
 @dataclass
 class PreparedTable:
-    """New rows of one table, encoded in INSERT column order; seq and number are filled in SQL."""
+    """New rows of one table in INSERT column order, whose seq and number are filled in SQL."""
 
     name: str
     columns: list[str]
@@ -98,7 +98,7 @@ def prepare_new_records(conn: sqlite3.Connection, plan: Plan, now: str) -> list[
         for item in by_table[table_name]:
             fields = item.fields
             if table_name in NUMBERED:
-                # None stands in for the code or number given out in the transaction.
+                # None is a placeholder for the code or number given out in the transaction.
                 fields = {**fields, NUMBERED[table_name][0]: None}
             scope = scope_for(table_name, Version(clock, {}, fields), scope_of)
             scopes[(table_name, item.id)] = scope

@@ -3,7 +3,7 @@
 ``POST /api/import`` takes the file as the raw request body (no multipart
 form), with ``filename``, ``kind``, ``owner``, ``dry_run`` and ``stream`` in
 the query string, and returns the row-by-row report as JSON. With
-``stream=1`` it answers with NDJSON instead: ``{"progress": …}`` lines while
+``stream=1`` it returns NDJSON instead: ``{"progress": …}`` lines while
 it reads, checks and writes, then one ``{"report": …}`` or ``{"error": …}``
 line, so the page can show a progress bar for large files.
 
@@ -79,7 +79,7 @@ async def import_ledger(request: Request) -> Response:
     try:
         report = await run_in_threadpool(work)
     except ImportFailure as failure:
-        log.info("import refused user=%s file=%s code=%s", user.username, import_request.file_name, failure.code)
+        log.info("import rejected user=%s file=%s code=%s", user.username, import_request.file_name, failure.code)
         status, payload = failure_body(failure, row_limit)
         return JSONResponse(payload, status_code=status)
     except sqlite3.OperationalError as error:
