@@ -209,3 +209,10 @@ def test_wrong_kind_is_refused(state):
         import_file(state, TICKETS_XLSX, kind="receivables")
     assert caught.value.code == "no_ledger_of_kind"
     assert "回款跟踪表" in caught.value.to_json()["message"]
+
+
+def test_report_json_row_limit(state):
+    report = import_file(state, CUSTOMERS_CSV, dry_run=True).to_json(row_limit=1)
+    # Rows 2 and 5 have warnings, so they are always listed; 3, 4 and 6 are plain.
+    assert [row["row"] for row in report["rows"]] == [2, 3, 5]
+    assert report["rows_omitted"] == 2

@@ -104,10 +104,15 @@ class ImportReport:
         return sum(1 for outcome in self.rows if outcome.action == REJECT)
 
     def to_json(self, row_limit: int | None = None) -> dict:
-        """Return the report as JSON, listing at most ``row_limit`` rows that have no problem."""
+        """Return the report as JSON, listing at most ``row_limit`` plain rows.
+
+        A plain row creates, changes nothing or is skipped, with notes at
+        most. Updates, rejects and rows with warnings are always listed.
+        """
         listed, plain = [], 0
         for outcome in self.rows:
-            if not outcome.problems and outcome.action in (CREATE, UNCHANGED, SKIP):
+            remarkable = any(problem.level != INFO for problem in outcome.problems)
+            if not remarkable and outcome.action in (CREATE, UNCHANGED, SKIP):
                 plain += 1
                 if row_limit is not None and plain > row_limit:
                     continue
