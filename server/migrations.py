@@ -2,8 +2,10 @@
 
 ``upgrade`` brings a database file of any earlier version to the current
 one: it creates missing tables, adds missing columns and indexes (declared in
-``server.schema`` and below), then runs the numbered data migrations the
-file has not had yet, each in its own transaction. ``PRAGMA user_version``
+``server.schema`` and below), recreates the reporting views and full-text
+search triggers (``server.views``, ``server.search``), then runs the
+numbered data migrations the file has not had yet, each in its own
+transaction. ``PRAGMA user_version``
 records the version reached, so running it again does nothing.
 """
 
@@ -14,6 +16,8 @@ from typing import Callable
 
 from .db import transaction
 from .schema import SYNC_COLUMNS, TABLES, Table
+from .search import drop_search_triggers, ensure_search_indexes
+from .views import create_views, drop_views
 
 SERVER_TABLES = {
     "meta": """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)""",
@@ -84,7 +88,13 @@ def upgrade(conn: sqlite3.Connection) -> int:
             f"the database is at schema version {current}, newer than this Genzong's "
             f"{SCHEMA_VERSION}; upgrade Genzong before opening it")
     with transaction(conn):
+        # Views and search triggers name columns and SQL functions, so they
+        # are dropped while tables change and made again from this version.
+        drop_views(conn)
+        drop_search_triggers(conn)
         _ensure_tables(conn)
+        ensure_search_indexes(conn)
+        create_views(conn)
     for version, migrate in MIGRATIONS:
         if version > current:
             with transaction(conn):

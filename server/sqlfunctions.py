@@ -7,7 +7,7 @@ The server's and Datasette's connections both register them.
 
 import sqlite3
 
-from . import timeutil
+from . import search, timeutil
 
 
 def _org_today(time_zone):
@@ -23,11 +23,27 @@ def _org_date(stamp, time_zone):
         return None
 
 
-def register_functions(conn: sqlite3.Connection) -> None:
-    """Register ``org_today(tz)`` and ``org_date(timestamp, tz)`` on ``conn``.
+def _org_datetime(stamp, time_zone):
+    if not stamp:
+        return None
+    try:
+        return timeutil.local_datetime(stamp, time_zone).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return None
 
-    ``tz`` may be NULL for the default zone. An unknown zone name makes
-    ``org_today`` raise, so a wrong setting shows instead of a wrong date.
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """Register Genzong's SQL functions on ``conn``.
+
+    ``org_today(tz)``, ``org_date(timestamp, tz)`` and
+    ``org_datetime(timestamp, tz)`` (local ``YYYY-MM-DD HH:MM``) take NULL
+    for the default zone. An unknown zone name makes ``org_today`` raise, so
+    a wrong setting shows instead of a wrong date. ``search_terms(...)`` and
+    ``search_query(text)`` build and query the full-text indexes (see
+    ``server.search``); the indexes' triggers need ``search_terms``.
     """
     conn.create_function("org_today", 1, _org_today)
     conn.create_function("org_date", 2, _org_date, deterministic=True)
+    conn.create_function("org_datetime", 2, _org_datetime, deterministic=True)
+    conn.create_function("search_terms", -1, search.search_terms, deterministic=True)
+    conn.create_function("search_query", 1, search.search_query, deterministic=True)

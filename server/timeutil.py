@@ -38,5 +38,10 @@ def today(time_zone: str | None = None, now: datetime | None = None) -> date:
 
 def local_date(stamp: str, time_zone: str | None = None) -> date:
     """Return the date in ``time_zone`` of a UTC timestamp string."""
+    return local_datetime(stamp, time_zone).date()
+
+
+def local_datetime(stamp: str, time_zone: str | None = None) -> datetime:
+    """Return a UTC timestamp string as an aware datetime in ``time_zone``."""
     moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    return moment.astimezone(zone(time_zone)).date()
+    return moment.astimezone(zone(time_zone))

@@ -1,0 +1,217 @@
+"""SQL views that present the ledgers the way managers know them, for Datasette.
+
+The views have ASCII names and Chinese column names; ``datasette-metadata.yml``
+gives their Chinese titles. They leave out tombstones (``deleted = 1``) and
+the children of deleted customers, hide the sync columns, show money in 元
+(``amount_fen / 100.0``) and timestamps in the organisation's time zone.
+
+Two helper views feed the others and the canned queries: ``org_calendar``
+(today and the usual period bounds in the organisation's time zone, from the
+``time_zone`` setting) and ``receivable_balances`` (the payment status rule,
+in one place). The views call ``org_today`` and ``org_datetime``, which
+``server.sqlfunctions`` registers on every Genzong and Datasette connection.
+
+``server.migrations.upgrade`` drops the views before it changes tables and
+creates them again afterwards, so every database has the current ones.
+"""
+
+import sqlite3
+
+from .timeutil import DEFAULT_TIME_ZONE
+
+# "Now" as a UTC timestamp in the wire's fixed-width form, so it compares
+# with stored timestamps as text.
+UTC_NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+ORG_CALENDAR = f"""
+WITH zone AS (
+    SELECT coalesce((
+        SELECT CASE WHEN json_valid(value) THEN
+                   CASE WHEN json_type(value) = 'text' THEN json_extract(value, '$') END END
+        FROM settings WHERE key = 'time_zone' AND deleted = 0), '{DEFAULT_TIME_ZONE}') AS time_zone),
+today AS MATERIALIZED (SELECT time_zone, org_today(time_zone) AS today FROM zone)
+SELECT
+    time_zone,
+    today,
+    date(today, '-6 days', 'weekday 1') AS week_start,
+    date(today, 'weekday 0') AS week_end,
+    date(today, 'start of month') AS month_start,
+    date(today, 'start of month', '+1 month', '-1 day') AS month_end,
+    date(today, 'start of month', '-11 months') AS year_start
+FROM today
+"""
+
+# Payment status, first match wins: paid >= amount is 已付款 (overpaid_fen
+# flags an overpayment); past the due date is 逾期未付款; some payment is
+# 部分付款; otherwise 待付款. A receivable due today is not yet overdue.
+RECEIVABLE_BALANCES = """
+WITH calendar AS MATERIALIZED (SELECT today FROM org_calendar),
+totals AS MATERIALIZED (
+    SELECT r.id, r.customer_id, c.owner_id, r.order_no, r.sale_date, r.due_date,
+           r.amount_fen, r.notes,
+           (SELECT coalesce(sum(p.amount_fen), 0) FROM payments p
+            WHERE p.receivable_id = r.id AND p.deleted = 0) AS paid_fen,
+           (SELECT max(p.paid_on) FROM payments p
+            WHERE p.receivable_id = r.id AND p.deleted = 0) AS last_paid_on
+    FROM receivables r
+    JOIN customers c ON c.id = r.customer_id AND c.deleted = 0
+    WHERE r.deleted = 0)
+SELECT
+    t.id, t.customer_id, t.owner_id, t.order_no, t.sale_date, t.due_date,
+    t.amount_fen, t.paid_fen,
+    max(t.amount_fen - t.paid_fen, 0) AS outstanding_fen,
+    max(t.paid_fen - t.amount_fen, 0) AS overpaid_fen,
+    CASE WHEN t.paid_fen >= t.amount_fen THEN '已付款'
+         WHEN calendar.today > t.due_date THEN '逾期未付款'
+         WHEN t.paid_fen > 0 THEN '部分付款'
+         ELSE '待付款' END AS status,
+    CASE WHEN t.paid_fen < t.amount_fen AND calendar.today > t.due_date
+         THEN CAST(julianday(calendar.today) - julianday(t.due_date) AS INTEGER) END AS days_overdue,
+    t.last_paid_on, t.notes
+FROM totals t CROSS JOIN calendar
+"""
+
+
+def _owner_name(user: str, owner_id: str, empty: str) -> str:
+    """Return SQL for a user's display name, ``empty`` when there is no owner."""
+    return (f"CASE WHEN {owner_id} IS NULL THEN '{empty}' "
+            f"ELSE coalesce({user}.name, {user}.username, {owner_id}) END")
+
+
+CUSTOMER_LIST = f"""
+SELECT
+    c.code AS 客户编号,
+    c.name AS 客户名称,
+    c.company AS 公司,
+    c.title AS 职位,
+    c.phone AS 电话,
+    c.email AS 邮箱,
+    c.address AS 地址,
+    c.kind AS 客户类型,
+    c.source AS 客户来源,
+    c.interest AS 意向度,
+    c.stage AS 阶段,
+    {_owner_name('u', 'c.owner_id', '公海')} AS 负责人,
+    c.expected_purchase_date AS 预计购买日期,
+    c.expected_amount_fen / 100.0 AS 预计金额,
+    c.next_follow_up AS 下次跟进日期,
+    org_datetime((SELECT max(f.happened_at) FROM follow_ups f
+                  WHERE f.customer_id = c.id AND f.deleted = 0), cal.time_zone) AS 最近跟进时间,
+    (SELECT count(*) FROM follow_ups f WHERE f.customer_id = c.id AND f.deleted = 0) AS 跟进次数,
+    referrer.name AS 介绍人,
+    c.legacy_code AS 原编号,
+    c.notes AS 备注
+FROM customers c
+CROSS JOIN (SELECT time_zone FROM org_calendar) cal
+LEFT JOIN users u ON u.id = c.owner_id
+LEFT JOIN customers referrer ON referrer.id = c.referred_by AND referrer.deleted = 0
+WHERE c.deleted = 0
+ORDER BY c.code
+"""
+
+FOLLOW_UP_LOG = f"""
+SELECT
+    org_datetime(f.happened_at, cal.time_zone) AS 跟进时间,
+    c.code AS 客户编号,
+    c.name AS 客户名称,
+    {_owner_name('owner', 'c.owner_id', '公海')} AS 负责人,
+    coalesce(author.name, author.username, '系统') AS 记录人,
+    f.channel AS 沟通方式,
+    f.content AS 跟进内容,
+    f.result AS 跟进结果,
+    f.next_follow_up AS 下次跟进日期,
+    CASE WHEN f.location IS NOT NULL THEN '是' ELSE '否' END AS 已签到
+FROM follow_ups f
+CROSS JOIN (SELECT time_zone FROM org_calendar) cal
+JOIN customers c ON c.id = f.customer_id AND c.deleted = 0
+LEFT JOIN users owner ON owner.id = c.owner_id
+LEFT JOIN devices d ON d.id = json_extract(f.dots, '$.customer_id[0]')
+LEFT JOIN users author ON author.id = d.user_id
+WHERE f.deleted = 0
+ORDER BY f.happened_at DESC
+"""
+
+RECEIVABLE_TRACKING = f"""
+SELECT
+    c.code AS 客户编号,
+    c.name AS 客户名称,
+    {_owner_name('u', 'b.owner_id', '公海')} AS 负责人,
+    b.order_no AS 订单号,
+    b.sale_date AS 销售日期,
+    b.due_date AS 付款期限,
+    b.amount_fen / 100.0 AS 应收金额,
+    b.paid_fen / 100.0 AS 已收金额,
+    b.outstanding_fen / 100.0 AS 未收金额,
+    b.status AS 付款状态,
+    b.days_overdue AS 逾期天数,
+    CASE WHEN b.overpaid_fen > 0 THEN b.overpaid_fen / 100.0 END AS 多付金额,
+    b.last_paid_on AS 最近回款日期,
+    b.notes AS 备注
+FROM receivable_balances b
+JOIN customers c ON c.id = b.customer_id
+LEFT JOIN users u ON u.id = b.owner_id
+ORDER BY b.due_date, c.code
+"""
+
+# A ticket missed its reply deadline when the first reply came after it, or
+# when there is still no reply and the deadline has passed.
+MISSED_REPLY = (f"(t.reply_due_at IS NOT NULL AND (t.first_reply_at > t.reply_due_at "
+                f"OR (t.first_reply_at IS NULL AND t.reply_due_at < {UTC_NOW})))")
+
+TICKET_LOG = f"""
+SELECT
+    t.number AS 工单编号,
+    t.legacy_number AS 原编号,
+    t.kind AS 类型,
+    org_datetime(t.received_at, cal.time_zone) AS 受理时间,
+    t.subject AS 主题,
+    t.content AS 内容,
+    t.complainant AS 投诉人,
+    t.contact AS 联系方式,
+    c.code AS 客户编号,
+    c.name AS 客户名称,
+    {_owner_name('u', 't.owner_id', '未分配')} AS 负责人,
+    t.severity AS 严重程度,
+    t.category AS 类别,
+    t.status AS 处理状态,
+    org_datetime(t.reply_due_at, cal.time_zone) AS 答复期限,
+    org_datetime(t.first_reply_at, cal.time_zone) AS 首次答复时间,
+    round((julianday(t.first_reply_at) - julianday(t.received_at)) * 24, 1) AS 答复用时,
+    CASE WHEN {MISSED_REPLY} THEN '是' ELSE '否' END AS 超时答复,
+    t.investigation AS 调查情况,
+    t.resolution AS 处理方案,
+    t.result AS 处理结果,
+    org_datetime(t.resolved_at, cal.time_zone) AS 解决时间,
+    round((julianday(t.resolved_at) - julianday(t.received_at)) * 24, 1) AS 解决用时,
+    t.visit_on AS 回访日期,
+    t.satisfaction AS 满意度
+FROM tickets t
+CROSS JOIN (SELECT time_zone FROM org_calendar) cal
+LEFT JOIN customers c ON c.id = t.customer_id
+LEFT JOIN users u ON u.id = t.owner_id
+WHERE t.deleted = 0 AND coalesce(c.deleted, 0) = 0
+ORDER BY t.received_at DESC
+"""
+
+# In dependency order: a view is created after the views it reads.
+VIEWS: dict[str, str] = {
+    "org_calendar": ORG_CALENDAR,
+    "receivable_balances": RECEIVABLE_BALANCES,
+    "customer_list": CUSTOMER_LIST,
+    "follow_up_log": FOLLOW_UP_LOG,
+    "receivable_tracking": RECEIVABLE_TRACKING,
+    "ticket_log": TICKET_LOG,
+}
+
+
+def drop_views(conn: sqlite3.Connection) -> None:
+    """Drop Genzong's views, so a table change never trips over one."""
+    for name in reversed(VIEWS):
+        conn.execute(f"DROP VIEW IF EXISTS {name}")
+
+
+def create_views(conn: sqlite3.Connection) -> None:
+    """Create (or replace) every view. Call inside the upgrade transaction."""
+    drop_views(conn)
+    for name, select in VIEWS.items():
+        conn.execute(f"CREATE VIEW {name} AS {select.strip()}")
