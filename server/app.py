@@ -7,10 +7,13 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.routing import Mount
+from starlette.responses import RedirectResponse
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .daily_backup import run_daily_backups
+from .datasette_app import PREFIX as DATASETTE_PREFIX
+from .datasette_app import DatasetteMount
 from .paths import DataDir, project_root
 from .reminders.scheduler import ReminderScheduler
 from .routes import auth as auth_routes
@@ -45,10 +48,13 @@ def create_app(data: DataDir, state: ServerState | None = None, daily_backups: b
     The daily backups and the reminder scheduler run while the app does,
     unless the folder is read-only or ``daily_backups`` or ``reminders`` is False.
     """
+    datasette = DatasetteMount()
+
     @asynccontextmanager
     async def lifespan(app: Starlette):
         opened = state or open_data_dir(data)
         app.state.genzong = opened
+        datasette.start(opened)
         log.info("serving data folder %s", data.root)
         stop = asyncio.Event()
         tasks = []
@@ -65,6 +71,7 @@ def create_app(data: DataDir, state: ServerState | None = None, daily_backups: b
                 await task
             if scheduler:
                 await scheduler.stop()
+            datasette.stop()
             opened.close()
             log.info("stopped serving data folder %s", data.root)
 
@@ -76,6 +83,8 @@ def create_app(data: DataDir, state: ServerState | None = None, daily_backups: b
         *push_routes.routes,
         *settings_routes.routes,
         *ledger_routes.routes,
+        Route(DATASETTE_PREFIX, lambda request: RedirectResponse(DATASETTE_PREFIX + "/")),
+        Mount(DATASETTE_PREFIX, app=datasette),
         Mount("/", app=StaticFiles(directory=pwa, html=True), name="pwa"),
     ]
     return Starlette(

@@ -1,0 +1,139 @@
+"""Who may use Datasette: the ``ds_actor`` cookie check and the refusal pages.
+
+Logging in to Genzong as a manager or admin sets Datasette's signed
+``ds_actor`` cookie (see ``server.routes.auth``). Every request under
+``/data/`` is checked here against the user's current record: the cookie
+must carry a valid signature and expiry, and the user must still exist, be
+enabled, be a manager or admin, and have the token version the cookie was
+issued with. So ``genzong user disable``, ``logout-all`` and a password
+change end the Datasette session at the next request.
+"""
+
+import html
+import json
+import logging
+import secrets
+import time
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from .routes.auth import ACTOR_COOKIE, BASE62
+from .state import ServerState
+from .visibility import SEES_EVERYTHING
+
+log = logging.getLogger("genzong.datasette")
+
+# Key of the verified actor in the ASGI scope, set once per request.
+SCOPE_ACTOR = "genzong.actor"
+
+
+class ActorVerifier:
+    """Check ``ds_actor`` cookies against the users of one server state.
+
+    Actors it returns carry ``genzong_session``, a random value made per
+    instance, so the Datasette plugin can tell them from the unchecked actor
+    that Datasette's own cookie reader returns.
+    """
+
+    def __init__(self, state: ServerState):
+        self.state = state
+        self.serializer = URLSafeSerializer(state.secret, "actor")
+        self.marker = secrets.token_urlsafe(16)
+
+    def is_verified(self, actor) -> bool:
+        return isinstance(actor, dict) and actor.get("genzong_session") == self.marker
+
+    def verify(self, cookie: str | None) -> dict | None:
+        """Return the actor of a valid, current manager or admin cookie, else None."""
+        if not cookie:
+            return None
+        try:
+            decoded = self.serializer.loads(cookie)
+        except BadSignature:
+            log.info("datasette cookie rejected: bad signature")
+            return None
+        claimed = decoded.get("a") if isinstance(decoded, dict) else None
+        if not isinstance(claimed, dict) or _expired(decoded.get("e")):
+            return None
+        user_id, version = claimed.get("id"), claimed.get("genzong_token_version")
+        if not isinstance(user_id, str) or not isinstance(version, int):
+            return None
+        accounts = self.state.accounts()
+        user = accounts.get(user_id)
+        if user is None or user.disabled or user.role not in SEES_EVERYTHING:
+            return None
+        if accounts.token_version(user.id) != version:
+            log.info("datasette cookie rejected: revoked user=%s", user.username)
+            return None
+        return {"id": user.id, "username": user.username, "name": user.name,
+                "role": user.role, "genzong_session": self.marker}
+
+    def verify_scope(self, scope) -> dict | None:
+        """Return the verified actor of an ASGI request, checking its cookie once."""
+        if SCOPE_ACTOR not in scope:
+            scope[SCOPE_ACTOR] = self.verify(cookie_value(scope, ACTOR_COOKIE))
+        return scope[SCOPE_ACTOR]
+
+
+def _expired(expiry) -> bool:
+    """Return True unless ``expiry`` is a base62 Unix time still in the future.
+
+    Genzong always sets an expiry, so a cookie without one is not accepted.
+    """
+    if not isinstance(expiry, str) or not expiry or any(c not in BASE62 for c in expiry):
+        return True
+    seconds = 0
+    for digit in expiry:
+        seconds = seconds * 62 + BASE62.index(digit)
+    return seconds <= time.time()
+
+
+def cookie_value(scope, name: str) -> str | None:
+    """Return the value of cookie ``name`` from an ASGI scope's headers."""
+    for key, value in scope.get("headers", []):
+        if key != b"cookie":
+            continue
+        for part in value.decode("latin-1").split(";"):
+            cookie_name, _, cookie = part.strip().partition("=")
+            if cookie_name == name:
+                return cookie.strip('"')
+    return None
+
+
+# Refusal pages ------------------------------------------------------------
+
+FORBIDDEN_TITLE = "无权访问 · Forbidden"
+FORBIDDEN_MESSAGE = ("数据浏览仅供销售经理和管理员使用。请先用经理或管理员账号登录跟踪，再打开此页。"
+                     "如果刚被停用或被强制退出，请联系管理员。")
+FORBIDDEN_MESSAGE_EN = ("Data browsing is for managers and admins. Log in to Genzong with a manager or "
+                        "admin account, then open this page again.")
+
+
+def wants_json(path: str, query_string: bytes) -> bool:
+    return path.endswith(".json") or b"_format=json" in query_string
+
+
+def error_page(status: int, title: str, message: str, message_en: str, *, as_json: bool,
+               login_link: bool = True) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Return (status, headers, body) of a Chinese-first error page or JSON error."""
+    if as_json:
+        body = json.dumps({"ok": False, "status": status, "title": title, "error": message,
+                           "error_en": message_en}, ensure_ascii=False).encode()
+        content_type = b"application/json; charset=utf-8"
+    else:
+        link = '<p><a href="/">登录跟踪 · Log in</a></p>' if login_link else ""
+        body = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+                f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+                f"<title>{html.escape(title)}</title></head><body>"
+                f"<h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>"
+                f'<p lang="en">{html.escape(message_en)}</p>{link}</body></html>').encode()
+        content_type = b"text/html; charset=utf-8"
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode()),
+               (b"cache-control", b"private, no-store"), (b"vary", b"Cookie")]
+    return status, headers, body
+
+
+async def send_page(send, page: tuple[int, list[tuple[bytes, bytes]], bytes]) -> None:
+    status, headers, body = page
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,225 @@
+"""Datasette, mounted in the Starlette app at ``/data/``, for managers.
+
+``DatasetteMount`` is the ASGI app behind ``Mount("/data", ...)``. For each
+request it:
+
+1. strips ``/data`` from ``path`` and ``raw_path`` and clears ``root_path``.
+   Datasette builds its links from the current path plus ``base_url``
+   ("/data/"), so leaving the prefix in (as Starlette's Mount does) would
+   double it in sort, facet, next-page and export links;
+2. answers 403 unless the ``ds_actor`` cookie belongs to a current manager
+   or admin (``server.datasette_access``), on every URL, JSON, CSV and
+   Datasette's own ``/-/`` pages included;
+3. answers 400 for a period parameter that is not a date;
+4. starts every CSV body with a UTF-8 byte order mark, so Excel on Chinese
+   Windows reads it as UTF-8 instead of GBK.
+
+Datasette opens only ``genzong.db``, never ``private.db``, and its
+connections to it are read-only (see ``server.datasette_plugin``).
+"""
+
+import html
+import logging
+import re
+from datetime import date
+from urllib.parse import parse_qsl
+
+import yaml
+from datasette.app import Datasette
+from datasette.plugins import pm
+
+from . import datasette_access as access
+from .datasette_plugin import GenzongPlugin
+from .paths import project_root
+from .schema import TABLES
+from .state import ServerState
+
+log = logging.getLogger("genzong.datasette")
+
+PREFIX = "/data"
+BASE_URL = PREFIX + "/"
+METADATA_FILE = "datasette-metadata.yml"
+UTF8_BOM = b"\xef\xbb\xbf"
+
+SETTINGS = {
+    "base_url": BASE_URL,
+    # The period queries add up a year of records; Datasette's default
+    # limit of 1 s is tight for them on a large team's database.
+    "sql_time_limit_ms": 3000,
+    # Datasette offers the file for download only when opened immutable,
+    # which Genzong never does; keep the link off either way.
+    "allow_download": False,
+}
+
+# The views managers start from, listed first on the database page.
+REPORT_VIEWS = ("customer_list", "follow_up_log", "receivable_tracking", "ticket_log")
+
+# Canned-query parameters that take a business date (blank: the default period).
+DATE_PARAMETERS = ("开始日期", "结束日期")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def load_metadata(database_name: str) -> dict:
+    """Read ``datasette-metadata.yml`` from the checkout and add the database's contents page.
+
+    ``database_name`` is the name Datasette gives the published database:
+    its file name without the extension. Raises KeyError when the file has
+    no entry for it.
+    """
+    with open(project_root() / METADATA_FILE, encoding="utf-8") as handle:
+        metadata = yaml.safe_load(handle)
+    database = metadata["databases"][database_name]
+    database["description_html"] = contents_html(database_name, database)
+    return metadata
+
+
+def contents_html(database_name: str, database: dict) -> str:
+    """Return the database page's introduction: the reports, queries and tables, with links."""
+    tables = database.get("tables", {})
+    queries = database.get("queries", {})
+    base = f"{BASE_URL}{database_name}/"
+
+    def item(name: str, entry: dict) -> str:
+        title = html.escape(entry.get("title") or name)
+        text = html.escape(entry.get("description") or "")
+        return f'<li><a href="{base}{name}">{title}</a>{" — " + text if text else ""}</li>'
+
+    sections = [
+        ("报表", [(name, tables.get(name, {})) for name in REPORT_VIEWS]),
+        ("统计与查询", list(queries.items())),
+        ("原始数据表", [(name, tables.get(name, {})) for name in TABLES]),
+    ]
+    parts = [f"<p>{html.escape(database.get('description', ''))}</p>"]
+    for heading, entries in sections:
+        parts.append(f"<h2>{heading}</h2><ul class=\"bullets\">")
+        parts.extend(item(name, entry) for name, entry in entries)
+        parts.append("</ul>")
+    return "".join(parts)
+
+
+class DatasetteMount:
+    """The ASGI app served at ``/data/``: Datasette behind Genzong's login.
+
+    ``start`` builds Datasette for an opened server state and ``stop``
+    releases it; requests before ``start`` get 503.
+    """
+
+    def __init__(self):
+        self.database_name = ""
+        self.datasette: Datasette | None = None
+        self.verifier: access.ActorVerifier | None = None
+        self._plugin: GenzongPlugin | None = None
+        self._app = None
+
+    def start(self, state: ServerState) -> None:
+        self.database_name = state.data.database.stem
+        self.verifier = access.ActorVerifier(state)
+        plugin = GenzongPlugin(self.verifier, self.database_name)
+        pm.register(plugin, name=f"genzong-{id(plugin)}")
+        self._plugin = plugin
+        self.datasette = Datasette(files=[str(state.data.database)],
+                                   metadata=load_metadata(self.database_name),
+                                   settings=SETTINGS, secret=state.secret.decode())
+        plugin.datasette = self.datasette
+        self._app = self.datasette.app()
+        log.info("datasette started at %s for %s", BASE_URL, state.data.database)
+
+    def stop(self) -> None:
+        if self._plugin is not None:
+            pm.unregister(self._plugin)
+            self._plugin = None
+        if self.datasette is not None:
+            for database in self.datasette.databases.values():
+                database.close()
+            self.datasette.executor.shutdown(wait=False)
+            self.datasette = None
+            log.info("datasette stopped")
+        self._app = None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return
+        if self._app is None:
+            await access.send_page(send, access.error_page(
+                503, "服务未就绪 · Not ready", "数据浏览正在启动，请稍后刷新。",
+                "Datasette is starting; reload in a moment.", as_json=False, login_link=False))
+            return
+        scope = strip_prefix(scope)
+        path = scope["path"]
+        as_json = access.wants_json(path, scope.get("query_string", b""))
+        if self.verifier.verify_scope(scope) is None:
+            await access.send_page(send, access.error_page(
+                403, access.FORBIDDEN_TITLE, access.FORBIDDEN_MESSAGE, access.FORBIDDEN_MESSAGE_EN,
+                as_json=as_json))
+            return
+        if path == "/":
+            await send_redirect(send, f"{BASE_URL}{self.database_name}")
+            return
+        problem = check_date_parameters(scope.get("query_string", b""))
+        if problem:
+            await access.send_page(send, access.error_page(
+                400, "参数错误 · Invalid parameter", problem[0], problem[1], as_json=as_json,
+                login_link=False))
+            return
+        if path.endswith(".csv"):
+            send = with_byte_order_mark(send)
+        await self._app(scope, receive, send)
+
+
+def strip_prefix(scope) -> dict:
+    """Return a copy of ``scope`` with ``/data`` removed from its path, as Datasette expects."""
+    path = scope["path"][len(PREFIX):] if scope["path"].startswith(PREFIX) else scope["path"]
+    raw_path = scope.get("raw_path")
+    if raw_path and raw_path.startswith(PREFIX.encode()):
+        raw_path = raw_path[len(PREFIX):] or b"/"
+    return {**scope, "path": path or "/", "raw_path": raw_path, "root_path": ""}
+
+
+def check_date_parameters(query_string: bytes) -> tuple[str, str] | None:
+    """Return (Chinese, English) messages for an invalid period parameter, or None."""
+    values = {}
+    for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        if name not in DATE_PARAMETERS or not value.strip():
+            continue
+        value = value.strip()
+        try:
+            if not _DATE.fullmatch(value):
+                raise ValueError(value)
+            values[name] = date.fromisoformat(value)
+        except ValueError:
+            return (f"{name}“{value}”不是有效日期。请按 YYYY-MM-DD 填写，例如 2026-01-31；留空则使用默认期间。",
+                    f"{name} \"{value}\" is not a valid date. Use YYYY-MM-DD, such as 2026-01-31, "
+                    "or leave it blank for the default period.")
+    start, end = values.get("开始日期"), values.get("结束日期")
+    if start and end and start > end:
+        return (f"开始日期 {start} 晚于结束日期 {end}。请调换两个日期。",
+                f"The start date {start} is after the end date {end}. Swap them.")
+    return None
+
+
+async def send_redirect(send, location: str) -> None:
+    await send({"type": "http.response.start", "status": 302,
+                "headers": [(b"location", location.encode()), (b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def with_byte_order_mark(send):
+    """Wrap ``send`` so a successful response body starts with the UTF-8 BOM."""
+    pending = False
+
+    async def send_with_bom(message):
+        nonlocal pending
+        if message["type"] == "http.response.start" and message["status"] == 200:
+            pending = True
+            headers = []
+            for name, value in message.get("headers", []):
+                if name.lower() == b"content-length":
+                    value = str(int(value) + len(UTF8_BOM)).encode()
+                headers.append((name, value))
+            message = {**message, "headers": headers}
+        elif message["type"] == "http.response.body" and pending:
+            pending = False
+            message = {**message, "body": UTF8_BOM + message.get("body", b"")}
+        await send(message)
+
+    return send_with_bom

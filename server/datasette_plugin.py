@@ -1,0 +1,118 @@
+"""Genzong's Datasette plugin: login, read-only connections, Chinese search, 元.
+
+One ``GenzongPlugin`` object serves one Datasette instance. Datasette's
+plugin manager is shared by the whole process, so every hook first checks
+that it was called for its own instance and otherwise returns None.
+
+- ``actor_from_request`` returns the actor checked by ``ActorVerifier``.
+  Datasette's own ``ds_actor`` reader still returns the unchecked cookie
+  actor when this hook returns None, so ``permission_allowed`` (run last)
+  denies every actor that does not carry this instance's marker.
+- ``prepare_connection`` registers Genzong's SQL functions and sets
+  ``PRAGMA query_only`` on the published database, so SQLite itself rejects
+  writes, whatever SQL reaches it.
+- ``filters_from_request`` serves the search box of the searched tables
+  through the character-pair indexes of ``server.search``.
+- ``render_cell`` shows money as ``¥1,234.50``: fen columns of the tables
+  and 元 columns of the views and queries.
+"""
+
+import sqlite3
+
+from datasette import hookimpl
+from datasette.filters import FilterArguments
+from datasette.utils.asgi import Response
+
+from . import search
+from .datasette_access import FORBIDDEN_MESSAGE, FORBIDDEN_TITLE, ActorVerifier
+from .db import BUSY_TIMEOUT_MS
+from .sqlfunctions import register_functions
+
+SEARCH_PARAMETER = "genzong_search"
+
+# Columns of the views and canned queries that hold 元.
+YUAN_COLUMNS = frozenset({"应收金额", "已收金额", "未收金额", "多付金额", "预计金额", "回款金额"})
+
+
+class GenzongPlugin:
+    """The hooks for one Datasette instance publishing ``database``."""
+
+    def __init__(self, verifier: ActorVerifier, database: str):
+        # Datasette lists plugins by __name__ and looks for static files in
+        # the package of that name; a module name makes it skip the lookup.
+        self.__name__ = __name__
+        self.verifier = verifier
+        self.database = database
+        self.datasette = None  # set once the instance exists
+
+    def _ours(self, datasette) -> bool:
+        return datasette is not None and datasette is self.datasette
+
+    @hookimpl
+    def actor_from_request(self, datasette, request):
+        if not self._ours(datasette):
+            return None
+        return self.verifier.verify_scope(request.scope)
+
+    @hookimpl(trylast=True)
+    def permission_allowed(self, datasette, actor, action):
+        if not self._ours(datasette):
+            return None
+        if not self.verifier.is_verified(actor):
+            return False
+        return None
+
+    @hookimpl
+    def prepare_connection(self, conn: sqlite3.Connection, database, datasette):
+        if not self._ours(datasette):
+            return
+        register_functions(conn)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if database == self.database:
+            conn.execute("PRAGMA query_only = 1")
+
+    # Runs last, so its ``supports_search`` overrides the built-in search
+    # filter's, which finds no FTS table linked to these tables.
+    @hookimpl(trylast=True)
+    def filters_from_request(self, request, database, table, datasette):
+        if not self._ours(datasette) or database != self.database or table not in search.SEARCHED_COLUMNS:
+            return None
+        text = (request.args.get("_search") or "").strip()
+        context = {"supports_search": True, "search": text}
+        if not text:
+            return FilterArguments([], extra_context=context)
+        return FilterArguments(
+            [search.match_clause(table, SEARCH_PARAMETER)],
+            params={SEARCH_PARAMETER: text},
+            human_descriptions=[f"搜索“{text}”"],
+            extra_context=context,
+        )
+
+    @hookimpl
+    def render_cell(self, value, column, table, database, datasette):
+        if not self._ours(datasette) or database != self.database:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        if table and column.endswith("_fen"):
+            return format_yuan(value / 100)
+        if column in YUAN_COLUMNS:
+            return format_yuan(value)
+        return None
+
+    @hookimpl
+    def forbidden(self, datasette, request, message):
+        if not self._ours(datasette):
+            return None
+
+        async def page():
+            body = await datasette.render_template(
+                "error.html", {"title": FORBIDDEN_TITLE, "error": FORBIDDEN_MESSAGE}, request=request)
+            return Response.html(body, status=403)
+        return page
+
+
+def format_yuan(amount: float) -> str:
+    """Format an amount of 元 as ``¥1,234.50`` (``-¥12.00`` when negative)."""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}¥{abs(amount):,.2f}"
