@@ -39,6 +39,7 @@ log = logging.getLogger("genzong.datasette")
 PREFIX = "/data"
 BASE_URL = PREFIX + "/"
 METADATA_FILE = "datasette-metadata.yml"
+TEMPLATE_DIR = "datasette-templates"
 UTF8_BOM = b"\xef\xbb\xbf"
 
 SETTINGS = {
@@ -119,6 +120,7 @@ class DatasetteMount:
         self._plugin = plugin
         self.datasette = Datasette(files=[str(state.data.database)],
                                    metadata=load_metadata(self.database_name),
+                                   template_dir=str(project_root() / TEMPLATE_DIR),
                                    settings=SETTINGS, secret=state.secret.decode())
         plugin.datasette = self.datasette
         self._app = self.datasette.app()

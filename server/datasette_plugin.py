@@ -15,6 +15,8 @@ that it was called for its own instance and otherwise returns None.
   through the character-pair indexes of ``server.search``.
 - ``render_cell`` shows money as ``¥1,234.50``: fen columns of the tables
   and 元 columns of the views and queries.
+- ``extra_body_script`` folds a table's column descriptions into a
+  collapsed 列说明 section, so the rows start near the top of the page.
 """
 
 import sqlite3
@@ -29,6 +31,17 @@ from .db import BUSY_TIMEOUT_MS
 from .sqlfunctions import register_functions
 
 SEARCH_PARAMETER = "genzong_search"
+
+# Wraps Datasette's list of column descriptions in a collapsed <details>.
+FOLD_COLUMN_DESCRIPTIONS = """
+document.querySelectorAll("dl.column-descriptions").forEach((list) => {
+  const details = document.createElement("details");
+  const summary = document.createElement("summary");
+  summary.textContent = "列说明（" + list.querySelectorAll("dt").length + " 列）";
+  list.parentNode.insertBefore(details, list);
+  details.append(summary, list);
+});
+"""
 
 # Columns of the views and canned queries that hold 元.
 YUAN_COLUMNS = frozenset({"应收金额", "已收金额", "未收金额", "多付金额", "预计金额", "回款金额"})
@@ -99,6 +112,12 @@ class GenzongPlugin:
         if column in YUAN_COLUMNS:
             return format_yuan(value)
         return None
+
+    @hookimpl
+    def extra_body_script(self, template, database, datasette):
+        if not self._ours(datasette) or database != self.database or template != "table.html":
+            return None
+        return FOLD_COLUMN_DESCRIPTIONS
 
     @hookimpl
     def forbidden(self, datasette, request, message):

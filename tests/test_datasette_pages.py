@@ -1,0 +1,303 @@
+"""Datasette's pages at /data/: links, Chinese titles, CSV for Excel, read-only, no secrets."""
+
+import csv
+import io
+import re
+import sqlite3
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+import yaml
+
+from genzong.server.paths import project_root
+from genzong.server.schema import SYNC_COLUMNS, TABLES
+
+from published import close_published, open_published
+
+REPORT_VIEWS = {"customer_list": "客户一览", "follow_up_log": "跟进记录",
+                "receivable_tracking": "回款跟踪", "ticket_log": "投诉台账"}
+CANNED_TITLES = {
+    "overdue_receivables": "逾期回款",
+    "payments_by_status": "回款统计：按付款状态",
+    "payments_by_rep_month": "回款统计：按业务员和月份",
+    "follow_ups_this_week": "本周待跟进",
+    "overdue_follow_ups": "超期未跟进",
+    "ticket_handling_times": "投诉处理时效",
+    "missed_reply_tickets": "超时答复工单",
+    "rep_monthly_performance": "业务员月度业绩",
+    "weekly_issue_report": "问题周报",
+    "search": "搜索",
+}
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    opened = open_published(tmp_path_factory.mktemp("pages"))
+    yield opened
+    close_published(opened)
+
+
+@pytest.fixture(scope="module")
+def metadata():
+    with open(project_root() / "datasette-metadata.yml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["databases"]["genzong"]
+
+
+class LinkCollector(HTMLParser):
+    """Collect every href, src and action of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.links.extend(value for name, value in attrs if name in ("href", "src", "action") and value)
+
+
+def local_paths_outside_prefix(page_url: str, html: str) -> list[str]:
+    """Return the links of a page that resolve to this server outside /data/."""
+    collector = LinkCollector()
+    collector.feed(html)
+    assert collector.links, "the page has no links"
+    outside = []
+    for link in collector.links:
+        resolved = urlsplit(urljoin(page_url, link))
+        if resolved.scheme in ("http", "https") and resolved.netloc == "testserver" \
+                and not resolved.path.startswith("/data/"):
+            outside.append(link)
+    return outside
+
+
+# Links -----------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/data/genzong/customers", "/data/genzong/receivable_tracking"])
+def test_table_links_keep_prefix(published, path):
+    page_url = "http://testserver" + path
+    first = published.get(path)
+    assert first.status_code == 200
+    assert local_paths_outside_prefix(page_url, first.text) == []
+
+    listing = published.get(path + ".json").json()
+    next_url = listing["next_url"]
+    assert next_url, "the table should have a second page"
+    assert urlsplit(next_url).path.startswith("/data/genzong/")
+
+    second_url = urljoin(page_url, next_url.replace(".json", "", 1))
+    second = published.get(second_url)
+    assert second.status_code == 200
+    assert local_paths_outside_prefix(second_url, second.text) == []
+    assert urlsplit(second.headers["link"].split(";")[0].strip("<>")).path.startswith("/data/")
+
+
+def test_next_page_continues(published):
+    first = published.get("/data/genzong/customers.json?_shape=objects").json()
+    second = published.get(first["next_url"]).json()
+    first_ids = {row["id"] for row in first["rows"]}
+    second_ids = {row["id"] for row in second["rows"]}
+    assert len(first_ids) == 100
+    assert second_ids
+    assert not first_ids & second_ids
+
+
+@pytest.mark.parametrize("path", ["/data/genzong", "/data/genzong/overdue_receivables",
+                                  "/data/genzong/customers?_search=地板&_sort=name"])
+def test_page_links_keep_prefix(published, path):
+    response = published.get(path)
+    assert response.status_code == 200
+    assert local_paths_outside_prefix("http://testserver" + path, response.text) == []
+
+
+def test_export_links_keep_prefix(published):
+    listing = published.get("/data/genzong/receivable_tracking.json").json()
+    html = published.get("/data/genzong/receivable_tracking").text
+    assert 'href="/data/genzong/receivable_tracking.csv' in html
+    assert 'action="/data/genzong/receivable_tracking.csv"' in html or \
+        'action="/data/genzong/receivable_tracking.csv' in html
+    assert listing["next_url"].startswith("http://testserver/data/genzong/receivable_tracking.json")
+
+
+# Chinese titles and descriptions ----------------------------------------
+
+def test_database_page_chinese(published):
+    html = published.get("/data/genzong").text
+    assert "<h1>跟踪业务数据" in html
+    for name, title in {**REPORT_VIEWS, **CANNED_TITLES}.items():
+        assert f'href="/data/genzong/{name}">{title}</a>' in html
+
+
+@pytest.mark.parametrize("name,title", sorted(REPORT_VIEWS.items()))
+def test_view_page_title(published, name, title):
+    html = published.get(f"/data/genzong/{name}").text
+    assert f"<h1>{title}" in html
+
+
+@pytest.mark.parametrize("name,title", sorted(CANNED_TITLES.items()))
+def test_query_page_title(published, name, title):
+    response = published.get(f"/data/genzong/{name}")
+    assert response.status_code == 200
+    assert re.search(f"<h1[^>]*>{title}", response.text)
+    assert f"<title>{title} · 跟踪</title>" in response.text
+
+
+def test_every_table_has_title(published, metadata):
+    conn = published.state.records.get()
+    names = [row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+        "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_search_%'")]
+    assert "customers" in names and "receivable_tracking" in names
+    missing = [name for name in names if not metadata["tables"].get(name, {}).get("title")]
+    undescribed = [name for name in names if not metadata["tables"].get(name, {}).get("description")]
+    assert missing == []
+    assert undescribed == []
+
+
+def test_every_column_described(published, metadata):
+    conn = published.state.records.get()
+    tables = [*TABLES, *REPORT_VIEWS, "org_calendar", "receivable_balances",
+              "devices", "sync_log", "meta", "revocations"]
+    missing = []
+    for name in tables:
+        described = metadata["tables"][name].get("columns", {})
+        for column in conn.execute(f"PRAGMA table_info({name})"):
+            if not described.get(column["name"]):
+                missing.append(f"{name}.{column['name']}")
+    assert missing == []
+
+
+def test_money_columns_say_yuan(metadata):
+    for view in ("customer_list", "receivable_tracking"):
+        for column, text in metadata["tables"][view]["columns"].items():
+            if column.endswith("金额"):
+                assert "元" in text, f"{view}.{column}"
+    for table in TABLES.values():
+        for column, text in metadata["tables"][table.name]["columns"].items():
+            if column.endswith("_fen"):
+                assert "元" in text, f"{table.name}.{column}"
+
+
+def test_views_hide_sync_columns(published):
+    for view in REPORT_VIEWS:
+        columns = published.get(f"/data/genzong/{view}.json").json()["columns"]
+        assert not set(columns) & set(SYNC_COLUMNS), view
+        assert all(not column.isascii() for column in columns), view
+
+
+def test_money_shown_as_yuan(published):
+    conn = published.state.records.get()
+    amount = conn.execute("SELECT amount_fen FROM receivables ORDER BY rowid LIMIT 1").fetchone()[0]
+    shown = f"¥{amount / 100:,.2f}"
+    assert shown in published.get("/data/genzong/receivables").text
+    assert shown in published.get("/data/genzong/receivable_tracking?_size=max").text
+    raw = published.rows("/data/genzong/receivables", _size="1")
+    assert isinstance(raw[0]["amount_fen"], int)
+
+
+@pytest.mark.parametrize("table", ["customers", "follow_ups", "tickets"])
+def test_search_box_shown(published, table):
+    html = published.get(f"/data/genzong/{table}").text
+    assert 'name="_search"' in html
+
+
+# CSV for Excel ---------------------------------------------------------
+
+@pytest.mark.parametrize("path", [
+    "/data/genzong/customer_list.csv",
+    "/data/genzong/customer_list.csv?_dl=1",
+    "/data/genzong/customers.csv?_stream=1",
+    "/data/genzong/overdue_receivables.csv",
+    "/data/genzong.csv?sql=select+name+from+customers",
+])
+def test_csv_starts_with_bom(published, path):
+    response = published.get(path)
+    assert response.status_code == 200
+    assert response.content.startswith(UTF8_BOM)
+    assert not response.content[3:].startswith(UTF8_BOM)
+    if "content-length" in response.headers:
+        assert int(response.headers["content-length"]) == len(response.content)
+
+
+def test_csv_matches_json(published):
+    content = published.get("/data/genzong/receivable_tracking.csv?_size=max").content
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    expected = published.rows("/data/genzong/receivable_tracking")
+    assert list(rows[0]) == list(expected[0])
+    assert [row["客户编号"] for row in rows] == [row["客户编号"] for row in expected]
+    assert [float(row["应收金额"]) for row in rows] == [row["应收金额"] for row in expected]
+
+
+def test_json_has_no_bom(published):
+    assert not published.get("/data/genzong/customers.json").content.startswith(UTF8_BOM)
+
+
+# Read-only -------------------------------------------------------------
+
+@pytest.mark.parametrize("sql", [
+    "delete from customers",
+    "update customers set name = 'x'",
+    "insert into settings (id, key, value, seq, updated_at) values ('x', 'k', '1', 0, '')",
+    "drop table customers",
+    "attach database 'private.db' as private",
+    "pragma query_only = 0",
+])
+def test_custom_sql_writes_rejected(published, sql):
+    conn = published.state.records.get()
+    before = conn.execute("SELECT count(*), max(seq) FROM customers").fetchone()[:]
+    response = published.get("/data/genzong.json", params={"sql": sql})
+    assert response.status_code == 400
+    assert conn.execute("SELECT count(*), max(seq) FROM customers").fetchone()[:] == before
+
+
+def test_sqlite_rejects_writes(published):
+    datasette = published.datasette()
+    database = datasette.get_database("genzong")
+    for write in (False, True):
+        conn = database.connect(write=write)
+        datasette._prepare_connection(conn, "genzong")
+        try:
+            assert conn.execute("PRAGMA query_only").fetchone()[0] == 1
+            with pytest.raises(sqlite3.OperationalError, match="readonly"):
+                conn.execute("UPDATE customers SET name = 'changed'")
+        finally:
+            conn.close()
+    names = published.state.records.get().execute(
+        "SELECT count(*) FROM customers WHERE name = 'changed'").fetchone()[0]
+    assert names == 0
+
+
+def test_no_write_plugins(published):
+    plugins = published.get("/data/-/plugins.json").json()
+    assert [plugin["name"] for plugin in plugins] == ["genzong.server.datasette_plugin"]
+
+
+# Secrets ---------------------------------------------------------------
+
+def test_only_published_database(published):
+    databases = published.get("/data/-/databases.json").json()
+    assert [database["name"] for database in databases] == ["genzong"]
+    attached = published.rows("/data/genzong", sql="select name, file from pragma_database_list()")
+    assert [row["name"] for row in attached] == ["main"]
+    assert attached[0]["file"].endswith("genzong.db")
+
+
+def test_no_password_hash_reachable(published):
+    private = published.state.private.get()
+    hashes = [row[0] for row in private.execute("SELECT password_hash FROM credentials")]
+    assert len(hashes) >= 6
+    secret = published.state.secret.decode()
+    tables = published.rows("/data/genzong", sql="select name from sqlite_master where type = 'table'")
+    names = [row["name"] for row in tables]
+    assert "credentials" not in names
+    found = []
+    for name in names:
+        columns = [row["name"] for row in published.rows(
+            "/data/genzong", sql=f"select name from pragma_table_info('{name}')")]
+        checks = " or ".join(
+            f"cast(\"{column}\" as text) like '%scrypt$%' or instr(cast(\"{column}\" as text), :hash) "
+            f"or instr(cast(\"{column}\" as text), :secret)" for column in columns)
+        rows = published.rows("/data/genzong", sql=f'select count(*) as n from "{name}" where {checks}',
+                              hash=hashes[0][-20:], secret=secret[:20])
+        if rows[0]["n"]:
+            found.append(name)
+    assert found == []

@@ -1,0 +1,186 @@
+"""Chinese full-text search: the pair tokens, the index triggers, the search box and the 搜索 query."""
+
+import uuid
+
+import pytest
+
+from genzong.server import search
+from genzong.server.db import transaction
+from genzong.server.migrations import upgrade
+from genzong.server.records import Batch
+from genzong.server.timeutil import now_stamp
+
+from device import Device
+from published import close_published, open_published
+
+# Tokens and queries -------------------------------------------------------
+
+
+def test_word_terms_pairs_then_last():
+    assert search.search_terms("木地板安装") == "木地 地板 板安 安装 装"
+    assert search.search_terms("王") == "王"
+
+
+def test_terms_split_words_and_skip_nulls():
+    assert search.search_terms("杭州 木地", None, 42) == "杭州 州 木地 地 42 2"
+
+
+def test_words_normalised():
+    assert search.words("Ｚhang.Wei@Example.CN １３９-1234 a_b") == ["zhang", "wei", "example", "cn", "139",
+                                                                    "1234", "a", "b"]
+
+
+@pytest.mark.parametrize("text,query", [
+    ("地板", '"地板"'),
+    ("木地板", '"木地 地板"'),
+    ("板", '"板"*'),
+    ("木地板 13", '"木地 地板" AND "13"'),
+    ("  ", search.NO_MATCH),
+    ("！？", search.NO_MATCH),
+    (None, search.NO_MATCH),
+])
+def test_search_query(text, query):
+    assert search.search_query(text) == query
+
+
+# The index and its triggers --------------------------------------------------
+
+def write(state, table: str, fields: dict, record_id: str | None = None) -> str:
+    record_id = record_id or str(uuid.uuid4())
+    conn = state.records.get()
+    with transaction(conn):
+        batch = Batch(conn, now_stamp(), None, "server")
+        batch.server_write(table, record_id, fields)
+        batch.flush()
+    return record_id
+
+
+def found(state, table: str, text: str) -> set[str]:
+    rows = state.records.get().execute(
+        f"SELECT id FROM {table} WHERE {search.match_clause(table, 'text')}", {"text": text})
+    return {row[0] for row in rows}
+
+
+def test_index_follows_writes(state):
+    customer = write(state, "customers", {"name": "张伟", "company": "木地板安装公司"})
+    assert found(state, "customers", "地板") == {customer}
+
+    write(state, "customers", {"company": "瓷砖贸易行"}, customer)
+    assert found(state, "customers", "地板") == set()
+    assert found(state, "customers", "瓷砖") == {customer}
+    assert found(state, "customers", "张伟") == {customer}
+
+    state.records.get().execute("DELETE FROM customers WHERE id = ?", (customer,))
+    assert found(state, "customers", "瓷砖") == set()
+
+
+def test_unchanged_text_keeps_index(state):
+    customer = write(state, "customers", {"name": "刘洋", "phone": "13700001111"})
+    write(state, "customers", {"stage": "跟进中", "interest": 8}, customer)
+    assert found(state, "customers", "0000") == {customer}
+
+
+def test_stale_index_rebuilt(state):
+    conn = state.records.get()
+    customer = write(state, "customers", {"name": "陈静"})
+    search.drop_search_triggers(conn)
+    conn.execute("UPDATE customers SET notes = '新增的备注' WHERE id = ?", (customer,))
+    assert found(state, "customers", "备注") == set()
+
+    conn.execute("UPDATE meta SET value = 'older' WHERE key = 'search_index_version'")
+    upgrade(conn)
+    assert found(state, "customers", "备注") == {customer}
+    write(state, "customers", {"notes": "改过的说明"}, customer)
+    assert found(state, "customers", "说明") == {customer}
+
+
+def test_missing_index_created(state):
+    conn = state.records.get()
+    ticket = write(state, "tickets", {"kind": "投诉", "subject": "地板异响"})
+    search.drop_search_triggers(conn)
+    conn.execute("DROP TABLE tickets_search")
+    upgrade(conn)
+    assert found(state, "tickets", "异响") == {ticket}
+
+
+# Through Datasette -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    opened = open_published(tmp_path_factory.mktemp("search"), demo_customers=None)
+    opened.state.accounts().add("jingli", "genzong123", "manager", "王经理")
+    response = opened.client.post("/api/login", json={"username": "jingli", "password": "genzong123"})
+    opened.client.cookies.clear()
+    device = Device(opened.client, response.json()["token"])
+    zhang = device.edit("customers", name="张伟", company="杭州木地板安装有限公司", phone="13912345678",
+                        email="Zhang.Wei@Example.cn")
+    device.edit("customers", name="李娜", company="上海装饰", phone="021-62345678")
+    # 地 and 板 end and start two different words here, so 地板 must not match.
+    device.edit("customers", name="赵敏", address="杭州木地 板桥路 8 号")
+    device.edit("follow_ups", customer_id=zhang, happened_at="2026-03-02T02:00:00.000Z", channel="拜访",
+                content="客户确认木地板安装时间")
+    device.edit("tickets", kind="投诉", customer_id=zhang, subject="木地板安装后起拱", contact="13912345678")
+    device.sync()
+    assert not device.rejected
+    yield opened
+    close_published(opened)
+
+
+def box(published, table: str, text: str) -> list[dict]:
+    return published.rows(f"/data/genzong/{table}", _search=text)
+
+
+@pytest.mark.parametrize("text,names", [
+    ("地板", {"张伟"}),
+    ("木地板安装", {"张伟"}),
+    ("安装", {"张伟"}),
+    ("张", {"张伟"}),
+    ("板", {"张伟", "赵敏"}),
+    ("1234", {"张伟"}),
+    ("6234", {"李娜"}),
+    ("3912-345", {"张伟"}),
+    ("example", {"张伟"}),
+    ("杭州 装", {"张伟"}),
+    ("板木", set()),
+    ("xyz", set()),
+    ("！！", set()),
+])
+def test_customer_search_box(published, text, names):
+    assert {row["name"] for row in box(published, "customers", text)} == names
+
+
+def test_search_box_other_tables(published):
+    assert [row["content"] for row in box(published, "follow_ups", "确认")] == ["客户确认木地板安装时间"]
+    assert [row["subject"] for row in box(published, "tickets", "起拱")] == ["木地板安装后起拱"]
+    assert box(published, "tickets", "确认") == []
+
+
+def test_search_box_page(published):
+    response = published.get("/data/genzong/customers", params={"_search": "地板"})
+    assert response.status_code == 200
+    assert 'value="地板"' in response.text
+    assert "搜索“地板”" in response.text
+    assert "1 row" in response.text
+
+
+def test_search_query_across_tables(published):
+    rows = published.rows("/data/genzong/search", 关键词="木地板安装")
+    assert [(row["类型"], row["客户名称"]) for row in rows] == [("客户", "张伟"), ("跟进记录", "张伟"), ("工单", "张伟")]
+    by_phone = published.rows("/data/genzong/search", 关键词="3912")
+    assert [row["类型"] for row in by_phone] == ["客户", "工单"]
+    single = published.rows("/data/genzong/search", 关键词="拱")
+    assert [row["类型"] for row in single] == ["工单"]
+    assert published.rows("/data/genzong/search", 关键词="") == []
+
+
+def test_search_query_skips_tombstones(published):
+    # Runs last in this module: it deletes a customer.
+    response = published.client.post("/api/login", json={"username": "jingli", "password": "genzong123"})
+    published.client.cookies.clear()
+    device = Device(published.client, response.json()["token"])
+    device.sync()
+    li_na = next(cid for cid, row in device.rows("customers").items() if row["name"] == "李娜")
+    device.delete("customers", li_na)
+    device.sync()
+    assert published.rows("/data/genzong/search", 关键词="6234") == []
+    assert [row["deleted"] for row in box(published, "customers", "6234")] == [1]
