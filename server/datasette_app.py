@@ -113,18 +113,21 @@ class DatasetteMount:
         self._app = None
 
     def start(self, state: ServerState) -> None:
-        self.database_name = state.data.database.stem
+        # The pool's file, not the folder's: a read-only folder is served
+        # from a copy, because SQLite cannot open a WAL database there.
+        database_file = state.records.path
+        self.database_name = database_file.stem
         self.verifier = access.ActorVerifier(state)
         plugin = GenzongPlugin(self.verifier, self.database_name)
         pm.register(plugin, name=f"genzong-{id(plugin)}")
         self._plugin = plugin
-        self.datasette = Datasette(files=[str(state.data.database)],
+        self.datasette = Datasette(files=[str(database_file)],
                                    metadata=load_metadata(self.database_name),
                                    template_dir=str(project_root() / TEMPLATE_DIR),
                                    settings=SETTINGS, secret=state.secret.decode())
         plugin.datasette = self.datasette
         self._app = self.datasette.app()
-        log.info("datasette started at %s for %s", BASE_URL, state.data.database)
+        log.info("datasette started at %s for %s", BASE_URL, database_file)
 
     def stop(self) -> None:
         if self._plugin is not None:

@@ -9,11 +9,15 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import yaml
+from starlette.testclient import TestClient
 
-from genzong.server.paths import project_root
+from genzong.server.app import create_app
+from genzong.server.paths import DataDir, project_root
+from genzong.server.routes.auth import actor_cookie
 from genzong.server.schema import SYNC_COLUMNS, TABLES
+from genzong.server.state import _open_read_only, open_data_dir
 
-from published import close_published, open_published
+from published import close_published, cookie_header, open_published
 
 REPORT_VIEWS = {"customer_list": "客户一览", "follow_up_log": "跟进记录",
                 "receivable_tracking": "回款跟踪", "ticket_log": "投诉台账"}
@@ -301,3 +305,20 @@ def test_no_password_hash_reachable(published):
         if rows[0]["n"]:
             found.append(name)
     assert found == []
+
+
+def test_read_only_folder_served_from_copy(tmp_path):
+    # A read-only folder is served from a copy of its files; Datasette must
+    # read the copy, so it keeps working after the folder's files are gone.
+    data = DataDir(tmp_path / "data")
+    writable = open_data_dir(data)
+    manager = writable.accounts().add("jingli", "secret-pw", "manager")
+    writable.close()
+    state = _open_read_only(data)
+    for path in data.root.glob("genzong.db*"):
+        path.unlink()
+    cookie = actor_cookie(state.secret, manager, 1)
+    with TestClient(create_app(data, state, daily_backups=False)) as client:
+        response = client.get("/data/genzong/users.json?_shape=array", headers=cookie_header(cookie))
+    assert response.status_code == 200
+    assert [row["username"] for row in response.json()] == ["jingli"]
