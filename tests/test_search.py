@@ -1,13 +1,17 @@
 """Chinese full-text search: the pair tokens, the index triggers, the search box and the 搜索 query."""
 
+import sqlite3
 import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from genzong.server import search
 from genzong.server.db import transaction
 from genzong.server.migrations import upgrade
 from genzong.server.records import Batch
+from genzong.server.sqlfunctions import register_functions
 from genzong.server.timeutil import now_stamp
 
 from device import Device
@@ -28,6 +32,27 @@ def test_terms_split_words_and_skip_nulls():
 def test_words_normalised():
     assert search.words("Ｚhang.Wei@Example.CN １３９-1234 a_b") == ["zhang", "wei", "example", "cn", "139",
                                                                     "1234", "a", "b"]
+
+
+# A small alphabet, so generated words share characters and pairs often.
+word_lists = st.lists(st.text(alphabet="木地板安装13aB", min_size=1, max_size=6), min_size=1, max_size=5)
+
+
+@given(word_lists)
+def test_terms_are_word_terms(words):
+    expected = " ".join(" ".join(search.word_terms(search.normalise(word))) for word in words)
+    assert search.search_terms(*words) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(word_lists, st.text(alphabet="木地板安装13ab", min_size=1, max_size=4))
+def test_match_is_substring_of_a_word(words, query):
+    conn = sqlite3.connect(":memory:")
+    register_functions(conn)
+    conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(terms, {search.INDEX_OPTIONS})")
+    conn.execute("INSERT INTO t (rowid, terms) VALUES (1, search_terms(?))", (" ".join(words),))
+    matched = conn.execute("SELECT count(*) FROM t WHERE t MATCH search_query(?)", (query,)).fetchone()[0]
+    assert bool(matched) == any(query.lower() in word.lower() for word in words)
 
 
 @pytest.mark.parametrize("text,query", [
