@@ -11,6 +11,10 @@ Two helper views feed the others and the canned queries: ``org_calendar``
 in one place). The views call ``org_today`` and ``org_datetime``, which
 ``server.sqlfunctions`` registers on every Genzong and Datasette connection.
 
+The views have no ORDER BY: Datasette counts a view's rows on every page,
+and SQLite evaluates every column of every row to count a sorted view.
+The metadata file gives each view its default sort instead.
+
 ``server.migrations.upgrade`` drops the views before it changes tables and
 creates them again afterwards, so every database has the current ones.
 """
@@ -106,7 +110,6 @@ CROSS JOIN (SELECT time_zone FROM org_calendar) cal
 LEFT JOIN users u ON u.id = c.owner_id
 LEFT JOIN customers referrer ON referrer.id = c.referred_by AND referrer.deleted = 0
 WHERE c.deleted = 0
-ORDER BY c.code
 """
 
 FOLLOW_UP_LOG = f"""
@@ -128,7 +131,6 @@ LEFT JOIN users owner ON owner.id = c.owner_id
 LEFT JOIN devices d ON d.id = json_extract(f.dots, '$.customer_id[0]')
 LEFT JOIN users author ON author.id = d.user_id
 WHERE f.deleted = 0
-ORDER BY f.happened_at DESC
 """
 
 RECEIVABLE_TRACKING = f"""
@@ -150,7 +152,6 @@ SELECT
 FROM receivable_balances b
 JOIN customers c ON c.id = b.customer_id
 LEFT JOIN users u ON u.id = b.owner_id
-ORDER BY b.due_date, c.code
 """
 
 # A ticket missed its reply deadline when the first reply came after it, or
@@ -190,7 +191,6 @@ CROSS JOIN (SELECT time_zone FROM org_calendar) cal
 LEFT JOIN customers c ON c.id = t.customer_id
 LEFT JOIN users u ON u.id = t.owner_id
 WHERE t.deleted = 0 AND coalesce(c.deleted, 0) = 0
-ORDER BY t.received_at DESC
 """
 
 # In dependency order: a view is created after the views it reads.

@@ -66,10 +66,12 @@ def manager_page(server, browser):
 @pytest.mark.browser
 def test_receivable_tracking_screenshot(server, manager_page):
     page = manager_page
-    page.goto(server.url + "/data/genzong/receivable_tracking?_sort_desc=逾期天数")
+    page.goto(server.url + "/data/genzong/receivable_tracking")
     assert page.locator("h1").inner_text().startswith("回款跟踪")
     assert page.locator("table.rows-and-columns tbody tr").count() == 100
     assert column_texts(page, "付款状态")[0] == "逾期未付款"
+    overdue = [int(text) for text in column_texts(page, "逾期天数") if text]
+    assert overdue == sorted(overdue, reverse=True)
     assert all(text.startswith("¥") for text in column_texts(page, "应收金额"))
     assert all(text.startswith("¥") for text in column_texts(page, "未收金额"))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
