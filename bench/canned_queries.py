@@ -1,9 +1,9 @@
 """Time each canned query and report view through Datasette on demo data.
 
 Fills a fresh data folder with the demo (``--customers``, default 300),
-serves the real app in-process, signs in as the demo manager and requests
-every canned query (all rows) and the first page of every view as JSON,
-reporting the median of ``--repeat`` requests and the time Datasette
+serves the real app in-process and signs in as the demo manager. Then it
+requests every canned query (all rows) and the first page of every view as
+JSON. It reports the median of ``--repeat`` requests and the time Datasette
 measured for its SQL (for a view: the page, the row count and the facets).
 
     .venv/bin/python bench/canned_queries.py [--customers 300] [--repeat 5]

@@ -1,10 +1,13 @@
 """Measure what the search-index triggers add to a sync push of new customers.
 
-Each run pushes the same new customers (default 10,000, in requests of
-5,000) from a simulated device (tests/device.py) to the real app served
-in-process, once with the search triggers and once with them dropped, and
-times the device's sync: the requests, the merge, the write transaction and
-the pull of the stored records. Runs alternate between the two setups.
+Each run pushes new customers (default 10,000, in requests of 5,000) from a
+simulated device (tests/device.py) to the real app served in-process. Both
+setups, with the search triggers and with them dropped, push the same
+customers in a round, and rounds alternate between them. The timed part is
+the device's sync: the requests, the merge, the write transaction and the
+pull of the stored records. Times are wall-clock seconds and CPU seconds of
+this process; the app runs in it, so CPU time leaves out waits for the disk
+and for other programs on a shared machine.
 
     .venv/bin/python bench/fts_write_overhead.py [--customers 10000] [--rounds 3]
 """

@@ -2,8 +2,8 @@
 
 Logging in to Genzong as a manager or admin sets Datasette's signed
 ``ds_actor`` cookie (see ``server.routes.auth``). Every request under
-``/data/`` is checked here against the user's current record: the cookie
-must carry a valid signature and expiry, and the user must still exist, be
+``/data/`` is checked here against the user's current record. The cookie
+must carry a valid signature and expiry. The user must still exist, be
 enabled, be a manager or admin, and have the token version the cookie was
 issued with. So ``genzong user disable``, ``logout-all`` and a password
 change end the Datasette session at the next request.

@@ -7,10 +7,10 @@ request it:
    Datasette builds its links from the current path plus ``base_url``
    ("/data/"), so leaving the prefix in (as Starlette's Mount does) would
    double it in sort, facet, next-page and export links;
-2. answers 403 unless the ``ds_actor`` cookie belongs to a current manager
-   or admin (``server.datasette_access``), on every URL, JSON, CSV and
-   Datasette's own ``/-/`` pages included;
-3. answers 400 for a period parameter that is not a date;
+2. returns 403 unless the ``ds_actor`` cookie belongs to a current manager
+   or admin (``server.datasette_access``), on every URL: pages, JSON, CSV,
+   static files and Datasette's own ``/-/`` pages;
+3. returns 400 for a period parameter that is not a date;
 4. starts every CSV body with a UTF-8 byte order mark, so Excel on Chinese
    Windows reads it as UTF-8 instead of GBK.
 
@@ -48,7 +48,7 @@ SETTINGS = {
     # limit of 1 s is tight for them on a large team's database.
     "sql_time_limit_ms": 3000,
     # Suggesting facets runs one query per column over the whole table or
-    # view, which made a page of a view ten times slower; the metadata names
+    # view, which made a page of a view ten times slower. The metadata names
     # the useful facets instead, and any column can still be faceted.
     "suggest_facets": False,
     # Datasette offers the file for download only when opened immutable,
@@ -122,14 +122,13 @@ class DatasetteMount:
         database_file = state.records.path
         self.database_name = database_file.stem
         self.verifier = access.ActorVerifier(state)
-        plugin = GenzongPlugin(self.verifier, self.database_name)
-        pm.register(plugin, name=f"genzong-{id(plugin)}")
-        self._plugin = plugin
         self.datasette = Datasette(files=[str(database_file)],
                                    metadata=load_metadata(self.database_name),
                                    template_dir=str(project_root() / TEMPLATE_DIR),
                                    settings=SETTINGS, secret=state.secret.decode())
-        plugin.datasette = self.datasette
+        plugin = GenzongPlugin(self.verifier, self.database_name, self.datasette)
+        pm.register(plugin, name=f"genzong-{id(plugin)}")
+        self._plugin = plugin
         self._app = self.datasette.app()
         log.info("datasette started at %s for %s", BASE_URL, database_file)
 
@@ -166,6 +165,7 @@ class DatasetteMount:
             return
         problem = check_date_parameters(scope.get("query_string", b""))
         if problem:
+            log.info("datasette request rejected: %s path=%s", problem[1], path)
             await access.send_page(send, access.error_page(
                 400, "参数错误 · Invalid parameter", problem[0], problem[1], as_json=as_json,
                 login_link=False))

@@ -50,16 +50,16 @@ YUAN_COLUMNS = frozenset({"应收金额", "已收金额", "未收金额", "多�
 class GenzongPlugin:
     """The hooks for one Datasette instance publishing ``database``."""
 
-    def __init__(self, verifier: ActorVerifier, database: str):
+    def __init__(self, verifier: ActorVerifier, database: str, datasette):
         # Datasette lists plugins by __name__ and looks for static files in
         # the package of that name; a module name makes it skip the lookup.
         self.__name__ = __name__
         self.verifier = verifier
         self.database = database
-        self.datasette = None  # set once the instance exists
+        self.datasette = datasette
 
     def _ours(self, datasette) -> bool:
-        return datasette is not None and datasette is self.datasette
+        return datasette is self.datasette
 
     @hookimpl
     def actor_from_request(self, datasette, request):

@@ -2,9 +2,9 @@
 
 ``upgrade`` brings a database file of any earlier version to the current
 one: it creates missing tables, adds missing columns and indexes (declared in
-``server.schema`` and below), recreates the reporting views and full-text
-search triggers (``server.views``, ``server.search``), then runs the
-numbered data migrations the file has not had yet, each in its own
+``server.schema`` and below), and recreates the reporting views and
+full-text search triggers (``server.views``, ``server.search``). Then it
+runs the numbered data migrations the file has not had yet, each in its own
 transaction. ``PRAGMA user_version``
 records the version reached, so running it again does nothing.
 """

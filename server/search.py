@@ -5,9 +5,9 @@ so 地板 would not find 木地板安装, and the trigram tokenizer finds nothin
 for queries shorter than 3 characters. So each indexed row stores, for every
 word, its overlapping character pairs followed by the word's last character
 (木地板 becomes 木地 地板 板). A query word of two or more characters becomes
-a phrase of its pairs, and a one-character word becomes a prefix query, so
-both find any substring of a word (a phone fragment too) but never one that
-spans two words.
+a phrase of its pairs, and a one-character word becomes a prefix query.
+Both find any substring of a word (a phone fragment too), but never one
+that spans two words.
 
 Each searched table has a contentless FTS5 table ``<table>_search`` keyed by
 the table's rowid. Triggers keep it current on every insert, update and

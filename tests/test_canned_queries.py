@@ -301,9 +301,9 @@ def test_ticket_handling_times(published, raw, today):
 def test_ticket_handling_times_by_kind(published, raw, today):
     rows = published.rows("/data/genzong/ticket_handling_times", 类型="需求")
     start, end = today.replace(day=1), month_end(today)
-    wanted = [t for t in live_tickets(raw) if t["kind"] == "需求"
-              and start <= local(t["received_at"]).date() <= end]
-    assert rows[0]["工单数"] == len(wanted)
+    requests = [t for t in live_tickets(raw) if t["kind"] == "需求"
+                and start <= local(t["received_at"]).date() <= end]
+    assert rows[0]["工单数"] == len(requests)
 
 
 def test_missed_reply_tickets(published, raw, today):

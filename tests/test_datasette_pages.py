@@ -150,7 +150,8 @@ def test_every_table_has_title(published, metadata):
     names = [row[0] for row in conn.execute(
         "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
         "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_search_%'")]
-    assert "customers" in names and "receivable_tracking" in names
+    assert "customers" in names
+    assert "receivable_tracking" in names
     missing = [name for name in names if not metadata["tables"].get(name, {}).get("title")]
     undescribed = [name for name in names if not metadata["tables"].get(name, {}).get("description")]
     assert missing == []
@@ -192,9 +193,9 @@ def test_money_shown_as_yuan(published):
     conn = published.state.records.get()
     # The table page lists rows by primary key.
     amount = conn.execute("SELECT amount_fen FROM receivables ORDER BY id LIMIT 1").fetchone()[0]
-    shown = f"¥{amount / 100:,.2f}"
-    assert shown in published.get("/data/genzong/receivables").text
-    assert shown in published.get("/data/genzong/receivable_tracking?_size=max").text
+    formatted = f"¥{amount / 100:,.2f}"
+    assert formatted in published.get("/data/genzong/receivables").text
+    assert formatted in published.get("/data/genzong/receivable_tracking?_size=max").text
     raw = published.rows("/data/genzong/receivables", _size="1")
     assert isinstance(raw[0]["amount_fen"], int)
 

@@ -132,9 +132,9 @@ def test_calendar_periods(state):
 
 
 def test_tombstones_left_out(state, customer):
-    kept = write(state, "customers", {"name": "李强"})
-    receivable(state, kept, "KEPT", 1_000, "2030-01-01", paid=[300])
-    gone_payment = write(state, "payments", {"receivable_id": receivable(state, kept, "KEPT-2", 1_000, "2030-01-01"),
+    remaining = write(state, "customers", {"name": "李强"})
+    receivable(state, remaining, "KEPT", 1_000, "2030-01-01", paid=[300])
+    gone_payment = write(state, "payments", {"receivable_id": receivable(state, remaining, "KEPT-2", 1_000, "2030-01-01"),
                                              "paid_on": "2029-12-01", "amount_fen": 1_000})
     receivable(state, customer, "OF-DELETED", 1_000, "2030-01-01")
     write(state, "follow_ups", {"customer_id": customer, "happened_at": "2026-01-05T02:00:00.000Z",
