@@ -28,7 +28,7 @@ SEARCHED_COLUMNS: dict[str, tuple[str, ...]] = {
                   "address", "source", "notes"),
     "follow_ups": ("content", "result"),
     "tickets": ("number", "legacy_number", "subject", "content", "complainant", "contact",
-                "investigation", "resolution", "result"),
+                "investigation", "resolution", "result", "steps", "expected_result", "actual_result"),
 }
 
 # Bump when ``search_terms`` changes what it produces: the indexes are then

@@ -103,12 +103,14 @@ SELECT
                   WHERE f.customer_id = c.id AND f.deleted = 0), cal.time_zone) AS 最近跟进时间,
     (SELECT count(*) FROM follow_ups f WHERE f.customer_id = c.id AND f.deleted = 0) AS 跟进次数,
     referrer.name AS 介绍人,
+    dealer.name AS 经销点,
     c.legacy_code AS 原编号,
     c.notes AS 备注
 FROM customers c
 CROSS JOIN (SELECT time_zone FROM org_calendar) cal
 LEFT JOIN users u ON u.id = c.owner_id
 LEFT JOIN customers referrer ON referrer.id = c.referred_by AND referrer.deleted = 0
+LEFT JOIN dealers dealer ON dealer.id = c.dealer_id AND dealer.deleted = 0
 WHERE c.deleted = 0
 """
 
@@ -123,7 +125,7 @@ SELECT
     f.content AS 跟进内容,
     f.result AS 跟进结果,
     f.next_follow_up AS 下次跟进日期,
-    CASE WHEN f.location IS NOT NULL THEN '是' ELSE '否' END AS 已签到
+    CASE WHEN f.checked_in_at IS NOT NULL OR f.location IS NOT NULL THEN '是' ELSE '否' END AS 已签到
 FROM follow_ups f
 CROSS JOIN (SELECT time_zone FROM org_calendar) cal
 JOIN customers c ON c.id = f.customer_id AND c.deleted = 0
@@ -182,6 +184,11 @@ SELECT
     t.investigation AS 调查情况,
     t.resolution AS 处理方案,
     t.result AS 处理结果,
+    t.steps AS 重现步骤,
+    t.expected_result AS 预期结果,
+    t.actual_result AS 实际结果,
+    t.decision AS 处理决定,
+    t.shipped_version AS 发布版本,
     org_datetime(t.resolved_at, cal.time_zone) AS 解决时间,
     round((julianday(t.resolved_at) - julianday(t.received_at)) * 24, 1) AS 解决用时,
     t.visit_on AS 回访日期,
