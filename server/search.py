@@ -45,9 +45,10 @@ _WORD = re.compile(r"[^\W_]+")
 # ends its word. This yields a word's pairs followed by its last character.
 _TERM = re.compile(r"(?=([^\W_]{1,2}))")
 _VERSION_KEY = "search_index_version"
-# Contentless (the terms are not stored, only indexed) and without the
-# per-row sizes that ranking needs: Genzong does not rank matches.
-INDEX_OPTIONS = "content='', columnsize=0, tokenize='unicode61'"
+# Contentless: the terms are indexed but not stored. The per-row sizes stay
+# (columnsize=0 would save a write per row) because without them SQLite
+# refuses to scan the table, and tools that read every table would fail.
+INDEX_OPTIONS = "content='', tokenize='unicode61'"
 
 
 def normalise(text: str) -> str:
