@@ -47,7 +47,7 @@ _TERM = re.compile(r"(?=([^\W_]{1,2}))")
 _VERSION_KEY = "search_index_version"
 # Contentless: the terms are indexed but not stored. The per-row sizes stay
 # (columnsize=0 would save a write per row) because without them SQLite
-# refuses to scan the table, and tools that read every table would fail.
+# rejects a scan of the table, so tools that read every table would fail.
 INDEX_OPTIONS = "content='', tokenize='unicode61'"
 
 
