@@ -52,6 +52,9 @@ class Device:
     rejected: dict[tuple[str, str], dict] = field(default_factory=dict)
     revoked: list[tuple[str, str]] = field(default_factory=list)
     acked: dict[tuple[str, str], int] = field(default_factory=dict)  # own counter the server has
+    # Pulled versions of records that still have unsynced writes, merged once
+    # those writes are acknowledged (see apply_response).
+    deferred: dict[tuple[str, str], Version] = field(default_factory=dict)
     batch_size: int = 5000
 
     def now(self) -> datetime:
@@ -63,7 +66,11 @@ class Device:
         """Write ``changes`` to a record (a new one when ``record_id`` is None); return its id."""
         record_id = record_id or new_id()
         key = (table, record_id)
-        self.records[key] = write(self.records.get(key), self.id, changes, self.now())
+        base = self.records.get(key)
+        if key in self.deferred:
+            # The person edits what they see, which includes the pulled version.
+            base = merge(base, self.deferred.pop(key)).version
+        self.records[key] = write(base, self.id, changes, self.now())
         self.outbox.add(key)
         return record_id
 
@@ -71,11 +78,14 @@ class Device:
         self.edit(table, record_id, **{DELETED: True})
 
     def get(self, table: str, record_id: str) -> dict | None:
-        version = self.records.get((table, record_id))
+        key = (table, record_id)
+        version = self.records.get(key)
+        if key in self.deferred:
+            version = merge(version, self.deferred[key]).version
         return dict(version.fields) if version else None
 
     def rows(self, table: str) -> dict[str, dict]:
-        return {rid: dict(v.fields) for (t, rid), v in self.records.items() if t == table}
+        return {rid: self.get(t, rid) for (t, rid) in self.records if t == table}
 
     # Syncing -----------------------------------------------------------------
 
@@ -124,15 +134,25 @@ class Device:
             else:
                 self.rejected.pop(key, None)
                 self.acked[key] = self.records[key].clock.get(self.id, 0)
+            if key in self.deferred:
+                self.records[key] = merge(self.records.get(key), self.deferred.pop(key)).version
         for change in body["changes"]:
             key = (change["table"], change["id"])
             incoming = change_to_version(change)
+            if key in self.outbox:
+                # Merging now would put the pulled writes into the clock of
+                # this device's unsynced writes, and the server would then
+                # take them for writes made after seeing the pulled ones, so
+                # a concurrent overwrite would leave no conflict record.
+                self.deferred[key] = merge(self.deferred.get(key), incoming).version
+                continue
             self.records[key] = merge(self.records.get(key), incoming).version
             self.acked[key] = max(self.acked.get(key, 0), incoming.clock.get(self.id, 0))
         for item in body["revoked"]:
             key = (item["table"], item["id"])
             self.revoked.append(key)
             self.records.pop(key, None)
+            self.deferred.pop(key, None)
             if key in self.outbox:
                 self.outbox.discard(key)
                 self.rejected[key] = {"status": "rejected", "code": "revoked"}

@@ -59,8 +59,12 @@ class Oracle:
     def pushed(self, replica, record):
         self.server_seen.setdefault(record, set()).update(self.replica_seen.get((replica, record), set()))
 
-    def pulled(self, replica, record):
-        self.replica_seen.setdefault((replica, record), set()).update(self.server_seen.get(record, set()))
+    def pulled(self, replica, record, seen=None):
+        seen = self.server_seen.get(record, set()) if seen is None else seen
+        self.replica_seen.setdefault((replica, record), set()).update(seen)
+
+    def server_knowledge(self, record) -> frozenset:
+        return frozenset(self.server_seen.get(record, set()))
 
 
 operation = st.one_of(
@@ -109,6 +113,7 @@ class ModelReplica:
         self.records: dict[str, Version] = {}
         self.outbox: set[str] = set()
         self.last_push: dict[str, Version] = {}
+        self.deferred: dict[str, Version] = {}
 
 
 def run_model(replica_count, skews, operations):
@@ -121,6 +126,10 @@ def run_model(replica_count, skews, operations):
         return START + timedelta(milliseconds=next(tick)) + replica.skew
 
     def edit(replica, record, changes):
+        if record in replica.deferred:
+            version, seen = replica.deferred.pop(record)
+            replica.records[record] = merge(replica.records.get(record), version).version
+            oracle.pulled(replica.name, record, seen)
         before = replica.records.get(record)
         after = write(before, replica.name, changes, now(replica))
         oracle.wrote(replica.name, record, before, after)
@@ -134,10 +143,21 @@ def run_model(replica_count, skews, operations):
             oracle.pushed(replica.name, record)
         replica.outbox -= set(pushing)
         replica.last_push = pushing
-        for record in records:
-            if record in server.records:
-                replica.records[record] = merge(replica.records.get(record), server.records[record]).version
-                oracle.pulled(replica.name, record)
+        for record in pushing:
+            if record in replica.deferred:
+                version, seen = replica.deferred.pop(record)
+                replica.records[record] = merge(replica.records[record], version).version
+                oracle.pulled(replica.name, record, seen)
+        # The pull returns every record, also those whose unsynced writes
+        # were not pushed this time: the replica keeps those aside.
+        for record in RECORDS:
+            if record not in server.records:
+                continue
+            if record in replica.outbox:
+                replica.deferred[record] = (server.records[record], oracle.server_knowledge(record))
+                continue
+            replica.records[record] = merge(replica.records.get(record), server.records[record]).version
+            oracle.pulled(replica.name, record)
 
     creator = replicas[0]
     for record in RECORDS:
@@ -216,9 +236,15 @@ def test_http_replicas_converge(http, make_user, login_as, state, case):
     devices = [Device(http, token, clock_offset=timedelta(milliseconds=skews[i])) for i in range(replica_count)]
     last_request = {}
 
+    deferred_seen = {}  # (device, record) -> what the server had seen when the device set a pull aside
+
     def edit(device, record, changes):
         key = ("customers", record)
-        before = device.records.get(key)
+        if key in device.deferred:  # Device.edit folds the set-aside pull in
+            oracle.pulled(device.id, record, deferred_seen.pop((device.id, record)))
+            before = merge(device.records.get(key), device.deferred[key]).version
+        else:
+            before = device.records.get(key)
         device.edit("customers", record, **changes)
         oracle.wrote(device.id, record, before, device.records[key])
 
@@ -231,9 +257,18 @@ def test_http_replicas_converge(http, make_user, login_as, state, case):
         for (_, record), result in zip(keys, reply["results"]):
             assert result["status"] != "rejected", result
             oracle.pushed(device.id, record)
+        folding = [k for k in keys if k in device.deferred]
         device.apply_response(keys, reply)
+        for _, record in folding:
+            if ("customers", record) not in device.deferred:
+                oracle.pulled(device.id, record, deferred_seen.pop((device.id, record)))
         for change in reply["changes"]:
-            if change["table"] == "customers":
+            if change["table"] != "customers":
+                continue
+            if ("customers", change["id"]) in device.deferred:
+                seen = deferred_seen.setdefault((device.id, change["id"]), set())
+                seen.update(oracle.server_knowledge(change["id"]))
+            else:
                 oracle.pulled(device.id, change["id"])
         last_request[device.id] = body
 
