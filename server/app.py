@@ -20,6 +20,7 @@ from .routes import auth as auth_routes
 from .routes import handover as handover_routes
 from .routes import ledgers as ledger_routes
 from .routes import push as push_routes
+from .routes import pwa as pwa_routes
 from .routes import settings as settings_routes
 from .routes import sync as sync_routes
 from .routes.common import ApiError, api_error_handler, error_response, request_error_handler
@@ -83,6 +84,7 @@ def create_app(data: DataDir, state: ServerState | None = None, daily_backups: b
         *push_routes.routes,
         *settings_routes.routes,
         *ledger_routes.routes,
+        *pwa_routes.routes_for(pwa),
         Route(DATASETTE_PREFIX, lambda request: RedirectResponse(DATASETTE_PREFIX + "/")),
         Mount(DATASETTE_PREFIX, app=datasette),
         Mount("/", app=StaticFiles(directory=pwa, html=True), name="pwa"),

@@ -1,0 +1,132 @@
+// Start the app: open the device's store, restore the session, register
+// the service worker, start syncing and show the screen named by the hash
+// (so a link such as /#/customer/<id> opens that customer on a cold start).
+
+import './views/login.js';
+import './views/today.js';
+import './views/customers.js';
+import './views/customer.js';
+import './views/customer-form.js';
+import './views/follow-up-form.js';
+import './views/receivable-form.js';
+import './views/tickets.js';
+import './views/sync.js';
+import './views/settings.js';
+import './views/not-found.js';
+
+import { app } from './context.js';
+import { language, t, translateStatic } from './i18n.js';
+import { detectCapabilities, registerServiceWorker, requestPersistence } from './pwa.js';
+import { addGuard, currentLocation, render, start } from './router.js';
+import { Store } from './store.js';
+import { SyncClient } from './sync.js';
+import { hideBanner, showBanner } from './ui.js';
+
+function showCapabilityBanner() {
+  const caps = app.capabilities;
+  const missing = [];
+  if (!caps.serviceWorker) missing.push(t('banner.missing_sw'));
+  if (!app.store.persistent) missing.push(t('banner.missing_idb'));
+  if (!caps.secure) showBanner('capabilities', t('banner.insecure'), { kind: 'warning' });
+  else if (missing.length) showBanner('capabilities', t('banner.no_offline', { missing: missing.join('、') }), { kind: 'warning' });
+  else hideBanner('capabilities');
+}
+
+// Safari clears a site's data after days without use unless it is on the home screen.
+function showSafariBanners() {
+  const caps = app.capabilities;
+  if (!caps.safari || caps.standalone || !app.session) return;
+  if (app.store.outbox.size) {
+    showBanner('safari', t('banner.unsynced_safari', { count: app.store.outbox.size }), { kind: 'warning' });
+  } else {
+    showBanner('safari', t('banner.install_safari'), { kind: 'info', dismissible: true });
+  }
+}
+
+function updateSyncChip() {
+  const sync = app.sync;
+  const chip = document.getElementById('sync-chip');
+  const root = document.documentElement;
+  root.dataset.syncState = sync.state;
+  root.dataset.pending = String(sync.pending);
+  root.dataset.lastSync = String(app.store.getMeta('last_sync') ?? 0);
+  if (!chip) return;
+  let text;
+  if (sync.state === 'syncing') text = t('sync.chip_syncing');
+  else if (sync.state === 'offline') text = sync.pending ? `${t('sync.chip_offline')} · ${t('sync.chip_pending', { count: sync.pending })}` : t('sync.chip_offline');
+  else if (sync.state === 'error') text = t('sync.chip_error');
+  else if (sync.state === 'unauthorized') text = t('sync.chip_unauthorized');
+  else text = sync.pending ? t('sync.chip_pending', { count: sync.pending }) : t('sync.chip_synced');
+  chip.textContent = text;
+  chip.dataset.state = sync.pending && sync.state === 'idle' ? 'pending' : sync.state;
+  chip.hidden = !app.session;
+}
+
+function onSyncStatus() {
+  updateSyncChip();
+  if (app.sync.state === 'unauthorized' && app.session) {
+    showBanner('session', t('banner.unauthorized'), { kind: 'warning', action: { label: t('banner.log_in'), onClick: () => { location.hash = '#/login'; } } });
+  } else {
+    hideBanner('session');
+  }
+  showSafariBanners();
+}
+
+function onRouteChange(event) {
+  const tab = event.detail.view.tab;
+  const tabs = document.getElementById('tabs');
+  tabs.hidden = !app.session || tab === null;
+  for (const link of tabs.querySelectorAll('a[data-tab]')) {
+    const active = link.dataset.tab === tab;
+    link.classList.toggle('active', active);
+    if (active) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  document.title = `${t('app.name')}`;
+}
+
+function afterLogin() {
+  requestPersistence().then(() => render());
+  showSafariBanners();
+}
+
+async function main() {
+  document.documentElement.lang = language() === 'en' ? 'en' : 'zh-CN';
+  translateStatic();
+  app.capabilities = detectCapabilities();
+  app.store = await Store.open();
+  app.sync = new SyncClient(app.store);
+  showCapabilityBanner();
+
+  app.store.addEventListener('storage-error', (event) => {
+    const error = event.detail;
+    showBanner('storage', error.kind === 'quota' ? t('storage.quota') : t('banner.storage_failed', { detail: error.message }),
+      { kind: 'error', dismissible: true });
+  });
+  app.sync.addEventListener('status', onSyncStatus);
+  document.addEventListener('routechange', onRouteChange);
+  document.addEventListener('languagechange', () => {
+    translateStatic();
+    showCapabilityBanner();
+    onSyncStatus();
+    render();
+  });
+  document.addEventListener('login', afterLogin);
+  document.getElementById('sync-chip').addEventListener('click', () => { location.hash = '#/sync'; });
+
+  addGuard((path) => {
+    if (!app.session && path !== '/login') return `/login?next=${encodeURIComponent(currentLocation().hash.slice(1))}`;
+    if (path === '/') return '/today';
+    return null;
+  });
+  start(document.getElementById('main'));
+  onSyncStatus();
+  if (app.session) afterLogin();
+  app.sync.start();
+  registerServiceWorker();
+}
+
+main().catch((error) => {
+  console.error('the app failed to start', error);
+  showBanner('start', `${t('banner.start_failed')} ${error?.message ?? error}`, { kind: 'error' });
+});

@@ -1,0 +1,65 @@
+// Searching and filtering the customer list: a pure function, so the list
+// view and the tests share it.
+
+import { addDays } from './dates.js';
+
+// Digits only, so "138 0013 8000" and "138-0013-8000" both match "8000".
+function digits(text) {
+  return String(text ?? '').replace(/\D/g, '');
+}
+
+function textMatches(customer, query) {
+  const needle = query.toLowerCase();
+  const haystack = [customer.name, customer.company, customer.address, customer.code, customer.legacy_code,
+    customer.phone, customer.email, customer.title];
+  if (haystack.some((value) => value && String(value).toLowerCase().includes(needle))) return true;
+  const queryDigits = digits(query);
+  return queryDigits.length >= 3 && queryDigits === query.replace(/[\s-]/g, '') && digits(customer.phone).includes(queryDigits);
+}
+
+const INTEREST_BANDS = {
+  high: (value) => value >= 8,
+  medium: (value) => value >= 4 && value <= 7,
+  low: (value) => value >= 1 && value <= 3,
+  none: (value) => value === null || value === undefined,
+};
+
+function nextMatches(date, filter, today) {
+  switch (filter) {
+    case 'due': return Boolean(date) && date <= today;
+    case 'today': return date === today;
+    case 'week': return Boolean(date) && date >= today && date <= addDays(today, 7);
+    case 'none': return !date;
+    default: return true;
+  }
+}
+
+// The customers matching `filters`, sorted: those with the earliest next
+// follow-up first, then those without one, each by name.
+//   filters: {text, kind, interest (high|medium|low|none), owner ('mine',
+//             'pool' or a user id), stage, next (due|today|week|none)}
+//   context: {today: YYYY-MM-DD, userId}
+export function filterCustomers(customers, filters, { today, userId }) {
+  const text = (filters.text ?? '').trim();
+  const result = customers.filter((customer) => {
+    if (text && !textMatches(customer, text)) return false;
+    if (filters.kind && customer.kind !== filters.kind) return false;
+    if (filters.stage && customer.stage !== filters.stage) return false;
+    if (filters.interest && !INTEREST_BANDS[filters.interest]?.(customer.interest)) return false;
+    if (filters.owner === 'mine' && customer.owner_id !== userId) return false;
+    if (filters.owner === 'pool' && customer.owner_id) return false;
+    if (filters.owner && !['mine', 'pool'].includes(filters.owner) && customer.owner_id !== filters.owner) return false;
+    return nextMatches(customer.next_follow_up, filters.next, today);
+  });
+  return result.sort((a, b) => {
+    const left = a.next_follow_up ?? '9999-99-99';
+    const right = b.next_follow_up ?? '9999-99-99';
+    if (left !== right) return left < right ? -1 : 1;
+    return String(a.name ?? '').localeCompare(String(b.name ?? ''), 'zh-CN');
+  });
+}
+
+// How many filters besides the text are set.
+export function activeFilterCount(filters) {
+  return ['kind', 'interest', 'owner', 'stage', 'next'].filter((name) => filters[name]).length;
+}

@@ -1,0 +1,46 @@
+// Local edits: the writing rule applied to the device's own records.
+//
+// Each edit increments this device's clock entry for the record, stamps
+// the changed fields with [device, counter, edited_at] (edited_at from the
+// device clock corrected by the server's, and 1 ms after every dot the
+// record has), stores the record and puts it in the outbox, all in one
+// transaction. The sync client then sends it.
+
+import { app } from './context.js';
+import { newRecordId } from './ids.js';
+import { DELETED } from './merge.js';
+import { recordKey } from './store.js';
+import { sameValue } from './values.js';
+import { write } from './write.js';
+
+function stage(tx, device, now, { table, id, changes }) {
+  const current = tx.record(table, id);
+  const base = current ? { clock: current.clock, dots: current.dots, fields: current.fields } : null;
+  const version = write(base, device, changes, now);
+  if (current && sameValue(version.clock, current.clock)) return;
+  tx.putRecord({ table, id, ...version, acked: current?.acked ?? 0 });
+  tx.enqueue(table, id);
+  tx.clearRejected(recordKey(table, id));
+}
+
+// Write several records in one transaction: [{table, id, changes}], where a
+// missing id makes a new record. Resolves to the ids, in order.
+export async function saveRecords(items) {
+  const device = app.device;
+  if (!device) throw new Error('not logged in');
+  const withIds = items.map((item) => ({ ...item, id: item.id ?? newRecordId() }));
+  await app.store.mutate((tx) => {
+    const now = app.now();
+    for (const item of withIds) stage(tx, device, now, item);
+  }, { local: true });
+  return withIds.map((item) => item.id);
+}
+
+export async function saveRecord(table, id, changes) {
+  const [saved] = await saveRecords([{ table, id, changes }]);
+  return saved;
+}
+
+export function deleteRecord(table, id) {
+  return saveRecord(table, id, { [DELETED]: true });
+}

@@ -1,0 +1,155 @@
+// Forms with validation in the form: each input is checked against its
+// field's rules, errors show under the inputs in the current language, and
+// nothing typed is lost on an error because the form stays as it is.
+
+import { app } from './context.js';
+import { isDate, localInputToStamp, stampToLocalInput } from './dates.js';
+import { h } from './dom.js';
+import { t } from './i18n.js';
+import { fenToYuanText, parseYuan } from './money.js';
+import { sameValue } from './values.js';
+
+// Input types: text, tel, email, textarea, select, date, datetime, money,
+// integer, choices (a row of buttons). A field is {name, label, type,
+// required, maxLength, min, max, options: [{value, label}], hint, placeholder}.
+
+function sameOption(optionValue, value) {
+  return value !== null && value !== undefined && String(optionValue) === String(value);
+}
+
+function inputFor(field, value) {
+  const id = `field-${field.name}`;
+  const common = { id, name: field.name, attrs: { 'aria-describedby': `${id}-error`, placeholder: field.placeholder } };
+  switch (field.type) {
+    case 'textarea':
+      return h('textarea', { ...common, rows: field.rows ?? 3, value: value ?? '' });
+    case 'select':
+      return h('select', common,
+        field.required ? null : h('option', { value: '', text: field.emptyLabel ?? t('form.not_set') }),
+        field.options.map((option) => h('option', { value: option.value, text: option.label, selected: sameOption(option.value, value) })));
+    case 'choices':
+      return h('div', { class: 'choices', id, attrs: { role: 'radiogroup' } }, field.options.map((option) => h('label', { class: 'choice' },
+        h('input', { type: 'radio', name: field.name, value: option.value, checked: sameOption(option.value, value) }),
+        h('span', { text: option.label }))));
+    case 'date':
+      return h('input', { ...common, type: 'date', value: value ?? '' });
+    case 'datetime':
+      return h('input', { ...common, type: 'datetime-local', value: value ? stampToLocalInput(value, app.timeZone()) : '' });
+    case 'money':
+      return h('input', { ...common, type: 'text', value: fenToYuanText(value), attrs: { ...common.attrs, inputmode: 'decimal', autocomplete: 'off' } });
+    case 'integer':
+      return h('input', { ...common, type: 'number', value: value ?? '', attrs: { ...common.attrs, inputmode: 'numeric', min: field.min, max: field.max, step: 1 } });
+    default:
+      return h('input', { ...common, type: field.type ?? 'text', value: value ?? '', attrs: { ...common.attrs, maxlength: field.maxLength, autocomplete: field.autocomplete ?? 'off' } });
+  }
+}
+
+// Read and check one field's input; returns {value} or {error}.
+function readField(form, field) {
+  let raw;
+  if (field.type === 'choices') raw = form.querySelector(`input[name="${field.name}"]:checked`)?.value ?? '';
+  else raw = form.elements[field.name]?.value ?? '';
+  const text = typeof raw === 'string' ? raw.trim() : raw;
+  if (text === '') {
+    return field.required ? { error: t('form.required', { label: field.label }) } : { value: null };
+  }
+  if (field.integer) return { value: Number(text) };
+  switch (field.type) {
+    case 'money': {
+      const parsed = parseYuan(text);
+      if (parsed.error) return { error: t(parsed.error, { label: field.label }) };
+      if (field.min !== undefined && parsed.fen < field.min) return { error: t('form.money_positive', { label: field.label }) };
+      return { value: parsed.fen };
+    }
+    case 'integer': {
+      const number = Number(text);
+      if (!Number.isInteger(number)) return { error: t('form.integer', { label: field.label }) };
+      if ((field.min !== undefined && number < field.min) || (field.max !== undefined && number > field.max)) {
+        return { error: t('form.range', { label: field.label, min: field.min, max: field.max }) };
+      }
+      return { value: number };
+    }
+    case 'date':
+      return isDate(text) ? { value: text } : { error: t('form.date', { label: field.label }) };
+    case 'datetime': {
+      const stamp = localInputToStamp(text, app.timeZone());
+      return stamp ? { value: stamp } : { error: t('form.datetime', { label: field.label }) };
+    }
+    case 'email':
+      return /^[^\s@]+@[^\s@]+$/.test(text) ? { value: text } : { error: t('form.email', { label: field.label }) };
+    default:
+      if (field.maxLength && text.length > field.maxLength) {
+        return { error: t('form.too_long', { label: field.label, max: field.maxLength, length: text.length }) };
+      }
+      return { value: text };
+  }
+}
+
+// Build a form. `values` are the stored values; `onSubmit(changes, values)`
+// receives only the fields whose value differs from `values` (so a save
+// never overwrites a field someone else changed meanwhile with the value the
+// form was opened with) and all read values. `validate(values)` may return
+// more errors as {name: message}. Returns the <form> element.
+export function buildForm({ fields, values = {}, submitLabel, onSubmit, validate = () => ({}), extra = null, footer = null }) {
+  const errors = {};
+  const form = h('form', { class: 'form', attrs: { novalidate: true } });
+  for (const field of fields) {
+    const input = inputFor(field, values[field.name]);
+    const error = h('p', { class: 'field-error', id: `field-${field.name}-error`, attrs: { 'aria-live': 'polite' } });
+    errors[field.name] = error;
+    form.append(h('div', { class: ['field', field.type === 'textarea' && 'field-wide', field.className] },
+      h('label', { attrs: { for: `field-${field.name}` } }, field.label, field.required ? h('span', { class: 'required', text: ' *' }) : null),
+      input,
+      field.hint ? h('p', { class: 'hint', text: field.hint }) : null,
+      field.after ?? null,
+      error));
+  }
+  if (extra) form.append(extra);
+  const formError = h('p', { class: 'form-error', attrs: { role: 'alert' } });
+  const submit = h('button', { type: 'submit', class: 'button button-primary', text: submitLabel ?? t('form.save') });
+  form.append(formError, h('div', { class: 'form-actions' }, submit, footer));
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const read = {};
+    const problems = {};
+    for (const field of fields) {
+      const result = readField(form, field);
+      if (result.error) problems[field.name] = result.error;
+      else read[field.name] = result.value;
+    }
+    if (Object.keys(problems).length === 0) Object.assign(problems, validate(read) ?? {});
+    for (const field of fields) {
+      errors[field.name].textContent = problems[field.name] ?? '';
+      form.querySelector(`#field-${field.name}`)?.setAttribute('aria-invalid', problems[field.name] ? 'true' : 'false');
+    }
+    formError.textContent = '';
+    const first = fields.find((field) => problems[field.name]);
+    if (first) {
+      formError.textContent = t('form.fix_errors');
+      form.querySelector(`#field-${first.name}`)?.focus();
+      return;
+    }
+    const changes = {};
+    for (const field of fields) {
+      const before = values[field.name] ?? null;
+      if (!sameValue(before, read[field.name])) changes[field.name] = read[field.name];
+    }
+    submit.disabled = true;
+    try {
+      await onSubmit(changes, read);
+    } catch (error) {
+      formError.textContent = error?.name === 'StorageError' && error.kind === 'quota'
+        ? t('storage.quota') : t('form.save_failed', { detail: error?.message ?? String(error) });
+      console.error('saving the form failed', error);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+// The {value, label} options of a choice list.
+export function options(values, label = (value) => value) {
+  return values.map((value) => ({ value, label: label(value) }));
+}

@@ -1,0 +1,466 @@
+// Every string people see, in Chinese (zh, the default) and English (en).
+//
+// t('key', {name: value}) fills {name} placeholders. A key missing in English
+// falls back to Chinese, then to the key itself. Field labels are
+// `field.<table>.<name>`; the Chinese values of choice fields (直接, 电话, 待处理…)
+// are stored as they are and shown translated through `value.<value>` in English.
+// Modules added later can bring their own strings with addMessages.
+
+const STORAGE_KEY = 'genzong.language';
+
+export const LANGUAGES = [
+  { code: 'zh', name: '中文' },
+  { code: 'en', name: 'English' },
+];
+
+const FIELDS_ZH = {
+  customers: {
+    code: '客户编号', legacy_code: '原编号', name: '客户名称', company: '公司', title: '职位', phone: '电话',
+    email: '邮箱', address: '地址', kind: '客户类型', source: '客户来源', interest: '意向度',
+    expected_purchase_date: '预计购买日期', expected_amount_fen: '预计金额', stage: '跟进状态', owner_id: '负责人',
+    referred_by: '介绍人', next_follow_up: '下次跟进日期', location: '客户位置', notes: '备注',
+  },
+  follow_ups: {
+    customer_id: '客户', happened_at: '跟进时间', channel: '沟通方式', content: '跟进内容', result: '跟进结果',
+    next_follow_up: '下次跟进日期', location: '签到位置',
+  },
+  receivables: {
+    customer_id: '客户', order_no: '订单号', sale_date: '销售日期', amount_fen: '应收金额', due_date: '付款期限', notes: '备注',
+  },
+  payments: { receivable_id: '应收', paid_on: '回款日期', amount_fen: '回款金额', method: '付款方式', notes: '备注' },
+  tickets: {
+    number: '工单编号', legacy_number: '原编号', kind: '类型', received_at: '受理时间', subject: '主题', content: '内容',
+    complainant: '投诉人', contact: '联系方式', customer_id: '客户', owner_id: '负责人', severity: '严重程度',
+    category: '类别', status: '处理状态', reply_due_at: '答复期限', first_reply_at: '首次答复时间',
+    investigation: '调查情况', resolution: '处理方案', result: '处理结果', resolved_at: '解决时间', visit_on: '回访日期',
+    satisfaction: '满意度',
+  },
+  users: { username: '用户名', name: '姓名', role: '角色', manager_id: '上级经理', disabled: '已停用' },
+  settings: { key: '键', value: '值' },
+  history: {
+    record_table: '表', record_id: '记录', field: '字段', old_value: '原值', new_value: '新值', user_id: '修改人',
+    device: '设备', changed_at: '修改时间',
+  },
+  conflicts: {
+    record_table: '表', record_id: '记录', field: '字段', kept_value: '保留的值', kept_dot: '保留值的写入',
+    kept_user: '保留值的修改人', other_value: '被覆盖的值', other_dot: '被覆盖值的写入', other_user: '被覆盖值的修改人',
+    detected_at: '发现时间', resolved_at: '处理时间', resolution: '处理方式',
+  },
+};
+
+const FIELDS_EN = {
+  customers: {
+    code: 'Customer no.', legacy_code: 'Former no.', name: 'Name', company: 'Company', title: 'Position', phone: 'Phone',
+    email: 'Email', address: 'Address', kind: 'Customer type', source: 'Source', interest: 'Interest',
+    expected_purchase_date: 'Expected purchase date', expected_amount_fen: 'Expected amount', stage: 'Follow-up status',
+    owner_id: 'Owner', referred_by: 'Referred by', next_follow_up: 'Next follow-up', location: 'Location', notes: 'Notes',
+  },
+  follow_ups: {
+    customer_id: 'Customer', happened_at: 'Time', channel: 'Channel', content: 'What happened', result: 'Result',
+    next_follow_up: 'Next follow-up', location: 'Check-in location',
+  },
+  receivables: {
+    customer_id: 'Customer', order_no: 'Order no.', sale_date: 'Sale date', amount_fen: 'Amount due', due_date: 'Due date',
+    notes: 'Notes',
+  },
+  payments: { receivable_id: 'Receivable', paid_on: 'Paid on', amount_fen: 'Amount paid', method: 'Method', notes: 'Notes' },
+  tickets: {
+    number: 'Ticket no.', legacy_number: 'Former no.', kind: 'Type', received_at: 'Received', subject: 'Subject',
+    content: 'Details', complainant: 'Complainant', contact: 'Contact', customer_id: 'Customer', owner_id: 'Owner',
+    severity: 'Severity', category: 'Category', status: 'Status', reply_due_at: 'Reply due', first_reply_at: 'First reply',
+    investigation: 'Investigation', resolution: 'Resolution', result: 'Outcome', resolved_at: 'Resolved',
+    visit_on: 'Follow-up visit', satisfaction: 'Satisfaction',
+  },
+  users: { username: 'Username', name: 'Name', role: 'Role', manager_id: 'Manager', disabled: 'Disabled' },
+  settings: { key: 'Key', value: 'Value' },
+  history: {
+    record_table: 'Table', record_id: 'Record', field: 'Field', old_value: 'Old value', new_value: 'New value',
+    user_id: 'Changed by', device: 'Device', changed_at: 'Changed at',
+  },
+  conflicts: {
+    record_table: 'Table', record_id: 'Record', field: 'Field', kept_value: 'Kept value', kept_dot: 'Kept write',
+    kept_user: 'Kept by', other_value: 'Other value', other_dot: 'Other write', other_user: 'Other by',
+    detected_at: 'Detected', resolved_at: 'Resolved', resolution: 'Resolution',
+  },
+};
+
+// English names of the Chinese values stored in choice fields.
+const VALUES_EN = {
+  直接: 'Direct', 间接: 'Key contact', 潜在: 'Prospect',
+  线索: 'Lead', 跟进中: 'In progress', 已成交: 'Won', 已流失: 'Lost',
+  电话: 'Phone', 拜访: 'Visit', 到店: 'Store visit', 微信: 'WeChat', 短信: 'SMS', 邮件: 'Email', 其他: 'Other',
+  现金: 'Cash', 转账: 'Bank transfer', 支付宝: 'Alipay',
+  投诉: 'Complaint', 问题: 'Problem', 需求: 'Request',
+  一般: 'Normal', 重要: 'Important', 紧急: 'Urgent',
+  质量: 'Quality', 非质量: 'Non-quality',
+  待处理: 'Open', 处理中: 'In progress', 已解决: 'Resolved', 已回访: 'Visited', 暂缓: 'On hold',
+  kept: 'Kept', other: 'Other value used',
+};
+
+function flatten(prefix, tree) {
+  const out = {};
+  for (const [table, fields] of Object.entries(tree)) {
+    for (const [name, label] of Object.entries(fields)) out[`${prefix}.${table}.${name}`] = label;
+  }
+  return out;
+}
+
+const zh = {
+  'app.name': '跟踪',
+  'app.loading': '正在打开…',
+  'tab.today': '今日', 'tab.customers': '客户', 'tab.tickets': '工单', 'tab.sync': '同步', 'tab.settings': '设置',
+  'table.customers': '客户', 'table.follow_ups': '跟进记录', 'table.receivables': '应收', 'table.payments': '回款记录',
+  'table.tickets': '工单', 'table.conflicts': '冲突处理', 'table.users': '用户', 'table.settings': '设置', 'table.history': '修改历史',
+  'role.sales': '业务员', 'role.manager': '销售经理', 'role.admin': '管理员',
+
+  'common.back': '返回', 'common.close': '关闭', 'common.edit': '编辑', 'common.delete': '删除',
+  'common.yes': '是', 'common.no': '否', 'common.empty_value': '（空）', 'common.deleted': '已删除', 'common.not_deleted': '未删除',
+  'common.unknown_user': '未知用户', 'common.pending_sync': '待同步',
+  'common.saved': '已保存', 'common.saved_offline': '已保存在本机，联网后自动同步',
+  'common.read_only': '你没有修改这条记录的权限。', 'common.not_found_title': '找不到页面',
+  'common.not_found': '找不到这条记录。它可能已被删除，或你没有查看权限。',
+
+  'banner.no_offline': '当前浏览器不支持离线使用（{missing}）。请点右上角“…”，选择“在浏览器中打开”，用手机自带的浏览器访问本页面。现在仍可联网使用，但断网后无法打开，未同步的修改也可能丢失。',
+  'banner.missing_sw': '缺少 Service Worker', 'banner.missing_idb': '无法使用本地数据库',
+  'banner.insecure': '此页面不是通过 HTTPS 打开的，无法离线使用，也收不到提醒。请让管理员提供 https:// 开头的地址。现在仍可联网使用。',
+  'banner.start_failed': '应用启动失败，请刷新页面重试：',
+  'banner.update': '新版本已准备好。', 'banner.update_action': '立即更新',
+  'banner.updated_elsewhere': '应用已在其他窗口更新，请刷新本页面。', 'banner.reload': '刷新',
+  'banner.unauthorized': '登录已失效，修改暂时无法同步。本机数据会保留，请重新登录。', 'banner.log_in': '重新登录',
+  'banner.install_safari': '请把本应用添加到主屏幕（点“分享”→“添加到主屏幕”）。在 Safari 中直接访问时，若连续几天不打开，浏览器可能清除本机数据。',
+  'banner.unsynced_safari': '有 {count} 条修改尚未同步。请尽快联网同步：Safari 可能清除长时间未打开网站的本机数据。',
+  'banner.storage_failed': '保存到本机失败：{detail}。刚才的修改没有保存，请重试。',
+
+  'storage.quota': '手机存储空间不足，修改没有保存。请清理手机空间后重试，已填写的内容仍保留在表单中。',
+  'storage.memory_only': '本机数据库不可用（可能是无痕模式或应用内浏览器），数据只保存在当前页面中，刷新或关闭后未同步的修改会丢失。',
+  'storage.persisted': '本机数据已设为持久保存，浏览器不会自动清除。',
+  'storage.not_persisted': '浏览器未承诺持久保存本机数据，空间不足时可能清除。请及时同步；把应用添加到主屏幕通常可以获得持久保存。',
+
+  'login.tagline': '客户跟踪 · 离线可用', 'login.username': '用户名', 'login.password': '密码', 'login.submit': '登录',
+  'login.missing': '请输入用户名和密码。', 'login.failed': '用户名或密码错误。',
+  'login.offline': '无法连接服务器。登录需要网络，请联网后再试。', 'login.error': '登录失败（{status}），请稍后再试。',
+  'login.expired': '登录已失效，请重新登录。本机数据和未同步的修改都会保留。', 'login.again': '重新登录',
+  'login.other_user_pending': '本机还有 {name} 的 {count} 条修改尚未同步。用其他账号登录会删除这些修改，确定继续吗？',
+
+  'today.title': '今日', 'today.scope_mine': '我的', 'today.scope_team': '团队',
+  'today.follow_ups': '待跟进', 'today.receivables': '回款', 'today.tickets': '工单答复',
+  'today.nothing_due': '今天没有到期的事项。', 'today.follow_up_detail': '计划跟进',
+  'today.receivable_detail': '待收 {amount} {order}', 'today.due_today': '今天到期', 'today.due_tomorrow': '明天到期',
+  'today.due_on': '{date} 到期', 'today.overdue_days': '已逾期 {days} 天（{date}）',
+  'today.reply_due': '答复期限 {time}', 'today.reply_overdue': '已超过答复期限（{time}）',
+
+  'customers.title': '客户', 'customers.new': '新客户', 'customers.search': '搜索客户',
+  'customers.search_placeholder': '姓名、公司、电话尾号、地址', 'customers.filter': '筛选',
+  'customers.count': '共 {count} 位客户', 'customers.empty': '还没有客户。点“新客户”添加第一位。',
+  'customers.no_match': '没有符合条件的客户。', 'customers.show_more': '再显示 {count} 位',
+  'filter.all': '全部', 'filter.clear': '清除筛选', 'filter.not_set': '未填写',
+  'filter.interest_high': '高（8–10）', 'filter.interest_medium': '中（4–7）', 'filter.interest_low': '低（1–3）',
+  'filter.owner_mine': '我的客户', 'filter.owner_pool': '公海',
+  'filter.next_due': '已到期', 'filter.next_today': '今天', 'filter.next_week': '7 天内', 'filter.next_none': '未安排',
+
+  'customer.title': '客户详情', 'customer.new_title': '新客户', 'customer.edit_title': '编辑客户', 'customer.create': '保存客户',
+  'customer.not_found': '找不到这位客户。客户可能已被删除，或你没有查看权限。',
+  'customer.code_pending': '编号待分配', 'customer.pool': '公海', 'customer.call': '打电话',
+  'customer.add_follow_up': '写跟进', 'customer.add_receivable': '新建应收', 'customer.add_ticket': '登记投诉/问题',
+  'customer.interest_value': '意向 {value}/10', 'customer.next_short': '下次跟进 {date}',
+  'customer.follow_ups': '跟进记录', 'customer.receivables': '应收与回款', 'customer.tickets': '工单',
+  'customer.no_follow_ups': '还没有跟进记录。', 'customer.no_receivables': '没有应收款。', 'customer.no_tickets': '没有工单。',
+  'customer.pool_read_only': '公海客户：可以查看，但不能修改。',
+  'customer.has_conflicts': '有 {count} 处修改冲突待处理，点此查看。',
+  'customer.rejected_notice': '这位客户的修改被服务器拒绝，点此查看原因。',
+  'customer.kind_hint': '间接客户即关键人。',
+  'customer.delete': '删除客户', 'customer.delete_confirm': '确定删除客户“{name}”吗？',
+
+  'follow_up.new_title': '写跟进', 'follow_up.edit_title': '编辑跟进记录', 'follow_up.create': '保存跟进',
+  'follow_up.content_placeholder': '沟通了什么，客户怎么说', 'follow_up.content_required': '请填写跟进内容或跟进结果。',
+  'follow_up.next_hint': '会同时更新客户的下次跟进日期。', 'follow_up.tomorrow': '明天', 'follow_up.in_3_days': '3 天后',
+  'follow_up.in_a_week': '一周后', 'follow_up.check_in': '签到（记录位置）', 'follow_up.locating': '正在定位…',
+  'follow_up.located': '已记录位置，误差约 {accuracy} 米', 'follow_up.location_failed': '定位失败：{detail}',
+  'follow_up.location_unavailable': '此浏览器无法定位（需要 HTTPS 和定位权限）。',
+  'follow_up.copy_location': '同时设为客户位置', 'follow_up.delete_confirm': '确定删除这条跟进记录吗？',
+
+  'receivable.new_title': '新建应收', 'receivable.edit_title': '编辑应收', 'receivable.untitled': '应收款',
+  'receivable.paid': '已收', 'receivable.outstanding': '待收', 'receivable.add_payment': '记回款',
+  'receivable.due_before_sale': '付款期限不能早于销售日期。', 'receivable.notes_hint': '退款请记在备注中，不要记为负数回款。',
+  'receivable.delete_confirm': '确定删除这笔应收吗？它的回款记录将不再显示。',
+  'payment.new_title': '记回款', 'payment.edit_title': '编辑回款', 'payment.outstanding_hint': '当前待收 {amount}',
+  'payment.overpay_confirm': '回款金额超过待收金额 {amount}，确定保存吗？', 'payment.delete_confirm': '确定删除这条回款记录吗？',
+  'payment_status.paid': '已付款', 'payment_status.partial': '部分付款', 'payment_status.unpaid': '待付款',
+  'payment_status.overdue': '逾期未付款', 'payment_status.overpaid': '超额付款',
+
+  'tickets.title': '工单', 'tickets.new': '新建工单', 'tickets.search': '搜索工单',
+  'tickets.search_placeholder': '编号、主题、投诉人、客户', 'tickets.count': '共 {count} 张工单', 'tickets.empty': '没有工单。',
+  'tickets.filter_open': '未结', 'tickets.filter_done': '已结', 'tickets.filter_all': '全部',
+  'ticket.title': '工单', 'ticket.new_title': '新建工单', 'ticket.edit_title': '编辑工单', 'ticket.create': '保存工单',
+  'ticket.details': '详情', 'ticket.customer': '客户', 'ticket.no_customer': '不关联客户', 'ticket.number_pending': '编号待分配',
+  'ticket.start': '开始处理', 'ticket.postpone': '暂缓', 'ticket.resolve': '标记已解决', 'ticket.resume': '恢复处理',
+  'ticket.visited': '完成回访', 'ticket.record_reply': '记录首次答复', 'ticket.reply_overdue': '已超过答复期限，尚未答复客户。',
+  'ticket.reply_due_short': '答复期限 {time}', 'ticket.reply_due_hint': '默认为受理后 24 小时。',
+  'ticket.subject_placeholder': '一句话说明问题，如“地板起拱”', 'ticket.satisfaction_value': '{value} 分',
+  'ticket.resolution_required': '已解决或已回访的工单需要填写处理方案。',
+  'ticket.reply_before_received': '答复期限不能早于受理时间。', 'ticket.delete_confirm': '确定删除这张工单吗？',
+
+  'sync.title': '同步', 'sync.state': '状态', 'sync.pending': '待同步修改', 'sync.last_sync': '上次成功同步',
+  'sync.never': '尚未同步', 'sync.now': '立即同步', 'sync.state_idle': '已连接', 'sync.state_syncing': '正在同步…',
+  'sync.state_offline': '离线', 'sync.state_error': '同步失败', 'sync.state_unauthorized': '登录已失效',
+  'sync.offline_detail': '暂时连不上服务器。修改已保存在本机，联网后会自动同步。',
+  'sync.unauthorized': '登录已失效，请重新登录后继续同步。本机数据会保留。',
+  'sync.server_error': '服务器返回错误（{status}），稍后会自动重试。',
+  'sync.rejected': '被拒绝的修改', 'sync.rejected_code': '服务器拒绝了这条修改（{code}）。',
+  'sync.revoked_reason': '这条记录已转给其他人负责，已从本机移除。你未同步的内容如下，请联系负责人补录。',
+  'sync.typed_values': '查看你填写的内容', 'sync.retry': '重试', 'sync.discard': '放弃本机修改', 'sync.dismiss': '知道了',
+  'sync.discard_confirm': '放弃后，这条记录会恢复为服务器上的版本，本机的修改将丢失。确定吗？',
+  'sync.device': '设备编号：{device}',
+  'sync.chip_synced': '已同步', 'sync.chip_pending': '{count} 条待同步', 'sync.chip_syncing': '同步中…',
+  'sync.chip_offline': '离线', 'sync.chip_error': '同步失败', 'sync.chip_unauthorized': '需重新登录',
+
+  'conflict.title': '修改冲突', 'conflict.none': '没有待处理的冲突。',
+  'conflict.explain': '两台设备在互不知情时修改了同一项内容。系统已保留较晚的修改，请确认是否改用另一个值。',
+  'conflict.field': '字段：{field} · 发现于 {time}', 'conflict.kept': '当前值', 'conflict.other': '另一个值',
+  'conflict.keep': '保留当前值', 'conflict.use_other': '改用另一个值', 'conflict.restore': '恢复记录',
+  'conflict.record_deleted': '记录已删除', 'conflict.delete_field': '删除记录',
+  'conflict.read_only': '你没有修改这条记录的权限，请负责人处理。',
+
+  'history.title': '修改历史', 'history.empty': '还没有修改记录。', 'history.server': '系统',
+  'history.deleted': '删除了这条记录', 'history.restored': '恢复了这条记录',
+
+  'form.save': '保存', 'form.not_set': '（不填）', 'form.required': '请填写{label}。',
+  'form.too_long': '{label}最多 {max} 个字，现在有 {length} 个字。', 'form.integer': '{label}必须是整数。',
+  'form.range': '{label}必须在 {min} 到 {max} 之间。', 'form.date': '{label}不是有效的日期。',
+  'form.datetime': '{label}不是有效的日期时间。', 'form.email': '{label}格式不正确，例如 name@example.com。',
+  'form.money_positive': '{label}必须大于 0。', 'form.yuan_hint': '单位：元，例如 1234.50',
+  'form.fix_errors': '请先改正标红的内容，已填写的内容都还在。', 'form.save_failed': '保存失败：{detail}',
+  'money.invalid': '{label}不是有效的金额，请填写数字，例如 1234.50。', 'money.decimals': '{label}最多两位小数（精确到分）。',
+  'money.negative': '{label}不能为负数。退款请写在备注中。', 'money.too_large': '{label}太大，请检查是否多输了数字。',
+
+  'settings.title': '设置', 'settings.language': '语言 / Language', 'settings.account': '账号', 'settings.user': '用户',
+  'settings.role': '角色', 'settings.device': '设备编号', 'settings.log_out': '退出登录',
+  'settings.log_out_confirm': '退出后本机的数据会被清除，下次登录时重新下载。确定退出吗？',
+  'settings.log_out_pending': '还有 {count} 条修改尚未同步，退出会丢失这些修改！确定退出吗？',
+  'settings.storage': '本机存储', 'settings.install': '添加到主屏幕',
+  'settings.install_hint': '把应用添加到主屏幕后，可以像普通应用一样打开，离线数据也更不容易被浏览器清除。',
+  'settings.installed': '已作为应用安装。', 'settings.about': '关于', 'settings.version': '版本',
+  'settings.version_unknown': '未知', 'settings.offline_ready': '可离线使用',
+};
+
+const en = {
+  'app.name': 'Genzong',
+  'app.loading': 'Opening…',
+  'tab.today': 'Today', 'tab.customers': 'Customers', 'tab.tickets': 'Tickets', 'tab.sync': 'Sync', 'tab.settings': 'Settings',
+  'table.customers': 'Customer', 'table.follow_ups': 'Follow-up', 'table.receivables': 'Receivable', 'table.payments': 'Payment',
+  'table.tickets': 'Ticket', 'table.conflicts': 'Conflict review', 'table.users': 'User', 'table.settings': 'Setting',
+  'table.history': 'History',
+  'role.sales': 'Sales rep', 'role.manager': 'Sales manager', 'role.admin': 'Administrator',
+
+  'common.back': 'Back', 'common.close': 'Close', 'common.edit': 'Edit', 'common.delete': 'Delete',
+  'common.yes': 'Yes', 'common.no': 'No', 'common.empty_value': '(empty)', 'common.deleted': 'Deleted',
+  'common.not_deleted': 'Not deleted', 'common.unknown_user': 'Unknown user', 'common.pending_sync': 'Not synced yet',
+  'common.saved': 'Saved', 'common.saved_offline': 'Saved on this device; it syncs when you are online',
+  'common.read_only': 'You may not change this record.', 'common.not_found_title': 'Page not found',
+  'common.not_found': 'This record was not found. It may have been deleted, or you may not see it.',
+
+  'banner.no_offline': 'This browser cannot work offline ({missing}). Tap "…" in the top corner and choose "Open in browser" to use the phone\'s own browser. You can still work online here, but the app will not open without a connection and unsynced changes may be lost.',
+  'banner.missing_sw': 'no service worker', 'banner.missing_idb': 'no local database',
+  'banner.insecure': 'This page was not opened over HTTPS, so it cannot work offline or show reminders. Ask your administrator for an https:// address. You can still work online.',
+  'banner.start_failed': 'The app failed to start. Reload the page and try again:',
+  'banner.update': 'A new version is ready.', 'banner.update_action': 'Update now',
+  'banner.updated_elsewhere': 'The app was updated in another window. Reload this page.', 'banner.reload': 'Reload',
+  'banner.unauthorized': 'Your login has expired, so changes cannot sync. Your data stays on this device; log in again.',
+  'banner.log_in': 'Log in again',
+  'banner.install_safari': 'Add this app to your home screen (Share → Add to Home Screen). Safari may clear the data of a website you have not opened for a few days.',
+  'banner.unsynced_safari': '{count} changes are not synced yet. Sync soon: Safari may clear the data of websites not opened for a while.',
+  'banner.storage_failed': 'Saving on this device failed: {detail}. Your last change was not saved; try again.',
+
+  'storage.quota': 'The phone is out of storage, so the change was not saved. Free some space and try again; what you typed is still in the form.',
+  'storage.memory_only': 'The local database is not available (private mode or an in-app browser). Data lives only in this page: unsynced changes are lost when it is reloaded or closed.',
+  'storage.persisted': 'Data on this device is stored persistently; the browser will not clear it on its own.',
+  'storage.not_persisted': 'The browser has not promised to keep this data and may clear it when space runs low. Sync often; adding the app to the home screen usually makes storage persistent.',
+
+  'login.tagline': 'Customer tracking that works offline', 'login.username': 'Username', 'login.password': 'Password',
+  'login.submit': 'Log in', 'login.missing': 'Enter your username and password.', 'login.failed': 'Wrong username or password.',
+  'login.offline': 'Cannot reach the server. Logging in needs a connection; try again when you are online.',
+  'login.error': 'Login failed ({status}). Try again later.',
+  'login.expired': 'Your login has expired. Log in again; your data and unsynced changes stay on this device.',
+  'login.again': 'Log in again',
+  'login.other_user_pending': '{name} has {count} unsynced changes on this device. Logging in as another user deletes them. Continue?',
+
+  'today.title': 'Today', 'today.scope_mine': 'Mine', 'today.scope_team': 'Team',
+  'today.follow_ups': 'Follow-ups due', 'today.receivables': 'Payments due', 'today.tickets': 'Ticket replies',
+  'today.nothing_due': 'Nothing is due today.', 'today.follow_up_detail': 'Planned follow-up',
+  'today.receivable_detail': '{amount} outstanding {order}', 'today.due_today': 'Due today', 'today.due_tomorrow': 'Due tomorrow',
+  'today.due_on': 'Due {date}', 'today.overdue_days': '{days} days overdue ({date})',
+  'today.reply_due': 'Reply due {time}', 'today.reply_overdue': 'Reply overdue (due {time})',
+
+  'customers.title': 'Customers', 'customers.new': 'New customer', 'customers.search': 'Search customers',
+  'customers.search_placeholder': 'Name, company, last digits of phone, address', 'customers.filter': 'Filter',
+  'customers.count': '{count} customers', 'customers.empty': 'No customers yet. Tap "New customer" to add one.',
+  'customers.no_match': 'No customer matches.', 'customers.show_more': 'Show {count} more',
+  'filter.all': 'All', 'filter.clear': 'Clear filters', 'filter.not_set': 'Not set',
+  'filter.interest_high': 'High (8–10)', 'filter.interest_medium': 'Medium (4–7)', 'filter.interest_low': 'Low (1–3)',
+  'filter.owner_mine': 'My customers', 'filter.owner_pool': 'Public pool',
+  'filter.next_due': 'Due', 'filter.next_today': 'Today', 'filter.next_week': 'Next 7 days', 'filter.next_none': 'None planned',
+
+  'customer.title': 'Customer', 'customer.new_title': 'New customer', 'customer.edit_title': 'Edit customer',
+  'customer.create': 'Save customer',
+  'customer.not_found': 'This customer was not found. It may have been deleted, or you may not see it.',
+  'customer.code_pending': 'No number yet', 'customer.pool': 'Public pool', 'customer.call': 'Call',
+  'customer.add_follow_up': 'Log follow-up', 'customer.add_receivable': 'New receivable', 'customer.add_ticket': 'New complaint',
+  'customer.interest_value': 'Interest {value}/10', 'customer.next_short': 'Next {date}',
+  'customer.follow_ups': 'Follow-ups', 'customer.receivables': 'Receivables and payments', 'customer.tickets': 'Tickets',
+  'customer.no_follow_ups': 'No follow-ups yet.', 'customer.no_receivables': 'No receivables.', 'customer.no_tickets': 'No tickets.',
+  'customer.pool_read_only': 'Public pool customer: you can view it but not change it.',
+  'customer.has_conflicts': '{count} conflicting edits need review. Tap to see them.',
+  'customer.rejected_notice': 'The server rejected a change to this customer. Tap to see why.',
+  'customer.kind_hint': 'An indirect customer is a key contact.',
+  'customer.delete': 'Delete customer', 'customer.delete_confirm': 'Delete customer "{name}"?',
+
+  'follow_up.new_title': 'Log follow-up', 'follow_up.edit_title': 'Edit follow-up', 'follow_up.create': 'Save follow-up',
+  'follow_up.content_placeholder': 'What you discussed and what the customer said',
+  'follow_up.content_required': 'Fill in what happened or the result.',
+  'follow_up.next_hint': 'Also sets the customer\'s next follow-up date.', 'follow_up.tomorrow': 'Tomorrow',
+  'follow_up.in_3_days': 'In 3 days', 'follow_up.in_a_week': 'In a week', 'follow_up.check_in': 'Check in (record location)',
+  'follow_up.locating': 'Locating…', 'follow_up.located': 'Location recorded, accurate to about {accuracy} m',
+  'follow_up.location_failed': 'Locating failed: {detail}',
+  'follow_up.location_unavailable': 'This browser cannot locate you (it needs HTTPS and location permission).',
+  'follow_up.copy_location': 'Also set as the customer\'s location', 'follow_up.delete_confirm': 'Delete this follow-up?',
+
+  'receivable.new_title': 'New receivable', 'receivable.edit_title': 'Edit receivable', 'receivable.untitled': 'Receivable',
+  'receivable.paid': 'Paid', 'receivable.outstanding': 'Outstanding', 'receivable.add_payment': 'Record payment',
+  'receivable.due_before_sale': 'The due date cannot be before the sale date.',
+  'receivable.notes_hint': 'Note refunds here rather than as negative payments.',
+  'receivable.delete_confirm': 'Delete this receivable? Its payments will no longer show.',
+  'payment.new_title': 'Record payment', 'payment.edit_title': 'Edit payment', 'payment.outstanding_hint': 'Outstanding now: {amount}',
+  'payment.overpay_confirm': 'The payment is more than the outstanding {amount}. Save anyway?',
+  'payment.delete_confirm': 'Delete this payment?',
+  'payment_status.paid': 'Paid', 'payment_status.partial': 'Partly paid', 'payment_status.unpaid': 'Unpaid',
+  'payment_status.overdue': 'Overdue', 'payment_status.overpaid': 'Overpaid',
+
+  'tickets.title': 'Tickets', 'tickets.new': 'New ticket', 'tickets.search': 'Search tickets',
+  'tickets.search_placeholder': 'Number, subject, complainant, customer', 'tickets.count': '{count} tickets',
+  'tickets.empty': 'No tickets.', 'tickets.filter_open': 'Open', 'tickets.filter_done': 'Closed', 'tickets.filter_all': 'All',
+  'ticket.title': 'Ticket', 'ticket.new_title': 'New ticket', 'ticket.edit_title': 'Edit ticket', 'ticket.create': 'Save ticket',
+  'ticket.details': 'Details', 'ticket.customer': 'Customer', 'ticket.no_customer': 'No customer', 'ticket.number_pending': 'No number yet',
+  'ticket.start': 'Start handling', 'ticket.postpone': 'Put on hold', 'ticket.resolve': 'Mark resolved', 'ticket.resume': 'Resume',
+  'ticket.visited': 'Follow-up visit done', 'ticket.record_reply': 'Record first reply',
+  'ticket.reply_overdue': 'The reply deadline has passed and the customer has no reply yet.',
+  'ticket.reply_due_short': 'Reply due {time}', 'ticket.reply_due_hint': '24 hours after receipt unless changed.',
+  'ticket.subject_placeholder': 'The problem in a few words, such as "floor bulging"', 'ticket.satisfaction_value': '{value} of 5',
+  'ticket.resolution_required': 'A resolved or visited ticket needs a resolution.',
+  'ticket.reply_before_received': 'The reply deadline cannot be before the time received.',
+  'ticket.delete_confirm': 'Delete this ticket?',
+
+  'sync.title': 'Sync', 'sync.state': 'Status', 'sync.pending': 'Changes waiting', 'sync.last_sync': 'Last successful sync',
+  'sync.never': 'Never', 'sync.now': 'Sync now', 'sync.state_idle': 'Connected', 'sync.state_syncing': 'Syncing…',
+  'sync.state_offline': 'Offline', 'sync.state_error': 'Sync failed', 'sync.state_unauthorized': 'Login expired',
+  'sync.offline_detail': 'The server cannot be reached. Changes are saved on this device and sync when you are online.',
+  'sync.unauthorized': 'Your login has expired. Log in again to go on syncing; your data stays on this device.',
+  'sync.server_error': 'The server answered with an error ({status}). The app retries by itself.',
+  'sync.rejected': 'Rejected changes', 'sync.rejected_code': 'The server rejected this change ({code}).',
+  'sync.revoked_reason': 'This record was given to someone else and was removed from this device. What you had not synced is below; ask its new owner to add it.',
+  'sync.typed_values': 'Show what you typed', 'sync.retry': 'Retry', 'sync.discard': 'Discard my change', 'sync.dismiss': 'OK',
+  'sync.discard_confirm': 'The record goes back to the server\'s version and your change on this device is lost. Continue?',
+  'sync.device': 'Device id: {device}',
+  'sync.chip_synced': 'Synced', 'sync.chip_pending': '{count} waiting', 'sync.chip_syncing': 'Syncing…',
+  'sync.chip_offline': 'Offline', 'sync.chip_error': 'Sync failed', 'sync.chip_unauthorized': 'Log in again',
+
+  'conflict.title': 'Conflicting edits', 'conflict.none': 'No conflicts to review.',
+  'conflict.explain': 'Two devices changed the same thing without seeing each other\'s change. The later edit was kept; check whether the other value should be used instead.',
+  'conflict.field': 'Field: {field} · found {time}', 'conflict.kept': 'Current value', 'conflict.other': 'Other value',
+  'conflict.keep': 'Keep current value', 'conflict.use_other': 'Use the other value', 'conflict.restore': 'Restore the record',
+  'conflict.record_deleted': 'Record deleted', 'conflict.delete_field': 'Record deleted',
+  'conflict.read_only': 'You may not change this record; its owner can resolve it.',
+
+  'history.title': 'History', 'history.empty': 'No changes yet.', 'history.server': 'System',
+  'history.deleted': 'Deleted this record', 'history.restored': 'Restored this record',
+
+  'form.save': 'Save', 'form.not_set': '(not set)', 'form.required': 'Fill in {label}.',
+  'form.too_long': '{label} takes at most {max} characters; it has {length}.', 'form.integer': '{label} must be a whole number.',
+  'form.range': '{label} must be from {min} to {max}.', 'form.date': '{label} is not a valid date.',
+  'form.datetime': '{label} is not a valid date and time.', 'form.email': '{label} is not an email address, such as name@example.com.',
+  'form.money_positive': '{label} must be more than 0.', 'form.yuan_hint': 'In yuan, such as 1234.50',
+  'form.fix_errors': 'Correct the fields marked in red; everything you typed is still here.',
+  'form.save_failed': 'Saving failed: {detail}',
+  'money.invalid': '{label} is not an amount. Type a number such as 1234.50.',
+  'money.decimals': '{label} takes at most two decimal places (fen).',
+  'money.negative': '{label} cannot be negative. Note refunds in the notes.',
+  'money.too_large': '{label} is too large. Check for extra digits.',
+
+  'settings.title': 'Settings', 'settings.language': '语言 / Language', 'settings.account': 'Account', 'settings.user': 'User',
+  'settings.role': 'Role', 'settings.device': 'Device id', 'settings.log_out': 'Log out',
+  'settings.log_out_confirm': 'Logging out removes the data from this device; it downloads again at the next login. Log out?',
+  'settings.log_out_pending': '{count} changes are not synced yet and will be lost if you log out! Log out anyway?',
+  'settings.storage': 'Storage on this device', 'settings.install': 'Add to home screen',
+  'settings.install_hint': 'Added to the home screen, the app opens like any other and the browser is less likely to clear its data.',
+  'settings.installed': 'Installed as an app.', 'settings.about': 'About', 'settings.version': 'Version',
+  'settings.version_unknown': 'Unknown', 'settings.offline_ready': 'Works offline',
+};
+
+export const CATALOGS = {
+  zh: { ...zh, ...flatten('field', FIELDS_ZH) },
+  en: { ...en, ...flatten('field', FIELDS_EN), ...Object.fromEntries(Object.entries(VALUES_EN).map(([k, v]) => [`value.${k}`, v])) },
+};
+
+// Add strings for a module: addMessages({zh: {...}, en: {...}}).
+export function addMessages(catalogs) {
+  for (const [code, entries] of Object.entries(catalogs)) Object.assign(CATALOGS[code] ??= {}, entries);
+}
+
+function storedLanguage() {
+  try {
+    return localStorage.getItem(STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+let current = storedLanguage() === 'en' ? 'en' : 'zh';
+
+export function language() {
+  return current;
+}
+
+// Switch the language, remember it on this device and tell the app to redraw.
+export function setLanguage(code) {
+  current = code === 'en' ? 'en' : 'zh';
+  try {
+    localStorage.setItem(STORAGE_KEY, current);
+  } catch {
+    // Without localStorage the choice lasts until the page is reloaded.
+  }
+  document.documentElement.lang = current === 'en' ? 'en' : 'zh-CN';
+  document.dispatchEvent(new CustomEvent('languagechange'));
+}
+
+export function t(key, values = {}) {
+  const template = CATALOGS[current][key] ?? CATALOGS.zh[key] ?? key;
+  return template.replace(/\{(\w+)\}/g, (match, name) => (name in values ? String(values[name] ?? '') : match));
+}
+
+export function fieldLabel(table, name) {
+  return t(`field.${table}.${name}`);
+}
+
+// A stored choice value (直接, 电话, 待处理…) in the current language.
+export function choiceLabel(value) {
+  if (value === null || value === undefined) return '';
+  return current === 'en' ? CATALOGS.en[`value.${value}`] ?? String(value) : String(value);
+}
+
+const WEEKDAYS = {
+  zh: ['星期日', '星期一', '星期二', '星期三', '星期四', '星期五', '星期六'],
+  en: ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'],
+};
+const MONTHS_EN = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+// "12月4日 星期五" or "Friday, 4 December" for a YYYY-MM-DD date.
+export function formatLongDate(date) {
+  const [year, month, day] = date.split('-').map(Number);
+  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  if (current === 'en') return `${WEEKDAYS.en[weekday]}, ${day} ${MONTHS_EN[month - 1]} ${year}`;
+  return `${year}年${month}月${day}日 ${WEEKDAYS.zh[weekday]}`;
+}
+
+// Fill elements marked data-i18n="key" (the static shell in index.html).
+export function translateStatic(root = document) {
+  for (const element of root.querySelectorAll('[data-i18n]')) element.textContent = t(element.dataset.i18n);
+}

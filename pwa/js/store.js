@@ -1,0 +1,255 @@
+// The device's copy of the data: records, the outbox of unsynced records,
+// rejected changes and small values (session, cursor, epoch) in IndexedDB,
+// mirrored in memory so every screen reads without waiting.
+//
+// Every change goes through `mutate`, which runs one change at a time: it
+// reads the memory state left by the previous change, writes all of its own
+// in one IndexedDB transaction, and updates memory only after that commits.
+// So a crash or a full disk never leaves half a change, and a sync response
+// never interleaves with a local edit.
+//
+// Without IndexedDB (refused in a private window, missing in some in-app
+// browsers) the same store runs in memory only: the app works online, and
+// `persistent` is false so it can say that nothing is kept.
+
+import { openDatabase, readAll, StorageError, writeTransaction } from './idb.js';
+import { DELETED } from './merge.js';
+
+const DB_NAME = 'genzong';
+const DB_VERSION = 1;
+const STORES = ['records', 'outbox', 'rejected', 'meta'];
+
+export function recordKey(table, id) {
+  return `${table}/${id}`;
+}
+
+export function splitKey(key) {
+  const slash = key.indexOf('/');
+  return [key.slice(0, slash), key.slice(slash + 1)];
+}
+
+function upgrade(db) {
+  for (const name of STORES) {
+    if (!db.objectStoreNames.contains(name)) db.createObjectStore(name);
+  }
+}
+
+export class Store extends EventTarget {
+  constructor(db, unavailableReason = null) {
+    super();
+    this.db = db;
+    this.unavailableReason = unavailableReason;
+    this.tables = new Map(); // table → Map(id → {table, id, clock, dots, fields, acked})
+    this.outbox = new Map(); // key → {table, id, queuedAt}
+    this.rejected = new Map(); // key → {table, id, code, message, message_en, field, fields, at}
+    this.meta = new Map();
+    this.queue = Promise.resolve();
+    this.pending = 0;
+  }
+
+  // Open the IndexedDB store, or a memory-only store when IndexedDB is
+  // missing or refused (`unavailableReason` says which).
+  static async open(factory = globalThis.indexedDB) {
+    let db;
+    try {
+      db = await openDatabase(DB_NAME, DB_VERSION, upgrade, factory);
+    } catch (error) {
+      return new Store(null, error instanceof StorageError ? error : new StorageError('unavailable', error));
+    }
+    const store = new Store(db);
+    try {
+      await store.load();
+    } catch (error) {
+      db.close();
+      return new Store(null, error instanceof StorageError ? error : new StorageError('unavailable', error));
+    }
+    return store;
+  }
+
+  get persistent() {
+    return this.db !== null;
+  }
+
+  async load() {
+    for (const [, record] of await readAll(this.db, 'records')) this.tableMap(record.table).set(record.id, record);
+    for (const [key, entry] of await readAll(this.db, 'outbox')) this.outbox.set(key, entry);
+    for (const [key, entry] of await readAll(this.db, 'rejected')) this.rejected.set(key, entry);
+    for (const [key, value] of await readAll(this.db, 'meta')) this.meta.set(key, value);
+  }
+
+  tableMap(table) {
+    if (!this.tables.has(table)) this.tables.set(table, new Map());
+    return this.tables.get(table);
+  }
+
+  // Reading ------------------------------------------------------------
+
+  // The stored record {table, id, clock, dots, fields, acked}, or undefined.
+  record(table, id) {
+    return this.tables.get(table)?.get(id);
+  }
+
+  // The fields of a record as {id, ...fields}, or null when it is missing or deleted.
+  get(table, id) {
+    const record = this.record(table, id);
+    if (!record || record.fields[DELETED]) return null;
+    return { id, ...record.fields };
+  }
+
+  // Every record of `table` that is not deleted, as {id, ...fields}.
+  list(table) {
+    const rows = [];
+    for (const record of this.tables.get(table)?.values() ?? []) {
+      if (!record.fields[DELETED]) rows.push({ id: record.id, ...record.fields });
+    }
+    return rows;
+  }
+
+  records(table) {
+    return [...(this.tables.get(table)?.values() ?? [])];
+  }
+
+  getMeta(key, fallback = undefined) {
+    return this.meta.has(key) ? this.meta.get(key) : fallback;
+  }
+
+  // Writing ------------------------------------------------------------
+
+  // Run `body(mutation)` after every earlier mutation has finished, store
+  // what it staged in one transaction, then update memory and dispatch a
+  // `change` event. Resolves to what `body` returns; rejects with
+  // StorageError (kind 'quota' when the disk is full), changing nothing.
+  mutate(body, { local = false } = {}) {
+    this.pending += 1;
+    const run = async () => {
+      const mutation = new Mutation(this);
+      const value = await body(mutation);
+      if (!mutation.empty) {
+        if (this.db) await mutation.commit(this.db);
+        mutation.applyToMemory();
+        this.dispatchEvent(new CustomEvent('change', { detail: { tables: mutation.tables, local } }));
+      }
+      return value;
+    };
+    const result = this.queue.then(run);
+    this.queue = result.catch(() => {}).finally(() => { this.pending -= 1; });
+    result.catch((error) => {
+      if (error instanceof StorageError) this.dispatchEvent(new CustomEvent('storage-error', { detail: error }));
+    });
+    return result;
+  }
+
+  // Resolves when every mutation started so far has finished.
+  idle() {
+    return this.queue;
+  }
+}
+
+// The staged changes of one `Store.mutate` call. Reads see the staged state.
+class Mutation {
+  constructor(store) {
+    this.store = store;
+    this.records = new Map(); // key → record, or null to delete
+    this.outbox = new Map(); // key → entry, or null
+    this.rejected = new Map();
+    this.meta = new Map();
+    this.cleared = false;
+    this.tables = new Set();
+  }
+
+  get empty() {
+    return !this.cleared && !this.records.size && !this.outbox.size && !this.rejected.size && !this.meta.size;
+  }
+
+  record(table, id) {
+    const key = recordKey(table, id);
+    if (this.records.has(key)) return this.records.get(key) ?? undefined;
+    return this.cleared ? undefined : this.store.record(table, id);
+  }
+
+  putRecord(record) {
+    this.records.set(recordKey(record.table, record.id), record);
+    this.tables.add(record.table);
+  }
+
+  deleteRecord(table, id) {
+    this.records.set(recordKey(table, id), null);
+    this.tables.add(table);
+  }
+
+  inOutbox(key) {
+    if (this.outbox.has(key)) return this.outbox.get(key) !== null;
+    return !this.cleared && this.store.outbox.has(key);
+  }
+
+  enqueue(table, id) {
+    this.outbox.set(recordKey(table, id), { table, id, queuedAt: Date.now() });
+  }
+
+  dequeue(key) {
+    this.outbox.set(key, null);
+  }
+
+  setRejected(key, entry) {
+    this.rejected.set(key, entry);
+    this.tables.add(entry.table);
+  }
+
+  clearRejected(key) {
+    if (this.rejected.has(key) || this.store.rejected.has(key)) this.rejected.set(key, null);
+  }
+
+  getMeta(key, fallback = undefined) {
+    if (this.meta.has(key)) return this.meta.get(key);
+    return this.cleared ? fallback : this.store.getMeta(key, fallback);
+  }
+
+  setMeta(key, value) {
+    this.meta.set(key, value);
+  }
+
+  // Drop everything the device holds (used when another user logs in).
+  clearAll() {
+    this.cleared = true;
+    this.records.clear();
+    this.outbox.clear();
+    this.rejected.clear();
+    this.meta.clear();
+    for (const table of this.store.tables.keys()) this.tables.add(table);
+  }
+
+  commit(db) {
+    return writeTransaction(db, STORES, (transaction) => {
+      const stores = Object.fromEntries(STORES.map((name) => [name, transaction.objectStore(name)]));
+      if (this.cleared) for (const name of STORES) stores[name].clear();
+      const pairs = [['records', this.records], ['outbox', this.outbox], ['rejected', this.rejected], ['meta', this.meta]];
+      for (const [name, staged] of pairs) {
+        for (const [key, value] of staged) {
+          if (value === null || value === undefined) stores[name].delete(key);
+          else stores[name].put(value, key);
+        }
+      }
+    });
+  }
+
+  applyToMemory() {
+    const store = this.store;
+    if (this.cleared) {
+      store.tables.clear();
+      store.outbox.clear();
+      store.rejected.clear();
+      store.meta.clear();
+    }
+    for (const [key, record] of this.records) {
+      const [table, id] = splitKey(key);
+      if (record) store.tableMap(table).set(id, record);
+      else store.tables.get(table)?.delete(id);
+    }
+    for (const [target, staged] of [[store.outbox, this.outbox], [store.rejected, this.rejected], [store.meta, this.meta]]) {
+      for (const [key, value] of staged) {
+        if (value === null || value === undefined) target.delete(key);
+        else target.set(key, value);
+      }
+    }
+  }
+}

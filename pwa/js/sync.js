@@ -1,0 +1,284 @@
+// The sync client: protocol v1 of POST /api/sync, as tests/device.py does it.
+//
+// The outbox holds the keys of records with unsynced edits. A request sends
+// the current whole state of up to `batchSize` of them, so sending a record
+// twice is harmless: a response lost on the way (the server stored the
+// changes, the device never heard) is repaired by sending again, and the
+// server answers "unchanged". A record leaves the outbox only when the
+// server has accepted or rejected exactly the state it still has here.
+
+import { ApiError, NetworkError, postJson } from './api.js';
+import { DELETED, merge } from './merge.js';
+import { TABLES, WRITABLE_TABLES } from './schema.js';
+import { recordKey, splitKey } from './store.js';
+import { sameValue } from './values.js';
+import { formatStamp, parseStamp } from './write.js';
+
+export const BATCH_SIZE = 500;
+const MAX_ROUNDS = 1000;
+const EDIT_DEBOUNCE_MS = 1500;
+const BACKOFF_FIRST_MS = 2000;
+const BACKOFF_MAX_MS = 5 * 60 * 1000;
+const PERIODIC_MS = 5 * 60 * 1000;
+
+// The wire form of a record: fields without `deleted`, which travels apart.
+export function versionToChange(record) {
+  const fields = { ...record.fields };
+  delete fields[DELETED];
+  return {
+    table: record.table, id: record.id, clock: record.clock, dots: record.dots,
+    fields, deleted: Boolean(record.fields[DELETED]),
+  };
+}
+
+export function changeToVersion(change) {
+  const fields = { ...change.fields };
+  if (DELETED in change.dots) fields[DELETED] = change.deleted;
+  return { clock: change.clock, dots: change.dots, fields };
+}
+
+function sameVersion(a, b) {
+  return sameValue(a.clock, b.clock) && sameValue(a.dots, b.dots) && sameValue(a.fields, b.fields);
+}
+
+// The device's time corrected by the offset learnt from the server's
+// `server_time`, in milliseconds: the time edits are stamped with.
+export function correctedNow(store) {
+  return Date.now() - (store.getMeta('server_offset') ?? 0);
+}
+
+// Re-stamp this device's unsynced writes of a record after `clock_ahead`.
+// The counters stay; the stamps move to `nowMs`, still 1 ms after every
+// other dot of the record. Unsynced writes are this device's dots with a
+// counter above what the server acknowledged (`acked`).
+export function restamp(record, device, nowMs) {
+  const acked = record.acked ?? 0;
+  const unsynced = (dot) => dot[0] === device && dot[1] > acked;
+  let stamp = nowMs;
+  for (const dot of Object.values(record.dots)) {
+    if (!unsynced(dot)) stamp = Math.max(stamp, parseStamp(dot[2]) + 1);
+  }
+  const text = formatStamp(stamp);
+  const dots = Object.fromEntries(Object.entries(record.dots).map(
+    ([name, dot]) => [name, unsynced(dot) ? [dot[0], dot[1], text] : dot]));
+  return { ...record, dots };
+}
+
+export class SyncClient extends EventTarget {
+  constructor(store, { post = postJson } = {}) {
+    super();
+    this.store = store;
+    this.post = post;
+    this.batchSize = BATCH_SIZE;
+    this.state = 'idle'; // idle | syncing | offline | error | unauthorized
+    this.error = null;
+    this.running = null;
+    this.again = false;
+    this.backoff = 0;
+    this.retryTimer = null;
+    this.debounceTimer = null;
+    this.periodicTimer = null;
+  }
+
+  // Sync now, on regaining a connection, when the app comes back to the
+  // screen, every few minutes while it is open, and shortly after each edit.
+  start() {
+    window.addEventListener('online', () => this.syncNow());
+    window.addEventListener('offline', () => this.setState('offline'));
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.requestSync(0);
+    });
+    this.store.addEventListener('change', (event) => {
+      if (event.detail.local) {
+        this.emit();
+        this.requestSync(EDIT_DEBOUNCE_MS);
+      }
+    });
+    this.periodicTimer = setInterval(() => {
+      if (document.visibilityState === 'visible') this.requestSync(0);
+    }, PERIODIC_MS);
+    return this.syncNow();
+  }
+
+  get pending() {
+    return this.store.outbox.size;
+  }
+
+  requestSync(delayMs = EDIT_DEBOUNCE_MS) {
+    clearTimeout(this.debounceTimer);
+    this.debounceTimer = setTimeout(() => this.syncNow(), delayMs);
+  }
+
+  // Run a sync to the end (or to an error); resolves when it stops. A call
+  // while a sync runs makes it run once more afterwards.
+  syncNow() {
+    clearTimeout(this.debounceTimer);
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.run().finally(() => {
+      this.running = null;
+      if (this.again) {
+        this.again = false;
+        this.syncNow();
+      }
+    });
+    return this.running;
+  }
+
+  setState(state, error = null) {
+    this.state = state;
+    this.error = error;
+    this.emit();
+  }
+
+  emit() {
+    this.dispatchEvent(new CustomEvent('status'));
+  }
+
+  async run() {
+    const session = this.store.getMeta('session');
+    if (!session?.token || this.state === 'unauthorized') return;
+    if (navigator.onLine === false) {
+      this.setState('offline');
+      return;
+    }
+    clearTimeout(this.retryTimer);
+    this.setState('syncing');
+    try {
+      for (let round = 0; round < MAX_ROUNDS; round += 1) {
+        const batch = this.nextBatch();
+        const body = {
+          device: session.device, epoch: this.store.getMeta('epoch') ?? null,
+          cursor: this.store.getMeta('cursor') ?? 0, changes: batch.map((item) => item.change),
+        };
+        const response = await this.post('/api/sync', body, session.token);
+        const goOn = await this.store.mutate((tx) => this.applyResponse(tx, session.device, batch, response));
+        if (!goOn) break;
+      }
+      this.backoff = 0;
+      this.setState('idle');
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+
+  failed(error) {
+    if (error instanceof ApiError && error.status === 401) {
+      this.setState('unauthorized', error);
+      return;
+    }
+    if (error instanceof ApiError && error.status === 413 && this.batchSize > 1) {
+      this.batchSize = Math.max(1, Math.floor(this.batchSize / 2));
+      this.retryTimer = setTimeout(() => this.syncNow(), 0);
+      this.setState('error', error);
+      return;
+    }
+    this.setState(error instanceof NetworkError ? 'offline' : 'error', error);
+    this.backoff = this.backoff ? Math.min(this.backoff * 2, BACKOFF_MAX_MS) : BACKOFF_FIRST_MS;
+    const jitter = Math.random() * 0.2 * this.backoff;
+    this.retryTimer = setTimeout(() => this.syncNow(), this.backoff + jitter);
+    if (!(error instanceof NetworkError || error instanceof ApiError)) console.error('sync failed', error);
+  }
+
+  // The records to send next: parents before children, oldest edits first.
+  nextBatch() {
+    const entries = [...this.store.outbox.entries()]
+      .filter(([, entry]) => TABLES[entry.table]?.writable)
+      .sort(([, a], [, b]) => (TABLES[a.table].rank - TABLES[b.table].rank) || (a.queuedAt - b.queuedAt))
+      .slice(0, this.batchSize);
+    const batch = [];
+    for (const [key, entry] of entries) {
+      const record = this.store.record(entry.table, entry.id);
+      if (!record) continue;
+      batch.push({ key, table: entry.table, id: entry.id, version: structuredClone(record), change: versionToChange(record) });
+    }
+    return batch;
+  }
+
+  // Apply one response inside a store mutation; return true when another
+  // round is needed (the server has more, or records are still waiting).
+  applyResponse(tx, device, batch, response) {
+    if (tx.getMeta('session')?.device !== device) return false; // logged out meanwhile
+    const now = Date.now();
+    const offset = now - parseStamp(response.server_time);
+    tx.setMeta('server_offset', offset);
+
+    response.results.forEach((result, index) => this.applyResult(tx, device, batch[index], result, now, offset));
+    // Revocations first: a record revoked and later shared again arrives in
+    // the same page as both, and only its change is current (a revoked
+    // record that stays revoked is never among the changes).
+    for (const item of response.revoked) this.applyRevocation(tx, item, now);
+    for (const change of response.changes) this.applyChange(tx, device, change);
+
+    tx.setMeta('cursor', response.cursor);
+    tx.setMeta('epoch', response.epoch);
+    tx.setMeta('last_sync', now);
+    if (response.reset) {
+      // The server's database was restored from a backup: send back every
+      // record held here; the merge makes the ones it has harmless.
+      for (const table of WRITABLE_TABLES) {
+        for (const record of this.store.records(table)) tx.enqueue(table, record.id);
+      }
+      tx.setMeta('last_reset', now);
+    }
+    return response.more || this.outboxWaiting(tx);
+  }
+
+  applyResult(tx, device, item, result, now, offset) {
+    if (!item || !result) return;
+    const current = tx.record(item.table, item.id);
+    if (result.status === 'rejected' && result.code === 'clock_ahead') {
+      if (current) tx.putRecord(restamp(current, device, now - offset)); // stays queued, goes again
+      return;
+    }
+    if (current && sameVersion(current, item.version)) tx.dequeue(item.key);
+    if (result.status === 'rejected') {
+      tx.setRejected(item.key, {
+        table: item.table, id: item.id, code: result.code, field: result.field ?? null,
+        message: result.message ?? null, message_en: result.message_en ?? null,
+        fields: item.version.fields, at: now,
+      });
+      return;
+    }
+    tx.clearRejected(item.key);
+    const sentCounter = item.version.clock[device] ?? 0;
+    if (current && sentCounter > (current.acked ?? 0)) tx.putRecord({ ...current, acked: sentCounter });
+  }
+
+  applyRevocation(tx, item, now) {
+    const key = recordKey(item.table, item.id);
+    const current = tx.record(item.table, item.id);
+    if (tx.inOutbox(key)) {
+      tx.dequeue(key);
+      if (current) {
+        tx.setRejected(key, { table: item.table, id: item.id, code: 'revoked', field: null,
+                              message: null, message_en: null, fields: current.fields, at: now });
+      }
+    }
+    if (current) tx.deleteRecord(item.table, item.id);
+  }
+
+  applyChange(tx, device, change) {
+    const incoming = changeToVersion(change);
+    const current = tx.record(change.table, change.id);
+    const merged = merge(current ?? null, incoming);
+    const acked = Math.max(current?.acked ?? 0, incoming.clock[device] ?? 0);
+    if (merged.changed || acked !== (current?.acked ?? 0)) {
+      tx.putRecord({ table: change.table, id: change.id, ...merged.version, acked });
+    }
+  }
+
+  outboxWaiting(tx) {
+    const keys = new Set([...this.store.outbox.keys(), ...tx.outbox.keys()]);
+    let waiting = false;
+    for (const key of keys) {
+      if (!tx.inOutbox(key)) continue;
+      const [table, id] = splitKey(key);
+      if (TABLES[table]?.writable && tx.record(table, id)) waiting = true;
+      else tx.dequeue(key); // nothing left to send for it
+    }
+    return waiting;
+  }
+}

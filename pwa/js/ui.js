@@ -1,0 +1,149 @@
+// Pieces of screens shared by the views, and how field values are shown.
+
+import { app } from './context.js';
+import { formatStampLocal } from './dates.js';
+import { h } from './dom.js';
+import { choiceLabel, fieldLabel, t } from './i18n.js';
+import { DELETED } from './merge.js';
+import { formatFen } from './money.js';
+import { BOOLEAN, CHOICE, DATE, fieldSpec, LOCATION, REFERENCE, TIMESTAMP } from './schema.js';
+
+// The in-page heading, with a back link when `back` is a hash such as '#/customers'.
+export function pageHeader(title, { back = null, actions = [] } = {}) {
+  return h('div', { class: 'page-header' },
+    back ? h('a', { class: 'back', href: back, attrs: { 'aria-label': t('common.back') } }, '‹') : null,
+    h('h2', { text: title }),
+    actions.length ? h('div', { class: 'page-actions' }, actions) : null);
+}
+
+export function section(title, ...children) {
+  return h('section', { class: 'section' }, h('h3', { text: title }), children);
+}
+
+export function chip(text, kind = '') {
+  return h('span', { class: ['chip', kind && `chip-${kind}`], text });
+}
+
+export function emptyState(text) {
+  return h('p', { class: 'empty', text });
+}
+
+export function linkButton(label, href, kind = 'secondary') {
+  return h('a', { class: ['button', `button-${kind}`], href, text: label });
+}
+
+export function button(label, onClick, kind = 'secondary', props = {}) {
+  return h('button', { type: 'button', class: ['button', `button-${kind}`], text: label, on: { click: onClick }, ...props });
+}
+
+// A label/value list: rows of [label, value node or text]; empty values are left out.
+export function detailList(rows) {
+  const items = rows.filter(([, value]) => value !== null && value !== undefined && value !== '');
+  return h('dl', { class: 'details' }, items.map(([label, value]) => [
+    h('dt', { text: label }), h('dd', {}, value),
+  ]));
+}
+
+let toastTimer = null;
+
+// A short message at the bottom of the screen, such as "已保存".
+export function toast(message) {
+  let element = document.getElementById('toast');
+  if (!element) {
+    element = h('div', { id: 'toast', class: 'toast', attrs: { role: 'status' } });
+    document.body.append(element);
+  }
+  element.textContent = message;
+  element.classList.add('toast-shown');
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => element.classList.remove('toast-shown'), 2500);
+}
+
+// "已保存" when online, "已保存在本机，联网后同步" when not.
+export function savedToast() {
+  toast(navigator.onLine === false || app.sync?.state === 'offline' ? t('common.saved_offline') : t('common.saved'));
+}
+
+export function formatStamp(stamp) {
+  return formatStampLocal(stamp, app.timeZone());
+}
+
+export function customerName(customerId) {
+  const record = customerId ? app.store.record('customers', customerId) : null;
+  return record ? record.fields.name : null;
+}
+
+// How a stored value of `table`.`field` is shown: money as ¥1,234.50, user
+// and customer ids as names, choices in the current language, times in the
+// organisation's time zone.
+export function formatValue(table, field, value) {
+  if (value === null || value === undefined || value === '') return t('common.empty_value');
+  if (field === DELETED) return value ? t('common.deleted') : t('common.not_deleted');
+  if (field.endsWith('_fen') && Number.isInteger(value)) return formatFen(value);
+  const spec = fieldSpec(table, field);
+  switch (spec?.kind) {
+    case REFERENCE:
+      if (spec.refTable === 'users') return app.userName(value) ?? t('common.unknown_user');
+      return customerName(value) ?? value;
+    case CHOICE:
+      return choiceLabel(value);
+    case TIMESTAMP:
+      return formatStamp(value);
+    case DATE:
+      return value;
+    case BOOLEAN:
+      return value ? t('common.yes') : t('common.no');
+    case LOCATION:
+      return `${Number(value.lat).toFixed(5)}, ${Number(value.lng).toFixed(5)}`;
+    default:
+      if (typeof value === 'object') {
+        return Object.entries(value).map(([name, inner]) => `${fieldLabel(table, name)}：${formatValue(table, name, inner)}`).join('；');
+      }
+      return String(value);
+  }
+}
+
+// The 修改历史 of one record: who changed which field from what to what, newest first.
+export function historySection(table, id) {
+  const rows = app.store.list('history')
+    .filter((row) => row.record_table === table && row.record_id === id)
+    .sort((a, b) => (a.changed_at < b.changed_at ? 1 : a.changed_at > b.changed_at ? -1 : 0));
+  const body = rows.length === 0
+    ? emptyState(t('history.empty'))
+    : h('ol', { class: 'history' }, rows.map((row) => h('li', {},
+      h('div', { class: 'history-meta' },
+        h('span', { text: formatStamp(row.changed_at) }),
+        h('span', { text: app.userName(row.user_id) ?? (row.device === 'server' ? t('history.server') : t('common.unknown_user')) })),
+      row.field === DELETED
+        ? h('div', { text: row.new_value ? t('history.deleted') : t('history.restored') })
+        : h('div', {},
+          h('strong', { text: fieldLabel(table, row.field) }), '：',
+          h('span', { class: 'old-value', text: formatValue(table, row.field, row.old_value) }),
+          ' → ',
+          h('span', { text: formatValue(table, row.field, row.new_value) })))));
+  return h('details', { class: 'section history-section' },
+    h('summary', {}, h('h3', { text: `${t('history.title')}（${rows.length}）` })),
+    body);
+}
+
+// The unresolved conflicts of a record and of its children, for a notice.
+export function openConflicts(filter = () => true) {
+  return app.store.list('conflicts').filter((row) => !row.resolved_at && filter(row));
+}
+
+// Show `message` in the banner area until dismissed or replaced under the same id.
+export function showBanner(id, message, { kind = 'info', action = null, dismissible = false } = {}) {
+  const area = document.getElementById('banners');
+  if (!area) return;
+  document.getElementById(`banner-${id}`)?.remove();
+  const banner = h('div', { id: `banner-${id}`, class: ['banner', `banner-${kind}`], attrs: { role: kind === 'error' ? 'alert' : 'status' } },
+    h('p', { text: message }),
+    action ? h('button', { type: 'button', class: 'button button-small', text: action.label, on: { click: action.onClick } }) : null,
+    dismissible ? h('button', { type: 'button', class: 'banner-close', text: '×', attrs: { 'aria-label': t('common.close') },
+                               on: { click: () => banner.remove() } }) : null);
+  area.append(banner);
+}
+
+export function hideBanner(id) {
+  document.getElementById(`banner-${id}`)?.remove();
+}

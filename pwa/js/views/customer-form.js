@@ -1,0 +1,106 @@
+// New and edit forms for a customer.
+
+import { app } from '../context.js';
+import { h } from '../dom.js';
+import { deleteRecord, saveRecord } from '../edits.js';
+import { buildForm, options } from '../forms.js';
+import { choiceLabel, fieldLabel, t } from '../i18n.js';
+import { canChangeOwner, canEdit } from '../permissions.js';
+import { navigate, route } from '../router.js';
+import { CUSTOMER_KINDS, CUSTOMER_STAGES, TABLES } from '../schema.js';
+import { button, emptyState, historySection, pageHeader, savedToast } from '../ui.js';
+
+const SPEC = TABLES.customers.fields;
+
+// Owners a manager may pick: active users, the manager first.
+export function ownerOptions() {
+  return app.store.list('users')
+    .filter((user) => !user.disabled)
+    .sort((a, b) => (a.id === app.user?.id ? -1 : b.id === app.user?.id ? 1 : String(a.name ?? a.username).localeCompare(String(b.name ?? b.username), 'zh-CN')))
+    .map((user) => ({ value: user.id, label: user.name || user.username }));
+}
+
+function referrerOptions(selfId) {
+  return app.store.list('customers')
+    .filter((customer) => customer.id !== selfId)
+    .sort((a, b) => String(a.name).localeCompare(String(b.name), 'zh-CN'))
+    .map((customer) => ({ value: customer.id, label: customer.code ? `${customer.name}（${customer.code}）` : customer.name }));
+}
+
+function fields(customer) {
+  const label = (name) => fieldLabel('customers', name);
+  const list = [
+    { name: 'name', label: label('name'), required: true, maxLength: SPEC.name.maxLength, autocomplete: 'name' },
+    { name: 'phone', label: label('phone'), type: 'tel', maxLength: SPEC.phone.maxLength },
+    { name: 'company', label: label('company'), maxLength: SPEC.company.maxLength },
+    { name: 'title', label: label('title'), maxLength: SPEC.title.maxLength },
+    { name: 'kind', label: label('kind'), type: 'choices', options: options(CUSTOMER_KINDS, choiceLabel), hint: t('customer.kind_hint') },
+    { name: 'stage', label: label('stage'), type: 'choices', options: options(CUSTOMER_STAGES, choiceLabel) },
+    { name: 'interest', label: label('interest'), type: 'select', integer: true,
+      options: options([10, 9, 8, 7, 6, 5, 4, 3, 2, 1], (value) => t('customer.interest_value', { value })) },
+    { name: 'next_follow_up', label: label('next_follow_up'), type: 'date' },
+    { name: 'address', label: label('address'), maxLength: SPEC.address.maxLength },
+    { name: 'email', label: label('email'), type: 'email', maxLength: SPEC.email.maxLength },
+    { name: 'source', label: label('source'), maxLength: SPEC.source.maxLength },
+    { name: 'expected_purchase_date', label: label('expected_purchase_date'), type: 'date' },
+    { name: 'expected_amount_fen', label: label('expected_amount_fen'), type: 'money', hint: t('form.yuan_hint') },
+    { name: 'referred_by', label: label('referred_by'), type: 'select', options: referrerOptions(customer?.id) },
+    { name: 'notes', label: label('notes'), type: 'textarea', maxLength: SPEC.notes.maxLength },
+  ];
+  if (canChangeOwner()) {
+    list.splice(6, 0, { name: 'owner_id', label: label('owner_id'), type: 'select', options: ownerOptions(), emptyLabel: t('customer.pool') });
+  }
+  return list;
+}
+
+function render(params) {
+  const creating = !params.id;
+  const customer = creating ? null : app.store.get('customers', params.id);
+  const back = creating ? '#/customers' : `#/customer/${params.id}`;
+  const title = creating ? t('customer.new_title') : t('customer.edit_title');
+  if (!creating && (!customer || !canEdit('customers', customer))) {
+    return h('div', { class: 'view' }, pageHeader(title, { back }), emptyState(customer ? t('common.read_only') : t('customer.not_found')));
+  }
+  const values = creating
+    ? { owner_id: app.user.id, stage: '线索', kind: '直接', next_follow_up: null }
+    : customer;
+  const form = buildForm({
+    fields: fields(customer),
+    values: creating ? {} : values,
+    submitLabel: creating ? t('customer.create') : t('form.save'),
+    onSubmit: async (changes) => {
+      if (creating) {
+        // The server gives a rep's new customer its owner; writing it here too
+        // shows the customer under 我的 before the first sync.
+        const id = await saveRecord('customers', null, { owner_id: app.user.id, ...changes });
+        savedToast();
+        navigate(`/customer/${id}`, { replace: true });
+        return;
+      }
+      if (Object.keys(changes).length) await saveRecord('customers', customer.id, changes);
+      savedToast();
+      navigate(`/customer/${customer.id}`, { replace: true });
+    },
+    footer: creating ? null : button(t('customer.delete'), async () => {
+      if (!window.confirm(t('customer.delete_confirm', { name: customer.name }))) return;
+      await deleteRecord('customers', customer.id);
+      savedToast();
+      navigate('/customers', { replace: true });
+    }, 'danger'),
+  });
+  if (creating) {
+    // Defaults a rep usually wants, set as typed values so they are saved.
+    for (const [name, value] of Object.entries(values)) {
+      const radio = form.querySelector(`input[name="${name}"][value="${value}"]`);
+      if (radio) radio.checked = true;
+      else if (form.elements[name] && value !== null) form.elements[name].value = value;
+    }
+  }
+  return h('div', { class: 'view view-form' },
+    pageHeader(title, { back }),
+    form,
+    creating ? null : historySection('customers', customer.id));
+}
+
+route('/customer/new', { tab: 'customers', render });
+route('/customer/:id/edit', { tab: 'customers', render });

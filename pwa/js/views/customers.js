@@ -1,0 +1,125 @@
+// 客户: the customer list with search and filters.
+
+import { app } from '../context.js';
+import { activeFilterCount, filterCustomers } from '../customers-query.js';
+import { h, replace } from '../dom.js';
+import { choiceLabel, fieldLabel, t } from '../i18n.js';
+import { route } from '../router.js';
+import { CUSTOMER_KINDS, CUSTOMER_STAGES } from '../schema.js';
+import { chip, emptyState, linkButton, pageHeader } from '../ui.js';
+
+const PAGE_SIZE = 100;
+const FILTERS_KEY = 'genzong.customerFilters';
+
+// The search and filters survive going to a customer and back.
+function loadFilters() {
+  try {
+    return JSON.parse(sessionStorage.getItem(FILTERS_KEY)) ?? {};
+  } catch {
+    return {};
+  }
+}
+
+function saveFilters(filters) {
+  try {
+    sessionStorage.setItem(FILTERS_KEY, JSON.stringify(filters));
+  } catch {
+    // sessionStorage may be missing in some in-app browsers; the filters then last until reload.
+  }
+}
+
+let filters = null;
+
+function ownerOptions() {
+  const base = [['', t('filter.all')], ['mine', t('filter.owner_mine')], ['pool', t('filter.owner_pool')]];
+  if (!app.seesEverything) return base;
+  const users = app.store.list('users')
+    .filter((user) => !user.disabled && user.id !== app.user?.id)
+    .sort((a, b) => String(a.name ?? a.username).localeCompare(String(b.name ?? b.username), 'zh-CN'))
+    .map((user) => [user.id, user.name || user.username]);
+  return [...base, ...users];
+}
+
+function filterSelect(name, label, choices, onChange) {
+  const id = `filter-${name}`;
+  return h('div', { class: 'field' },
+    h('label', { attrs: { for: id }, text: label }),
+    h('select', { id, name, on: { change: (event) => onChange(name, event.target.value) } },
+      choices.map(([value, text]) => h('option', { value, text, selected: (filters[name] ?? '') === value }))));
+}
+
+function customerItem(customer, today) {
+  const due = customer.next_follow_up && customer.next_follow_up <= today;
+  const owner = customer.owner_id ? (app.seesEverything ? app.userName(customer.owner_id) : null) : t('customer.pool');
+  const pending = app.store.outbox.has(`customers/${customer.id}`);
+  return h('li', { class: 'card' },
+    h('a', { class: 'card-link', href: `#/customer/${customer.id}` },
+      h('div', { class: 'card-row' },
+        h('span', { class: 'card-title', text: customer.name }),
+        customer.stage ? chip(choiceLabel(customer.stage), 'stage') : null),
+      h('div', { class: 'card-detail', text: [customer.company, customer.title].filter(Boolean).join(' · ') }),
+      h('div', { class: 'card-meta' },
+        customer.phone ? h('span', { text: customer.phone }) : null,
+        customer.next_follow_up ? h('span', { class: due ? 'text-danger' : '', text: t('customer.next_short', { date: customer.next_follow_up }) }) : null,
+        owner ? h('span', { text: owner }) : null,
+        pending ? h('span', { class: 'text-muted', text: t('common.pending_sync') }) : null)));
+}
+
+function render(params, page) {
+  filters ??= loadFilters();
+  let shown = PAGE_SIZE;
+  const results = h('div', { class: 'results' });
+  const filterCount = h('span', { class: 'badge' });
+
+  const draw = () => {
+    saveFilters(filters);
+    const today = app.today();
+    const found = filterCustomers(app.store.list('customers'), filters, { today, userId: app.user?.id });
+    const count = activeFilterCount(filters);
+    filterCount.textContent = count ? String(count) : '';
+    filterCount.hidden = !count;
+    const list = found.length
+      ? h('ul', { class: 'cards' }, found.slice(0, shown).map((customer) => customerItem(customer, today)))
+      : emptyState(filters.text || count ? t('customers.no_match') : t('customers.empty'));
+    const more = found.length > shown
+      ? h('button', { type: 'button', class: 'button button-secondary button-block', text: t('customers.show_more', { count: found.length - shown }),
+                      on: { click: () => { shown += PAGE_SIZE; draw(); } } })
+      : null;
+    replace(results, h('p', { class: 'result-count', text: t('customers.count', { count: found.length }) }), list, more);
+  };
+  const setFilter = (name, value) => {
+    filters = { ...filters, [name]: value || undefined };
+    shown = PAGE_SIZE;
+    draw();
+  };
+
+  const search = h('input', {
+    type: 'search', id: 'customer-search', value: filters.text ?? '',
+    attrs: { placeholder: t('customers.search_placeholder'), 'aria-label': t('customers.search'), enterkeyhint: 'search', autocomplete: 'off' },
+    on: { input: (event) => setFilter('text', event.target.value) },
+  });
+  const panel = h('div', { class: 'filter-panel', id: 'filter-panel', hidden: activeFilterCount(filters) === 0 },
+    filterSelect('kind', fieldLabel('customers', 'kind'), [['', t('filter.all')], ...CUSTOMER_KINDS.map((v) => [v, choiceLabel(v)])], setFilter),
+    filterSelect('interest', fieldLabel('customers', 'interest'), [['', t('filter.all')], ['high', t('filter.interest_high')],
+      ['medium', t('filter.interest_medium')], ['low', t('filter.interest_low')], ['none', t('filter.not_set')]], setFilter),
+    filterSelect('owner', fieldLabel('customers', 'owner_id'), ownerOptions(), setFilter),
+    filterSelect('stage', fieldLabel('customers', 'stage'), [['', t('filter.all')], ...CUSTOMER_STAGES.map((v) => [v, choiceLabel(v)])], setFilter),
+    filterSelect('next', fieldLabel('customers', 'next_follow_up'), [['', t('filter.all')], ['due', t('filter.next_due')],
+      ['today', t('filter.next_today')], ['week', t('filter.next_week')], ['none', t('filter.next_none')]], setFilter),
+    h('button', { type: 'button', class: 'button button-secondary', text: t('filter.clear'),
+                  on: { click: () => { filters = { text: filters.text }; page.refresh(); } } }));
+  const toggle = h('button', {
+    type: 'button', class: 'button button-secondary', attrs: { 'aria-controls': 'filter-panel', 'aria-expanded': String(!panel.hidden) },
+    on: { click: () => { panel.hidden = !panel.hidden; toggle.setAttribute('aria-expanded', String(!panel.hidden)); } },
+  }, t('customers.filter'), ' ', filterCount);
+
+  page.onStoreChange(app.store, draw);
+  draw();
+  return h('div', { class: 'view view-customers' },
+    pageHeader(t('customers.title'), { actions: [linkButton(t('customers.new'), '#/customer/new', 'primary')] }),
+    h('div', { class: 'search-row' }, search, toggle),
+    panel,
+    results);
+}
+
+route('/customers', { tab: 'customers', render });

@@ -1,0 +1,127 @@
+// Logging a follow-up (跟进记录), one tap from the customer page. Its next
+// follow-up date is copied to the customer in the same transaction, so both
+// go out in the same sync.
+
+import { app } from '../context.js';
+import { addDays, stampToLocalInput } from '../dates.js';
+import { h } from '../dom.js';
+import { deleteRecord, saveRecords } from '../edits.js';
+import { buildForm, options } from '../forms.js';
+import { choiceLabel, fieldLabel, t } from '../i18n.js';
+import { canEdit } from '../permissions.js';
+import { navigate, route } from '../router.js';
+import { CHANNELS, TABLES } from '../schema.js';
+import { button, emptyState, historySection, pageHeader, savedToast } from '../ui.js';
+
+const SPEC = TABLES.follow_ups.fields;
+
+// Buttons that fill the next follow-up date: tomorrow, in 3 days, in a week.
+function quickDates() {
+  const set = (days) => {
+    document.getElementById('field-next_follow_up').value = addDays(app.today(), days);
+  };
+  return h('div', { class: 'quick-dates' },
+    [[1, 'follow_up.tomorrow'], [3, 'follow_up.in_3_days'], [7, 'follow_up.in_a_week']].map(([days, key]) => h('button', {
+      type: 'button', class: 'button button-small button-secondary', text: t(key), on: { click: () => set(days) },
+    })));
+}
+
+// A check-in button that records where the rep is. Resolves nothing; the
+// position is kept in `state.location`.
+function checkIn(state, customer) {
+  const status = h('span', { class: 'text-muted', attrs: { 'aria-live': 'polite' } });
+  const copy = h('input', { type: 'checkbox', id: 'copy-location', checked: !customer.location });
+  const locate = () => {
+    if (!navigator.geolocation || !window.isSecureContext) {
+      status.textContent = t('follow_up.location_unavailable');
+      return;
+    }
+    status.textContent = t('follow_up.locating');
+    navigator.geolocation.getCurrentPosition((position) => {
+      const { latitude, longitude, accuracy } = position.coords;
+      state.location = { lat: latitude, lng: longitude, accuracy: Math.round(accuracy) };
+      status.textContent = t('follow_up.located', { accuracy: Math.round(accuracy) });
+    }, (error) => {
+      status.textContent = t('follow_up.location_failed', { detail: error.message });
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  };
+  state.copyToCustomer = () => copy.checked;
+  return h('div', { class: 'field field-wide' },
+    h('span', { class: 'label', text: fieldLabel('follow_ups', 'location') }),
+    h('div', { class: 'check-in' },
+      button(t('follow_up.check_in'), locate, 'secondary'),
+      status),
+    h('label', { class: 'checkbox' }, copy, t('follow_up.copy_location')));
+}
+
+function render(params) {
+  const creating = !params.id;
+  const existing = creating ? null : app.store.get('follow_ups', params.id);
+  const customerId = creating ? params.customer : existing?.customer_id;
+  const customer = customerId ? app.store.get('customers', customerId) : null;
+  const title = creating ? t('follow_up.new_title') : t('follow_up.edit_title');
+  const back = customer ? `#/customer/${customer.id}` : '#/customers';
+  if (!customer || (existing === null && !creating) || !canEdit('customers', customer)) {
+    return h('div', { class: 'view' }, pageHeader(title, { back }),
+      emptyState(customer ? t('common.read_only') : t('customer.not_found')));
+  }
+  const state = { location: null, copyToCustomer: () => false };
+  const label = (name) => fieldLabel('follow_ups', name);
+  const form = buildForm({
+    fields: [
+      { name: 'channel', label: label('channel'), type: 'choices', options: options(CHANNELS, choiceLabel) },
+      { name: 'content', label: label('content'), type: 'textarea', rows: 4, maxLength: SPEC.content.maxLength,
+        placeholder: t('follow_up.content_placeholder') },
+      { name: 'result', label: label('result'), type: 'textarea', rows: 2, maxLength: SPEC.result.maxLength },
+      { name: 'next_follow_up', label: label('next_follow_up'), type: 'date', hint: t('follow_up.next_hint'), after: quickDates() },
+      { name: 'happened_at', label: label('happened_at'), type: 'datetime', required: true },
+    ],
+    values: existing ?? {},
+    submitLabel: creating ? t('follow_up.create') : t('form.save'),
+    validate: (values) => (values.content || values.result ? {} : { content: t('follow_up.content_required') }),
+    extra: creating ? checkIn(state, customer) : null,
+    onSubmit: async (changes, values) => {
+      const writes = [];
+      if (creating) {
+        const record = { customer_id: customer.id, ...changes };
+        if (state.location) record.location = state.location;
+        writes.push({ table: 'follow_ups', id: null, changes: record });
+      } else if (Object.keys(changes).length) {
+        writes.push({ table: 'follow_ups', id: existing.id, changes });
+      }
+      const customerChanges = {};
+      if ('next_follow_up' in changes || creating) {
+        if (values.next_follow_up) customerChanges.next_follow_up = values.next_follow_up;
+        // Logging a follow-up settles one that was due, unless a new date is set.
+        else if (creating && customer.next_follow_up && customer.next_follow_up <= app.today()) customerChanges.next_follow_up = null;
+      }
+      if (creating && customer.stage === '线索') customerChanges.stage = '跟进中';
+      if (state.location && state.copyToCustomer()) {
+        customerChanges.location = { lat: state.location.lat, lng: state.location.lng };
+      }
+      if (Object.keys(customerChanges).length) writes.push({ table: 'customers', id: customer.id, changes: customerChanges });
+      if (writes.length) await saveRecords(writes);
+      savedToast();
+      navigate(`/customer/${customer.id}`, { replace: true });
+    },
+    footer: creating ? null : button(t('common.delete'), async () => {
+      if (!window.confirm(t('follow_up.delete_confirm'))) return;
+      await deleteRecord('follow_ups', existing.id);
+      savedToast();
+      navigate(`/customer/${customer.id}`, { replace: true });
+    }, 'danger'),
+  });
+  if (creating) {
+    const channel = form.querySelector('input[name="channel"][value="电话"]');
+    if (channel) channel.checked = true;
+    form.elements.happened_at.value = stampToLocalInput(new Date(app.now()).toISOString(), app.timeZone());
+  }
+  return h('div', { class: 'view view-form' },
+    pageHeader(title, { back }),
+    h('p', { class: 'subtitle', text: customer.name }),
+    form,
+    creating ? null : historySection('follow_ups', existing.id));
+}
+
+route('/customer/:customer/follow-up/new', { tab: 'customers', render });
+route('/follow-up/:id/edit', { tab: 'customers', render });

@@ -1,0 +1,269 @@
+// 工单: complaints, problems and requests (投诉/问题/需求), with the status
+// flow 待处理 → 处理中 → 已解决 → 已回访 (or 暂缓), a reply deadline and the resolution.
+
+import { app } from '../context.js';
+import { stampToLocalInput } from '../dates.js';
+import { h, replace } from '../dom.js';
+import { saveRecord, deleteRecord } from '../edits.js';
+import { buildForm, options } from '../forms.js';
+import { choiceLabel, fieldLabel, t } from '../i18n.js';
+import { canChangeOwner, canEdit } from '../permissions.js';
+import { navigate, route } from '../router.js';
+import { TABLES, TICKET_CATEGORIES, TICKET_KINDS, TICKET_SEVERITIES, TICKET_STATUSES } from '../schema.js';
+import {
+  button, chip, detailList, emptyState, formatStamp, historySection, linkButton, openConflicts, pageHeader, savedToast, section,
+} from '../ui.js';
+import { ownerOptions } from './customer-form.js';
+
+const SPEC = TABLES.tickets.fields;
+const OPEN = new Set(['待处理', '处理中', '暂缓']);
+const DONE = new Set(['已解决', '已回访']);
+const HOUR = 3600000;
+
+// The next step of the status flow from each status: [label key, new status].
+const NEXT_STEPS = {
+  待处理: [['ticket.start', '处理中'], ['ticket.postpone', '暂缓']],
+  处理中: [['ticket.resolve', '已解决'], ['ticket.postpone', '暂缓']],
+  暂缓: [['ticket.resume', '处理中']],
+  已解决: [['ticket.visited', '已回访']],
+  已回访: [],
+};
+
+export function ticketStatus(ticket) {
+  return ticket.status ?? '待处理';
+}
+
+function statusChip(ticket) {
+  const status = ticketStatus(ticket);
+  return chip(choiceLabel(status), DONE.has(status) ? 'success' : status === '暂缓' ? 'neutral' : 'warning');
+}
+
+function replyOverdue(ticket) {
+  return OPEN.has(ticketStatus(ticket)) && !ticket.first_reply_at && ticket.reply_due_at
+    && ticket.reply_due_at < new Date(app.now()).toISOString();
+}
+
+function ticketCard(ticket) {
+  const customer = ticket.customer_id ? app.store.get('customers', ticket.customer_id) : null;
+  return h('li', { class: 'card' },
+    h('a', { class: 'card-link', href: `#/ticket/${ticket.id}` },
+      h('div', { class: 'card-row' },
+        h('span', { class: 'card-title', text: ticket.subject || choiceLabel(ticket.kind) }),
+        statusChip(ticket)),
+      h('div', { class: 'card-detail', text: [ticket.number ?? t('ticket.number_pending'), choiceLabel(ticket.kind),
+        customer?.name ?? ticket.complainant].filter(Boolean).join(' · ') }),
+      ticket.reply_due_at && OPEN.has(ticketStatus(ticket)) && !ticket.first_reply_at
+        ? h('div', { class: replyOverdue(ticket) ? 'text-danger' : 'text-muted', text: t('ticket.reply_due_short', { time: formatStamp(ticket.reply_due_at) }) })
+        : null));
+}
+
+let listFilter = 'open';
+
+function renderList(params, page) {
+  const results = h('div', { class: 'results' });
+  let text = '';
+  const draw = () => {
+    const needle = text.trim().toLowerCase();
+    const rows = app.store.list('tickets').filter((ticket) => {
+      const status = ticketStatus(ticket);
+      if (listFilter === 'open' && !OPEN.has(status)) return false;
+      if (listFilter === 'done' && !DONE.has(status)) return false;
+      if (!needle) return true;
+      const customer = ticket.customer_id ? app.store.get('customers', ticket.customer_id) : null;
+      return [ticket.number, ticket.subject, ticket.content, ticket.complainant, ticket.contact, customer?.name]
+        .some((value) => value && String(value).toLowerCase().includes(needle));
+    }).sort((a, b) => ((a.received_at ?? '') < (b.received_at ?? '') ? 1 : -1));
+    replace(results,
+      h('p', { class: 'result-count', text: t('tickets.count', { count: rows.length }) }),
+      rows.length ? h('ul', { class: 'cards' }, rows.map(ticketCard)) : emptyState(t('tickets.empty')));
+  };
+  const segments = h('div', { class: 'segmented', attrs: { role: 'group' } }, ['open', 'done', 'all'].map((name) => h('button', {
+    type: 'button', class: ['segment', listFilter === name && 'segment-active'], text: t(`tickets.filter_${name}`),
+    attrs: { 'aria-pressed': String(listFilter === name) },
+    on: { click: () => { listFilter = name; page.refresh(); } },
+  })));
+  page.onStoreChange(app.store, draw);
+  draw();
+  return h('div', { class: 'view view-tickets' },
+    pageHeader(t('tickets.title'), { actions: [linkButton(t('tickets.new'), '#/ticket/new', 'primary')] }),
+    h('div', { class: 'search-row' }, h('input', {
+      type: 'search', value: text, attrs: { placeholder: t('tickets.search_placeholder'), 'aria-label': t('tickets.search') },
+      on: { input: (event) => { text = event.target.value; draw(); } },
+    })),
+    segments,
+    results);
+}
+
+// Write a status change, with the times the flow implies.
+async function advance(ticket, status) {
+  const changes = { status };
+  const now = new Date(app.now()).toISOString();
+  if (status === '已解决' && !ticket.resolved_at) changes.resolved_at = now;
+  if (status === '已回访' && !ticket.visit_on) changes.visit_on = app.today();
+  await saveRecord('tickets', ticket.id, changes);
+  savedToast();
+}
+
+function renderDetail(params, page) {
+  page.rerenderOnChange(app.store);
+  const ticket = app.store.get('tickets', params.id);
+  if (!ticket) return h('div', { class: 'view' }, pageHeader(t('ticket.title'), { back: '#/tickets' }), emptyState(t('common.not_found')));
+  const customer = ticket.customer_id ? app.store.get('customers', ticket.customer_id) : null;
+  const editable = canEdit('tickets', ticket);
+  const status = ticketStatus(ticket);
+  const label = (name) => fieldLabel('tickets', name);
+  const steps = editable ? NEXT_STEPS[status].map(([key, next]) => button(t(key), () => {
+    // 已解决 needs a resolution; 已回访 asks for satisfaction: both go through the form.
+    if ((next === '已解决' && !ticket.resolution) || next === '已回访') navigate(`/ticket/${ticket.id}/edit?status=${encodeURIComponent(next)}`);
+    else advance(ticket, next);
+  }, next === '暂缓' ? 'secondary' : 'primary')) : [];
+  const replyButton = editable && !ticket.first_reply_at && OPEN.has(status)
+    ? button(t('ticket.record_reply'), async () => {
+      await saveRecord('tickets', ticket.id, { first_reply_at: new Date(app.now()).toISOString() });
+      savedToast();
+    }) : null;
+  const conflicts = openConflicts((row) => row.record_id === ticket.id);
+  return h('div', { class: 'view view-ticket' },
+    pageHeader(t('ticket.title'), { back: customer ? `#/customer/${customer.id}` : '#/tickets' }),
+    h('div', { class: 'card' },
+      h('div', { class: 'card-row' },
+        h('h2', { class: 'customer-name', text: ticket.subject || choiceLabel(ticket.kind) }),
+        statusChip(ticket)),
+      h('div', { class: 'card-detail', text: [ticket.number ?? t('ticket.number_pending'), choiceLabel(ticket.kind),
+        ticket.severity ? choiceLabel(ticket.severity) : null, ticket.category ? choiceLabel(ticket.category) : null].filter(Boolean).join(' · ') }),
+      replyOverdue(ticket) ? h('p', { class: 'notice notice-danger', text: t('ticket.reply_overdue') }) : null,
+      steps.length || replyButton ? h('div', { class: 'actions' }, steps, replyButton) : null,
+      editable ? h('div', { class: 'actions' }, linkButton(t('common.edit'), `#/ticket/${ticket.id}/edit`)) : null),
+    conflicts.length ? h('a', { class: 'notice notice-warning', href: '#/sync', text: t('customer.has_conflicts', { count: conflicts.length }) }) : null,
+    section(t('ticket.details'), detailList([
+      [t('ticket.customer'), customer ? h('a', { href: `#/customer/${customer.id}`, text: customer.name }) : null],
+      [label('complainant'), ticket.complainant],
+      [label('contact'), ticket.contact],
+      [label('received_at'), formatStamp(ticket.received_at)],
+      [label('reply_due_at'), formatStamp(ticket.reply_due_at)],
+      [label('first_reply_at'), formatStamp(ticket.first_reply_at)],
+      [label('owner_id'), app.userName(ticket.owner_id)],
+      [label('content'), ticket.content],
+      [label('investigation'), ticket.investigation],
+      [label('resolution'), ticket.resolution],
+      [label('result'), ticket.result],
+      [label('resolved_at'), formatStamp(ticket.resolved_at)],
+      [label('visit_on'), ticket.visit_on],
+      [label('satisfaction'), ticket.satisfaction ? t('ticket.satisfaction_value', { value: ticket.satisfaction }) : null],
+      [label('legacy_number'), ticket.legacy_number],
+    ])),
+    historySection('tickets', ticket.id));
+}
+
+function ticketFields(ticket, customerFixed) {
+  const label = (name) => fieldLabel('tickets', name);
+  const list = [
+    { name: 'kind', label: label('kind'), type: 'choices', required: true, options: options(TICKET_KINDS, choiceLabel) },
+    { name: 'subject', label: label('subject'), maxLength: SPEC.subject.maxLength, placeholder: t('ticket.subject_placeholder') },
+    { name: 'content', label: label('content'), type: 'textarea', rows: 4, maxLength: SPEC.content.maxLength },
+    { name: 'complainant', label: label('complainant'), maxLength: SPEC.complainant.maxLength },
+    { name: 'contact', label: label('contact'), type: 'tel', maxLength: SPEC.contact.maxLength },
+    { name: 'severity', label: label('severity'), type: 'choices', options: options(TICKET_SEVERITIES, choiceLabel) },
+    { name: 'category', label: label('category'), type: 'choices', options: options(TICKET_CATEGORIES, choiceLabel) },
+    { name: 'status', label: label('status'), type: 'select', required: true, options: options(TICKET_STATUSES, choiceLabel) },
+    { name: 'received_at', label: label('received_at'), type: 'datetime' },
+    { name: 'reply_due_at', label: label('reply_due_at'), type: 'datetime', hint: t('ticket.reply_due_hint') },
+    { name: 'first_reply_at', label: label('first_reply_at'), type: 'datetime' },
+    { name: 'investigation', label: label('investigation'), type: 'textarea', maxLength: SPEC.investigation.maxLength },
+    { name: 'resolution', label: label('resolution'), type: 'textarea', maxLength: SPEC.resolution.maxLength },
+    { name: 'result', label: label('result'), type: 'textarea', maxLength: SPEC.result.maxLength },
+    { name: 'resolved_at', label: label('resolved_at'), type: 'datetime' },
+    { name: 'visit_on', label: label('visit_on'), type: 'date' },
+    { name: 'satisfaction', label: label('satisfaction'), type: 'select', integer: true,
+      options: options([5, 4, 3, 2, 1], (value) => t('ticket.satisfaction_value', { value })) },
+  ];
+  if (!customerFixed) {
+    const customers = app.store.list('customers').filter((customer) => canEdit('customers', customer))
+      .sort((a, b) => String(a.name).localeCompare(String(b.name), 'zh-CN'))
+      .map((customer) => ({ value: customer.id, label: customer.code ? `${customer.name}（${customer.code}）` : customer.name }));
+    list.splice(3, 0, { name: 'customer_id', label: t('ticket.customer'), type: 'select', options: customers, emptyLabel: t('ticket.no_customer') });
+  }
+  if (canChangeOwner()) list.push({ name: 'owner_id', label: label('owner_id'), type: 'select', options: ownerOptions() });
+  return list;
+}
+
+function validateTicket(values) {
+  const errors = {};
+  if (DONE.has(values.status) && !values.resolution) errors.resolution = t('ticket.resolution_required');
+  if (values.received_at && values.reply_due_at && values.reply_due_at < values.received_at) {
+    errors.reply_due_at = t('ticket.reply_before_received');
+  }
+  return errors;
+}
+
+function renderForm(params) {
+  const creating = !params.id;
+  const existing = creating ? null : app.store.get('tickets', params.id);
+  const customerId = creating ? params.query.get('customer') : existing?.customer_id;
+  const customer = customerId ? app.store.get('customers', customerId) : null;
+  const title = creating ? t('ticket.new_title') : t('ticket.edit_title');
+  const back = existing ? `#/ticket/${existing.id}` : customer ? `#/customer/${customer.id}` : '#/tickets';
+  if ((!creating && !existing) || (existing && !canEdit('tickets', existing)) || (customer && !canEdit('customers', customer))) {
+    return h('div', { class: 'view' }, pageHeader(title, { back }), emptyState(existing ? t('common.read_only') : t('common.not_found')));
+  }
+  const form = buildForm({
+    fields: ticketFields(existing, Boolean(customer)),
+    values: existing ?? {},
+    submitLabel: creating ? t('ticket.create') : t('form.save'),
+    validate: validateTicket,
+    onSubmit: async (changes, values) => {
+      const now = new Date(app.now()).toISOString();
+      if (DONE.has(values.status) && !values.resolved_at) changes.resolved_at = now;
+      if (values.status === '已回访' && !values.visit_on) changes.visit_on = app.today();
+      let id = existing?.id;
+      if (creating) {
+        const record = { ...changes };
+        if (customer) record.customer_id = customer.id;
+        if (!canChangeOwner() || !record.owner_id) record.owner_id = app.user.id;
+        id = await saveRecord('tickets', null, record);
+      } else if (Object.keys(changes).length) {
+        await saveRecord('tickets', id, changes);
+      }
+      savedToast();
+      navigate(`/ticket/${id}`, { replace: true });
+    },
+    footer: creating ? null : button(t('common.delete'), async () => {
+      if (!window.confirm(t('ticket.delete_confirm'))) return;
+      await deleteRecord('tickets', existing.id);
+      savedToast();
+      navigate(customer ? `/customer/${customer.id}` : '/tickets', { replace: true });
+    }, 'danger'),
+  });
+  const set = (name, value) => {
+    const radio = form.querySelector(`input[name="${name}"][value="${value}"]`);
+    if (radio) radio.checked = true;
+    else if (form.elements[name]) form.elements[name].value = value;
+  };
+  if (creating) {
+    const zone = app.timeZone();
+    set('kind', '投诉');
+    set('status', '待处理');
+    set('severity', '一般');
+    set('received_at', stampToLocalInput(new Date(app.now()).toISOString(), zone));
+    set('reply_due_at', stampToLocalInput(new Date(app.now() + 24 * HOUR).toISOString(), zone));
+    if (canChangeOwner()) set('owner_id', customer?.owner_id ?? app.user.id);
+    if (customer) {
+      set('complainant', customer.name ?? '');
+      set('contact', customer.phone ?? '');
+    }
+  }
+  const requested = params.query.get('status');
+  if (!creating && requested && TICKET_STATUSES.includes(requested)) {
+    set('status', requested);
+    if (requested === '已回访' && !existing.visit_on) set('visit_on', app.today());
+  }
+  return h('div', { class: 'view view-form' },
+    pageHeader(title, { back }),
+    customer ? h('p', { class: 'subtitle', text: customer.name }) : null,
+    form);
+}
+
+route('/tickets', { tab: 'tickets', render: renderList });
+route('/ticket/new', { tab: 'tickets', render: renderForm });
+route('/ticket/:id', { tab: 'tickets', render: renderDetail });
+route('/ticket/:id/edit', { tab: 'tickets', render: renderForm });

@@ -1,0 +1,95 @@
+// 今日: follow-ups due, receivables due or overdue, and tickets near or past
+// their reply deadline, computed on the device from its own records.
+
+import { app } from '../context.js';
+import { addDays } from '../dates.js';
+import { h } from '../dom.js';
+import { choiceLabel, formatLongDate, t } from '../i18n.js';
+import { formatFen } from '../money.js';
+import { dueItems } from '../reminders.js';
+import { route } from '../router.js';
+import { emptyState, formatStamp, pageHeader } from '../ui.js';
+
+let scope = 'mine'; // managers may switch to the whole team
+
+// The 今日 items of the logged-in user (or of everyone, for a manager's team view).
+export function todayItems(ownerScope = 'mine') {
+  const store = app.store;
+  return dueItems({
+    records: {
+      customers: store.list('customers'), receivables: store.list('receivables'),
+      payments: store.list('payments'), tickets: store.list('tickets'),
+    },
+    settings: app.settings(),
+    now: app.now(),
+    ownerId: ownerScope === 'team' ? null : app.user?.id ?? null,
+  });
+}
+
+function dueText(item, today) {
+  if (item.kind === 'ticket') {
+    return item.overdue ? t('today.reply_overdue', { time: formatStamp(item.due) })
+      : t('today.reply_due', { time: formatStamp(item.due) });
+  }
+  if (item.due === today) return t('today.due_today');
+  if (item.overdue) {
+    const days = Math.round((Date.parse(today) - Date.parse(item.due)) / 86400000);
+    return t('today.overdue_days', { days, date: item.due });
+  }
+  if (item.due === addDays(today, 1)) return t('today.due_tomorrow');
+  return t('today.due_on', { date: item.due });
+}
+
+function itemCard(item, today) {
+  let title;
+  let detail;
+  if (item.kind === 'follow_up') {
+    title = item.customerName;
+    detail = t('today.follow_up_detail');
+  } else if (item.kind === 'receivable') {
+    title = item.customerName;
+    detail = t('today.receivable_detail', { amount: formatFen(item.outstanding), order: item.orderNo ?? '' });
+  } else {
+    title = item.subject || choiceLabel(item.ticketKind);
+    detail = [item.number, choiceLabel(item.ticketKind), item.customerName].filter(Boolean).join(' · ');
+  }
+  const action = item.kind === 'follow_up'
+    ? h('a', { class: 'button button-small button-primary', href: `#/customer/${item.customerId}/follow-up/new`, text: t('customer.add_follow_up') })
+    : null;
+  return h('li', { class: ['card', 'due-item', item.overdue && 'due-overdue'], dataset: { key: item.key } },
+    h('a', { class: 'card-link', href: item.url },
+      h('div', { class: 'card-title', text: title }),
+      h('div', { class: 'card-detail', text: detail }),
+      h('div', { class: ['due-when', item.overdue && 'text-danger'], text: dueText(item, today) })),
+    action);
+}
+
+function group(title, items, today) {
+  if (items.length === 0) return null;
+  return h('section', { class: 'section' },
+    h('h3', { text: `${title}（${items.length}）` }),
+    h('ul', { class: 'cards' }, items.map((item) => itemCard(item, today))));
+}
+
+function render(params, page) {
+  page.rerenderOnChange(app.store);
+  const today = app.today();
+  const items = todayItems(scope);
+  const header = pageHeader(t('today.title'));
+  header.append(h('p', { class: 'subtitle', text: formatLongDate(today) }));
+  const toggle = app.seesEverything ? h('div', { class: 'segmented', attrs: { role: 'group' } },
+    ['mine', 'team'].map((name) => h('button', {
+      type: 'button', class: ['segment', scope === name && 'segment-active'], text: t(`today.scope_${name}`),
+      attrs: { 'aria-pressed': scope === name ? 'true' : 'false' },
+      on: { click: () => { scope = name; page.refresh(); } },
+    }))) : null;
+  const byKind = (kind) => items.filter((item) => item.kind === kind);
+  return h('div', { class: 'view view-today' },
+    header, toggle,
+    items.length === 0 ? emptyState(t('today.nothing_due')) : null,
+    group(t('today.follow_ups'), byKind('follow_up'), today),
+    group(t('today.receivables'), byKind('receivable'), today),
+    group(t('today.tickets'), byKind('ticket'), today));
+}
+
+route('/today', { tab: 'today', render });

@@ -1,0 +1,54 @@
+"""Fixtures for tests that drive the real PWA in Debian's Chromium.
+
+One Chromium runs for the whole session; every test gets a new browser
+context (its own IndexedDB, service worker and cookies). Each test module
+gets its own `genzong serve` process on a free loopback port with its own
+data folder, so modules never see each other's records.
+"""
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from pwa_helpers import CHROMIUM, CHROMIUM_ARGS, PHONE, Site
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A running server with an empty database; add users with site.add_user."""
+    running = Site(tmp_path_factory.mktemp("site")).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def new_context(browser, site):
+    """Open a phone-sized browser context on ``site``: new_context(**options)."""
+    opened = []
+
+    def make(**options):
+        settings = {"viewport": PHONE, "locale": "zh-CN", "timezone_id": "Asia/Shanghai",
+                    "base_url": site.url, "service_workers": "allow", **options}
+        context = browser.new_context(**settings)
+        context.page_errors = []
+        context.on("page", lambda page: page.on("pageerror", context.page_errors.append))
+        opened.append(context)
+        return context
+
+    yield make
+    for context in opened:
+        errors = list(context.page_errors)
+        context.close()
+        assert not errors, f"uncaught errors in the page: {errors}"
+
+
+@pytest.fixture
+def page(new_context):
+    return new_context().new_page()

@@ -1,0 +1,155 @@
+"""Helpers for the browser tests: the server site, logging in, waiting for sync."""
+
+import json
+import shutil
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+
+from genzong.server.paths import DataDir
+from genzong.server.state import open_data_dir
+from servers import REPO, ServerProcess
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PHONE = {"width": 375, "height": 812}
+PASSWORD = "secret-pw"
+SCREENSHOTS = REPO / "tests" / "artifacts" / "screenshots"
+TIMEOUT_MS = 15_000
+
+
+class Site:
+    """A `genzong serve` process with its data folder, restartable on the same port."""
+
+    def __init__(self, root: Path, env: dict | None = None):
+        self.root = Path(root)
+        self.data = DataDir(self.root / "data")
+        self.env = env or {}
+        self.server: ServerProcess | None = None
+        self.port: int | None = None
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def start(self) -> "Site":
+        self.server = ServerProcess(self.data.root, port=self.port, env=self.env).start()
+        self.port = self.server.port
+        return self
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.stop()
+
+    def kill(self) -> None:
+        self.server.kill()
+
+    def add_user(self, role: str = "sales", name: str | None = None, username: str | None = None):
+        """Create a user through the state API (the server may be running); return it."""
+        state = open_data_dir(self.data)
+        try:
+            username = username or f"{role}{uuid.uuid4().hex[:6]}"
+            return state.accounts().add(username, PASSWORD, role, name or username)
+        finally:
+            state.close()
+
+    def query(self, sql: str, params=()) -> list[dict]:
+        """Read the SQLite file the server writes."""
+        conn = sqlite3.connect(f"file:{self.data.database}?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row
+        try:
+            return [dict(row) for row in conn.execute(sql, params)]
+        finally:
+            conn.close()
+
+    def copy_database(self, target: Path) -> None:
+        """Take a consistent copy of the database, as a backup would."""
+        source = sqlite3.connect(self.data.database)
+        destination = sqlite3.connect(target)
+        try:
+            source.backup(destination)
+        finally:
+            source.close()
+            destination.close()
+
+
+def log_in(page, user, password: str = PASSWORD, path: str = "/") -> None:
+    """Log in through the login screen and wait for the first sync to finish."""
+    page.goto(path)
+    page.fill("#username", user.username)
+    page.fill("#password", password)
+    page.click("form.login-form button[type=submit]")
+    page.wait_for_function("() => !location.hash.startsWith('#/login')", timeout=TIMEOUT_MS)
+    wait_synced(page, after=0)
+
+
+def last_sync(page) -> int:
+    return int(page.evaluate("() => document.documentElement.dataset.lastSync || '0'"))
+
+
+def wait_synced(page, after: int | None = None, timeout: int = TIMEOUT_MS) -> None:
+    """Wait until a sync that finished after ``after`` left nothing pending."""
+    after = last_sync(page) if after is None else after
+    page.wait_for_function(
+        """(after) => {
+            const root = document.documentElement.dataset;
+            return root.syncState === 'idle' && root.pending === '0' && Number(root.lastSync || 0) > after;
+        }""", arg=after, timeout=timeout)
+
+
+def sync_now(page) -> None:
+    """Press 立即同步 on the sync screen and wait for that sync to finish."""
+    before = last_sync(page)
+    if not page.url.endswith("#/sync"):
+        page.goto("/#/sync")
+    page.click("#sync-now")
+    wait_synced(page, after=before)
+
+
+def wait_for_service_worker(page) -> None:
+    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null",
+                           timeout=TIMEOUT_MS)
+
+
+def pending(page) -> int:
+    return int(page.evaluate("() => document.documentElement.dataset.pending || '0'"))
+
+
+def save_form(page) -> None:
+    page.click("form.form button[type=submit]")
+
+
+def screenshot(page, name: str) -> Path:
+    """Write a screenshot of the page to tests/artifacts/screenshots/<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def no_horizontal_overflow(page) -> bool:
+    return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def dots(row: dict) -> dict:
+    return json.loads(row["dots"])
+
+
+def copy_checkout_shell(target: Path) -> Path:
+    """Copy pwa/ into ``target`` so a test can change it as a new deployment would."""
+    shutil.copytree(REPO / "pwa", target / "pwa")
+    return target
+
+
+def wait_until(condition, timeout: float = 10.0, interval: float = 0.05):
+    """Poll ``condition()`` until it returns a true value; return that value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)

@@ -1,0 +1,274 @@
+"""The PWA's pure modules, run in Chromium: the merge against the shared
+vectors, the writing rule, money, payment status, 今日 items, customer
+search, and the schema and catalogs against the server's registry."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from genzong.server.schema import TABLES
+from pwa_helpers import REPO
+
+pytestmark = pytest.mark.browser
+
+VECTORS = json.loads((REPO / "tests" / "vectors" / "merge.json").read_text())["cases"]
+
+
+@pytest.fixture(scope="module")
+def module_page(browser, site):
+    """A page on the site's origin (not the app) that imports the modules it tests."""
+    context = browser.new_context(base_url=site.url, service_workers="block")
+    page = context.new_page()
+    page.goto("/manifest.webmanifest")
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def merged_vectors(module_page):
+    """Every vector case merged by pwa/js/merge.js, as parsed JSON."""
+    return module_page.evaluate("""async (cases) => {
+        const { merge } = await import('/js/merge.js');
+        return cases.map((c) => merge(c.local, c.remote));
+    }""", VECTORS)
+
+
+@pytest.mark.parametrize("index", range(len(VECTORS)), ids=[case["name"] for case in VECTORS])
+def test_merge_vector(merged_vectors, index):
+    expected = VECTORS[index]["expected"]
+    result = merged_vectors[index]
+    assert result["version"] == expected["version"]
+    assert result["changed"] == expected["changed"]
+    assert result["conflicts"] == expected["conflicts"]
+
+
+def test_merge_does_not_change_inputs(module_page):
+    case = next(c for c in VECTORS if c["expected"]["conflicts"])
+    unchanged = module_page.evaluate("""async (c) => {
+        const { merge } = await import('/js/merge.js');
+        const local = structuredClone(c.local), remote = structuredClone(c.remote);
+        merge(local, remote);
+        return JSON.stringify(local) === JSON.stringify(c.local) && JSON.stringify(remote) === JSON.stringify(c.remote);
+    }""", case)
+    assert unchanged
+
+
+def test_write_stamps_after_every_dot(module_page):
+    result = module_page.evaluate("""async () => {
+        const { write } = await import('/js/write.js');
+        const base = {clock: {a: 3, server: 9}, dots: {name: ['a', 3, '2030-01-01T00:00:00.000Z'],
+                      code: ['server', 9, '2026-01-01T00:00:00.000Z']}, fields: {name: '张伟', code: 'KH000001'}};
+        const now = Date.parse('2026-12-04T08:00:00.000Z');
+        const edited = write(base, 'd1', {phone: '138', name: '张伟'}, now);
+        const fresh = write(null, 'd1', {name: '李娜'}, now);
+        const same = write(edited, 'd1', {phone: '138'}, now);
+        return {edited, fresh, same, base};
+    }""")
+    edited = result["edited"]
+    assert edited["clock"] == {"a": 3, "d1": 1, "server": 9}
+    assert edited["dots"]["phone"] == ["d1", 1, "2030-01-01T00:00:00.001Z"]
+    assert edited["dots"]["name"] == ["a", 3, "2030-01-01T00:00:00.000Z"], "an unchanged value keeps its dot"
+    assert result["fresh"]["dots"]["name"] == ["d1", 1, "2026-12-04T08:00:00.000Z"]
+    assert result["same"] == edited, "writing the same value changes nothing"
+    assert "phone" not in result["base"]["fields"], "write returns a copy"
+
+
+def test_restamp_moves_only_unsynced_dots(module_page):
+    record = module_page.evaluate("""async () => {
+        const { restamp } = await import('/js/sync.js');
+        const record = {table: 'customers', id: 'x', acked: 1, clock: {d1: 2, server: 5},
+            dots: {name: ['d1', 1, '2026-12-04T08:20:00.000Z'], phone: ['d1', 2, '2026-12-04T08:30:00.000Z'],
+                   code: ['server', 5, '2026-12-04T08:00:00.000Z']},
+            fields: {name: '张伟', phone: '138', code: 'KH000001'}};
+        return restamp(record, 'd1', Date.parse('2026-12-04T08:10:00.000Z'));
+    }""")
+    assert record["dots"]["code"] == ["server", 5, "2026-12-04T08:00:00.000Z"]
+    assert record["dots"]["name"] == ["d1", 1, "2026-12-04T08:20:00.000Z"], "an acknowledged dot keeps its stamp"
+    # The unsynced write moves to now, but 1 ms after every other dot of the record.
+    assert record["dots"]["phone"] == ["d1", 2, "2026-12-04T08:20:00.001Z"]
+    assert record["clock"] == {"d1": 2, "server": 5}
+
+
+@pytest.mark.parametrize("typed, fen", [
+    ("1234.5", 123450), ("1,234.50", 123450), ("¥1234", 123400), ("0.1", 10), ("0.29", 29),
+    ("１２.３", 1230), (".5", 50), ("12.", 1200), ("", None), ("100000000000", 10_000_000_000_000),
+])
+def test_parse_yuan_exact(module_page, typed, fen):
+    result = module_page.evaluate("async (text) => (await import('/js/money.js')).parseYuan(text)", typed)
+    assert result == {"fen": fen}
+
+
+@pytest.mark.parametrize("typed, error", [
+    ("5000.001", "money.decimals"), ("-3", "money.negative"), ("abc", "money.invalid"), ("1.2.3", "money.invalid"),
+    ("100000000000.01", "money.too_large"), ("99999999999999999", "money.too_large"),
+])
+def test_parse_yuan_rejects(module_page, typed, error):
+    result = module_page.evaluate("async (text) => (await import('/js/money.js')).parseYuan(text)", typed)
+    assert result == {"error": error}
+
+
+def test_format_fen(module_page):
+    shown = module_page.evaluate("""async () => {
+        const { formatFen } = await import('/js/money.js');
+        return [123450, 5, 0, 100000000, 99].map(formatFen);
+    }""")
+    assert shown == ["¥1,234.50", "¥0.05", "¥0.00", "¥1,000,000.00", "¥0.99"]
+
+
+@pytest.mark.parametrize("amount, payments, due, status", [
+    (1000, [1000], "2026-12-01", "paid"),
+    (1000, [600, 600], "2026-12-01", "paid"),
+    (1000, [300], "2026-12-03", "overdue"),
+    (1000, [], "2026-12-03", "overdue"),
+    (1000, [300], "2026-12-04", "partial"),
+    (1000, [], "2026-12-10", "unpaid"),
+    (1000, [], None, "unpaid"),
+])
+def test_receivable_status(module_page, amount, payments, due, status):
+    result = module_page.evaluate("""async ([amount, payments, due]) => {
+        const { receivableStatus } = await import('/js/payments.js');
+        return receivableStatus({amount_fen: amount, due_date: due},
+            [...payments.map((fen) => ({amount_fen: fen})), {amount_fen: 999, deleted: true}], '2026-12-04');
+    }""", [amount, payments, due])
+    assert result["status"] == status
+    assert result["paid"] == sum(payments)
+    assert result["outstanding"] == max(amount - sum(payments), 0)
+    assert result["overpaid"] == max(sum(payments) - amount, 0)
+
+
+def test_today_in_organisation_time_zone(module_page):
+    # 2026-12-04T17:30Z is already 12-05 in Shanghai but still 12-04 in New York.
+    days = module_page.evaluate("""async () => {
+        const { todayIn, zonedToUtc } = await import('/js/dates.js');
+        const now = Date.parse('2026-12-04T17:30:00.000Z');
+        return [todayIn('Asia/Shanghai', now), todayIn('America/New_York', now),
+                new Date(zonedToUtc('2026-12-05', '09:00', 'Asia/Shanghai')).toISOString(),
+                new Date(zonedToUtc('2026-07-01', '09:00', 'America/New_York')).toISOString()];
+    }""")
+    assert days == ["2026-12-05", "2026-12-04", "2026-12-05T01:00:00.000Z", "2026-07-01T13:00:00.000Z"]
+
+
+def test_due_items(module_page):
+    items = module_page.evaluate("""async () => {
+        const { dueItems } = await import('/js/reminders.js');
+        const me = 'u1';
+        const records = {
+            customers: [
+                {id: 'c1', name: '张伟', owner_id: me, next_follow_up: '2026-12-05'},
+                {id: 'c2', name: '李娜', owner_id: me, next_follow_up: '2026-12-01'},
+                {id: 'c3', name: '刘洋', owner_id: me, next_follow_up: '2026-12-06'},
+                {id: 'c4', name: '陈静', owner_id: 'u2', next_follow_up: '2026-12-01'},
+                {id: 'c5', name: '已删', owner_id: me, next_follow_up: '2026-12-01', deleted: true},
+            ],
+            receivables: [
+                {id: 'r1', customer_id: 'c1', amount_fen: 1000, due_date: '2026-12-07'},
+                {id: 'r2', customer_id: 'c1', amount_fen: 1000, due_date: '2026-12-01'},
+                {id: 'r3', customer_id: 'c1', amount_fen: 1000, due_date: '2026-12-01'},
+                {id: 'r4', customer_id: 'c1', amount_fen: 1000, due_date: '2026-12-20'},
+            ],
+            payments: [{id: 'p1', receivable_id: 'r3', amount_fen: 1000}],
+            tickets: [
+                {id: 't1', kind: '投诉', status: '待处理', customer_id: 'c1', reply_due_at: '2026-12-04T20:00:00.000Z'},
+                {id: 't6', kind: '投诉', status: '待处理', customer_id: 'c1', reply_due_at: '2026-12-05T03:00:00.000Z'},
+                {id: 't2', kind: '投诉', status: '处理中', customer_id: 'c1', reply_due_at: '2026-12-04T15:00:00.000Z'},
+                {id: 't3', kind: '投诉', status: '已解决', customer_id: 'c1', reply_due_at: '2026-12-04T15:00:00.000Z'},
+                {id: 't4', kind: '问题', status: '待处理', owner_id: me, reply_due_at: '2026-12-06T15:00:00.000Z'},
+                {id: 't5', kind: '问题', status: '待处理', owner_id: me, reply_due_at: '2026-12-04T15:00:00.000Z',
+                 first_reply_at: '2026-12-04T14:00:00.000Z'},
+            ],
+        };
+        // 2026-12-05 01:00 in Shanghai.
+        const now = Date.parse('2026-12-04T17:00:00.000Z');
+        return {
+            mine: dueItems({records, settings: {}, now, ownerId: me}),
+            everyone: dueItems({records, settings: {reminder_receivable_days: 0}, now, ownerId: null}),
+        };
+    }""")
+    keys = [item["key"] for item in items["mine"]]
+    assert keys == [
+        "follow_up:c2:2026-12-01",
+        "receivable:r2:2026-12-01:overdue",
+        "ticket:t2:2026-12-04T15:00:00.000Z:overdue",
+        "ticket:t1:2026-12-04T20:00:00.000Z:due",
+        "follow_up:c1:2026-12-05",
+        "receivable:r1:2026-12-07:due",
+    ]
+    assert "ticket:t6" not in " ".join(keys), "a reply deadline 10 hours away is outside the 4-hour window"
+    everyone = [item["key"] for item in items["everyone"]]
+    assert "follow_up:c4:2026-12-01" in everyone
+    assert not any(key.startswith("receivable:r1") for key in everyone), "a 0-day window leaves out future due dates"
+
+
+def test_customer_search(module_page):
+    found = module_page.evaluate("""async () => {
+        const { filterCustomers } = await import('/js/customers-query.js');
+        const customers = [
+            {id: 'a', name: '张伟', company: '杭州绿源地板有限公司', phone: '138-0013-8000', address: '西湖区文三路1号',
+             kind: '直接', interest: 9, owner_id: 'u1', stage: '跟进中', next_follow_up: '2026-12-03'},
+            {id: 'b', name: '李娜', company: '苏州华信', phone: '13900001234', address: '吴中区', kind: '潜在',
+             interest: 3, owner_id: null, stage: '线索', next_follow_up: null},
+            {id: 'c', name: 'Wang', company: null, phone: null, address: null, kind: '间接', interest: null,
+             owner_id: 'u2', stage: '已成交', next_follow_up: '2026-12-10'},
+        ];
+        const ctx = {today: '2026-12-05', userId: 'u1'};
+        const ids = (filters) => filterCustomers(customers, filters, ctx).map((c) => c.id);
+        return {
+            digits: ids({text: '8000'}), spaced: ids({text: '0013 8000'}), company: ids({text: '绿源'}),
+            address: ids({text: '吴中'}), latin: ids({text: 'wang'}), kind: ids({kind: '潜在'}),
+            high: ids({interest: 'high'}), noInterest: ids({interest: 'none'}), mine: ids({owner: 'mine'}),
+            pool: ids({owner: 'pool'}), user: ids({owner: 'u2'}), stage: ids({stage: '已成交'}),
+            due: ids({next: 'due'}), week: ids({next: 'week'}), none: ids({next: 'none'}), all: ids({}),
+        };
+    }""")
+    assert found == {
+        "digits": ["a"], "spaced": ["a"], "company": ["a"], "address": ["b"], "latin": ["c"], "kind": ["b"],
+        "high": ["a"], "noInterest": ["c"], "mine": ["a"], "pool": ["b"], "user": ["c"], "stage": ["c"],
+        "due": ["a"], "week": ["c"], "none": ["b"], "all": ["a", "c", "b"],
+    }
+
+
+def test_schema_matches_server(module_page):
+    """pwa/js/schema.js declares the same tables and fields as server/schema.py."""
+    tables = module_page.evaluate("async () => (await import('/js/schema.js')).TABLES")
+    assert set(tables) == set(TABLES)
+    for name, table in TABLES.items():
+        mirror = tables[name]
+        assert mirror["rank"] == table.rank, name
+        assert mirror["writable"] == table.device_writable, name
+        assert (tuple(mirror["parent"]) if mirror["parent"] else None) == table.parent, name
+        assert list(mirror["fields"]) == [f.name for f in table.fields], name
+        for spec in table.fields:
+            field = mirror["fields"][spec.name]
+            where = f"{name}.{spec.name}"
+            assert field["kind"] == spec.kind, where
+            assert field.get("required", False) == spec.required, where
+            assert field.get("serverOnly", False) == spec.server_only, where
+            assert tuple(field.get("choices", ())) == spec.choices, where
+            assert field.get("refTable") == spec.ref_table, where
+            if spec.kind == "text":
+                assert field["maxLength"] == spec.max_length, where
+            if spec.kind == "integer":
+                assert (field.get("minimum"), field.get("maximum")) == (spec.minimum, spec.maximum), where
+
+
+def test_catalogs_complete(module_page):
+    """Every key the app uses exists in Chinese and English, and every field and choice has an English name."""
+    catalogs = module_page.evaluate("async () => (await import('/js/i18n.js')).CATALOGS")
+    zh, en = catalogs["zh"], catalogs["en"]
+    source = "\n".join(path.read_text() for path in (REPO / "pwa" / "js").rglob("*.js"))
+    used = set(re.findall(r"\bt\('([a-z_]+\.[a-z_.]+)'", source))
+    used |= set(re.findall(r"error: '(money\.[a-z_]+)'", source))
+    assert used, "the key pattern found no keys"
+    assert sorted(used - zh.keys()) == []
+    assert sorted(used - en.keys()) == []
+    assert sorted(zh.keys() - en.keys()) == []
+    assert sorted(k for k in en if not k.startswith("value.") and k not in zh) == []
+    for name, table in TABLES.items():
+        for spec in table.fields:
+            assert f"field.{name}.{spec.name}" in zh
+            assert f"field.{name}.{spec.name}" in en
+            for value in spec.choices:
+                if not value.isascii():  # Chinese values need an English name
+                    assert f"value.{value}" in en, f"{name}.{spec.name} choice {value}"
