@@ -28,7 +28,7 @@ function showCapabilityBanner() {
   if (!caps.serviceWorker) missing.push(t('banner.missing_sw'));
   if (!app.store.persistent) missing.push(t('banner.missing_idb'));
   if (!caps.secure) showBanner('capabilities', t('banner.insecure'), { kind: 'warning' });
-  else if (missing.length) showBanner('capabilities', t('banner.no_offline', { missing: missing.join('、') }), { kind: 'warning' });
+  else if (missing.length) showBanner('capabilities', t('banner.no_offline', { missing: missing.join(t('common.list_separator')) }), { kind: 'warning' });
   else hideBanner('capabilities');
 }
 

@@ -89,9 +89,11 @@ export function localInputToStamp(value, timeZone) {
   return new Date(zonedToUtc(match[1], match[2], timeZone)).toISOString();
 }
 
-// "2026-12-04 16:15" for a UTC stamp, in `timeZone`.
-export function formatStampLocal(stamp, timeZone) {
+// "2026-12-04 16:15" for a UTC stamp, in `timeZone`; "12-04 16:15" when
+// `currentYear` is given and the stamp falls in it.
+export function formatStampLocal(stamp, timeZone, currentYear = null) {
   if (!stamp) return '';
   const parts = zonedParts(Date.parse(stamp), timeZone);
-  return `${parts.date} ${parts.time}`;
+  const date = currentYear && parts.date.startsWith(`${currentYear}-`) ? parts.date.slice(5) : parts.date;
+  return `${date} ${parts.time}`;
 }

@@ -64,8 +64,9 @@ export function savedToast() {
   toast(navigator.onLine === false || app.sync?.state === 'offline' ? t('common.saved_offline') : t('common.saved'));
 }
 
+// A UTC stamp as local time in the organisation's zone, without the year when it is this year.
 export function formatStamp(stamp) {
-  return formatStampLocal(stamp, app.timeZone());
+  return formatStampLocal(stamp, app.timeZone(), app.today().slice(0, 4));
 }
 
 export function customerName(customerId) {
@@ -97,7 +98,7 @@ export function formatValue(table, field, value) {
       return `${Number(value.lat).toFixed(5)}, ${Number(value.lng).toFixed(5)}`;
     default:
       if (typeof value === 'object') {
-        return Object.entries(value).map(([name, inner]) => `${fieldLabel(table, name)}：${formatValue(table, name, inner)}`).join('；');
+        return Object.entries(value).map(([name, inner]) => t('common.labelled', { label: fieldLabel(table, name), value: formatValue(table, name, inner) })).join(t('common.pair_separator'));
       }
       return String(value);
   }
@@ -117,12 +118,12 @@ export function historySection(table, id) {
       row.field === DELETED
         ? h('div', { text: row.new_value ? t('history.deleted') : t('history.restored') })
         : h('div', {},
-          h('strong', { text: fieldLabel(table, row.field) }), '：',
+          h('strong', { text: t('common.labelled', { label: fieldLabel(table, row.field), value: '' }) }),
           h('span', { class: 'old-value', text: formatValue(table, row.field, row.old_value) }),
           ' → ',
           h('span', { text: formatValue(table, row.field, row.new_value) })))));
   return h('details', { class: 'section history-section' },
-    h('summary', {}, h('h3', { text: `${t('history.title')}（${rows.length}）` })),
+    h('summary', {}, h('h3', { text: t('common.counted', { title: t('history.title'), count: rows.length }) })),
     body);
 }
 

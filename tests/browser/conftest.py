@@ -29,16 +29,18 @@ def site(tmp_path_factory):
 
 
 @pytest.fixture
-def new_context(browser, site):
-    """Open a phone-sized browser context on ``site``: new_context(**options)."""
+def new_context(browser, request):
+    """Open a phone-sized browser context: new_context(**options), on ``site`` unless base_url is given."""
     opened = []
 
     def make(**options):
+        if "base_url" not in options:
+            options["base_url"] = request.getfixturevalue("site").url
         settings = {"viewport": PHONE, "locale": "zh-CN", "timezone_id": "Asia/Shanghai",
-                    "base_url": site.url, "service_workers": "allow", **options}
+                    "service_workers": "allow", **options}
         context = browser.new_context(**settings)
         context.page_errors = []
-        context.on("page", lambda page: page.on("pageerror", context.page_errors.append))
+        context.on("page", lambda page: page.on("pageerror", lambda error: context.page_errors.append(error)))
         opened.append(context)
         return context
 

@@ -121,11 +121,12 @@ def save_form(page) -> None:
     page.click("form.form button[type=submit]")
 
 
-def screenshot(page, name: str) -> Path:
-    """Write a screenshot of the page to tests/artifacts/screenshots/<name>.png."""
+def screenshot(page, name: str, full_page: bool = False) -> Path:
+    """Write a screenshot of the viewport (375×812) to tests/artifacts/screenshots/<name>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.wait_for_selector(".toast-shown", state="detached", timeout=TIMEOUT_MS)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
@@ -143,8 +144,12 @@ def copy_checkout_shell(target: Path) -> Path:
     return target
 
 
-def wait_until(condition, timeout: float = 10.0, interval: float = 0.05):
-    """Poll ``condition()`` until it returns a true value; return that value."""
+def wait_until(page, condition, timeout: float = 10.0, interval_ms: int = 50):
+    """Poll ``condition()`` until it returns a true value; return that value.
+
+    It waits through the page, so Playwright keeps dispatching route
+    handlers and events meanwhile (time.sleep would stall them).
+    """
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
@@ -152,4 +157,4 @@ def wait_until(condition, timeout: float = 10.0, interval: float = 0.05):
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)
+        page.wait_for_timeout(interval_ms)

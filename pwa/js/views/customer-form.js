@@ -24,7 +24,7 @@ function referrerOptions(selfId) {
   return app.store.list('customers')
     .filter((customer) => customer.id !== selfId)
     .sort((a, b) => String(a.name).localeCompare(String(b.name), 'zh-CN'))
-    .map((customer) => ({ value: customer.id, label: customer.code ? `${customer.name}（${customer.code}）` : customer.name }));
+    .map((customer) => ({ value: customer.id, label: customer.code ? t('common.with_code', { name: customer.name, code: customer.code }) : customer.name }));
 }
 
 function fields(customer) {

@@ -31,9 +31,9 @@ function followUpTimeline(customer, editable) {
       row.channel ? chip(choiceLabel(row.channel)) : null,
       editable ? h('a', { class: 'edit-link', href: `#/follow-up/${row.id}/edit`, text: t('common.edit') }) : null),
     row.content ? h('p', { class: 'timeline-text', text: row.content }) : null,
-    row.result ? h('p', { class: 'timeline-result' }, h('strong', { text: `${fieldLabel('follow_ups', 'result')}：` }), row.result) : null,
+    row.result ? h('p', { class: 'timeline-result' }, h('strong', { text: t('common.labelled', { label: fieldLabel('follow_ups', 'result'), value: '' }) }), row.result) : null,
     row.next_follow_up ? h('p', { class: 'text-muted', text: t('customer.next_short', { date: row.next_follow_up }) }) : null)));
-  return section(`${t('customer.follow_ups')}（${rows.length}）`, body);
+  return section(t('common.counted', { title: t('customer.follow_ups'), count: rows.length }), body);
 }
 
 function receivableCard(receivable, today, editable) {
@@ -64,13 +64,13 @@ function receivableCard(receivable, today, editable) {
 function receivablesSection(customer, editable) {
   const today = app.today();
   const rows = app.store.list('receivables').filter((row) => row.customer_id === customer.id).sort(byNewest('sale_date'));
-  return section(`${t('customer.receivables')}（${rows.length}）`,
+  return section(t('common.counted', { title: t('customer.receivables'), count: rows.length }),
     rows.length ? h('ul', { class: 'cards' }, rows.map((row) => receivableCard(row, today, editable))) : emptyState(t('customer.no_receivables')));
 }
 
 function ticketsSection(customer) {
   const rows = app.store.list('tickets').filter((row) => row.customer_id === customer.id).sort(byNewest('received_at'));
-  return section(`${t('customer.tickets')}（${rows.length}）`,
+  return section(t('common.counted', { title: t('customer.tickets'), count: rows.length }),
     rows.length ? h('ul', { class: 'cards' }, rows.map((ticket) => h('li', { class: 'card' },
       h('a', { class: 'card-link', href: `#/ticket/${ticket.id}` },
         h('div', { class: 'card-row' },

@@ -34,7 +34,7 @@ registerSettingsSection({
     const user = app.user;
     return [
       detailList([
-        [t('settings.user'), user ? `${user.name ?? user.username}（${user.username}）` : null],
+        [t('settings.user'), user ? t('common.with_code', { name: user.name ?? user.username, code: user.username }) : null],
         [t('settings.role'), user ? t(`role.${user.role}`) : null],
         [t('settings.device'), app.device],
       ]),
@@ -64,7 +64,8 @@ registerSettingsSection({
         await caps.installPrompt.userChoice;
         caps.installPrompt = null;
       }, 'primary') : null,
-      caps.standalone ? h('p', { class: 'text-muted', text: t('settings.installed') }) : h('p', { class: 'hint', text: t('settings.install_hint') }),
+      caps.standalone ? h('p', { class: 'text-muted', text: t('settings.installed') })
+        : caps.persisted === true ? h('p', { class: 'hint', text: t('settings.install_hint') }) : null,
     ];
   },
 });

@@ -36,7 +36,7 @@ export function describeRecord(table, fields, id) {
 }
 
 function recordLink(table, id, fields) {
-  const text = `${t(`table.${table}`)}：${describeRecord(table, fields, id)}`;
+  const text = t('common.labelled', { label: t(`table.${table}`), value: describeRecord(table, fields, id) });
   const target = { customers: `#/customer/${id}`, tickets: `#/ticket/${id}`, follow_ups: `#/follow-up/${id}/edit`,
     receivables: `#/receivable/${id}/edit`, payments: `#/payment/${id}/edit` }[table];
   const exists = Boolean(app.store.get(table, id));
@@ -67,12 +67,10 @@ function statusCard() {
         }, 'primary', { id: 'sync-now', disabled: sync.state === 'syncing' })));
 }
 
+// Without IndexedDB nothing survives a reload, so the rep must know. Whether
+// the browser promised persistent storage is shown under 设置.
 function storageNotice() {
-  if (!app.store.persistent) return h('p', { class: 'notice notice-danger', text: t('storage.memory_only') });
-  const persisted = app.capabilities.persisted;
-  if (persisted === true) return h('p', { class: 'notice', text: t('storage.persisted') });
-  if (persisted === false) return h('p', { class: 'notice', text: t('storage.not_persisted') });
-  return null;
+  return app.store.persistent ? null : h('p', { class: 'notice notice-danger', text: t('storage.memory_only') });
 }
 
 function rejectionReason(entry) {
@@ -108,7 +106,7 @@ async function discard(entry) {
 function rejectedSection() {
   const entries = [...app.store.rejected.values()].sort((a, b) => b.at - a.at);
   if (!entries.length) return null;
-  return section(`${t('sync.rejected')}（${entries.length}）`, h('ul', { class: 'cards' }, entries.map((entry) => {
+  return section(t('common.counted', { title: t('sync.rejected'), count: entries.length }), h('ul', { class: 'cards' }, entries.map((entry) => {
     const exists = Boolean(app.store.record(entry.table, entry.id));
     const typed = Object.entries(entry.fields ?? {}).filter(([name]) => name !== DELETED && TABLES[entry.table]?.fields[name]);
     return h('li', { class: 'card rejected', dataset: { code: entry.code } },
@@ -176,7 +174,7 @@ function conflictCard(conflict) {
 function conflictsSection() {
   const conflicts = app.store.list('conflicts').filter((row) => !row.resolved_at)
     .sort((a, b) => (a.detected_at < b.detected_at ? 1 : -1));
-  return section(`${t('conflict.title')}（${conflicts.length}）`,
+  return section(t('common.counted', { title: t('conflict.title'), count: conflicts.length }),
     conflicts.length ? [h('p', { class: 'hint', text: t('conflict.explain') }), h('ul', { class: 'cards' }, conflicts.map(conflictCard))]
       : emptyState(t('conflict.none')));
 }

@@ -155,9 +155,13 @@ function renderDetail(params, page) {
     historySection('tickets', ticket.id));
 }
 
+// Fields a new ticket does not need yet: it starts as 待处理 and the rest
+// is filled while it is handled.
+const HANDLING_FIELDS = new Set(['status', 'first_reply_at', 'investigation', 'resolution', 'result', 'resolved_at', 'visit_on', 'satisfaction']);
+
 function ticketFields(ticket, customerFixed) {
   const label = (name) => fieldLabel('tickets', name);
-  const list = [
+  let list = [
     { name: 'kind', label: label('kind'), type: 'choices', required: true, options: options(TICKET_KINDS, choiceLabel) },
     { name: 'subject', label: label('subject'), maxLength: SPEC.subject.maxLength, placeholder: t('ticket.subject_placeholder') },
     { name: 'content', label: label('content'), type: 'textarea', rows: 4, maxLength: SPEC.content.maxLength },
@@ -177,10 +181,11 @@ function ticketFields(ticket, customerFixed) {
     { name: 'satisfaction', label: label('satisfaction'), type: 'select', integer: true,
       options: options([5, 4, 3, 2, 1], (value) => t('ticket.satisfaction_value', { value })) },
   ];
+  if (!ticket) list = list.filter((field) => !HANDLING_FIELDS.has(field.name));
   if (!customerFixed) {
     const customers = app.store.list('customers').filter((customer) => canEdit('customers', customer))
       .sort((a, b) => String(a.name).localeCompare(String(b.name), 'zh-CN'))
-      .map((customer) => ({ value: customer.id, label: customer.code ? `${customer.name}（${customer.code}）` : customer.name }));
+      .map((customer) => ({ value: customer.id, label: customer.code ? t('common.with_code', { name: customer.name, code: customer.code }) : customer.name }));
     list.splice(3, 0, { name: 'customer_id', label: t('ticket.customer'), type: 'select', options: customers, emptyLabel: t('ticket.no_customer') });
   }
   if (canChangeOwner()) list.push({ name: 'owner_id', label: label('owner_id'), type: 'select', options: ownerOptions() });
@@ -217,7 +222,7 @@ function renderForm(params) {
       if (values.status === '已回访' && !values.visit_on) changes.visit_on = app.today();
       let id = existing?.id;
       if (creating) {
-        const record = { ...changes };
+        const record = { status: '待处理', ...changes };
         if (customer) record.customer_id = customer.id;
         if (!canChangeOwner() || !record.owner_id) record.owner_id = app.user.id;
         id = await saveRecord('tickets', null, record);
@@ -242,7 +247,6 @@ function renderForm(params) {
   if (creating) {
     const zone = app.timeZone();
     set('kind', '投诉');
-    set('status', '待处理');
     set('severity', '一般');
     set('received_at', stampToLocalInput(new Date(app.now()).toISOString(), zone));
     set('reply_due_at', stampToLocalInput(new Date(app.now() + 24 * HOUR).toISOString(), zone));

@@ -40,12 +40,13 @@ function dueText(item, today) {
   return t('today.due_on', { date: item.due });
 }
 
-function itemCard(item, today) {
+function itemCard(item, today, showOwner) {
   let title;
   let detail;
   if (item.kind === 'follow_up') {
+    const customer = app.store.get('customers', item.customerId);
     title = item.customerName;
-    detail = t('today.follow_up_detail');
+    detail = [customer?.company, customer?.phone].filter(Boolean).join(' · ') || t('today.follow_up_detail');
   } else if (item.kind === 'receivable') {
     title = item.customerName;
     detail = t('today.receivable_detail', { amount: formatFen(item.outstanding), order: item.orderNo ?? '' });
@@ -60,6 +61,7 @@ function itemCard(item, today) {
     h('a', { class: 'card-link', href: item.url },
       h('div', { class: 'card-title', text: title }),
       h('div', { class: 'card-detail', text: detail }),
+      showOwner ? h('div', { class: 'card-detail', text: t('today.owner', { name: app.userName(item.ownerId) ?? t('customer.pool') }) }) : null,
       h('div', { class: ['due-when', item.overdue && 'text-danger'], text: dueText(item, today) })),
     action);
 }
@@ -67,8 +69,8 @@ function itemCard(item, today) {
 function group(title, items, today) {
   if (items.length === 0) return null;
   return h('section', { class: 'section' },
-    h('h3', { text: `${title}（${items.length}）` }),
-    h('ul', { class: 'cards' }, items.map((item) => itemCard(item, today))));
+    h('h3', { text: t('common.counted', { title, count: items.length }) }),
+    h('ul', { class: 'cards' }, items.map((item) => itemCard(item, today, scope === 'team'))));
 }
 
 function render(params, page) {

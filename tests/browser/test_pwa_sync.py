@@ -1,0 +1,286 @@
+"""The PWA's sync client against the real server: conflicts, a lost
+response, a device clock ahead, a restore from backup and a revocation."""
+
+import json
+import re
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+
+from device import Device
+from genzong.server.migrations import read_meta
+from genzong.server.state import open_data_dir
+from pwa_helpers import (PASSWORD, log_in, pending, save_form, screenshot, sync_now, wait_synced,
+                         wait_until)
+
+pytestmark = pytest.mark.browser
+
+
+def create_customer(page, name: str, phone: str) -> str:
+    page.goto("/#/customer/new")
+    page.fill("#field-name", name)
+    page.fill("#field-phone", phone)
+    save_form(page)
+    page.wait_for_url(re.compile(r"#/customer/[0-9a-f-]{36}$"))
+    return page.url.rsplit("/", 1)[1]
+
+
+def edit_phone(page, customer_id: str, phone: str) -> None:
+    page.goto(f"/#/customer/{customer_id}/edit")
+    page.fill("#field-phone", phone)
+    save_form(page)
+    page.wait_for_url(f"**/#/customer/{customer_id}")
+
+
+def shown_phone(page, customer_id: str) -> str:
+    page.goto(f"/#/customer/{customer_id}")
+    return page.locator("dt:has-text('电话') + dd").inner_text()
+
+
+def test_concurrent_phone_edits_converge_with_conflict_for_review(site, new_context):
+    rep = site.add_user("sales", name="李娜")
+    manager = site.add_user("manager", name="王经理")
+    rep_context, manager_context = new_context(), new_context()
+    rep_page, manager_page = rep_context.new_page(), manager_context.new_page()
+    log_in(rep_page, rep)
+    customer_id = create_customer(rep_page, "周敏", "13800000001")
+    wait_synced(rep_page)
+    log_in(manager_page, manager, path=f"/#/customer/{customer_id}")
+    manager_page.wait_for_selector(".customer-name:has-text('周敏')")
+
+    rep_context.set_offline(True)
+    manager_context.set_offline(True)
+    edit_phone(rep_page, customer_id, "13811111111")
+    edit_phone(manager_page, customer_id, "13822222222")
+
+    rep_context.set_offline(False)
+    wait_synced(rep_page)
+    manager_context.set_offline(False)
+    wait_synced(manager_page)
+    sync_now(rep_page)
+
+    # The later write wins on both devices and in the database.
+    assert shown_phone(rep_page, customer_id) == "13822222222"
+    assert shown_phone(manager_page, customer_id) == "13822222222"
+    assert site.query("SELECT phone FROM customers WHERE id = ?", (customer_id,)) == [{"phone": "13822222222"}]
+    conflicts = site.query("SELECT * FROM conflicts WHERE record_id = ?", (customer_id,))
+    assert [(c["field"], json.loads(c["kept_value"]), json.loads(c["other_value"]), c["kept_user"], c["other_user"])
+            for c in conflicts] == [("phone", "13822222222", "13811111111", manager.id, rep.id)]
+
+    rep_page.wait_for_selector(".notice-warning:has-text('修改冲突')")
+    rep_page.goto("/#/sync")
+    card = rep_page.locator(".conflict")
+    assert card.count() == 1
+    assert card.locator(".conflict-kept .conflict-value").inner_text() == "13822222222"
+    assert card.locator(".conflict-kept .conflict-who").inner_text().startswith("王经理 · ")
+    assert card.locator(".conflict-other .conflict-value").inner_text() == "13811111111"
+    assert card.locator(".conflict-other .conflict-who").inner_text().startswith("李娜 · ")
+    screenshot(rep_page, "07-sync-conflict")
+
+    card.locator("text=改用另一个值").click()
+    wait_synced(rep_page)
+    assert site.query("SELECT phone FROM customers WHERE id = ?", (customer_id,)) == [{"phone": "13811111111"}]
+    resolved = site.query("SELECT resolved_at, resolution FROM conflicts WHERE record_id = ?", (customer_id,))
+    assert resolved[0]["resolution"] == "other" and resolved[0]["resolved_at"]
+    assert len(site.query("SELECT id FROM conflicts WHERE record_id = ?", (customer_id,))) == 1, "keeping the other value is no new conflict"
+    rep_page.wait_for_selector("text=没有待处理的冲突。")
+
+    sync_now(manager_page)
+    assert shown_phone(manager_page, customer_id) == "13811111111"
+    manager_page.goto("/#/sync")
+    manager_page.wait_for_selector("text=没有待处理的冲突。")
+
+
+def test_lost_response_is_resent_without_duplicates(site, new_context):
+    rep = site.add_user("sales")
+    context = new_context()
+    page = context.new_page()
+    log_in(page, rep)
+    customer_id = create_customer(page, "吴刚", "13700000000")
+    wait_synced(page)
+
+    lost = []
+
+    def lose_response(route):
+        if b"follow_ups" in (route.request.post_data_buffer or b"") and not lost:
+            response = route.fetch()  # the server receives the changes and stores them
+            lost.append(response.json())
+            site.kill()  # and is gone before the device hears the answer
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    context.route("**/api/sync", lose_response)
+    context.set_offline(True)
+    page.goto(f"/#/customer/{customer_id}/follow-up/new")
+    page.fill("#field-content", "电话沟通报价")
+    save_form(page)
+    page.wait_for_url(f"**/#/customer/{customer_id}")
+    page.click("text=新建应收")
+    page.fill("#field-amount_fen", "800")
+    save_form(page)
+    page.wait_for_url(f"**/#/customer/{customer_id}")
+    page.click("text=记回款")
+    page.fill("#field-amount_fen", "200")
+    save_form(page)
+    page.wait_for_url(f"**/#/customer/{customer_id}")
+    context.set_offline(False)
+
+    wait_until(page, lambda: lost, timeout=15)
+    page.wait_for_function("() => document.documentElement.dataset.syncState === 'offline'")
+    # The customer (its stage moved to 跟进中), the follow-up, the receivable and the payment.
+    assert [result["status"] for result in lost[0]["results"]] == ["merged"] * 4
+    assert pending(page) == 4, "the device never heard the answer, so everything stays queued"
+
+    context.unroute("**/api/sync")
+    site.start()
+    sync_now(page)
+    assert len(site.query("SELECT id FROM follow_ups WHERE customer_id = ?", (customer_id,))) == 1
+    receivables = site.query("SELECT id FROM receivables WHERE customer_id = ?", (customer_id,))
+    assert len(receivables) == 1
+    payments = site.query("SELECT amount_fen FROM payments WHERE receivable_id = ?", (receivables[0]["id"],))
+    assert payments == [{"amount_fen": 20_000}]
+    resend = site.query("SELECT received, merged, unchanged, rejected FROM sync_log ORDER BY id DESC LIMIT 1")[0]
+    assert resend == {"received": 4, "merged": 0, "unchanged": 4, "rejected": 0}
+
+
+def test_device_clock_ahead_is_restamped(site, new_context):
+    rep = site.add_user("sales")
+    page = new_context().new_page()
+    log_in(page, rep)
+    # The phone's clock jumps 20 minutes ahead after the last sync taught it the offset.
+    page.evaluate("() => { const real = Date.now; Date.now = () => real() + 20 * 60 * 1000; }")
+    customer_id = create_customer(page, "郑洁", "13600000000")
+    wait_synced(page)
+
+    rejected_before = site.query("SELECT coalesce(sum(rejected), 0) AS n FROM sync_log")[0]["n"]
+    assert rejected_before >= 1, "the first send was rejected as clock_ahead"
+    row = site.query("SELECT dots FROM customers WHERE id = ?", (customer_id,))[0]
+    stamp = datetime.fromisoformat(json.loads(row["dots"])["name"][2].replace("Z", "+00:00"))
+    assert abs(stamp - datetime.now(timezone.utc)) < timedelta(minutes=2), "re-stamped with the server's time"
+    page.goto("/#/sync")
+    assert page.locator(".rejected").count() == 0
+
+
+def test_restore_from_backup_resends_everything(site, new_context, tmp_path):
+    rep = site.add_user("sales")
+    page = new_context().new_page()
+    log_in(page, rep)
+    kept = create_customer(page, "孙悦", "13500000001")
+    wait_synced(page)
+    backup = tmp_path / "backup.db"
+    site.copy_database(backup)
+    lost = create_customer(page, "钱多多", "13500000002")
+    wait_synced(page)
+
+    # Restore the backup as an administrator would: the new database has a new epoch.
+    site.stop()
+    database = site.data.database
+    for suffix in ("-wal", "-shm"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
+    backup.replace(database)
+    conn = sqlite3.connect(database)
+    old_epoch = read_meta(conn, "epoch")
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'epoch'", ("e-restored",))
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'earlier_epochs'", (json.dumps([old_epoch]),))
+    conn.commit()
+    conn.close()
+    site.start()
+    assert site.query("SELECT id FROM customers WHERE id = ?", (lost,)) == []
+
+    sync_now(page)
+    names = {row["id"]: row["name"] for row in site.query("SELECT id, name FROM customers")}
+    assert names[kept] == "孙悦"
+    assert names[lost] == "钱多多", "the record the backup lost came back from the device"
+    assert page.evaluate("() => document.documentElement.dataset.pending") == "0"
+
+
+def test_reassigned_customer_leaves_rep_device_keeping_typed_edit(site, new_context):
+    rep = site.add_user("sales", name="刘洋")
+    other = site.add_user("sales", name="陈静")
+    manager = site.add_user("manager")
+    context = new_context()
+    page = context.new_page()
+    log_in(page, rep)
+    customer_id = create_customer(page, "冯涛", "13400000000")
+    wait_synced(page)
+
+    context.set_offline(True)
+    page.goto(f"/#/customer/{customer_id}/edit")
+    page.fill("#field-notes", "客户要求周六上午送货")
+    save_form(page)
+    page.wait_for_url(f"**/#/customer/{customer_id}")
+
+    with httpx.Client(base_url=site.url) as http:
+        token = http.post("/api/login", json={"username": manager.username, "password": PASSWORD}).json()["token"]
+        desk = Device(http, token)
+        desk.sync()
+        desk.edit("customers", customer_id, owner_id=other.id)
+        desk.sync()
+
+    context.set_offline(False)
+    wait_synced(page)
+    page.goto(f"/#/customer/{customer_id}")
+    page.wait_for_selector("text=找不到这位客户")
+    page.goto("/#/sync")
+    rejected = page.locator(".rejected")
+    assert rejected.count() == 1
+    rejected.locator("summary").click()
+    assert "客户要求周六上午送货" in rejected.inner_text(), "what the rep typed stays visible"
+    assert site.query("SELECT notes, owner_id FROM customers WHERE id = ?", (customer_id,)) == [
+        {"notes": None, "owner_id": other.id}]
+
+
+def test_revoked_login_keeps_unsynced_edits_for_same_user(site, new_context):
+    rep = site.add_user("sales")
+    context = new_context()
+    page = context.new_page()
+    log_in(page, rep)
+    device = site.query("SELECT id FROM devices WHERE user_id = ?", (rep.id,))[0]["id"]
+    context.set_offline(True)
+    customer_id = create_customer(page, "许晴", "13300000000")
+
+    # An administrator ends every session of the rep (genzong user logout-all).
+    state = open_data_dir(site.data)
+    try:
+        state.accounts().logout_all(rep.username)
+    finally:
+        state.close()
+    context.set_offline(False)
+    page.wait_for_selector("#banner-session")
+    assert pending(page) == 1
+
+    page.click("#banner-session button")
+    page.fill("#password", PASSWORD)
+    page.click("form.login-form button[type=submit]")
+    wait_synced(page, after=0)
+    assert site.query("SELECT name FROM customers WHERE id = ?", (customer_id,)) == [{"name": "许晴"}]
+    assert [row["id"] for row in site.query("SELECT id FROM devices WHERE user_id = ?", (rep.id,))] == [device], \
+        "logging in again as the same user keeps the device id its unsynced edits carry"
+
+
+def test_large_outbox_goes_in_batches(site, new_context):
+    rep = site.add_user("sales")
+    context = new_context()
+    page = context.new_page()
+    log_in(page, rep)
+    customer_id = create_customer(page, "批量客户", "13200000000")
+    wait_synced(page)
+    context.set_offline(True)
+    page.evaluate("""async (customerId) => {
+        const { saveRecords } = await import('/js/edits.js');
+        await saveRecords(Array.from({ length: 1200 }, (_, i) => ({
+            table: 'follow_ups', changes: { customer_id: customerId, happened_at: new Date().toISOString(),
+                                            channel: '电话', content: `第 ${i + 1} 次电话` } })));
+    }""", customer_id)
+    assert pending(page) == 1200
+    device = site.query("SELECT id FROM devices WHERE user_id = ?", (rep.id,))[0]["id"]
+    before = site.query("SELECT max(id) AS id FROM sync_log")[0]["id"]
+    context.set_offline(False)
+    wait_synced(page, timeout=60_000)
+    sizes = [row["received"] for row in site.query(
+        "SELECT received FROM sync_log WHERE device = ? AND id > ? ORDER BY id", (device, before))]
+    assert sizes[:3] == [500, 500, 200]
+    assert site.query("SELECT count(*) AS n FROM follow_ups WHERE customer_id = ?", (customer_id,))[0]["n"] == 1200
