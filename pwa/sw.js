@@ -3,9 +3,9 @@
 //
 // The server rewrites the next line with the shell's file list and a hash of
 // those files, so every deployment that changes a file changes this script.
-// The browser then installs the new worker beside the old one; it waits
-// until the app asks it to take over (the rep taps 立即更新), so a page
-// never mixes files of two versions.
+// The browser then installs the new worker beside the old one. The new
+// worker waits until the app sends it 'skip-waiting' (the rep taps 立即更新),
+// so a page never mixes files of two versions.
 const SHELL = {"version":"unversioned","files":["/"]};
 
 const CACHE_PREFIX = 'genzong-shell-';

@@ -64,5 +64,6 @@ def test_scripts_never_write_html():
 def test_security_headers_on_the_app(http):
     response = http.get("/")
     policy = response.headers["content-security-policy"]
-    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+    assert "script-src 'self'" in policy
+    assert "style-src 'self'" in policy
     assert response.headers["cache-control"] == "no-cache"

@@ -8,7 +8,7 @@ export class NetworkError extends Error {
   }
 }
 
-// The server answered with an error status; `code` and the messages come
+// The server responded with an error status; `code` and the messages come
 // from its JSON error body when it sent one.
 export class ApiError extends Error {
   constructor(status, body) {

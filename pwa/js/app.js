@@ -103,6 +103,9 @@ async function main() {
     showBanner('storage', error.kind === 'quota' ? t('storage.quota') : t('banner.storage_failed', { detail: error.message }),
       { kind: 'error', dismissible: true });
   });
+  app.store.addEventListener('versionchange', () => {
+    showBanner('update', t('banner.updated_elsewhere'), { kind: 'warning', action: { label: t('banner.reload'), onClick: () => window.location.reload() } });
+  });
   app.sync.addEventListener('status', onSyncStatus);
   document.addEventListener('routechange', onRouteChange);
   document.addEventListener('languagechange', () => {

@@ -7,7 +7,7 @@ import { correctedNow } from './sync.js';
 export const app = {
   store: null,
   sync: null,
-  // Facts about the browser found at start: {serviceWorker, indexedDB, persisted, standalone}.
+  // Facts about the browser found at start (see pwa.js detectCapabilities).
   capabilities: {},
 
   get session() {

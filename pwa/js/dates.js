@@ -18,7 +18,7 @@ function partsFormatter(timeZone) {
   return formatters.get(timeZone);
 }
 
-// A time zone that Intl knows: `name`, else the default.
+// `name` when Intl supports that time zone, else the default zone.
 export function validTimeZone(name) {
   if (typeof name !== 'string' || !name) return DEFAULT_TIME_ZONE;
   try {

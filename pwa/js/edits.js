@@ -1,10 +1,10 @@
 // Local edits: the writing rule applied to the device's own records.
 //
-// Each edit increments this device's clock entry for the record, stamps
-// the changed fields with [device, counter, edited_at] (edited_at from the
-// device clock corrected by the server's, and 1 ms after every dot the
-// record has), stores the record and puts it in the outbox, all in one
-// transaction. The sync client then sends it.
+// Each edit increments this device's clock entry for the record and stamps
+// the changed fields with [device, counter, edited_at]. edited_at is the
+// device clock corrected by the server's, and at least 1 ms after every dot
+// the record has. The record and its outbox entry are stored in one
+// transaction, and the sync client then sends it.
 
 import { app } from './context.js';
 import { newRecordId } from './ids.js';

@@ -85,11 +85,11 @@ function readField(form, field) {
   }
 }
 
-// Build a form. `values` are the stored values; `onSubmit(changes, values)`
-// receives only the fields whose value differs from `values` (so a save
-// never overwrites a field someone else changed meanwhile with the value the
-// form was opened with) and all read values. `validate(values)` may return
-// more errors as {name: message}. Returns the <form> element.
+// Build a form and return the <form> element. `values` are the stored
+// values. `onSubmit(changes, values)` receives the fields whose value
+// differs from `values`, and all values read. Passing only the changes means
+// a save never overwrites a field that another device changed meanwhile.
+// `validate(values)` may return more errors as {name: message}.
 export function buildForm({ fields, values = {}, submitLabel, onSubmit, validate = () => ({}), extra = null, footer = null }) {
   const errors = {};
   const form = h('form', { class: 'form', attrs: { novalidate: true } });

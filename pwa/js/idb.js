@@ -42,7 +42,8 @@ export function openDatabase(name, version, upgrade, factory = globalThis.indexe
     request.onupgradeneeded = (event) => upgrade(request.result, event.oldVersion);
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(new StorageError('unavailable', request.error));
-    request.onblocked = () => reject(new StorageError('unavailable', new Error('blocked by another tab')));
+    // onblocked is not an error: the upgrade goes on once the other tab's old
+    // connection closes, which the app does on its versionchange event.
   });
 }
 

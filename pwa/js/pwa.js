@@ -22,7 +22,7 @@ export function detectCapabilities() {
   };
 }
 
-// Ask the browser to keep this site's storage; record the answer.
+// Request persistent storage for this site and record whether the browser granted it.
 export async function requestPersistence() {
   const storage = navigator.storage;
   if (!storage?.persist || !app.store.persistent) return;

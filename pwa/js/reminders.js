@@ -1,8 +1,8 @@
-// What is due today, computed on the device from its own records, so the
+// The items due today, computed on the device from its own records, so the
 // 今日 list shows offline and where push notifications never arrive.
 //
-// dueItems is a pure function of records, settings and the time: the 今日
-// view, local notifications and tests all call it. Each item has a `key`
+// dueItems is a pure function of records, settings and the time, so the 今日
+// view, the tests and local notifications can share it. Each item has a `key`
 // that names the item and the occasion (a new due date or a receivable
 // turning overdue gives a new key), so a notification can be sent once per key.
 
@@ -89,9 +89,15 @@ export function dueItems({ records, settings = {}, now, ownerId = null }) {
     });
   }
 
-  const rank = { follow_up: 0, receivable: 1, ticket: 2 };
-  return items.sort((a, b) => (Number(b.overdue) - Number(a.overdue))
-    || (a.due < b.due ? -1 : a.due > b.due ? 1 : 0)
-    || (rank[a.kind] - rank[b.kind])
-    || (a.key < b.key ? -1 : 1));
+  return items.sort(byUrgency);
+}
+
+const KIND_RANK = { follow_up: 0, receivable: 1, ticket: 2 };
+
+// Overdue items first, then by due date or time, then by kind; the key makes the order total.
+function byUrgency(a, b) {
+  if (a.overdue !== b.overdue) return a.overdue ? -1 : 1;
+  if (a.due !== b.due) return a.due < b.due ? -1 : 1;
+  if (a.kind !== b.kind) return KIND_RANK[a.kind] - KIND_RANK[b.kind];
+  return a.key < b.key ? -1 : 1;
 }

@@ -27,7 +27,7 @@ export async function logIn(username, password) {
   return data.user;
 }
 
-// Log out and remove everything this device holds for the user.
+// Log out and remove everything stored on this device for the user.
 export async function logOut() {
   try {
     await postJson('/api/logout', {});

@@ -10,11 +10,13 @@
 //
 // Without IndexedDB (refused in a private window, missing in some in-app
 // browsers) the same store runs in memory only: the app works online, and
-// `persistent` is false so it can say that nothing is kept.
+// `persistent` is false so the app can warn that nothing is kept.
 
 import { openDatabase, readAll, StorageError, writeTransaction } from './idb.js';
 import { DELETED } from './merge.js';
 
+// A new object store goes into STORES with DB_VERSION raised by one: the
+// upgrade creates the stores a database lacks and keeps the others' data.
 const DB_NAME = 'genzong';
 const DB_VERSION = 1;
 const STORES = ['records', 'outbox', 'rejected', 'meta'];
@@ -48,7 +50,7 @@ export class Store extends EventTarget {
   }
 
   // Open the IndexedDB store, or a memory-only store when IndexedDB is
-  // missing or refused (`unavailableReason` says which).
+  // missing or refused (`unavailableReason` is the StorageError).
   static async open(factory = globalThis.indexedDB) {
     let db;
     try {
@@ -57,6 +59,11 @@ export class Store extends EventTarget {
       return new Store(null, error instanceof StorageError ? error : new StorageError('unavailable', error));
     }
     const store = new Store(db);
+    // A newer version of the app in another tab needs this connection closed to upgrade.
+    db.onversionchange = () => {
+      db.close();
+      store.dispatchEvent(new CustomEvent('versionchange'));
+    };
     try {
       await store.load();
     } catch (error) {
@@ -208,7 +215,7 @@ class Mutation {
     this.meta.set(key, value);
   }
 
-  // Drop everything the device holds (used when another user logs in).
+  // Drop everything stored on the device (when another user logs in, or on logout).
   clearAll() {
     this.cleared = true;
     this.records.clear();

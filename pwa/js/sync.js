@@ -1,6 +1,6 @@
 // The sync client: protocol v1 of POST /api/sync, as tests/device.py does it.
 //
-// The outbox holds the keys of records with unsynced edits. A request sends
+// The outbox contains the keys of records with unsynced edits. A request sends
 // the current whole state of up to `batchSize` of them, so sending a record
 // twice is harmless: a response lost on the way (the server stored the
 // changes, the device never heard) is repaired by sending again, and the

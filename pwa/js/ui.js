@@ -74,9 +74,9 @@ export function customerName(customerId) {
   return record ? record.fields.name : null;
 }
 
-// How a stored value of `table`.`field` is shown: money as ¥1,234.50, user
-// and customer ids as names, choices in the current language, times in the
-// organisation's time zone.
+// Format a stored value of `table`.`field` for display: money as ¥1,234.50,
+// user and customer ids as names, choices in the current language, times in
+// the organisation's time zone.
 export function formatValue(table, field, value) {
   if (value === null || value === undefined || value === '') return t('common.empty_value');
   if (field === DELETED) return value ? t('common.deleted') : t('common.not_deleted');
@@ -108,7 +108,7 @@ export function formatValue(table, field, value) {
 export function historySection(table, id) {
   const rows = app.store.list('history')
     .filter((row) => row.record_table === table && row.record_id === id)
-    .sort((a, b) => (a.changed_at < b.changed_at ? 1 : a.changed_at > b.changed_at ? -1 : 0));
+    .sort((a, b) => b.changed_at.localeCompare(a.changed_at));
   const body = rows.length === 0
     ? emptyState(t('history.empty'))
     : h('ol', { class: 'history' }, rows.map((row) => h('li', {},

@@ -83,7 +83,8 @@ def test_concurrent_phone_edits_converge_with_conflict_for_review(site, new_cont
     wait_synced(rep_page)
     assert site.query("SELECT phone FROM customers WHERE id = ?", (customer_id,)) == [{"phone": "13811111111"}]
     resolved = site.query("SELECT resolved_at, resolution FROM conflicts WHERE record_id = ?", (customer_id,))
-    assert resolved[0]["resolution"] == "other" and resolved[0]["resolved_at"]
+    assert resolved[0]["resolution"] == "other"
+    assert resolved[0]["resolved_at"]
     assert len(site.query("SELECT id FROM conflicts WHERE record_id = ?", (customer_id,))) == 1, "keeping the other value is no new conflict"
     rep_page.wait_for_selector("text=没有待处理的冲突。")
 
@@ -107,7 +108,7 @@ def test_lost_response_is_resent_without_duplicates(site, new_context):
         if b"follow_ups" in (route.request.post_data_buffer or b"") and not lost:
             response = route.fetch()  # the server receives the changes and stores them
             lost.append(response.json())
-            site.kill()  # and is gone before the device hears the answer
+            site.kill()  # and is gone before the response reaches the device
             route.abort("connectionreset")
         else:
             route.continue_()

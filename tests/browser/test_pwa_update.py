@@ -54,7 +54,8 @@ def test_new_version_is_offered_and_keeps_unsynced_changes(deployed_site, new_co
         update.locator("button").click()
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     second = shell_caches(page)
-    assert len(second) == 1 and second != first, "the old version's cache is gone"
+    assert len(second) == 1, "the old version's cache is gone"
+    assert second != first
     assert "second deployment" in page.evaluate("async () => (await fetch('/css/app.css')).text()")
 
     page.goto(f"/#/customer/{customer_id}")

@@ -12,11 +12,15 @@ import { button, emptyState, historySection, pageHeader, savedToast } from '../u
 
 const SPEC = TABLES.customers.fields;
 
+function byOwnerName(a, b) {
+  return String(a.name ?? a.username).localeCompare(String(b.name ?? b.username), 'zh-CN');
+}
+
 // Owners a manager may pick: active users, the manager first.
 export function ownerOptions() {
-  return app.store.list('users')
-    .filter((user) => !user.disabled)
-    .sort((a, b) => (a.id === app.user?.id ? -1 : b.id === app.user?.id ? 1 : String(a.name ?? a.username).localeCompare(String(b.name ?? b.username), 'zh-CN')))
+  const users = app.store.list('users').filter((user) => !user.disabled).sort(byOwnerName);
+  const me = users.filter((user) => user.id === app.user?.id);
+  return [...me, ...users.filter((user) => user.id !== app.user?.id)]
     .map((user) => ({ value: user.id, label: user.name || user.username }));
 }
 

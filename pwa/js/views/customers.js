@@ -50,7 +50,9 @@ function filterSelect(name, label, choices, onChange) {
 
 function customerItem(customer, today) {
   const due = customer.next_follow_up && customer.next_follow_up <= today;
-  const owner = customer.owner_id ? (app.seesEverything ? app.userName(customer.owner_id) : null) : t('customer.pool');
+  let owner = null; // a rep's own customers need no owner name
+  if (!customer.owner_id) owner = t('customer.pool');
+  else if (app.seesEverything) owner = app.userName(customer.owner_id);
   const pending = app.store.outbox.has(`customers/${customer.id}`);
   return h('li', { class: 'card' },
     h('a', { class: 'card-link', href: `#/customer/${customer.id}` },

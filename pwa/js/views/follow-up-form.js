@@ -26,8 +26,7 @@ function quickDates() {
     })));
 }
 
-// A check-in button that records where the rep is. Resolves nothing; the
-// position is kept in `state.location`.
+// A check-in button that records where the rep is, in `state.location`.
 function checkIn(state, customer) {
   const status = h('span', { class: 'text-muted', attrs: { 'aria-live': 'polite' } });
   const copy = h('input', { type: 'checkbox', id: 'copy-location', checked: !customer.location });
@@ -54,6 +53,35 @@ function checkIn(state, customer) {
     h('label', { class: 'checkbox' }, copy, t('follow_up.copy_location')));
 }
 
+function followUpFields() {
+  const label = (name) => fieldLabel('follow_ups', name);
+  return [
+    { name: 'channel', label: label('channel'), type: 'choices', options: options(CHANNELS, choiceLabel) },
+    { name: 'content', label: label('content'), type: 'textarea', rows: 4, maxLength: SPEC.content.maxLength,
+      placeholder: t('follow_up.content_placeholder') },
+    { name: 'result', label: label('result'), type: 'textarea', rows: 2, maxLength: SPEC.result.maxLength },
+    { name: 'next_follow_up', label: label('next_follow_up'), type: 'date', hint: t('follow_up.next_hint'), after: quickDates() },
+    { name: 'happened_at', label: label('happened_at'), type: 'datetime', required: true },
+  ];
+}
+
+// Return the customer's changes implied by a follow-up: its next follow-up
+// date, the stage 跟进中 after the first contact with a lead, and the check-in location.
+function customerChanges(customer, { creating, changes, values, state }) {
+  const result = {};
+  if ('next_follow_up' in changes || creating) {
+    if (values.next_follow_up) {
+      result.next_follow_up = values.next_follow_up;
+    } else if (creating && customer.next_follow_up && customer.next_follow_up <= app.today()) {
+      // Logging a follow-up settles one that was due, unless a new date is set.
+      result.next_follow_up = null;
+    }
+  }
+  if (creating && customer.stage === '线索') result.stage = '跟进中';
+  if (state.location && state.copyToCustomer()) result.location = { lat: state.location.lat, lng: state.location.lng };
+  return result;
+}
+
 function render(params) {
   const creating = !params.id;
   const existing = creating ? null : app.store.get('follow_ups', params.id);
@@ -65,51 +93,38 @@ function render(params) {
     return h('div', { class: 'view' }, pageHeader(title, { back }),
       emptyState(customer ? t('common.read_only') : t('customer.not_found')));
   }
+
   const state = { location: null, copyToCustomer: () => false };
-  const label = (name) => fieldLabel('follow_ups', name);
+  const onSubmit = async (changes, values) => {
+    const writes = [];
+    if (creating) {
+      const record = { customer_id: customer.id, ...changes };
+      if (state.location) record.location = state.location;
+      writes.push({ table: 'follow_ups', id: null, changes: record });
+    } else if (Object.keys(changes).length) {
+      writes.push({ table: 'follow_ups', id: existing.id, changes });
+    }
+    const forCustomer = customerChanges(customer, { creating, changes, values, state });
+    if (Object.keys(forCustomer).length) writes.push({ table: 'customers', id: customer.id, changes: forCustomer });
+    if (writes.length) await saveRecords(writes);
+    savedToast();
+    navigate(`/customer/${customer.id}`, { replace: true });
+  };
+  const remove = async () => {
+    if (!window.confirm(t('follow_up.delete_confirm'))) return;
+    await deleteRecord('follow_ups', existing.id);
+    savedToast();
+    navigate(`/customer/${customer.id}`, { replace: true });
+  };
+
   const form = buildForm({
-    fields: [
-      { name: 'channel', label: label('channel'), type: 'choices', options: options(CHANNELS, choiceLabel) },
-      { name: 'content', label: label('content'), type: 'textarea', rows: 4, maxLength: SPEC.content.maxLength,
-        placeholder: t('follow_up.content_placeholder') },
-      { name: 'result', label: label('result'), type: 'textarea', rows: 2, maxLength: SPEC.result.maxLength },
-      { name: 'next_follow_up', label: label('next_follow_up'), type: 'date', hint: t('follow_up.next_hint'), after: quickDates() },
-      { name: 'happened_at', label: label('happened_at'), type: 'datetime', required: true },
-    ],
+    fields: followUpFields(),
     values: existing ?? {},
     submitLabel: creating ? t('follow_up.create') : t('form.save'),
     validate: (values) => (values.content || values.result ? {} : { content: t('follow_up.content_required') }),
     extra: creating ? checkIn(state, customer) : null,
-    onSubmit: async (changes, values) => {
-      const writes = [];
-      if (creating) {
-        const record = { customer_id: customer.id, ...changes };
-        if (state.location) record.location = state.location;
-        writes.push({ table: 'follow_ups', id: null, changes: record });
-      } else if (Object.keys(changes).length) {
-        writes.push({ table: 'follow_ups', id: existing.id, changes });
-      }
-      const customerChanges = {};
-      if ('next_follow_up' in changes || creating) {
-        if (values.next_follow_up) customerChanges.next_follow_up = values.next_follow_up;
-        // Logging a follow-up settles one that was due, unless a new date is set.
-        else if (creating && customer.next_follow_up && customer.next_follow_up <= app.today()) customerChanges.next_follow_up = null;
-      }
-      if (creating && customer.stage === '线索') customerChanges.stage = '跟进中';
-      if (state.location && state.copyToCustomer()) {
-        customerChanges.location = { lat: state.location.lat, lng: state.location.lng };
-      }
-      if (Object.keys(customerChanges).length) writes.push({ table: 'customers', id: customer.id, changes: customerChanges });
-      if (writes.length) await saveRecords(writes);
-      savedToast();
-      navigate(`/customer/${customer.id}`, { replace: true });
-    },
-    footer: creating ? null : button(t('common.delete'), async () => {
-      if (!window.confirm(t('follow_up.delete_confirm'))) return;
-      await deleteRecord('follow_ups', existing.id);
-      savedToast();
-      navigate(`/customer/${customer.id}`, { replace: true });
-    }, 'danger'),
+    onSubmit,
+    footer: creating ? null : button(t('common.delete'), remove, 'danger'),
   });
   if (creating) {
     const channel = form.querySelector('input[name="channel"][value="电话"]');

@@ -35,7 +35,10 @@ export function ticketStatus(ticket) {
 
 function statusChip(ticket) {
   const status = ticketStatus(ticket);
-  return chip(choiceLabel(status), DONE.has(status) ? 'success' : status === '暂缓' ? 'neutral' : 'warning');
+  let kind = 'warning';
+  if (DONE.has(status)) kind = 'success';
+  else if (status === '暂缓') kind = 'neutral';
+  return chip(choiceLabel(status), kind);
 }
 
 function replyOverdue(ticket) {
@@ -113,7 +116,7 @@ function renderDetail(params, page) {
   const status = ticketStatus(ticket);
   const label = (name) => fieldLabel('tickets', name);
   const steps = editable ? NEXT_STEPS[status].map(([key, next]) => button(t(key), () => {
-    // 已解决 needs a resolution; 已回访 asks for satisfaction: both go through the form.
+    // 已解决 needs a resolution and 已回访 takes the satisfaction score, so both open the form.
     if ((next === '已解决' && !ticket.resolution) || next === '已回访') navigate(`/ticket/${ticket.id}/edit?status=${encodeURIComponent(next)}`);
     else advance(ticket, next);
   }, next === '暂缓' ? 'secondary' : 'primary')) : [];
@@ -207,7 +210,9 @@ function renderForm(params) {
   const customerId = creating ? params.query.get('customer') : existing?.customer_id;
   const customer = customerId ? app.store.get('customers', customerId) : null;
   const title = creating ? t('ticket.new_title') : t('ticket.edit_title');
-  const back = existing ? `#/ticket/${existing.id}` : customer ? `#/customer/${customer.id}` : '#/tickets';
+  let back = '#/tickets';
+  if (existing) back = `#/ticket/${existing.id}`;
+  else if (customer) back = `#/customer/${customer.id}`;
   if ((!creating && !existing) || (existing && !canEdit('tickets', existing)) || (customer && !canEdit('customers', customer))) {
     return h('div', { class: 'view' }, pageHeader(title, { back }), emptyState(existing ? t('common.read_only') : t('common.not_found')));
   }
