@@ -18,14 +18,15 @@ const FIELDS_ZH = {
     code: '客户编号', legacy_code: '原编号', name: '客户名称', company: '公司', title: '职位', phone: '电话',
     email: '邮箱', address: '地址', kind: '客户类型', source: '客户来源', interest: '意向度',
     expected_purchase_date: '预计购买日期', expected_amount_fen: '预计金额', stage: '跟进状态', owner_id: '负责人',
-    referred_by: '介绍人', next_follow_up: '下次跟进日期', location: '客户位置', notes: '备注',
+    referred_by: '介绍人', next_follow_up: '下次跟进日期', location: '客户位置', notes: '备注', dealer_id: '经销点',
   },
   follow_ups: {
     customer_id: '客户', happened_at: '跟进时间', channel: '沟通方式', content: '跟进内容', result: '跟进结果',
-    next_follow_up: '下次跟进日期', location: '签到位置',
+    next_follow_up: '下次跟进日期', location: '签到位置', checked_in_at: '签到时间',
   },
   receivables: {
     customer_id: '客户', order_no: '订单号', sale_date: '销售日期', amount_fen: '应收金额', due_date: '付款期限', notes: '备注',
+    dealer_id: '经销点',
   },
   payments: { receivable_id: '应收', paid_on: '回款日期', amount_fen: '回款金额', method: '付款方式', notes: '备注' },
   tickets: {
@@ -33,7 +34,8 @@ const FIELDS_ZH = {
     complainant: '投诉人', contact: '联系方式', customer_id: '客户', owner_id: '负责人', severity: '严重程度',
     category: '类别', status: '处理状态', reply_due_at: '答复期限', first_reply_at: '首次答复时间',
     investigation: '调查情况', resolution: '处理方案', result: '处理结果', resolved_at: '解决时间', visit_on: '回访日期',
-    satisfaction: '满意度',
+    satisfaction: '满意度', steps: '重现步骤', expected_result: '预期结果', actual_result: '实际结果', decision: '处理决定',
+    shipped_version: '发布版本',
   },
   users: { username: '用户名', name: '姓名', role: '角色', manager_id: '上级经理', disabled: '已停用' },
   settings: { key: '键', value: '值' },
@@ -46,6 +48,22 @@ const FIELDS_ZH = {
     kept_user: '保留值的修改人', other_value: '被覆盖的值', other_dot: '被覆盖值的写入', other_user: '被覆盖值的修改人',
     detected_at: '发现时间', resolved_at: '处理时间', resolution: '处理方式',
   },
+  dealers: { name: '经销点名称', region: '区域', contact: '联系人', phone: '电话', address: '地址', notes: '备注' },
+  projects: {
+    customer_id: '客户', name: '项目名称', owner_id: '负责人', content: '项目内容', stage: '当前阶段', status: '状态',
+    expected_completion: '预计完成日期', outcome: '项目结果',
+  },
+  project_stages: {
+    project_id: '项目', name: '阶段', position: '顺序', planned_on: '计划完成日期', actual_on: '实际完成日期', notes: '备注',
+  },
+  risks: {
+    project_id: '项目', category: '风险类别', description: '风险描述', probability: '发生概率', impact: '影响程度',
+    owner_id: '负责人', mitigation: '应对措施', status: '状态', due_on: '应对期限',
+  },
+  surveys: {
+    customer_id: '客户', ticket_id: '工单', kind: '调查类型', surveyed_on: '调查日期', answers: '评分', comment: '客户意见',
+  },
+  pool_claims: { customer_id: '客户', claimed_by: '认领人', claimed_at: '认领时间', status: '结果', note: '认领备注' },
 };
 
 const FIELDS_EN = {
@@ -54,14 +72,15 @@ const FIELDS_EN = {
     email: 'Email', address: 'Address', kind: 'Customer type', source: 'Source', interest: 'Interest',
     expected_purchase_date: 'Expected purchase date', expected_amount_fen: 'Expected amount', stage: 'Follow-up status',
     owner_id: 'Owner', referred_by: 'Referred by', next_follow_up: 'Next follow-up', location: 'Location', notes: 'Notes',
+    dealer_id: 'Dealer',
   },
   follow_ups: {
     customer_id: 'Customer', happened_at: 'Time', channel: 'Channel', content: 'What happened', result: 'Result',
-    next_follow_up: 'Next follow-up', location: 'Check-in location',
+    next_follow_up: 'Next follow-up', location: 'Check-in location', checked_in_at: 'Checked in at',
   },
   receivables: {
     customer_id: 'Customer', order_no: 'Order no.', sale_date: 'Sale date', amount_fen: 'Amount due', due_date: 'Due date',
-    notes: 'Notes',
+    notes: 'Notes', dealer_id: 'Dealer',
   },
   payments: { receivable_id: 'Receivable', paid_on: 'Paid on', amount_fen: 'Amount paid', method: 'Method', notes: 'Notes' },
   tickets: {
@@ -69,7 +88,8 @@ const FIELDS_EN = {
     content: 'Details', complainant: 'Complainant', contact: 'Contact', customer_id: 'Customer', owner_id: 'Owner',
     severity: 'Severity', category: 'Category', status: 'Status', reply_due_at: 'Reply due', first_reply_at: 'First reply',
     investigation: 'Investigation', resolution: 'Resolution', result: 'Outcome', resolved_at: 'Resolved',
-    visit_on: 'Follow-up visit', satisfaction: 'Satisfaction',
+    visit_on: 'Follow-up visit', satisfaction: 'Satisfaction', steps: 'Steps to reproduce',
+    expected_result: 'Expected result', actual_result: 'Actual result', decision: 'Decision', shipped_version: 'Shipped in version',
   },
   users: { username: 'Username', name: 'Name', role: 'Role', manager_id: 'Manager', disabled: 'Disabled' },
   settings: { key: 'Key', value: 'Value' },
@@ -82,6 +102,24 @@ const FIELDS_EN = {
     kept_user: 'Kept by', other_value: 'Other value', other_dot: 'Other write', other_user: 'Other by',
     detected_at: 'Detected', resolved_at: 'Resolved', resolution: 'Resolution',
   },
+  dealers: { name: 'Dealer name', region: 'Region', contact: 'Contact person', phone: 'Phone', address: 'Address', notes: 'Notes' },
+  projects: {
+    customer_id: 'Customer', name: 'Project name', owner_id: 'Owner', content: 'Scope', stage: 'Current stage', status: 'Status',
+    expected_completion: 'Expected completion', outcome: 'Outcome',
+  },
+  project_stages: {
+    project_id: 'Project', name: 'Stage', position: 'Order', planned_on: 'Planned completion', actual_on: 'Actual completion',
+    notes: 'Notes',
+  },
+  risks: {
+    project_id: 'Project', category: 'Risk category', description: 'Description', probability: 'Probability', impact: 'Impact',
+    owner_id: 'Owner', mitigation: 'Mitigation', status: 'Status', due_on: 'Act by',
+  },
+  surveys: {
+    customer_id: 'Customer', ticket_id: 'Ticket', kind: 'Survey type', surveyed_on: 'Survey date', answers: 'Scores',
+    comment: 'Customer comments',
+  },
+  pool_claims: { customer_id: 'Customer', claimed_by: 'Claimed by', claimed_at: 'Claimed at', status: 'Result', note: 'Claim note' },
 };
 
 // English names of the Chinese values stored in choice fields.
@@ -95,6 +133,9 @@ const VALUES_EN = {
   质量: 'Quality', 非质量: 'Non-quality',
   待处理: 'Open', 处理中: 'In progress', 已解决: 'Resolved', 已回访: 'Visited', 暂缓: 'On hold',
   kept: 'Kept', other: 'Other value used',
+  进行中: 'In progress', 已完成: 'Completed', 已暂停: 'Paused', 已取消: 'Cancelled',
+  设计: 'Design', 进度: 'Schedule', 人员: 'Staffing', 技术: 'Technical', 成本: 'Cost',
+  已关闭: 'Closed', 已处理: 'Handled', 回访: 'Follow-up visit', 安装: 'Installation', 已认领: 'Claimed',
 };
 
 function flatten(prefix, tree) {
@@ -111,6 +152,8 @@ const zh = {
   'tab.today': '今日', 'tab.customers': '客户', 'tab.tickets': '工单', 'tab.sync': '同步', 'tab.settings': '设置',
   'table.customers': '客户', 'table.follow_ups': '跟进记录', 'table.receivables': '应收', 'table.payments': '回款记录',
   'table.tickets': '工单', 'table.conflicts': '冲突处理', 'table.users': '用户', 'table.settings': '设置', 'table.history': '修改历史',
+  'table.dealers': '经销点', 'table.projects': '项目', 'table.project_stages': '项目阶段', 'table.risks': '风险',
+  'table.surveys': '满意度调查', 'table.pool_claims': '公海认领',
   'role.sales': '业务员', 'role.manager': '销售经理', 'role.admin': '管理员',
 
   'common.back': '返回', 'common.close': '关闭', 'common.edit': '编辑', 'common.delete': '删除',
@@ -146,7 +189,8 @@ const zh = {
 
   'today.title': '今日', 'today.scope_mine': '我的', 'today.scope_team': '团队',
   'today.follow_ups': '待跟进', 'today.receivables': '回款', 'today.tickets': '工单答复',
-  'today.nothing_due': '今天没有到期的事项。', 'today.owner': '负责人：{name}', 'today.follow_up_detail': '计划跟进',
+  'today.nothing_due': '今天没有到期的事项。', 'today.owner': '负责人：{name}',
+  'today.escalations': '团队逾期跟进', 'today.follow_up_detail': '计划跟进',
   'today.receivable_detail': '待收 {amount} {order}', 'today.due_today': '今天到期', 'today.due_tomorrow': '明天到期',
   'today.due_on': '{date} 到期', 'today.overdue_days': '已逾期 {days} 天（{date}）',
   'today.reply_due': '答复期限 {time}', 'today.reply_overdue': '已超过答复期限（{time}）',
@@ -251,7 +295,8 @@ const en = {
   'tab.today': 'Today', 'tab.customers': 'Customers', 'tab.tickets': 'Tickets', 'tab.sync': 'Sync', 'tab.settings': 'Settings',
   'table.customers': 'Customer', 'table.follow_ups': 'Follow-up', 'table.receivables': 'Receivable', 'table.payments': 'Payment',
   'table.tickets': 'Ticket', 'table.conflicts': 'Conflict review', 'table.users': 'User', 'table.settings': 'Setting',
-  'table.history': 'History',
+  'table.history': 'History', 'table.dealers': 'Dealer', 'table.projects': 'Project', 'table.project_stages': 'Project stage',
+  'table.risks': 'Risk', 'table.surveys': 'Satisfaction survey', 'table.pool_claims': 'Pool claim',
   'role.sales': 'Sales rep', 'role.manager': 'Sales manager', 'role.admin': 'Administrator',
 
   'common.back': 'Back', 'common.close': 'Close', 'common.edit': 'Edit', 'common.delete': 'Delete',
@@ -290,7 +335,8 @@ const en = {
 
   'today.title': 'Today', 'today.scope_mine': 'Mine', 'today.scope_team': 'Team',
   'today.follow_ups': 'Follow-ups due', 'today.receivables': 'Payments due', 'today.tickets': 'Ticket replies',
-  'today.nothing_due': 'Nothing is due today.', 'today.owner': 'Owner: {name}', 'today.follow_up_detail': 'Planned follow-up',
+  'today.nothing_due': 'Nothing is due today.', 'today.owner': 'Owner: {name}',
+  'today.escalations': 'Team follow-ups overdue', 'today.follow_up_detail': 'Planned follow-up',
   'today.receivable_detail': '{amount} outstanding {order}', 'today.due_today': 'Due today', 'today.due_tomorrow': 'Due tomorrow',
   'today.due_on': 'Due {date}', 'today.overdue_days': '{days} days overdue ({date})',
   'today.reply_due': 'Reply due {time}', 'today.reply_overdue': 'Reply overdue (due {time})',

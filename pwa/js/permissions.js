@@ -1,42 +1,47 @@
 // Who may change what, as the server decides it. The server enforces these
-// rules; the app follows them so a rep is not offered an edit that would be
-// rejected.
+// rules, and the app follows them so a rep is not offered an edit that
+// would be rejected:
 //   - managers and admins change everything, and only they change 负责人;
-//   - a rep changes the customers they own and those customers' follow-ups,
-//     receivables, payments and tickets, and tickets they own without a customer;
-//   - pool customers (公海, no owner) are visible to every rep but not editable.
+//   - a table with write roles (dealers) is written by those roles only;
+//   - a rep changes the customers they own and every record under them
+//     (follow-ups, receivables, payments, tickets, projects and the rest),
+//     and tickets they own without a customer;
+//   - pool customers (公海, no owner) are visible to every rep but not
+//     editable; a rep may only claim one.
 
 import { app } from './context.js';
+import { TABLES } from './schema.js';
 
-function ownsCustomer(customerId, user) {
-  const customer = customerId ? app.store.get('customers', customerId) : null;
-  return Boolean(customer) && customer.owner_id === user.id;
+// The customer a record belongs to, through its parent links
+// (payment → receivable → customer, risk → project → customer), or null.
+function rootCustomer(table, row) {
+  let currentTable = table;
+  let current = row;
+  while (current && currentTable !== 'customers') {
+    const parent = TABLES[currentTable]?.parent;
+    if (!parent) return null;
+    const [field, parentTable] = parent;
+    current = current[field] ? app.store.get(parentTable, current[field]) : null;
+    currentTable = parentTable;
+  }
+  return current ?? null;
 }
 
 export function canEdit(table, row) {
   const user = app.user;
-  if (!user || !row) return false;
+  const spec = TABLES[table];
+  if (!user || !row || !spec?.writable) return false;
   if (app.seesEverything) return true;
-  switch (table) {
-    case 'customers':
-      return row.owner_id === user.id;
-    case 'follow_ups':
-    case 'receivables':
-      return ownsCustomer(row.customer_id, user);
-    case 'payments': {
-      const receivable = app.store.get('receivables', row.receivable_id);
-      return Boolean(receivable) && ownsCustomer(receivable.customer_id, user);
-    }
-    case 'tickets':
-      return row.customer_id ? ownsCustomer(row.customer_id, user) : row.owner_id === user.id;
-    case 'conflicts': {
-      // The record may be deleted (a delete that won a conflict), so read it whole.
-      const record = app.store.record(row.record_table, row.record_id);
-      return Boolean(record) && canEdit(row.record_table, { id: record.id, ...record.fields });
-    }
-    default:
-      return false;
+  if (spec.writeRoles?.length) return spec.writeRoles.includes(user.role);
+  if (table === 'tickets' && !row.customer_id) return row.owner_id === user.id;
+  if (table === 'conflicts') {
+    // The record may be deleted (a delete that won a conflict), so read it whole.
+    const record = app.store.record(row.record_table, row.record_id);
+    return Boolean(record) && canEdit(row.record_table, { id: record.id, ...record.fields });
   }
+  const customer = rootCustomer(table, row);
+  if (table === 'pool_claims') return Boolean(customer) && !customer.owner_id;
+  return Boolean(customer) && customer.owner_id === user.id;
 }
 
 export function canChangeOwner() {

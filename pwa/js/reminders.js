@@ -1,52 +1,82 @@
 // The items due today, computed on the device from its own records, so the
 // 今日 list shows offline and where push notifications never arrive.
 //
+// The rules, kinds and keys are the server's (server/reminders/items.py),
+// so an item the server pushes and the same item found here share a key:
+//   follow_up           the customer's next_follow_up is today or earlier
+//                       (customers in stage 已流失 excepted);
+//   escalation          the same, overdue by more than escalation_days, for
+//                       the owner's manager;
+//   receivable_due      not fully paid, due within reminder_receivable_days;
+//   receivable_overdue  not fully paid, today is after the due date;
+//   ticket_due          no first reply, status 待处理 or 处理中, reply
+//                       deadline within reminder_ticket_hours;
+//   ticket_overdue      the same, deadline passed.
+// Pool customers (no owner), deleted rows and disabled users get none.
+//
 // dueItems is a pure function of records, settings and the time, so the 今日
-// view, the tests and local notifications can share it. Each item has a `key`
-// that names the item and the occasion (a new due date or a receivable
-// turning overdue gives a new key), so a notification can be sent once per key.
+// view, the tests and local notifications can share it.
 
 import { addDays, todayIn, validTimeZone } from './dates.js';
 import { receivableStatus } from './payments.js';
 
 export const DEFAULT_WINDOWS = {
-  // Remind of a receivable this many days before its due date.
   reminder_receivable_days: 3,
-  // Remind of an unanswered ticket this many hours before its reply deadline.
   reminder_ticket_hours: 4,
+  escalation_days: 3,
 };
 
+// Most urgent first, as the server orders one recipient's items.
+export const KIND_ORDER = ['ticket_overdue', 'ticket_due', 'receivable_overdue', 'follow_up', 'escalation', 'receivable_due'];
+
 const OPEN_TICKET_STATUSES = new Set(['待处理', '处理中']);
+const DAY_MS = 86400000;
 
 function windowSetting(settings, key) {
   const value = settings?.[key];
-  return Number.isFinite(value) && value >= 0 ? value : DEFAULT_WINDOWS[key];
+  return Number.isInteger(value) && value >= 0 ? value : DEFAULT_WINDOWS[key];
 }
 
 function live(rows) {
   return (rows ?? []).filter((row) => !row.deleted);
 }
 
-// Return the due items, most urgent first.
-//   records: {customers, receivables, payments, tickets}: arrays of {id, ...fields}
-//   settings: {key: value} of the settings table (time_zone, reminder windows)
+function daysBetween(from, to) {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+}
+
+// Return the due items for one person, most urgent first.
+//   records: {customers, receivables, payments, tickets, users}: arrays of
+//            {id, ...fields}; customers may include deleted ones (deleted: true),
+//            because a ticket keeps its deleted customer's owner. Without
+//            users, no owner is treated as disabled and no escalation is made.
+//   settings: {key: value} of the settings table (time_zone and the windows)
 //   now: milliseconds since the epoch
-//   ownerId: only items of this user's customers and tickets; null for everyone's
+//   ownerId: the person whose items to return, or null for every owner's
+//            (a manager's team view; escalations are then left out)
 export function dueItems({ records, settings = {}, now, ownerId = null }) {
-  const timeZone = validTimeZone(settings.time_zone);
-  const today = todayIn(timeZone, now);
-  const customers = new Map(live(records.customers).map((c) => [c.id, c]));
-  const mine = (owner) => ownerId === null || owner === ownerId;
+  const today = todayIn(validTimeZone(settings.time_zone), now);
+  const users = records.users ? new Map(records.users.map((user) => [user.id, user])) : null;
+  const active = (userId) => Boolean(userId) && (!users || (users.has(userId) && !users.get(userId).disabled));
+  const forOwner = (owner) => active(owner) && (ownerId === null || owner === ownerId);
+  const allCustomers = new Map((records.customers ?? []).map((customer) => [customer.id, customer]));
   const items = [];
 
-  for (const customer of customers.values()) {
+  const escalationDays = windowSetting(settings, 'escalation_days');
+  for (const customer of live(records.customers)) {
     const date = customer.next_follow_up;
-    if (!date || date > today || !mine(customer.owner_id)) continue;
-    items.push({
-      key: `follow_up:${customer.id}:${date}`, kind: 'follow_up', table: 'customers', id: customer.id,
-      customerId: customer.id, customerName: customer.name, ownerId: customer.owner_id ?? null,
-      due: date, overdue: date < today, url: `#/customer/${customer.id}`,
-    });
+    const owner = customer.owner_id;
+    if (!date || date > today || customer.stage === '已流失' || !active(owner)) continue;
+    const daysOverdue = daysBetween(date, today);
+    const base = {
+      table: 'customers', id: customer.id, customerId: customer.id, customerName: customer.name,
+      ownerId: owner, due: date, daysOverdue, overdue: date < today, url: `/#/customer/${customer.id}`,
+    };
+    if (forOwner(owner)) items.push({ ...base, key: `follow_up:${customer.id}:${date}`, kind: 'follow_up' });
+    const manager = users?.get(owner)?.manager_id;
+    if (ownerId !== null && manager === ownerId && manager !== owner && active(manager) && daysOverdue > escalationDays) {
+      items.push({ ...base, key: `escalation:${customer.id}:${date}`, kind: 'escalation' });
+    }
   }
 
   const paymentsByReceivable = new Map();
@@ -56,17 +86,19 @@ export function dueItems({ records, settings = {}, now, ownerId = null }) {
   }
   const horizon = addDays(today, windowSetting(settings, 'reminder_receivable_days'));
   for (const receivable of live(records.receivables)) {
-    const customer = customers.get(receivable.customer_id);
-    if (!customer || !receivable.due_date || receivable.due_date > horizon || !mine(customer.owner_id)) continue;
+    const customer = allCustomers.get(receivable.customer_id);
+    if (!customer || customer.deleted || !receivable.due_date || receivable.due_date > horizon) continue;
+    if (!forOwner(customer.owner_id)) continue;
     const status = receivableStatus(receivable, paymentsByReceivable.get(receivable.id) ?? [], today);
-    if (status.outstanding <= 0) continue;
-    const overdue = status.status === 'overdue';
+    if (status.paid >= (receivable.amount_fen ?? 0)) continue;
+    // Overdue starts the day after the due date.
+    const overdue = receivable.due_date < today;
+    const kind = overdue ? 'receivable_overdue' : 'receivable_due';
     items.push({
-      key: `receivable:${receivable.id}:${receivable.due_date}:${overdue ? 'overdue' : 'due'}`,
-      kind: 'receivable', table: 'receivables', id: receivable.id,
-      customerId: customer.id, customerName: customer.name, ownerId: customer.owner_id ?? null,
-      orderNo: receivable.order_no ?? null, outstanding: status.outstanding, status: status.status,
-      due: receivable.due_date, overdue, url: `#/customer/${customer.id}`,
+      key: `${kind}:${receivable.id}:${receivable.due_date}`, kind, table: 'receivables', id: receivable.id,
+      customerId: customer.id, customerName: customer.name, ownerId: customer.owner_id,
+      orderNo: receivable.order_no ?? null, outstanding: status.outstanding, due: receivable.due_date, overdue,
+      url: `/#/customer/${customer.id}`,
     });
   }
 
@@ -75,29 +107,26 @@ export function dueItems({ records, settings = {}, now, ownerId = null }) {
   for (const ticket of live(records.tickets)) {
     if (!OPEN_TICKET_STATUSES.has(ticket.status ?? '待处理') || ticket.first_reply_at) continue;
     if (!ticket.reply_due_at || ticket.reply_due_at > ticketHorizon) continue;
-    const customer = ticket.customer_id ? customers.get(ticket.customer_id) : null;
-    if (ticket.customer_id && !customer) continue;
-    const owner = customer ? customer.owner_id : ticket.owner_id;
-    if (!mine(owner)) continue;
-    const overdue = ticket.reply_due_at < nowStamp;
+    // A ticket belongs to its customer's owner, or to its own owner when it has no customer.
+    const customer = ticket.customer_id ? allCustomers.get(ticket.customer_id) : null;
+    const owner = ticket.customer_id ? customer?.owner_id : ticket.owner_id;
+    if (!forOwner(owner)) continue;
+    const overdue = ticket.reply_due_at <= nowStamp;
+    const kind = overdue ? 'ticket_overdue' : 'ticket_due';
     items.push({
-      key: `ticket:${ticket.id}:${ticket.reply_due_at}:${overdue ? 'overdue' : 'due'}`,
-      kind: 'ticket', table: 'tickets', id: ticket.id,
-      customerId: customer?.id ?? null, customerName: customer?.name ?? null, ownerId: owner ?? null,
+      key: `${kind}:${ticket.id}:${ticket.reply_due_at}`, kind, table: 'tickets', id: ticket.id,
+      customerId: customer && !customer.deleted ? customer.id : null,
+      customerName: customer && !customer.deleted ? customer.name : ticket.complainant ?? null, ownerId: owner,
       number: ticket.number ?? null, subject: ticket.subject ?? null, ticketKind: ticket.kind,
-      due: ticket.reply_due_at, overdue, url: `#/ticket/${ticket.id}`,
+      due: ticket.reply_due_at, overdue, url: `/#/ticket/${ticket.id}`,
     });
   }
 
   return items.sort(byUrgency);
 }
 
-const KIND_RANK = { follow_up: 0, receivable: 1, ticket: 2 };
-
-// Overdue items first, then by due date or time, then by kind; the key makes the order total.
 function byUrgency(a, b) {
-  if (a.overdue !== b.overdue) return a.overdue ? -1 : 1;
+  if (a.kind !== b.kind) return KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind);
   if (a.due !== b.due) return a.due < b.due ? -1 : 1;
-  if (a.kind !== b.kind) return KIND_RANK[a.kind] - KIND_RANK[b.kind];
-  return a.key < b.key ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

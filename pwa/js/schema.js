@@ -11,6 +11,7 @@ export const CHOICE = 'choice';
 export const REFERENCE = 'reference';
 export const LOCATION = 'location';
 export const JSON_VALUE = 'json';
+export const SCORES = 'scores'; // {"<question key>": 1..5 or null}
 
 export const MAX_AMOUNT_FEN = 10 ** 13;
 
@@ -23,6 +24,12 @@ export const TICKET_SEVERITIES = ['一般', '重要', '紧急'];
 export const TICKET_CATEGORIES = ['质量', '非质量'];
 export const TICKET_STATUSES = ['待处理', '处理中', '已解决', '已回访', '暂缓'];
 export const ROLES = ['sales', 'manager', 'admin'];
+export const PROJECT_STATUSES = ['进行中', '已完成', '已暂停', '已取消'];
+export const RISK_CATEGORIES = ['需求', '设计', '进度', '人员', '技术', '质量', '成本', '其他'];
+export const RISK_STATUSES = ['待处理', '处理中', '已关闭'];
+export const TICKET_DECISIONS = ['暂缓', '待处理', '处理中', '已处理'];
+export const SURVEY_KINDS = ['回访', '安装', '其他'];
+export const CLAIM_STATUSES = ['已认领'];
 
 function text(maxLength = 200, extra = {}) {
   return { kind: TEXT, maxLength, ...extra };
@@ -56,6 +63,7 @@ export const TABLES = {
       next_follow_up: plain(DATE),
       location: plain(LOCATION),
       notes: longText(),
+      dealer_id: ref('dealers'),
     },
   },
   follow_ups: {
@@ -68,6 +76,7 @@ export const TABLES = {
       result: longText(),
       next_follow_up: plain(DATE),
       location: plain(LOCATION),
+      checked_in_at: plain(TIMESTAMP),
     },
   },
   receivables: {
@@ -79,6 +88,7 @@ export const TABLES = {
       amount_fen: money(0, { required: true }),
       due_date: plain(DATE),
       notes: longText(),
+      dealer_id: ref('dealers'),
     },
   },
   payments: {
@@ -115,10 +125,15 @@ export const TABLES = {
       resolved_at: plain(TIMESTAMP),
       visit_on: plain(DATE),
       satisfaction: plain(INTEGER, { minimum: 1, maximum: 5 }),
+      steps: longText(),
+      expected_result: longText(),
+      actual_result: longText(),
+      decision: choice(TICKET_DECISIONS),
+      shipped_version: text(50),
     },
   },
   users: {
-    rank: 0, writable: false, parent: null,
+    rank: 0, writable: false, parent: null, public: true,
     fields: {
       username: text(64, { required: true }),
       name: text(100),
@@ -128,7 +143,7 @@ export const TABLES = {
     },
   },
   settings: {
-    rank: 0, writable: false, parent: null,
+    rank: 0, writable: false, parent: null, public: true,
     fields: {
       key: text(100, { required: true }),
       value: plain(JSON_VALUE),
@@ -162,6 +177,76 @@ export const TABLES = {
       detected_at: plain(TIMESTAMP, { serverOnly: true }),
       resolved_at: plain(TIMESTAMP),
       resolution: choice(['kept', 'other']),
+    },
+  },
+  dealers: {
+    rank: 0, writable: true, parent: null, public: true, writeRoles: ['manager', 'admin'],
+    fields: {
+      name: text(200, { required: true }),
+      region: text(100),
+      contact: text(100),
+      phone: text(100),
+      address: text(500),
+      notes: longText(),
+    },
+  },
+  projects: {
+    rank: 1, writable: true, parent: ['customer_id', 'customers'],
+    fields: {
+      customer_id: ref('customers', { required: true }),
+      name: text(200, { required: true }),
+      owner_id: ref('users'),
+      content: longText(),
+      stage: text(50),
+      status: choice(PROJECT_STATUSES),
+      expected_completion: plain(DATE),
+      outcome: longText(),
+    },
+  },
+  project_stages: {
+    rank: 2, writable: true, parent: ['project_id', 'projects'],
+    fields: {
+      project_id: ref('projects', { required: true }),
+      name: text(50, { required: true }),
+      position: plain(INTEGER, { minimum: 0, maximum: 1000 }),
+      planned_on: plain(DATE),
+      actual_on: plain(DATE),
+      notes: longText(),
+    },
+  },
+  risks: {
+    rank: 2, writable: true, parent: ['project_id', 'projects'],
+    fields: {
+      project_id: ref('projects', { required: true }),
+      category: choice(RISK_CATEGORIES),
+      description: longText({ required: true }),
+      probability: plain(INTEGER, { minimum: 1, maximum: 5 }),
+      impact: plain(INTEGER, { minimum: 1, maximum: 5 }),
+      owner_id: ref('users'),
+      mitigation: longText(),
+      status: choice(RISK_STATUSES),
+      due_on: plain(DATE),
+    },
+  },
+  surveys: {
+    rank: 2, writable: true, parent: ['customer_id', 'customers'],
+    fields: {
+      customer_id: ref('customers', { required: true }),
+      ticket_id: ref('tickets'),
+      kind: choice(SURVEY_KINDS),
+      surveyed_on: plain(DATE, { required: true }),
+      answers: plain(SCORES),
+      comment: longText(),
+    },
+  },
+  pool_claims: {
+    rank: 1, writable: true, parent: ['customer_id', 'customers'],
+    fields: {
+      customer_id: ref('customers', { required: true }),
+      claimed_by: ref('users', { serverOnly: true }),
+      claimed_at: plain(TIMESTAMP, { serverOnly: true }),
+      status: choice(CLAIM_STATUSES, { serverOnly: true }),
+      note: longText(),
     },
   },
 };

@@ -103,11 +103,12 @@ export class Store extends EventTarget {
     return { id, ...record.fields };
   }
 
-  // Every record of `table` that is not deleted, as {id, ...fields}.
-  list(table) {
+  // Every record of `table` as {id, ...fields}, without the deleted ones
+  // unless `includeDeleted` (they then carry deleted: true).
+  list(table, { includeDeleted = false } = {}) {
     const rows = [];
     for (const record of this.tables.get(table)?.values() ?? []) {
-      if (!record.fields[DELETED]) rows.push({ id: record.id, ...record.fields });
+      if (includeDeleted || !record.fields[DELETED]) rows.push({ id: record.id, ...record.fields });
     }
     return rows;
   }

@@ -9,7 +9,7 @@ data folder, so modules never see each other's records.
 import pytest
 from playwright.sync_api import sync_playwright
 
-from pwa_helpers import CHROMIUM, CHROMIUM_ARGS, PHONE, Site
+from .pwa_helpers import CHROMIUM, CHROMIUM_ARGS, PHONE, Site
 
 
 @pytest.fixture(scope="session")

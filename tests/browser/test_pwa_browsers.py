@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from pwa_helpers import log_in, no_horizontal_overflow, save_form, screenshot, wait_synced
+from .pwa_helpers import log_in, no_horizontal_overflow, save_form, screenshot, wait_synced
 
 pytestmark = pytest.mark.browser
 

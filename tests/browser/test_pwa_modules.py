@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from genzong.server.schema import TABLES
-from pwa_helpers import REPO
+from .pwa_helpers import REPO
 
 pytestmark = pytest.mark.browser
 
@@ -155,28 +155,37 @@ def test_due_items(module_page):
         const { dueItems } = await import('/js/reminders.js');
         const me = 'u1';
         const records = {
+            users: [{id: 'u1', role: 'manager'}, {id: 'u2', role: 'sales', manager_id: 'u1'},
+                    {id: 'u3', role: 'sales', disabled: true}],
             customers: [
                 {id: 'c1', name: '张伟', owner_id: me, next_follow_up: '2026-12-05'},
                 {id: 'c2', name: '李娜', owner_id: me, next_follow_up: '2026-12-01'},
                 {id: 'c3', name: '刘洋', owner_id: me, next_follow_up: '2026-12-06'},
                 {id: 'c4', name: '陈静', owner_id: 'u2', next_follow_up: '2026-12-01'},
                 {id: 'c5', name: '已删', owner_id: me, next_follow_up: '2026-12-01', deleted: true},
+                {id: 'c6', name: '流失', owner_id: me, next_follow_up: '2026-12-01', stage: '已流失'},
+                {id: 'c7', name: '公海', owner_id: null, next_follow_up: '2026-12-01'},
+                {id: 'c8', name: '停用', owner_id: 'u3', next_follow_up: '2026-12-01'},
             ],
             receivables: [
                 {id: 'r1', customer_id: 'c1', amount_fen: 1000, due_date: '2026-12-07'},
                 {id: 'r2', customer_id: 'c1', amount_fen: 1000, due_date: '2026-12-01'},
                 {id: 'r3', customer_id: 'c1', amount_fen: 1000, due_date: '2026-12-01'},
                 {id: 'r4', customer_id: 'c1', amount_fen: 1000, due_date: '2026-12-20'},
+                {id: 'r5', customer_id: 'c1', amount_fen: 1000, due_date: '2026-12-05'},
+                {id: 'r6', customer_id: 'c5', amount_fen: 1000, due_date: '2026-12-01'},
             ],
-            payments: [{id: 'p1', receivable_id: 'r3', amount_fen: 1000}],
+            payments: [{id: 'p1', receivable_id: 'r3', amount_fen: 1000}, {id: 'p2', receivable_id: 'r5', amount_fen: 400}],
             tickets: [
                 {id: 't1', kind: '投诉', status: '待处理', customer_id: 'c1', reply_due_at: '2026-12-04T20:00:00.000Z'},
-                {id: 't6', kind: '投诉', status: '待处理', customer_id: 'c1', reply_due_at: '2026-12-05T03:00:00.000Z'},
                 {id: 't2', kind: '投诉', status: '处理中', customer_id: 'c1', reply_due_at: '2026-12-04T15:00:00.000Z'},
                 {id: 't3', kind: '投诉', status: '已解决', customer_id: 'c1', reply_due_at: '2026-12-04T15:00:00.000Z'},
                 {id: 't4', kind: '问题', status: '待处理', owner_id: me, reply_due_at: '2026-12-06T15:00:00.000Z'},
                 {id: 't5', kind: '问题', status: '待处理', owner_id: me, reply_due_at: '2026-12-04T15:00:00.000Z',
                  first_reply_at: '2026-12-04T14:00:00.000Z'},
+                {id: 't6', kind: '投诉', status: '待处理', customer_id: 'c1', reply_due_at: '2026-12-05T03:00:00.000Z'},
+                {id: 't7', kind: '问题', owner_id: me, reply_due_at: '2026-12-04T16:00:00.000Z'},
+                {id: 't8', kind: '投诉', status: '待处理', customer_id: 'c5', reply_due_at: '2026-12-04T17:00:00.000Z'},
             ],
         };
         // 2026-12-05 01:00 in Shanghai.
@@ -188,17 +197,28 @@ def test_due_items(module_page):
     }""")
     keys = [item["key"] for item in items["mine"]]
     assert keys == [
+        "ticket_overdue:t2:2026-12-04T15:00:00.000Z",
+        "ticket_overdue:t7:2026-12-04T16:00:00.000Z",
+        "ticket_overdue:t8:2026-12-04T17:00:00.000Z",  # a deleted customer's ticket stays its owner's
+        "ticket_due:t1:2026-12-04T20:00:00.000Z",
+        "receivable_overdue:r2:2026-12-01",
         "follow_up:c2:2026-12-01",
-        "receivable:r2:2026-12-01:overdue",
-        "ticket:t2:2026-12-04T15:00:00.000Z:overdue",
-        "ticket:t1:2026-12-04T20:00:00.000Z:due",
         "follow_up:c1:2026-12-05",
-        "receivable:r1:2026-12-07:due",
+        "escalation:c4:2026-12-01",  # four days overdue, past the 3-day escalation setting
+        "receivable_due:r5:2026-12-05",
+        "receivable_due:r1:2026-12-07",
     ]
-    assert "ticket:t6" not in " ".join(keys), "a reply deadline 10 hours away is outside the 4-hour window"
+    by_key = {item["key"]: item for item in items["mine"]}
+    assert by_key["receivable_due:r5:2026-12-05"]["outstanding"] == 600
+    assert by_key["ticket_due:t1:2026-12-04T20:00:00.000Z"]["url"] == "/#/ticket/t1"
+    assert by_key["receivable_overdue:r2:2026-12-01"]["url"] == "/#/customer/c1"
     everyone = [item["key"] for item in items["everyone"]]
     assert "follow_up:c4:2026-12-01" in everyone
-    assert not any(key.startswith("receivable:r1") for key in everyone), "a 0-day window leaves out future due dates"
+    assert "receivable_due:r5:2026-12-05" in everyone
+    assert "receivable_due:r1:2026-12-07" not in everyone, "a 0-day window leaves out later due dates"
+    assert not [key for key in everyone if key.startswith("escalation")]
+    for left_out in ("c3", "c5", "c6", "c7", "c8", "r3", "r4", "r6", "t3", "t4", "t5", "t6"):
+        assert not [key for key in keys + everyone if f":{left_out}:" in key], left_out
 
 
 def test_customer_search(module_page):
@@ -237,6 +257,8 @@ def test_schema_matches_server(module_page):
         mirror = tables[name]
         assert mirror["rank"] == table.rank, name
         assert mirror["writable"] == table.device_writable, name
+        assert mirror.get("public", False) == table.public, name
+        assert tuple(mirror.get("writeRoles", ())) == table.write_roles, name
         assert (tuple(mirror["parent"]) if mirror["parent"] else None) == table.parent, name
         assert list(mirror["fields"]) == [f.name for f in table.fields], name
         for spec in table.fields:
@@ -266,6 +288,8 @@ def test_catalogs_complete(module_page):
     assert sorted(zh.keys() - en.keys()) == []
     assert sorted(k for k in en if not k.startswith("value.") and k not in zh) == []
     for name, table in TABLES.items():
+        assert f"table.{name}" in zh
+        assert f"table.{name}" in en
         for spec in table.fields:
             assert f"field.{name}.{spec.name}" in zh
             assert f"field.{name}.{spec.name}" in en

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from pwa_helpers import (dots, log_in, pending, save_form, screenshot, sync_now, wait_for_service_worker,
+from .pwa_helpers import (dots, log_in, pending, save_form, screenshot, sync_now, wait_for_service_worker,
                          wait_synced)
 
 pytestmark = pytest.mark.browser

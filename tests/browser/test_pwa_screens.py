@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from pwa_helpers import Site, log_in, no_horizontal_overflow, save_form, screenshot, wait_synced
+from .pwa_helpers import Site, log_in, no_horizontal_overflow, save_form, screenshot, wait_synced
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from pwa_helpers import Site, copy_checkout_shell, log_in, pending, save_form, sync_now, wait_for_service_worker
+from .pwa_helpers import Site, copy_checkout_shell, log_in, pending, save_form, sync_now, wait_for_service_worker
 
 pytestmark = pytest.mark.browser
 

@@ -17,8 +17,8 @@ export function todayItems(ownerScope = 'mine') {
   const store = app.store;
   return dueItems({
     records: {
-      customers: store.list('customers'), receivables: store.list('receivables'),
-      payments: store.list('payments'), tickets: store.list('tickets'),
+      customers: store.list('customers', { includeDeleted: true }), receivables: store.list('receivables'),
+      payments: store.list('payments'), tickets: store.list('tickets'), users: store.list('users'),
     },
     settings: app.settings(),
     now: app.now(),
@@ -27,7 +27,7 @@ export function todayItems(ownerScope = 'mine') {
 }
 
 function dueText(item, today) {
-  if (item.kind === 'ticket') {
+  if (item.table === 'tickets') {
     return item.overdue ? t('today.reply_overdue', { time: formatStamp(item.due) })
       : t('today.reply_due', { time: formatStamp(item.due) });
   }
@@ -43,11 +43,11 @@ function dueText(item, today) {
 function itemCard(item, today, showOwner) {
   let title;
   let detail;
-  if (item.kind === 'follow_up') {
+  if (item.table === 'customers') {
     const customer = app.store.get('customers', item.customerId);
     title = item.customerName;
     detail = [customer?.company, customer?.phone].filter(Boolean).join(' · ') || t('today.follow_up_detail');
-  } else if (item.kind === 'receivable') {
+  } else if (item.table === 'receivables') {
     title = item.customerName;
     detail = t('today.receivable_detail', { amount: formatFen(item.outstanding), order: item.orderNo ?? '' });
   } else {
@@ -61,7 +61,7 @@ function itemCard(item, today, showOwner) {
     h('a', { class: 'card-link', href: item.url },
       h('div', { class: 'card-title', text: title }),
       h('div', { class: 'card-detail', text: detail }),
-      showOwner ? h('div', { class: 'card-detail', text: t('today.owner', { name: app.userName(item.ownerId) ?? t('customer.pool') }) }) : null,
+      showOwner || item.kind === 'escalation' ? h('div', { class: 'card-detail', text: t('today.owner', { name: app.userName(item.ownerId) ?? t('customer.pool') }) }) : null,
       h('div', { class: ['due-when', item.overdue && 'text-danger'], text: dueText(item, today) })),
     action);
 }
@@ -85,13 +85,14 @@ function render(params, page) {
       attrs: { 'aria-pressed': scope === name ? 'true' : 'false' },
       on: { click: () => { scope = name; page.refresh(); } },
     }))) : null;
-  const byKind = (kind) => items.filter((item) => item.kind === kind);
+  const byKind = (...kinds) => items.filter((item) => kinds.includes(item.kind));
   return h('div', { class: 'view view-today' },
     header, toggle,
     items.length === 0 ? emptyState(t('today.nothing_due')) : null,
     group(t('today.follow_ups'), byKind('follow_up'), today),
-    group(t('today.receivables'), byKind('receivable'), today),
-    group(t('today.tickets'), byKind('ticket'), today));
+    group(t('today.receivables'), byKind('receivable_overdue', 'receivable_due'), today),
+    group(t('today.tickets'), byKind('ticket_overdue', 'ticket_due'), today),
+    group(t('today.escalations'), byKind('escalation'), today));
 }
 
 route('/today', { tab: 'today', render });
