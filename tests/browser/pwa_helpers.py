@@ -99,6 +99,13 @@ def wait_synced(page, after: int | None = None, timeout: int = TIMEOUT_MS) -> No
         }""", arg=after, timeout=timeout)
 
 
+def go_online(context, page, timeout: int = TIMEOUT_MS) -> None:
+    """Reconnect the context and wait for the sync its 'online' event starts."""
+    before = last_sync(page)  # read first: that sync may finish before a later read
+    context.set_offline(False)
+    wait_synced(page, after=before, timeout=timeout)
+
+
 def sync_now(page) -> None:
     """Press 立即同步 on the sync screen and wait for that sync to finish."""
     before = last_sync(page)

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from .pwa_helpers import log_in, no_horizontal_overflow, save_form, screenshot, wait_synced
+from .pwa_helpers import go_online, log_in, no_horizontal_overflow, save_form, screenshot, wait_synced
 
 pytestmark = pytest.mark.browser
 
@@ -146,8 +146,7 @@ def test_safari_asks_to_install_and_warns_of_unsynced(site, new_context):
     page.fill("#field-name", "柳青")
     save_form(page)
     page.wait_for_selector("#banner-safari:has-text('1 条修改尚未同步')")
-    context.set_offline(False)
-    wait_synced(page)
+    go_online(context, page)
     page.wait_for_selector("#banner-safari:has-text('添加到主屏幕')")
 
 

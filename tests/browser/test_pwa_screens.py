@@ -159,3 +159,24 @@ def test_ticket_status_flow(rep_page, demo_site):
     assert row["resolution"] == "补发货并赠送保养蜡"
     assert row["resolved_at"] and row["visit_on"]
     assert row["satisfaction"] == 5
+
+
+def test_problem_ticket_fields(rep_page, demo_site):
+    page = rep_page
+    page.goto("/#/ticket/new")
+    page.wait_for_selector("#field-subject")
+    assert not page.is_visible("#field-steps"), "a complaint needs no steps to reproduce"
+    page.check("input[name=kind][value=问题]")
+    page.fill("#field-subject", "对账单金额不对")
+    page.fill("#field-steps", "打开十一月对账单")
+    page.fill("#field-expected_result", "合计 ¥12,000.00")
+    page.fill("#field-actual_result", "合计 ¥1,200.00")
+    save_form(page)
+    page.wait_for_selector(".view-ticket")
+    assert "打开十一月对账单" in page.inner_text("main")
+    ticket_id = page.url.rsplit("/", 1)[1]
+    wait_synced(page)
+    row = demo_site.query("SELECT kind, steps, expected_result, actual_result, owner_id FROM tickets WHERE id = ?", (ticket_id,))[0]
+    assert (row["kind"], row["steps"], row["expected_result"], row["actual_result"]) == (
+        "问题", "打开十一月对账单", "合计 ¥12,000.00", "合计 ¥1,200.00")
+    assert row["owner_id"] is not None, "a ticket without a customer belongs to the rep who took it"

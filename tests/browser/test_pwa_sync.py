@@ -12,7 +12,7 @@ import pytest
 
 from device import Device
 from genzong.server.state import open_data_dir
-from .pwa_helpers import (PASSWORD, log_in, pending, save_form, screenshot, sync_now, wait_synced,
+from .pwa_helpers import (PASSWORD, go_online, log_in, pending, save_form, screenshot, sync_now, wait_synced,
                          wait_until)
 
 pytestmark = pytest.mark.browser
@@ -55,10 +55,8 @@ def test_concurrent_phone_edits_converge_with_conflict_for_review(site, new_cont
     edit_phone(rep_page, customer_id, "13811111111")
     edit_phone(manager_page, customer_id, "13822222222")
 
-    rep_context.set_offline(False)
-    wait_synced(rep_page)
-    manager_context.set_offline(False)
-    wait_synced(manager_page)
+    go_online(rep_context, rep_page)
+    go_online(manager_context, manager_page)
     sync_now(rep_page)
 
     # The later write wins on both devices and in the database.
@@ -216,8 +214,7 @@ def test_reassigned_customer_leaves_rep_device_keeping_typed_edit(site, new_cont
         desk.edit("customers", customer_id, owner_id=other.id)
         desk.sync()
 
-    context.set_offline(False)
-    wait_synced(page)
+    go_online(context, page)
     page.goto(f"/#/customer/{customer_id}")
     page.wait_for_selector("text=找不到这位客户")
     page.goto("/#/sync")
@@ -274,9 +271,46 @@ def test_large_outbox_goes_in_batches(site, new_context):
     assert pending(page) == 1200
     device = site.query("SELECT id FROM devices WHERE user_id = ?", (rep.id,))[0]["id"]
     before = site.query("SELECT max(id) AS id FROM sync_log")[0]["id"]
-    context.set_offline(False)
-    wait_synced(page, timeout=60_000)
+    go_online(context, page, timeout=60_000)
     sizes = [row["received"] for row in site.query(
         "SELECT received FROM sync_log WHERE device = ? AND id > ? ORDER BY id", (device, before))]
     assert sizes[:3] == [500, 500, 200]
     assert site.query("SELECT count(*) AS n FROM follow_ups WHERE customer_id = ?", (customer_id,))[0]["n"] == 1200
+
+
+def test_delete_conflict_restores_with_edit(site, new_context):
+    rep = site.add_user("sales", name="杨帆")
+    manager = site.add_user("manager", name="赵经理")
+    context = new_context()
+    page = context.new_page()
+    log_in(page, rep)
+    customer_id = create_customer(page, "马骏", "13100000000")
+    wait_synced(page)
+
+    context.set_offline(True)
+    page.goto(f"/#/customer/{customer_id}/edit")
+    page.fill("#field-notes", "下周三上午量房")
+    save_form(page)
+    page.wait_for_url(f"**/#/customer/{customer_id}")
+
+    with httpx.Client(base_url=site.url) as http:
+        token = http.post("/api/login", json={"username": manager.username, "password": PASSWORD}).json()["token"]
+        desk = Device(http, token)
+        desk.sync()
+        desk.delete("customers", customer_id)
+        desk.sync()
+
+    go_online(context, page)
+    page.goto(f"/#/customer/{customer_id}")
+    page.wait_for_selector("text=找不到这位客户")
+    page.goto("/#/sync")
+    card = page.locator(".conflict")
+    assert card.locator(".conflict-kept .conflict-value").inner_text() == "记录已删除"
+    assert "下周三上午量房" in card.locator(".conflict-other .conflict-value").inner_text()
+    assert card.locator(".conflict-kept .conflict-who").inner_text().startswith("赵经理 · ")
+    card.locator("text=恢复记录").click()
+    wait_synced(page)
+    assert site.query("SELECT deleted, notes FROM customers WHERE id = ?", (customer_id,)) == [
+        {"deleted": 0, "notes": "下周三上午量房"}]
+    page.goto(f"/#/customer/{customer_id}")
+    page.wait_for_selector(".customer-name:has-text('马骏')")

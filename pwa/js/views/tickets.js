@@ -9,7 +9,7 @@ import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { canChangeOwner, canEdit } from '../permissions.js';
 import { navigate, route } from '../router.js';
-import { TABLES, TICKET_CATEGORIES, TICKET_KINDS, TICKET_SEVERITIES, TICKET_STATUSES } from '../schema.js';
+import { TABLES, TICKET_CATEGORIES, TICKET_DECISIONS, TICKET_KINDS, TICKET_SEVERITIES, TICKET_STATUSES } from '../schema.js';
 import {
   button, chip, detailList, emptyState, formatStamp, historySection, linkButton, openConflicts, pageHeader, savedToast, section,
 } from '../ui.js';
@@ -147,12 +147,17 @@ function renderDetail(params, page) {
       [label('first_reply_at'), formatStamp(ticket.first_reply_at)],
       [label('owner_id'), app.userName(ticket.owner_id)],
       [label('content'), ticket.content],
+      [label('steps'), ticket.steps],
+      [label('expected_result'), ticket.expected_result],
+      [label('actual_result'), ticket.actual_result],
       [label('investigation'), ticket.investigation],
       [label('resolution'), ticket.resolution],
       [label('result'), ticket.result],
       [label('resolved_at'), formatStamp(ticket.resolved_at)],
       [label('visit_on'), ticket.visit_on],
       [label('satisfaction'), ticket.satisfaction ? t('ticket.satisfaction_value', { value: ticket.satisfaction }) : null],
+      [label('decision'), ticket.decision ? choiceLabel(ticket.decision) : null],
+      [label('shipped_version'), ticket.shipped_version],
       [label('legacy_number'), ticket.legacy_number],
     ])),
     historySection('tickets', ticket.id));
@@ -160,7 +165,17 @@ function renderDetail(params, page) {
 
 // Fields a new ticket does not need yet: it starts as 待处理 and the rest
 // is filled while it is handled.
-const HANDLING_FIELDS = new Set(['status', 'first_reply_at', 'investigation', 'resolution', 'result', 'resolved_at', 'visit_on', 'satisfaction']);
+const HANDLING_FIELDS = new Set(['status', 'first_reply_at', 'investigation', 'resolution', 'result', 'resolved_at', 'visit_on',
+  'satisfaction', 'decision', 'shipped_version']);
+
+// Fields of 问题 and 需求 tickets (a defect or a feature request), hidden for 投诉.
+const PROBLEM_FIELDS = ['steps', 'expected_result', 'actual_result'];
+
+// Show the problem fields unless the chosen kind is 投诉.
+function showFieldsForKind(form) {
+  const kind = form.querySelector('input[name="kind"]:checked')?.value;
+  for (const field of form.querySelectorAll('.problem-field')) field.hidden = kind === '投诉';
+}
 
 function ticketFields(ticket, customerFixed) {
   const label = (name) => fieldLabel('tickets', name);
@@ -168,6 +183,7 @@ function ticketFields(ticket, customerFixed) {
     { name: 'kind', label: label('kind'), type: 'choices', required: true, options: options(TICKET_KINDS, choiceLabel) },
     { name: 'subject', label: label('subject'), maxLength: SPEC.subject.maxLength, placeholder: t('ticket.subject_placeholder') },
     { name: 'content', label: label('content'), type: 'textarea', rows: 4, maxLength: SPEC.content.maxLength },
+    ...PROBLEM_FIELDS.map((name) => ({ name, label: label(name), type: 'textarea', maxLength: SPEC[name].maxLength, className: 'problem-field' })),
     { name: 'complainant', label: label('complainant'), maxLength: SPEC.complainant.maxLength },
     { name: 'contact', label: label('contact'), type: 'tel', maxLength: SPEC.contact.maxLength },
     { name: 'severity', label: label('severity'), type: 'choices', options: options(TICKET_SEVERITIES, choiceLabel) },
@@ -183,6 +199,8 @@ function ticketFields(ticket, customerFixed) {
     { name: 'visit_on', label: label('visit_on'), type: 'date' },
     { name: 'satisfaction', label: label('satisfaction'), type: 'select', integer: true,
       options: options([5, 4, 3, 2, 1], (value) => t('ticket.satisfaction_value', { value })) },
+    { name: 'decision', label: label('decision'), type: 'select', options: options(TICKET_DECISIONS, choiceLabel), className: 'problem-field' },
+    { name: 'shipped_version', label: label('shipped_version'), maxLength: SPEC.shipped_version.maxLength, className: 'problem-field' },
   ];
   if (!ticket) list = list.filter((field) => !HANDLING_FIELDS.has(field.name));
   if (!customerFixed) {
@@ -261,6 +279,10 @@ function renderForm(params) {
       set('contact', customer.phone ?? '');
     }
   }
+  showFieldsForKind(form);
+  form.addEventListener('change', (event) => {
+    if (event.target.name === 'kind') showFieldsForKind(form);
+  });
   const requested = params.query.get('status');
   if (!creating && requested && TICKET_STATUSES.includes(requested)) {
     set('status', requested);
