@@ -104,7 +104,7 @@ def test_english_switch(site, new_context):
     assert page.get_attribute("html", "lang") == "zh-CN"
 
 
-def test_browser_without_offline_support_still_works_online(site, new_context):
+def test_no_offline_support_works_online(site, new_context):
     rep = site.add_user("sales")
     context = new_context()
     context.add_init_script(NO_OFFLINE_APIS)
@@ -134,7 +134,7 @@ IPHONE_SAFARI = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWe
                  "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
 
 
-def test_safari_asks_to_install_and_warns_of_unsynced(site, new_context):
+def test_safari_install_and_unsynced_warning(site, new_context):
     rep = site.add_user("sales")
     context = new_context(user_agent=IPHONE_SAFARI)
     page = context.new_page()

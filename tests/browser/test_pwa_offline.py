@@ -85,7 +85,7 @@ def expect_customer_page(page, customer_id: str) -> None:
     assert "2030-01-15" in text, "the follow-up's next date is copied to the customer"
 
 
-def test_offline_work_survives_reload_and_syncs(site, new_context):
+def test_offline_work_syncs_later(site, new_context):
     rep = site.add_user("sales", name="张伟")
     manager = site.add_user("manager", name="王经理")
     page = new_context().new_page()
@@ -149,7 +149,7 @@ def test_offline_work_survives_reload_and_syncs(site, new_context):
     screenshot(manager_page, "08-manager-sees-synced-customer")
 
 
-def test_new_customer_form_keeps_input_on_error(site, new_context):
+def test_form_keeps_input_on_error(site, new_context):
     rep = site.add_user("sales")
     page = new_context().new_page()
     log_in(page, rep)
@@ -176,7 +176,7 @@ def test_new_customer_form_keeps_input_on_error(site, new_context):
     assert row == [{"name": "王芳", "expected_amount_fen": 500_001, "email": "wang@example.cn"}]
 
 
-def test_full_storage_is_reported_and_form_kept(site, new_context):
+def test_full_storage_reported(site, new_context):
     rep = site.add_user("sales")
     context = new_context()
     context.add_init_script(FULL_DISK)

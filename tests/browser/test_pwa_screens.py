@@ -115,7 +115,7 @@ def test_rep_screens(rep_page, demo_site):
     shoot(page, "15-settings")
 
 
-def test_manager_pulls_every_page_and_sees_team(new_context, demo_site):
+def test_manager_pulls_all_pages(new_context, demo_site):
     page = new_context(base_url=demo_site.url).new_page()
     log_in(page, DemoUser("jingli"), password=DEMO_PASSWORD)
     rows = sum(demo_site.query(f"SELECT count(*) AS n FROM {table}")[0]["n"]

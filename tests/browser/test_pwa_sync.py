@@ -39,7 +39,7 @@ def shown_phone(page, customer_id: str) -> str:
     return page.locator("dt:has-text('电话') + dd").inner_text()
 
 
-def test_concurrent_phone_edits_converge_with_conflict_for_review(site, new_context):
+def test_concurrent_edits_show_conflict(site, new_context):
     rep = site.add_user("sales", name="李娜")
     manager = site.add_user("manager", name="王经理")
     rep_context, manager_context = new_context(), new_context()
@@ -92,7 +92,7 @@ def test_concurrent_phone_edits_converge_with_conflict_for_review(site, new_cont
     manager_page.wait_for_selector("text=没有待处理的冲突。")
 
 
-def test_lost_response_is_resent_without_duplicates(site, new_context):
+def test_lost_response_resent_once(site, new_context):
     rep = site.add_user("sales")
     context = new_context()
     page = context.new_page()
@@ -168,7 +168,7 @@ def genzong(site, *args) -> None:
                    check=True, capture_output=True)
 
 
-def test_restore_from_backup_resends_everything(site, new_context, tmp_path):
+def test_restore_resends_lost_records(site, new_context, tmp_path):
     rep = site.add_user("sales")
     page = new_context().new_page()
     log_in(page, rep)
@@ -191,7 +191,7 @@ def test_restore_from_backup_resends_everything(site, new_context, tmp_path):
     assert pending(page) == 0
 
 
-def test_reassigned_customer_leaves_rep_device_keeping_typed_edit(site, new_context):
+def test_reassigned_customer_keeps_typed_edit(site, new_context):
     rep = site.add_user("sales", name="刘洋")
     other = site.add_user("sales", name="陈静")
     manager = site.add_user("manager")
@@ -226,7 +226,7 @@ def test_reassigned_customer_leaves_rep_device_keeping_typed_edit(site, new_cont
         {"notes": None, "owner_id": other.id}]
 
 
-def test_revoked_login_keeps_unsynced_edits_for_same_user(site, new_context):
+def test_relogin_keeps_unsynced_edits(site, new_context):
     rep = site.add_user("sales")
     context = new_context()
     page = context.new_page()

@@ -24,7 +24,7 @@ def shell_caches(page) -> list[str]:
     return page.evaluate("async () => (await caches.keys()).filter((name) => name.startsWith('genzong-shell-'))")
 
 
-def test_new_version_is_offered_and_keeps_unsynced_changes(deployed_site, new_context):
+def test_new_version_keeps_unsynced_changes(deployed_site, new_context):
     rep = deployed_site.add_user("sales")
     context = new_context(base_url=deployed_site.url)
     page = context.new_page()
