@@ -1,6 +1,6 @@
 """Fixtures for tests that drive the real PWA in Debian's Chromium.
 
-One Chromium runs for the whole session; every test gets a new browser
+One Chromium runs for all of them; every test gets a new browser
 context (its own IndexedDB, service worker and cookies). Each test module
 gets its own `genzong serve` process on a free loopback port with its own
 data folder, so modules never see each other's records.
@@ -12,7 +12,10 @@ from playwright.sync_api import sync_playwright
 from .pwa_helpers import CHROMIUM, CHROMIUM_ARGS, PHONE, Site
 
 
-@pytest.fixture(scope="session")
+# Package scope: one Chromium for all browser tests, stopped when they end.
+# Playwright's sync API keeps an asyncio loop running on the main thread while
+# it is open, so a session-wide browser would break asyncio.run() in later tests.
+@pytest.fixture(scope="package")
 def browser():
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
