@@ -146,8 +146,15 @@ def dots(row: dict) -> dict:
 
 
 def copy_checkout_shell(target: Path) -> Path:
-    """Copy pwa/ into ``target`` so a test can change it as a new deployment would."""
+    """Copy what the server reads from the checkout (pwa/ and Datasette's
+    files) into ``target``, so a test can change it as a new deployment would."""
     shutil.copytree(REPO / "pwa", target / "pwa")
+    for name in ("datasette-metadata.yml", "datasette-templates"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, target / name)
+        elif source.is_file():
+            shutil.copy2(source, target / name)
     return target
 
 
