@@ -9,15 +9,16 @@
 import { app } from './context.js';
 import { newRecordId } from './ids.js';
 import { DELETED } from './merge.js';
-import { recordKey } from './store.js';
+import { recordKey, shownVersion } from './store.js';
 import { sameValue } from './values.js';
 import { write } from './write.js';
 
 function stage(tx, device, now, { table, id, changes }) {
   const current = tx.record(table, id);
-  const base = current ? { clock: current.clock, dots: current.dots, fields: current.fields } : null;
+  // The person edits what they see, so a pulled version kept aside is merged in first.
+  const base = current ? shownVersion(current) : null;
   const version = write(base, device, changes, now);
-  if (current && sameValue(version.clock, current.clock)) return;
+  if (current && !current.deferred && sameValue(version.clock, current.clock)) return;
   tx.putRecord({ table, id, ...version, acked: current?.acked ?? 0 });
   tx.enqueue(table, id);
   tx.clearRejected(recordKey(table, id));

@@ -36,8 +36,8 @@ export function canEdit(table, row) {
   if (table === 'tickets' && !row.customer_id) return row.owner_id === user.id;
   if (table === 'conflicts') {
     // The record may be deleted (a delete that won a conflict), so read it whole.
-    const record = app.store.record(row.record_table, row.record_id);
-    return Boolean(record) && canEdit(row.record_table, { id: record.id, ...record.fields });
+    const fields = app.store.fields(row.record_table, row.record_id);
+    return Boolean(fields) && canEdit(row.record_table, { id: row.record_id, ...fields });
   }
   const customer = rootCustomer(table, row);
   if (table === 'pool_claims') return Boolean(customer) && !customer.owner_id;

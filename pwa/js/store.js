@@ -13,7 +13,7 @@
 // `persistent` is false so the app can warn that nothing is kept.
 
 import { openDatabase, readAll, StorageError, writeTransaction } from './idb.js';
-import { DELETED } from './merge.js';
+import { DELETED, merge } from './merge.js';
 
 // A new object store goes into STORES with DB_VERSION raised by one: the
 // upgrade creates the stores a database lacks and keeps the others' data.
@@ -23,6 +23,13 @@ const STORES = ['records', 'outbox', 'rejected', 'meta'];
 
 export function recordKey(table, id) {
   return `${table}/${id}`;
+}
+
+// The version people see: the record merged with a pulled version kept
+// aside while the record has unsynced writes (see sync.js).
+export function shownVersion(record) {
+  if (!record.deferred) return { clock: record.clock, dots: record.dots, fields: record.fields };
+  return merge({ clock: record.clock, dots: record.dots, fields: record.fields }, record.deferred).version;
 }
 
 export function splitKey(key) {
@@ -41,7 +48,9 @@ export class Store extends EventTarget {
     super();
     this.db = db;
     this.unavailableReason = unavailableReason;
-    this.tables = new Map(); // table → Map(id → {table, id, clock, dots, fields, acked})
+    // table → Map(id → {table, id, clock, dots, fields, acked, deferred?}), where
+    // deferred is a pulled version not merged yet (see sync.js).
+    this.tables = new Map();
     this.outbox = new Map(); // key → {table, id, queuedAt}
     this.rejected = new Map(); // key → {table, id, code, message, message_en, field, fields, at}
     this.meta = new Map();
@@ -91,16 +100,22 @@ export class Store extends EventTarget {
 
   // Reading ------------------------------------------------------------
 
-  // The stored record {table, id, clock, dots, fields, acked}, or undefined.
+  // The stored record {table, id, clock, dots, fields, acked, deferred?}, or undefined.
   record(table, id) {
     return this.tables.get(table)?.get(id);
   }
 
+  // The fields people see of a record, deleted ones included, or null when it is missing.
+  fields(table, id) {
+    const record = this.record(table, id);
+    return record ? shownVersion(record).fields : null;
+  }
+
   // The fields of a record as {id, ...fields}, or null when it is missing or deleted.
   get(table, id) {
-    const record = this.record(table, id);
-    if (!record || record.fields[DELETED]) return null;
-    return { id, ...record.fields };
+    const fields = this.fields(table, id);
+    if (!fields || fields[DELETED]) return null;
+    return { id, ...fields };
   }
 
   // Every record of `table` as {id, ...fields}, without the deleted ones
@@ -108,7 +123,8 @@ export class Store extends EventTarget {
   list(table, { includeDeleted = false } = {}) {
     const rows = [];
     for (const record of this.tables.get(table)?.values() ?? []) {
-      if (includeDeleted || !record.fields[DELETED]) rows.push({ id: record.id, ...record.fields });
+      const fields = shownVersion(record).fields;
+      if (includeDeleted || !fields[DELETED]) rows.push({ id: record.id, ...fields });
     }
     return rows;
   }

@@ -6,11 +6,18 @@
 // changes, the device never heard) is repaired by sending again, and the
 // server answers "unchanged". A record leaves the outbox only when the
 // server has accepted or rejected exactly the state it still has here.
+//
+// A pulled version of a record that still has unsynced writes is kept aside
+// (record.deferred) and merged once those writes are acknowledged, or when
+// the person edits the record. Merging it earlier would put the pulled
+// writes into the clock sent with this device's writes, so the server would
+// take them for writes made after seeing the pulled ones, and a concurrent
+// overwrite would leave no conflict record.
 
 import { ApiError, NetworkError, postJson } from './api.js';
 import { DELETED, merge } from './merge.js';
 import { TABLES, WRITABLE_TABLES } from './schema.js';
-import { recordKey, splitKey } from './store.js';
+import { recordKey, shownVersion, splitKey } from './store.js';
 import { sameValue } from './values.js';
 import { formatStamp, parseStamp } from './write.js';
 
@@ -240,11 +247,21 @@ export class SyncClient extends EventTarget {
         message: result.message ?? null, message_en: result.message_en ?? null,
         fields: item.version.fields, at: now,
       });
+      this.mergeDeferred(tx, item);
       return;
     }
     tx.clearRejected(item.key);
     const sentCounter = item.version.clock[device] ?? 0;
     if (current && sentCounter > (current.acked ?? 0)) tx.putRecord({ ...current, acked: sentCounter });
+    this.mergeDeferred(tx, item);
+  }
+
+  // Merge a pulled version kept aside, once the record's writes were answered.
+  mergeDeferred(tx, item) {
+    const current = tx.record(item.table, item.id);
+    if (!current?.deferred) return;
+    const { deferred, ...rest } = current;
+    tx.putRecord({ ...rest, ...merge(shownVersion(rest), deferred).version });
   }
 
   applyRevocation(tx, item, now) {
@@ -263,9 +280,14 @@ export class SyncClient extends EventTarget {
   applyChange(tx, device, change) {
     const incoming = changeToVersion(change);
     const current = tx.record(change.table, change.id);
-    const merged = merge(current ?? null, incoming);
+    if (current && tx.inOutbox(recordKey(change.table, change.id))) {
+      const deferred = current.deferred ? merge(current.deferred, incoming).version : incoming;
+      tx.putRecord({ ...current, deferred });
+      return;
+    }
+    const merged = merge(current ? shownVersion(current) : null, incoming);
     const acked = Math.max(current?.acked ?? 0, incoming.clock[device] ?? 0);
-    if (merged.changed || acked !== (current?.acked ?? 0)) {
+    if (merged.changed || current?.deferred || acked !== (current?.acked ?? 0)) {
       tx.putRecord({ table: change.table, id: change.id, ...merged.version, acked });
     }
   }

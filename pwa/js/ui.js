@@ -70,8 +70,8 @@ export function formatStamp(stamp) {
 }
 
 export function customerName(customerId) {
-  const record = customerId ? app.store.record('customers', customerId) : null;
-  return record ? record.fields.name : null;
+  const fields = customerId ? app.store.fields('customers', customerId) : null;
+  return fields ? fields.name : null;
 }
 
 // Format a stored value of `table`.`field` for display: money as ¥1,234.50,

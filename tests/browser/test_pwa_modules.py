@@ -296,3 +296,66 @@ def test_catalogs_complete(module_page):
             for value in spec.choices:
                 if not value.isascii():  # Chinese values need an English name
                     assert f"value.{value}" in en, f"{name}.{spec.name} choice {value}"
+
+
+def test_pulled_version_waits_for_unsynced_writes(module_page):
+    """A pulled version stays aside while the record has unsynced writes, so
+    the clock sent with them does not claim to have seen the pulled writes."""
+    result = module_page.evaluate("""async () => {
+        const { Store } = await import('/js/store.js');
+        const { SyncClient } = await import('/js/sync.js');
+        const { write } = await import('/js/write.js');
+        const { app } = await import('/js/context.js');
+        const { saveRecord } = await import('/js/edits.js');
+        const store = new Store(null);
+        const client = new SyncClient(store, { post: async () => { throw new Error('no server here'); } });
+        const device = 'd-me';
+        const id = '00000000-0000-4000-8000-000000000001';
+        const other = '00000000-0000-4000-8000-000000000002';
+        const synced = write(null, 'server', { name: '张伟', phone: '138' }, Date.parse('2026-12-04T08:00:00.000Z'));
+        const local = write(synced, device, { phone: '139' }, Date.parse('2026-12-04T08:01:00.000Z'));
+        const theirs = write(synced, 'd-other', { phone: '137', address: '杭州' }, Date.parse('2026-12-04T08:02:00.000Z'));
+        await store.mutate((tx) => {
+            tx.setMeta('session', { device, token: 'token' });
+            for (const key of [id, other]) {
+                tx.putRecord({ table: 'customers', id: key, ...local, acked: 0 });
+                tx.enqueue('customers', key);
+            }
+        });
+        const response = (results, changes) => ({ server_time: new Date().toISOString(), results, changes,
+                                                  revoked: [], cursor: 5, epoch: 'e', more: false, reset: false });
+        const pulled = (key) => ({ table: 'customers', id: key, clock: theirs.clock, dots: theirs.dots,
+                                   fields: theirs.fields, deleted: false });
+        await store.mutate((tx) => client.applyResponse(tx, device, [], response([], [pulled(id), pulled(other)])));
+        const queued = {
+            clock: store.record('customers', id).clock, shown: store.get('customers', id),
+            sent: client.nextBatch().map((item) => item.change.clock),
+        };
+
+        const batch = client.nextBatch().filter((item) => item.id === id);
+        await store.mutate((tx) => client.applyResponse(tx, device, batch,
+            response([{ table: 'customers', id, status: 'merged' }], [])));
+        const acknowledged = { record: store.record('customers', id), queued: store.outbox.has(`customers/${id}`) };
+
+        app.store = store;
+        await saveRecord('customers', other, { notes: '周六送货' });
+        const edited = store.record('customers', other);
+        return { queued, acknowledged, edited };
+    }""")
+    queued = result["queued"]
+    assert queued["clock"] == {"d-me": 1, "server": 1}, "the record keeps its own clock while queued"
+    assert queued["shown"]["phone"] == "137", "the screen shows the later pulled write"
+    assert queued["shown"]["address"] == "杭州"
+    assert all("d-other" not in clock for clock in queued["sent"]), "the pulled writes are not claimed as seen"
+
+    record = result["acknowledged"]["record"]
+    assert not result["acknowledged"]["queued"]
+    assert "deferred" not in record, "merged once the server acknowledged the write"
+    assert record["clock"] == {"d-me": 1, "d-other": 1, "server": 1}
+    assert (record["fields"]["phone"], record["fields"]["address"]) == ("137", "杭州")
+
+    edited = result["edited"]
+    assert "deferred" not in edited, "an edit is made on what the person sees"
+    assert edited["clock"] == {"d-me": 2, "d-other": 1, "server": 1}
+    assert edited["fields"]["address"] == "杭州"
+    assert edited["fields"]["notes"] == "周六送货"

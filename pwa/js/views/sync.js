@@ -157,12 +157,12 @@ function side(conflict, which) {
 }
 
 function conflictCard(conflict) {
-  const record = app.store.record(conflict.record_table, conflict.record_id);
+  const fields = app.store.fields(conflict.record_table, conflict.record_id);
   const editable = canEdit('conflicts', conflict);
   const serverField = TABLES[conflict.record_table]?.fields[conflict.field]?.serverOnly;
   const fieldName = conflict.field === DELETED ? t('conflict.delete_field') : fieldLabel(conflict.record_table, conflict.field);
   return h('li', { class: 'card conflict', dataset: { id: conflict.id } },
-    h('div', { class: 'card-title' }, recordLink(conflict.record_table, conflict.record_id, record?.fields)),
+    h('div', { class: 'card-title' }, recordLink(conflict.record_table, conflict.record_id, fields)),
     h('div', { class: 'card-detail', text: t('conflict.field', { field: fieldName, time: formatStamp(conflict.detected_at) }) }),
     h('div', { class: 'conflict-sides' }, side(conflict, 'kept'), side(conflict, 'other')),
     editable ? h('div', { class: 'actions' },
