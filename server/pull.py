@@ -54,20 +54,29 @@ def pull(conn: sqlite3.Connection, role: str, user_id: str, cursor: int,
     # Rows above the lowest last seq of a stream that filled its page may
     # have company in that stream's unread rows, so they wait for the next page.
     horizon = min(full_streams) if full_streams else None
-    changes, revoked = [], []
+    # The latest entry per record, in seq order. A record revoked and then
+    # shared again within one page (or the reverse) appears once, as its
+    # last state, so the order in which a device applies the two lists
+    # does not matter.
+    latest: dict[tuple[str, str], tuple[str, dict]] = {}
+    taken = 0
     new_cursor = cursor
     more = horizon is not None
     for seq, kind, item in heapq.merge(*streams, key=lambda entry: entry[0]):
         if horizon is not None and seq > horizon:
             break
-        if len(changes) + len(revoked) >= page_size:
+        if taken >= page_size:
             more = True
             break
         new_cursor = seq
-        if kind == "revoked":
-            revoked.append(item)
-        elif omit.get((item["table"], item["id"])) != seq:
-            changes.append(item)
+        key = (item["table"], item["id"])
+        latest.pop(key, None)
+        if kind == "change" and omit.get(key) == seq:
+            continue  # the device sent exactly this state
+        latest[key] = (kind, item)
+        taken += 1
+    changes = [item for kind, item in latest.values() if kind == "change"]
+    revoked = [item for kind, item in latest.values() if kind == "revoked"]
     if not more:
         new_cursor = max(last_seq, cursor)
     return Page(changes, revoked, new_cursor, more)

@@ -316,3 +316,24 @@ def test_no_op_sync_sends_nothing(make_device):
     assert body["changes"] == []
     assert body["revoked"] == []
     assert body["cursor"] == cursor
+
+
+def test_reassigned_away_and_back_within_one_page(make_device):
+    manager = make_device("manager")
+    rep = make_device("sales")
+    other = make_device("sales")
+    customer = rep.edit("customers", name="来回转手的客户")
+    follow_up = rep.edit("follow_ups", customer_id=customer, happened_at="2026-12-01T02:00:00.000Z")
+    rep.sync()
+    manager.sync()
+    manager.edit("customers", customer, owner_id=other.user.id)
+    manager.sync()
+    manager.edit("customers", customer, owner_id=rep.user.id)
+    manager.sync()
+
+    body = rep.sync_once()
+    assert customer in {c["id"] for c in body["changes"]}
+    assert customer not in {r["id"] for r in body["revoked"]}
+    assert follow_up not in {r["id"] for r in body["revoked"]}
+    assert rep.get("customers", customer)["owner_id"] == rep.user.id
+    assert rep.get("follow_ups", follow_up) is not None
