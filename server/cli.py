@@ -6,9 +6,15 @@ import logging
 import sys
 
 from .auth import UserError
+from .backup import BackupError
 from .importer.commands import add_ledger_commands
+from .lock import DataDirBusy, ServeLock
 from .paths import resolve_data_dir
 from .schema import ROLES
+from .state import DataDirError
+
+# Failures a command reports as one "error: …" line and exit status 1.
+COMMAND_ERRORS = (UserError, BackupError, DataDirBusy, DataDirError)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return args.handler(args) or 0
-    except UserError as error:
+    except COMMAND_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 
@@ -116,30 +122,17 @@ def _serve(args) -> int:
     import uvicorn
 
     from .app import create_app
-    from .lock import DataDirBusy, ServeLock
 
     data = resolve_data_dir(args.data_dir)
-    lock = ServeLock(data.lock_file)
-    try:
-        lock.acquire()
-    except DataDirBusy as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    try:
-        from .state import DataDirError
-        try:
-            state = _state(args)
-        except DataDirError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
+    with ServeLock(data.lock_file):
+        state = _state(args)
         scheme = "https" if args.certfile else "http"
         print(f"Genzong is serving {data.root} at {scheme}://{args.host}:{args.port}/ "
               f"(Datasette at /data/)", flush=True)
+        # The app's lifespan closes the databases; uvicorn re-raises SIGTERM
+        # after its shutdown, so nothing after this call runs on a stop.
         uvicorn.run(create_app(data, state), host=args.host, port=args.port,
                     ssl_certfile=args.certfile, ssl_keyfile=args.keyfile, log_level="info")
-        state.close()
-    finally:
-        lock.release()
     return 0
 
 
@@ -164,33 +157,17 @@ def _demo(args) -> int:
 
 
 def _backup(args) -> int:
-    from .backup import BackupError, make_backup
-    try:
-        info = make_backup(resolve_data_dir(args.data_dir), args.destination)
-    except BackupError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    from .backup import make_backup
+    info = make_backup(resolve_data_dir(args.data_dir), args.destination)
     print(f"backed up {info.customers} customers (epoch {info.epoch}, seq {info.last_seq}) to {info.folder}")
     return 0
 
 
 def _restore(args) -> int:
-    from .backup import BackupError, restore_backup
-    from .lock import DataDirBusy, ServeLock
+    from .backup import restore_backup
     data = resolve_data_dir(args.data_dir)
-    lock = ServeLock(data.lock_file)
-    try:
-        lock.acquire()
-    except DataDirBusy as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    try:
+    with ServeLock(data.lock_file):
         info = restore_backup(data, args.source)
-    except BackupError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    finally:
-        lock.release()
     print(f"restored {info.customers} customers from {info.folder}; devices will resend what the backup lacks")
     return 0
 

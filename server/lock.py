@@ -49,6 +49,13 @@ class ServeLock:
         handle.flush()
         self._handle = handle
 
+    def __enter__(self) -> "ServeLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.release()
+
     def release(self) -> None:
         if self._handle is not None:
             fcntl.flock(self._handle, fcntl.LOCK_UN)
