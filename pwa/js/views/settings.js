@@ -11,11 +11,12 @@ import { button, detailList, pageHeader, section } from '../ui.js';
 const sections = [];
 
 // Add a section to the settings screen. `render()` returns its content
-// nodes; `title()` its heading in the current language; lower `order` comes first.
-export function registerSettingsSection({ id, order = 100, title, render }) {
+// nodes and `title()` its heading in the current language. A lower `order`
+// comes first. The section is hidden while `visible()` returns false.
+export function registerSettingsSection({ id, order = 100, title, render, visible = () => true }) {
   const existing = sections.findIndex((item) => item.id === id);
   if (existing >= 0) sections.splice(existing, 1);
-  sections.push({ id, order, title, render });
+  sections.push({ id, order, title, render, visible });
   sections.sort((a, b) => a.order - b.order);
 }
 
@@ -84,7 +85,7 @@ function render(params, page) {
   page.onLeave(() => document.removeEventListener('languagechange', onLanguage));
   return h('div', { class: 'view view-settings' },
     pageHeader(t('settings.title')),
-    sections.map((item) => h('div', { dataset: { section: item.id } }, section(item.title(), item.render()))));
+    sections.filter((item) => item.visible()).map((item) => h('div', { dataset: { section: item.id } }, section(item.title(), item.render()))));
 }
 
 route('/settings', { tab: 'settings', render });
