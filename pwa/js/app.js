@@ -12,6 +12,7 @@ import './views/receivable-form.js';
 import './views/tickets.js';
 import './views/sync.js';
 import './views/settings.js';
+import './views/import.js';
 import './views/not-found.js';
 
 import { app } from './context.js';
