@@ -6,7 +6,8 @@
 // A view is {render(params, page) → Node, tab?: name of the bottom tab it
 // belongs to}. `page` lets a view react to changes while it is shown:
 // page.onStoreChange(store, fn), page.rerenderOnChange(store), page.refresh()
-// and page.onLeave(fn).
+// and page.onLeave(fn). What a view registers in render() lasts until the
+// next refresh or until the page is left.
 
 import { clear } from './dom.js';
 
@@ -113,6 +114,9 @@ export function render() {
     return scroll;
   };
   page.refresh = () => {
+    // render() registers its listeners again, so drop those of the last
+    // drawing first: otherwise every refresh would add one more of each.
+    page.leave();
     const scroll = draw();
     window.scrollTo(0, scroll);
   };

@@ -365,3 +365,28 @@ def test_pulled_version_waits_for_unsynced_writes(module_page):
     assert edited["clock"] == {"d-me": 2, "d-other": 1, "server": 1}
     assert edited["fields"]["address"] == "杭州"
     assert edited["fields"]["notes"] == "周六送货"
+
+
+def test_refresh_keeps_one_listener_per_view(module_page):
+    """A view's render registers listeners; refreshing must not pile them up."""
+    counts = module_page.evaluate("""async () => {
+        const router = await import('/js/router.js');
+        const target = new EventTarget();
+        let live = 0, renders = 0;
+        router.route('/listener-test', { render(params, page) {
+            renders += 1;
+            const onPing = () => page.refresh();
+            target.addEventListener('ping', onPing);
+            live += 1;
+            page.onLeave(() => { target.removeEventListener('ping', onPing); live -= 1; });
+            return document.createElement('div');
+        } });
+        const main = document.createElement('main');
+        document.body.append(main);
+        location.hash = '#/listener-test';
+        router.start(main);
+        for (let i = 0; i < 5; i += 1) target.dispatchEvent(new Event('ping'));
+        return { live, renders };
+    }""")
+    assert counts["live"] == 1
+    assert counts["renders"] == 6

@@ -348,7 +348,7 @@ function render(params, page) {
     return h('div', { class: 'view view-import' }, header, emptyState(t('import.not_allowed')));
   }
   if (state.userId !== app.user.id) state = initialState(app.user.id);
-  // page.refresh() calls render again with the same page: listen once per page.
+  // page.refresh() runs the cleanups below before it calls render again.
   if (activePage !== page) {
     activePage = page;
     const onConnection = () => page.refresh();
