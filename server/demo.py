@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from ..sync import format_stamp
 from .db import transaction
+from .demo_projects import DemoCustomer, DemoTicket, ProjectDemo
 from .numbers import NumberCounter
 from .records import Batch
 from .timeutil import DEFAULT_TIME_ZONE, now_stamp, today, zone
@@ -98,10 +99,13 @@ class DemoWriter:
         self.batch = Batch(conn, now_stamp(), None, "server")
         self.numbers = NumberCounter(conn)
         self.today = today(DEFAULT_TIME_ZONE)
+        self.customers: list[DemoCustomer] = []
+        self.tickets: list[DemoTicket] = []
 
     def write(self, count: int) -> None:
         for index in range(count):
             self._customer(index)
+        ProjectDemo(self.batch, self.today).write(self.customers, self.tickets)
         self.numbers.save()
         self.batch.flush()
 
@@ -132,6 +136,7 @@ class DemoWriter:
             "notes": rng.choice([None, "对价格比较敏感", "重视环保等级", "装修工期紧", "老客户，信誉好"]),
         }
         self.batch.server_write("customers", customer_id, fields, history=False)
+        self.customers.append(DemoCustomer(customer_id, owner, stage))
         for _ in range(rng.randint(0, 5)):
             self._follow_up(customer_id)
         if stage in ("跟进中", "已成交") and rng.random() < 0.6:
@@ -177,7 +182,8 @@ class DemoWriter:
         status = rng.choice(["待处理", "处理中", "已解决", "已回访"])
         received_at = self._moment(received, rng.randint(9, 17))
         resolved = status in ("已解决", "已回访")
-        self.batch.server_write("tickets", str(uuid.uuid4()), {
+        ticket_id = str(uuid.uuid4())
+        self.batch.server_write("tickets", ticket_id, {
             "number": self.numbers.next("tickets"), "kind": kind, "received_at": received_at,
             "subject": subject, "content": content, "complainant": name, "contact": phone,
             "customer_id": customer_id, "owner_id": owner, "severity": rng.choice(["一般", "一般", "重要", "紧急"]),
@@ -189,6 +195,8 @@ class DemoWriter:
             "visit_on": self._day(received + 7) if status == "已回访" else None,
             "satisfaction": rng.randint(3, 5) if status == "已回访" else None,
         }, history=False)
+        self.tickets.append(DemoTicket(ticket_id, customer_id, status,
+                                       self._day(received + 7) if status == "已回访" else None))
 
     def _day(self, offset: int) -> str:
         return (self.today + timedelta(days=offset)).isoformat()
