@@ -10,7 +10,8 @@ request it:
 2. returns 403 unless the ``ds_actor`` cookie belongs to a current manager
    or admin (``server.datasette_access``), on every URL: pages, JSON, CSV,
    static files and Datasette's own ``/-/`` pages;
-3. returns 400 for a period parameter that is not a date;
+3. returns 400 for a period parameter that is not a date, or a month
+   parameter that is not YYYY-MM;
 4. starts every CSV body with a UTF-8 byte order mark, so Excel on Chinese
    Windows reads it as UTF-8 instead of GBK.
 
@@ -57,11 +58,15 @@ SETTINGS = {
 }
 
 # The views managers start from, listed first on the database page.
-REPORT_VIEWS = ("customer_list", "follow_up_log", "receivable_tracking", "ticket_log")
+REPORT_VIEWS = ("customer_list", "follow_up_log", "receivable_tracking", "ticket_log", "project_overview",
+                "survey_list")
 
 # Canned-query parameters that take a business date (blank: the default period).
 DATE_PARAMETERS = ("开始日期", "结束日期")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Canned-query parameters that take a month, YYYY-MM (blank: the current month).
+MONTH_PARAMETERS = ("月份",)
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 def load_metadata(database_name: str) -> dict:
@@ -185,9 +190,13 @@ def strip_prefix(scope) -> dict:
 
 
 def check_date_parameters(query_string: bytes) -> tuple[str, str] | None:
-    """Return (Chinese, English) messages for an invalid period parameter, or None."""
+    """Return (Chinese, English) messages for an invalid period or month parameter, or None."""
     values = {}
     for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        if name in MONTH_PARAMETERS and value.strip() and not _MONTH.fullmatch(value.strip()):
+            return (f"{name}“{value.strip()}”不是有效月份。请按 YYYY-MM 填写，例如 2026-01；留空则为本月。",
+                    f"{name} \"{value.strip()}\" is not a valid month. Use YYYY-MM, such as 2026-01, "
+                    "or leave it blank for this month.")
         if name not in DATE_PARAMETERS or not value.strip():
             continue
         value = value.strip()

@@ -21,6 +21,8 @@ creates them again afterwards, so every database has the current ones.
 
 import sqlite3
 
+from .project_views import PROJECT_VIEWS
+from .survey_views import SURVEY_VIEWS
 from .timeutil import DEFAULT_TIME_ZONE
 
 # "Now" as a UTC timestamp in the wire's fixed-width form, so it compares
@@ -208,6 +210,8 @@ VIEWS: dict[str, str] = {
     "follow_up_log": FOLLOW_UP_LOG,
     "receivable_tracking": RECEIVABLE_TRACKING,
     "ticket_log": TICKET_LOG,
+    **PROJECT_VIEWS,
+    **SURVEY_VIEWS,
 }
 
 
