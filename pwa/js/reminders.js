@@ -11,7 +11,11 @@
 //   receivable_overdue  not fully paid, today is after the due date;
 //   ticket_due          no first reply, status 待处理 or 处理中, reply
 //                       deadline within reminder_ticket_hours;
-//   ticket_overdue      the same, deadline passed.
+//   ticket_overdue      the same, deadline passed;
+//   risk_overdue        a project risk not 已关闭, past its due_on, on a
+//                       project not 已完成 or 已取消;
+//   risk_high           the same risk not overdue but with an exposure
+//                       (probability × impact) of HIGH_EXPOSURE or more.
 // Pool customers (no owner), deleted rows and disabled users get none.
 //
 // dueItems is a pure function of records, settings and the time, so the 今日
@@ -19,6 +23,7 @@
 
 import { addDays, todayIn, validTimeZone } from './dates.js';
 import { receivableStatus } from './payments.js';
+import { ENDED_PROJECT_STATUSES, HIGH_EXPOSURE, riskDaysOverdue, riskExposure, riskOpen } from './projects.js';
 
 export const DEFAULT_WINDOWS = {
   reminder_receivable_days: 3,
@@ -27,7 +32,8 @@ export const DEFAULT_WINDOWS = {
 };
 
 // Most urgent first, as the server orders one recipient's items.
-export const KIND_ORDER = ['ticket_overdue', 'ticket_due', 'receivable_overdue', 'follow_up', 'escalation', 'receivable_due'];
+export const KIND_ORDER = ['ticket_overdue', 'ticket_due', 'receivable_overdue', 'risk_overdue', 'follow_up', 'escalation',
+  'receivable_due', 'risk_high'];
 
 const OPEN_TICKET_STATUSES = new Set(['待处理', '处理中']);
 const DAY_MS = 86400000;
@@ -46,7 +52,7 @@ function daysBetween(from, to) {
 }
 
 // Return the due items for one person, most urgent first.
-//   records: {customers, receivables, payments, tickets, users}: arrays of
+//   records: {customers, receivables, payments, tickets, users, projects, risks}: arrays of
 //            {id, ...fields}; customers may include deleted ones (deleted: true),
 //            because a ticket keeps its deleted customer's owner. Without
 //            users, no owner is treated as disabled and no escalation is made.
@@ -122,7 +128,33 @@ export function dueItems({ records, settings = {}, now, ownerId = null }) {
     });
   }
 
+  items.push(...riskItems(records, allCustomers, forOwner, today));
   return items.sort(byUrgency);
+}
+
+// The risk items: a risk belongs to its project's customer's owner, who sees it.
+function riskItems(records, allCustomers, forOwner, today) {
+  const projects = new Map(live(records.projects).map((project) => [project.id, project]));
+  const items = [];
+  for (const risk of live(records.risks)) {
+    const project = projects.get(risk.project_id);
+    if (!riskOpen(risk) || !project || ENDED_PROJECT_STATUSES.has(project.status)) continue;
+    const customer = allCustomers.get(project.customer_id);
+    if (!customer || customer.deleted || !forOwner(customer.owner_id)) continue;
+    const exposure = riskExposure(risk);
+    const daysOverdue = riskDaysOverdue(risk, today);
+    if (daysOverdue === 0 && (exposure ?? 0) < HIGH_EXPOSURE) continue;
+    const kind = daysOverdue > 0 ? 'risk_overdue' : 'risk_high';
+    items.push({
+      key: kind === 'risk_overdue' ? `risk_overdue:${risk.id}:${risk.due_on}` : `risk_high:${risk.id}:${exposure}`,
+      kind, table: 'risks', id: risk.id, customerId: customer.id, customerName: customer.name,
+      ownerId: customer.owner_id, projectId: project.id, projectName: project.name, description: risk.description,
+      category: risk.category ?? null, exposure, daysOverdue, dueOn: risk.due_on ?? null,
+      // A high risk without a due date is due now.
+      due: risk.due_on ?? today, overdue: daysOverdue > 0, url: `/#/project/${project.id}`,
+    });
+  }
+  return items;
 }
 
 function byUrgency(a, b) {

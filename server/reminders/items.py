@@ -10,10 +10,14 @@ The rules are those the PWA applies to its own copy of the data, with
   days before its ``due_date``, and overdue from the day after it;
 - a ticket without a first reply (status 待处理 or 处理中) is due from
   ``reminder_ticket_hours`` hours before its ``reply_due_at``, and
-  overdue once that moment has passed.
+  overdue once that moment has passed;
+- a project risk not 已关闭, on a project not 已完成 or 已取消, is overdue
+  from the day after its ``due_on``; while not overdue it is still due when
+  its exposure (probability × impact) is ``HIGH_EXPOSURE`` or more.
 
-Receivables and tickets go to the user who sees them (their ``scope_owner``:
-the customer's owner, or a ticket's own owner when it has no customer).
+Receivables, tickets and risks go to the user who sees them (their
+``scope_owner``: the customer's owner, or a ticket's own owner when it has
+no customer).
 Pool customers, deleted rows and disabled users get no reminders.
 
 Each item has a ``key`` naming the record, the stage and the due date it is
@@ -34,14 +38,22 @@ RECEIVABLE_DUE = "receivable_due"
 RECEIVABLE_OVERDUE = "receivable_overdue"
 TICKET_DUE = "ticket_due"
 TICKET_OVERDUE = "ticket_overdue"
-KIND_ORDER = (TICKET_OVERDUE, TICKET_DUE, RECEIVABLE_OVERDUE, FOLLOW_UP, ESCALATION, RECEIVABLE_DUE)
+RISK_OVERDUE = "risk_overdue"
+RISK_HIGH = "risk_high"
+KIND_ORDER = (TICKET_OVERDUE, TICKET_DUE, RECEIVABLE_OVERDUE, RISK_OVERDUE, FOLLOW_UP, ESCALATION, RECEIVABLE_DUE,
+              RISK_HIGH)
 
 OPEN_TICKET_STATUSES = ("待处理", "处理中")
+# Exposure (probability × impact, 1–25) from which an open risk is reminded
+# even before its due date; the PWA's projects.js uses the same threshold.
+HIGH_EXPOSURE = 15
+ENDED_PROJECT_STATUSES = ("已完成", "已取消")
 
 # Screens of the PWA, as hash routes of its single page. A receivable is
 # shown on its customer's screen.
 CUSTOMER_URL = "/#/customer/{id}"
 TICKET_URL = "/#/ticket/{id}"
+PROJECT_URL = "/#/project/{id}"
 TODAY_URL = "/#/today"
 
 
@@ -53,7 +65,7 @@ class DueItem:
     owner_id: str       # whose item it is (the recipient, except for escalations)
     record_table: str
     record_id: str
-    due: str            # the due date (YYYY-MM-DD) or reply deadline (UTC stamp)
+    due: str            # the due date (YYYY-MM-DD; today for a high risk without one) or reply deadline (UTC stamp)
     url: str            # the PWA screen that shows the record
     facts: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -86,6 +98,7 @@ def due_items(conn: sqlite3.Connection, settings: dict[str, Any], now: datetime)
         *_follow_ups(conn, people, today, settings["escalation_days"]),
         *_receivables(conn, people, today, settings["reminder_receivable_days"]),
         *_tickets(conn, people, now, settings["reminder_ticket_hours"]),
+        *_risks(conn, people, today),
     ]
     items.sort(key=lambda i: (i.recipient_id, KIND_ORDER.index(i.kind), i.due, i.record_id))
     return items
@@ -175,4 +188,36 @@ def _tickets(conn, people, now: datetime, hours_before: int) -> list[DueItem]:
                  "deadline": row["reply_due_at"], "owner_name": people[owner].name}
         items.append(DueItem(f"{kind}:{row['id']}:{row['reply_due_at']}", kind, owner, owner,
                              "tickets", row["id"], row["reply_due_at"], TICKET_URL.format(id=row["id"]), facts))
+    return items
+
+
+def _risks(conn, people, today: date) -> list[DueItem]:
+    today_text = today.isoformat()
+    rows = conn.execute(
+        "SELECT r.id, r.category, r.description, r.probability, r.impact, r.due_on, r.scope_owner, "
+        "p.id AS project_id, p.name AS project, c.name AS customer, c.company FROM risks r "
+        "JOIN projects p ON p.id = r.project_id AND p.deleted = 0 "
+        "JOIN customers c ON c.id = p.customer_id AND c.deleted = 0 "
+        "WHERE r.deleted = 0 AND r.scope_owner IS NOT NULL AND coalesce(r.status, '') != '已关闭' "
+        "AND coalesce(p.status, '') NOT IN (?, ?) "
+        "AND ((r.due_on IS NOT NULL AND r.due_on < ?) OR r.probability * r.impact >= ?)",
+        (*ENDED_PROJECT_STATUSES, today_text, HIGH_EXPOSURE))
+    items = []
+    for row in rows:
+        owner = row["scope_owner"]
+        if not _active(people, owner):
+            continue
+        try:
+            days_overdue = (today - date.fromisoformat(row["due_on"])).days if row["due_on"] else 0
+        except ValueError:
+            continue
+        exposure = row["probability"] * row["impact"] if row["probability"] and row["impact"] else None
+        overdue = days_overdue > 0
+        kind = RISK_OVERDUE if overdue else RISK_HIGH
+        key = f"{kind}:{row['id']}:{row['due_on']}" if overdue else f"{kind}:{row['id']}:{exposure}"
+        facts = {"customer": row["customer"], "company": row["company"], "project": row["project"],
+                 "category": row["category"], "description": row["description"], "exposure": exposure,
+                 "date": row["due_on"], "days_overdue": max(days_overdue, 0), "owner_name": people[owner].name}
+        items.append(DueItem(key, kind, owner, owner, "risks", row["id"], row["due_on"] or today_text,
+                             PROJECT_URL.format(id=row["project_id"]), facts))
     return items

@@ -235,6 +235,33 @@ def _ticket_en(f, tz, now, overdue: bool):
     return title, when + customer + (" " + content if content else "")
 
 
+def _risk_zh(f, tz, now):
+    description = cut(f.get("description") or "", MAX_CONTENT_CHARS)
+    category = f"{f['category']}风险" if f.get("category") else "风险"
+    exposure = f"风险值 {f['exposure']}" if f.get("exposure") else "风险值未评估"
+    if f["days_overdue"]:
+        title = f"风险应对已逾期：{f['project']}"
+        when = f"应对期限 {f['date']}，已逾期 {f['days_overdue']} 天，{exposure}。"
+    else:
+        title = f"高风险：{f['project']}"
+        due = f"，应对期限 {f['date']}" if f.get("date") else ""
+        when = f"{exposure}（概率 × 影响）{due}。"
+    return title, f"{when}客户：{_who(f)}。{category}：{description}"
+
+
+def _risk_en(f, tz, now):
+    description = cut(f.get("description") or "", MAX_CONTENT_CHARS)
+    exposure = f"exposure {f['exposure']}" if f.get("exposure") else "exposure not rated"
+    if f["days_overdue"]:
+        title = f"Risk response overdue: {f['project']}"
+        when = f"Response was due {f['date']}, {f['days_overdue']} days ago; {exposure}."
+    else:
+        title = f"High risk: {f['project']}"
+        due = f", response due {f['date']}" if f.get("date") else ""
+        when = f"Exposure {f['exposure']} (probability × impact){due}."
+    return title, f"{when} Customer: {_who_en(f)}. {description}"
+
+
 _CHINESE = {
     kinds.FOLLOW_UP: _follow_up_zh,
     kinds.ESCALATION: _escalation_zh,
@@ -242,6 +269,8 @@ _CHINESE = {
     kinds.RECEIVABLE_OVERDUE: _receivable_overdue_zh,
     kinds.TICKET_DUE: lambda f, tz, now: _ticket_zh(f, tz, now, overdue=False),
     kinds.TICKET_OVERDUE: lambda f, tz, now: _ticket_zh(f, tz, now, overdue=True),
+    kinds.RISK_OVERDUE: _risk_zh,
+    kinds.RISK_HIGH: _risk_zh,
 }
 _ENGLISH = {
     kinds.FOLLOW_UP: _follow_up_en,
@@ -250,6 +279,8 @@ _ENGLISH = {
     kinds.RECEIVABLE_OVERDUE: _receivable_overdue_en,
     kinds.TICKET_DUE: lambda f, tz, now: _ticket_en(f, tz, now, overdue=False),
     kinds.TICKET_OVERDUE: lambda f, tz, now: _ticket_en(f, tz, now, overdue=True),
+    kinds.RISK_OVERDUE: _risk_en,
+    kinds.RISK_HIGH: _risk_en,
 }
 
 
@@ -263,8 +294,9 @@ def item_payload(item: DueItem, lang: str, time_zone: str, now: datetime) -> tup
 
 SUMMARY_TAG = "genzong-summary"
 _SUMMARY_LABELS = {
-    "zh": {"follow": "跟进", "receivable": "回款", "ticket": "工单", "escalation": "逾期上报"},
-    "en": {"follow": "follow-ups", "receivable": "payments", "ticket": "tickets", "escalation": "escalations"},
+    "zh": {"follow": "跟进", "receivable": "回款", "ticket": "工单", "escalation": "逾期上报", "risk": "项目风险"},
+    "en": {"follow": "follow-ups", "receivable": "payments", "ticket": "tickets", "escalation": "escalations",
+           "risk": "project risks"},
 }
 
 
@@ -273,10 +305,11 @@ def summary_payload(due: list[DueItem], lang: str) -> tuple[str, bytes]:
     counts: dict[str, int] = {}
     for item in due:
         group = ("escalation" if item.kind == kinds.ESCALATION else "follow" if item.kind == kinds.FOLLOW_UP
-                 else "receivable" if item.record_table == "receivables" else "ticket")
+                 else "receivable" if item.record_table == "receivables"
+                 else "risk" if item.record_table == "risks" else "ticket")
         counts[group] = counts.get(group, 0) + 1
     labels = _SUMMARY_LABELS[lang if lang == "en" else "zh"]
-    order = ("ticket", "receivable", "follow", "escalation")
+    order = ("ticket", "receivable", "risk", "follow", "escalation")
     if lang == "en":
         title = f"{len(due)} reminders"
         body = ", ".join(f"{counts[g]} {labels[g]}" for g in order if g in counts) + ". Tap to see today's list."
@@ -307,6 +340,8 @@ CHAT_LABELS = {
     kinds.RECEIVABLE_OVERDUE: "逾期未付款",
     kinds.TICKET_DUE: "工单即将超时",
     kinds.TICKET_OVERDUE: "工单已超时",
+    kinds.RISK_OVERDUE: "风险应对逾期",
+    kinds.RISK_HIGH: "高风险",
 }
 
 
