@@ -7,6 +7,8 @@ import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { formatFen } from '../money.js';
 import { receivableStatus } from '../payments.js';
 import { canEdit } from '../permissions.js';
+import { projectsSection } from './projects.js';
+import { surveysSection } from './surveys.js';
 import { route } from '../router.js';
 import {
   chip, detailList, emptyState, formatStamp, formatValue, historySection, linkButton, openConflicts, pageHeader, section,
@@ -147,6 +149,8 @@ function render(params, page) {
     followUpTimeline(customer, editable),
     receivablesSection(customer, editable),
     ticketsSection(customer),
+    projectsSection(customer, editable),
+    surveysSection(customer, editable),
     historySection('customers', customer.id));
 }
 

@@ -1,6 +1,8 @@
 // 今日: follow-ups due, receivables due or overdue, and tickets near or past
 // their reply deadline, computed on the device from its own records.
 
+import './project-messages.js';
+
 import { app } from '../context.js';
 import { addDays } from '../dates.js';
 import { h } from '../dom.js';
@@ -19,6 +21,7 @@ export function todayItems(ownerScope = 'mine') {
     records: {
       customers: store.list('customers', { includeDeleted: true }), receivables: store.list('receivables'),
       payments: store.list('payments'), tickets: store.list('tickets'), users: store.list('users'),
+      projects: store.list('projects'), risks: store.list('risks'),
     },
     settings: app.settings(),
     now: app.now(),
@@ -27,6 +30,8 @@ export function todayItems(ownerScope = 'mine') {
 }
 
 function dueText(item, today) {
+  if (item.kind === 'risk_overdue') return t('today.risk_overdue', { date: item.dueOn, days: item.daysOverdue });
+  if (item.kind === 'risk_high') return t('today.risk_high', { exposure: item.exposure });
   if (item.table === 'tickets') {
     return item.overdue ? t('today.reply_overdue', { time: formatStamp(item.due) })
       : t('today.reply_due', { time: formatStamp(item.due) });
@@ -50,6 +55,9 @@ function itemCard(item, today, showOwner) {
   } else if (item.table === 'receivables') {
     title = item.customerName;
     detail = t('today.receivable_detail', { amount: formatFen(item.outstanding), order: item.orderNo ?? '' });
+  } else if (item.table === 'risks') {
+    title = item.description;
+    detail = [item.projectName, item.customerName, item.category ? choiceLabel(item.category) : null].filter(Boolean).join(' · ');
   } else {
     title = item.subject || choiceLabel(item.ticketKind);
     detail = [item.number, choiceLabel(item.ticketKind), item.customerName].filter(Boolean).join(' · ');
@@ -92,6 +100,7 @@ function render(params, page) {
     group(t('today.follow_ups'), byKind('follow_up'), today),
     group(t('today.receivables'), byKind('receivable_overdue', 'receivable_due'), today),
     group(t('today.tickets'), byKind('ticket_overdue', 'ticket_due'), today),
+    group(t('today.risks'), byKind('risk_overdue', 'risk_high'), today),
     group(t('today.escalations'), byKind('escalation'), today));
 }
 
