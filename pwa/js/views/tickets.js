@@ -14,6 +14,7 @@ import {
   button, chip, detailList, emptyState, formatStamp, historySection, linkButton, openConflicts, pageHeader, savedToast, section,
 } from '../ui.js';
 import { ownerOptions } from './customer-form.js';
+import { ticketSurveySection } from './surveys.js';
 
 const SPEC = TABLES.tickets.fields;
 const OPEN = new Set(['待处理', '处理中', '暂缓']);
@@ -160,6 +161,7 @@ function renderDetail(params, page) {
       [label('shipped_version'), ticket.shipped_version],
       [label('legacy_number'), ticket.legacy_number],
     ])),
+    ticketSurveySection(ticket, editable),
     historySection('tickets', ticket.id));
 }
 
