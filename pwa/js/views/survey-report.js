@@ -163,7 +163,7 @@ function render(params) {
 }
 
 registerSettingsSection({
-  id: 'reports', order: 25, title: () => t('reports.title'),
+  id: 'reports', order: 22, title: () => t('reports.title'),
   render: () => h('div', { class: 'actions' },
     linkButton(t('reports.projects'), '#/projects'),
     app.seesEverything ? linkButton(t('reports.survey_monthly'), '#/surveys/report') : null),
