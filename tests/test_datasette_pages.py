@@ -20,7 +20,8 @@ from genzong.server.state import _open_read_only, open_data_dir
 from published import close_published, cookie_header, open_published
 
 REPORT_VIEWS = {"customer_list": "客户一览", "follow_up_log": "跟进记录",
-                "receivable_tracking": "回款跟踪", "ticket_log": "投诉台账"}
+                "receivable_tracking": "回款跟踪", "ticket_log": "投诉台账",
+                "project_overview": "项目一览", "survey_list": "满意度调查一览"}
 CANNED_TITLES = {
     "overdue_receivables": "逾期回款",
     "payments_by_status": "回款统计：按付款状态",
@@ -31,6 +32,9 @@ CANNED_TITLES = {
     "missed_reply_tickets": "超时答复工单",
     "rep_monthly_performance": "业务员月度业绩",
     "weekly_issue_report": "问题周报",
+    "project_progress": "项目进度总览",
+    "risk_list": "风险清单",
+    "survey_monthly": "满意度月报",
     "search": "搜索",
 }
 UTF8_BOM = b"\xef\xbb\xbf"
