@@ -232,15 +232,18 @@ class ChangeApplier:
             return "read_only_table", {"value": table.title}
         if table.write_roles and self.user.role not in table.write_roles and not self.resending:
             return "permission_denied", {"detail": f"只有经理或管理员可以修改{table.title}"}
-        rejection = check_change(base, incoming, self.device, self.latest_stamp,
-                                 table.server_fields, self.resending)
-        if rejection is not None:
-            return _explain(table, rejection)
+        # Permission first: the checks below compare the change with the
+        # stored version, so their outcome would tell a user about a record
+        # they may not see (its clock counters, its dots, its values).
         allowed = (self._may_edit(base_scope) if table.device_writable
                    else can_see(self.user.role, self.user.id, table.name, base_scope))
         if found is not None and not allowed:
             return "permission_denied", {"detail": "该记录不属于你" if table.name != "customers"
                                          else "该客户不属于你；公海客户需先认领"}
+        rejection = check_change(base, incoming, self.device, self.latest_stamp,
+                                 table.server_fields, self.resending)
+        if rejection is not None:
+            return _explain(table, rejection)
 
         result = merge(base, incoming)
         merged = result.version
