@@ -89,7 +89,7 @@ def test_manager_login_sets_datasette_cookie(http, state, make_user):
     assert data["a"]["id"] == manager.id
     assert data["a"]["genzong_token_version"] == state.accounts().token_version(manager.id)
     assert "e" in data
-    logout = http.post("/api/logout")
+    logout = http.post("/api/logout", json={})
     assert "ds_actor" in logout.headers["set-cookie"]
     assert "Max-Age=0" in logout.headers["set-cookie"]
 

@@ -137,7 +137,7 @@ def test_logout_clears_cookie(published, new_user):
     manager = new_user("manager")
     published.client.post("/api/login", json={"username": manager.username, "password": "secret-pw"})
     assert published.client.get("/data/genzong/customers").status_code == 200
-    published.client.post("/api/logout")
+    published.client.post("/api/logout", json={})
     assert "ds_actor" not in published.client.cookies
     assert published.client.get("/data/genzong/customers").status_code == 403
     published.client.cookies.clear()

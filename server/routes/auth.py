@@ -4,6 +4,13 @@ Logging in as a manager or admin also signs the visitor in to Datasette by
 setting its ``ds_actor`` cookie, signed with the same secret. The actor
 carries the user id and token version, and the Datasette plugin checks them
 on every request, so revoking the user's tokens ends that session too.
+
+Both take JSON only. A page of another site can make the browser POST a
+form here, urlencoded, multipart or text/plain, and a text/plain form can
+carry a JSON text. The response's ``Set-Cookie`` would then log the visitor
+out of Datasette, or in as someone else. Such a page cannot send
+``Content-Type: application/json`` without a CORS preflight, which this
+server never grants.
 """
 
 import logging
@@ -49,7 +56,15 @@ def actor_cookie(secret: bytes, user: User, token_version: int) -> str:
     return URLSafeSerializer(secret, "actor").dumps({"a": actor, "e": expiry})
 
 
+def require_json(request: Request) -> None:
+    """Raise ApiError 415 unless the request declares a JSON body."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise ApiError(415, "json_required", value=media_type[:100] or "—")
+
+
 async def login(request: Request) -> JSONResponse:
+    require_json(request)
     body = parse_json_body(await read_body(request, limit=64 * 1024))
     username = body.get("username") if isinstance(body, dict) else None
     password = body.get("password") if isinstance(body, dict) else None
@@ -82,6 +97,7 @@ async def login(request: Request) -> JSONResponse:
 
 
 async def logout(request: Request) -> JSONResponse:
+    require_json(request)
     response = JSONResponse({"ok": True})
     response.delete_cookie(ACTOR_COOKIE, path="/")
     return response
