@@ -10,9 +10,14 @@ request it:
 2. returns 403 unless the ``ds_actor`` cookie belongs to a current manager
    or admin (``server.datasette_access``), on every URL: pages, JSON, CSV,
    static files and Datasette's own ``/-/`` pages;
-3. returns 400 for a period parameter that is not a date, or a month
+3. returns 405 for any method but GET and HEAD, except the POST of
+   Datasette's own logout button, which Datasette checks for its CSRF
+   token. Nothing in Genzong's Datasette takes a POST: its canned queries
+   only read, and Datasette 0.65 answers a POST to a table or a read-only
+   canned query with a 500;
+4. returns 400 for a period parameter that is not a date, or a month
    parameter that is not YYYY-MM;
-4. starts every CSV body with a UTF-8 byte order mark, so Excel on Chinese
+5. starts every CSV body with a UTF-8 byte order mark, so Excel on Chinese
    Windows reads it as UTF-8 instead of GBK.
 
 Datasette opens only ``genzong.db``, never ``private.db``, and its
@@ -60,6 +65,10 @@ SETTINGS = {
 # The views managers start from, listed first on the database page.
 REPORT_VIEWS = ("customer_list", "follow_up_log", "receivable_tracking", "ticket_log", "project_overview",
                 "survey_list")
+
+READ_METHODS = frozenset({"GET", "HEAD"})
+# Datasette's logout button; Datasette checks its CSRF token.
+POST_PATHS = frozenset({"/-/logout"})
 
 # Canned-query parameters that take a business date (blank: the default period).
 DATE_PARAMETERS = ("开始日期", "结束日期")
@@ -164,6 +173,14 @@ class DatasetteMount:
             await access.send_page(send, access.error_page(
                 403, access.FORBIDDEN_TITLE, access.FORBIDDEN_MESSAGE, access.FORBIDDEN_MESSAGE_EN,
                 as_json=as_json))
+            return
+        if scope["method"] not in READ_METHODS and path not in POST_PATHS:
+            log.info("datasette request rejected: method %s path=%s", scope["method"], path)
+            status, headers, body = access.error_page(
+                405, "不支持的请求 · Method not allowed", "数据浏览是只读的，只能查看，不能提交修改。",
+                "Data browsing is read-only: pages can be viewed, nothing can be submitted.",
+                as_json=as_json, login_link=False)
+            await access.send_page(send, (status, [*headers, (b"allow", b"GET, HEAD")], body))
             return
         if path == "/":
             await send_redirect(send, f"{BASE_URL}{self.database_name}")

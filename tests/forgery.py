@@ -62,10 +62,13 @@ def forged_requests(departing_rep_id: str, receiving_rep_id: str, now: str) -> l
     ]
 
 
-# Datasette's paths that take POST: its logout, its message debugger, a
-# canned query, a table and the database's SQL page.
-DATASETTE_POSTS = ["/data/-/logout", "/data/-/messages", "/data/genzong/overdue_receivables",
-                   "/data/genzong/search", "/data/genzong/customers", "/data/genzong"]
+# Datasette's paths that Datasette itself would take a POST on: its logout,
+# its message debugger, canned queries, a table, the database's SQL page and
+# the write API of later versions. Genzong lets only the logout through.
+DATASETTE_LOGOUT = "/data/-/logout"
+DATASETTE_POSTS = [DATASETTE_LOGOUT, "/data/-/messages", "/data/genzong/overdue_receivables",
+                   "/data/genzong/search", "/data/genzong/customers", "/data/genzong",
+                   "/data/genzong/customers/-/insert"]
 
 
 def dump(database: Path) -> str:

@@ -2,12 +2,14 @@
 
 The API authenticates with bearer tokens only, and another site cannot
 make a browser send one. The ``ds_actor`` cookie opens Datasette, which is
-read-only and checks its own CSRF token on every POST. Login and logout set
-and clear that cookie, so they take JSON only. The real-browser version of
+read-only: it takes no POST but its logout button's, which it checks for
+its own CSRF token. Login and logout set and clear that cookie, so they
+take JSON only. The real-browser version of
 these attacks, from a page on a second origin, is in
 ``tests/browser/test_cross_origin.py``.
 """
 
+import re
 import uuid
 
 import pytest
@@ -18,7 +20,7 @@ from genzong.server.auth import TOKEN_MAX_AGE_SECONDS
 from genzong.server.timeutil import now_stamp
 
 from conftest import PASSWORD
-from forgery import DATASETTE_POSTS, dump_all, forged_requests
+from forgery import DATASETTE_LOGOUT, DATASETTE_POSTS, dump_all, forged_requests
 from reminder_helpers import seed
 
 # Bodies a form on another site can send: a form's three encodings. The
@@ -33,14 +35,14 @@ FORM_BODIES = [
 
 @pytest.fixture
 def http(data_dir, state):
-    """The real app; its scheduler and backups would write while a test compares databases."""
+    """The real app without its scheduler and backups, which would write while a test compares databases."""
     with TestClient(create_app(data_dir, state, reminders=False, daily_backups=False)) as client:
         yield client
 
 
 @pytest.fixture
 def admin_session(http, make_user):
-    """An admin logged in: returns (user, token, ds_actor cookie); the client holds no cookie."""
+    """Log an admin in and return (user, token, ds_actor cookie), leaving no cookie in the client."""
     admin = make_user("admin")
     response = http.post("/api/login", json={"username": admin.username, "password": PASSWORD})
     cookie = response.cookies["ds_actor"]
@@ -159,22 +161,48 @@ def test_no_cross_origin_access_allowed(http, path):
         assert not any(name.lower().startswith("access-control-allow") for name in response.headers), path
 
 
-@pytest.mark.parametrize("path", DATASETTE_POSTS)
-def test_datasette_post_needs_csrf_token(http, state, admin_session, path):
+def test_datasette_logout_needs_csrf_token(http, state, admin_session):
     _, _, cookie = admin_session
-    before = dump_all(state.data)
     forged_token = uuid.uuid4().hex
     attempts = [
-        ({"Cookie": f"ds_actor={cookie}"}, {"sql": "delete from customers", "message": "伪造"}),
+        ({"Cookie": f"ds_actor={cookie}"}, {"next": "/"}),
         # A token the attacker made up, set as a cookie and sent in the form:
         # Datasette signs its tokens, so a made-up one does not match.
         ({"Cookie": f"ds_actor={cookie}; ds_csrftoken={forged_token}"}, {"csrftoken": forged_token}),
     ]
     for headers, form in attempts:
-        response = http.post(path, data=form, headers=headers, follow_redirects=False)
-        assert response.status_code == 403, (path, response.text[:200])
-        assert response.text == "form-urlencoded POST field did not match cookie", path
+        response = http.post(DATASETTE_LOGOUT, data=form, headers=headers, follow_redirects=False)
+        assert response.status_code == 403, response.text[:200]
+        assert response.text == "form-urlencoded POST field did not match cookie"
         assert "ds_actor" not in set_cookie_header(response), "the Datasette session was ended"
+
+
+def test_datasette_logout_with_its_token_works(http, admin_session):
+    """The check above can fail: Datasette's own logout button, with its token, ends the session."""
+    _, _, cookie = admin_session
+    http.cookies.set("ds_actor", cookie)
+    page = http.get("/data/-/logout")
+    token = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)
+    response = http.post(DATASETTE_LOGOUT, data={"csrftoken": token}, follow_redirects=False)
+    http.cookies.clear()
+    assert response.status_code == 302
+    assert "ds_actor=" in set_cookie_header(response)
+
+
+@pytest.mark.parametrize("path", DATASETTE_POSTS[1:])
+def test_datasette_takes_no_other_post(http, state, admin_session, path):
+    _, _, cookie = admin_session
+    http.cookies.set("ds_actor", cookie)
+    page = http.get("/data/genzong?sql=select+1")
+    token = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)
+    before = dump_all(state.data)
+    # Without Datasette's CSRF token, as another site would send it, and with it, as the manager would.
+    for form in ({"sql": "delete from customers"}, {"sql": "delete from customers", "csrftoken": token}):
+        response = http.post(path, data=form, follow_redirects=False)
+        assert response.status_code == 405, (path, response.text[:200])
+        assert response.headers["allow"] == "GET, HEAD"
+        assert "只读" in response.text
+    http.cookies.clear()
     assert dump_all(state.data) == before
 
 
