@@ -1,4 +1,5 @@
-"""Security headers on every file of the app shell, the API and Datasette.
+"""Security headers on every file of the app shell, the API and Datasette,
+and no way for the PWA's scripts to parse data as HTML or code.
 
 Chromium's enforcement of the policy (an injected inline script does not
 run, online or from the service worker's cache) is tested in
@@ -84,3 +85,18 @@ def test_datasette_pages_refuse_frames(http, state, make_user):
         assert policy(response) == {"frame-ancestors": ["'none'"]}, name
         assert response.headers["x-frame-options"] == "DENY", name
         assert response.headers["x-content-type-options"] == "nosniff", name
+
+
+# Ways a script turns a string into markup or code.
+HTML_AND_CODE_SINKS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "createContextualFragment",
+                       "DOMParser", "srcdoc", "setHTML", "eval(", "new Function", "setTimeout('", 'setTimeout("',
+                       "setInterval('", 'setInterval("')
+
+
+def test_no_script_parses_strings():
+    scripts = [*PWA.rglob("*.js")]
+    assert PWA / "sw.js" in scripts
+    for script in scripts:
+        source = script.read_text(encoding="utf-8")
+        for sink in HTML_AND_CODE_SINKS:
+            assert sink not in source, f"{script.relative_to(PWA)} uses {sink}"
