@@ -2,8 +2,9 @@
 
 A rep's records carry HTML and ``javascript:`` URLs in every kind of text:
 customer names, notes, follow-ups, receivables, tickets, a dealer, the
-rep's own display name, and through edits the history and a conflict. Every
-screen that shows them is opened in Chromium. No dialog may open, no element
+rep's own display name, and through edits the history and a conflict. A
+manager's import report shows them from an uploaded file. Every screen
+that shows them is opened in Chromium. No dialog may open, no element
 or handler may come from the data, and the text must appear as typed.
 """
 
@@ -233,5 +234,27 @@ def test_datasette_exports_are_not_html(manager_page, seeded, dialogs, suffix):
     if ".json" in suffix:
         text = json.dumps(json.loads(text), ensure_ascii=False)
     assert TEXT["name"] in text
+    assert injected(page) == []
+    assert dialogs == []
+
+
+def test_import_report_shows_markup_as_text(new_context, seeded, dialogs):
+    context = new_context()
+    context.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page = context.new_page()
+    log_in(page, seeded.manager)
+    page.goto("/#/import")
+    page.wait_for_selector(".view-import #import-file", state="attached")
+    name = IMG + ".csv"
+    ledger = f"客户名称,电话,备注\n{TEXT['name']},{JS_URL},{TEXT['notes']}\n导入{SVG},13800000002,\n"
+    page.set_input_files("#import-file", {"name": name, "mimeType": "text/csv", "buffer": ledger.encode()})
+    page.click("#import-dry-run")
+    page.wait_for_selector(".import-form[data-phase=checked] .import-report", timeout=TIMEOUT_MS)
+
+    report = page.locator(".import-report")
+    expect(report).to_contain_text(name)
+    expect(report).to_contain_text(TEXT["name"])
+    expect(report).to_contain_text("导入" + SVG)
+    expect(report).to_contain_text(f"“{JS_URL}”不是可识别的电话号码")
     assert injected(page) == []
     assert dialogs == []
