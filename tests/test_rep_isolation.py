@@ -384,3 +384,21 @@ def test_chat_lists_items_under_their_owner(team, state):
     assert all("甲的" in line for line in zhang)
     assert not any("甲的" in line for line in li)
     assert any("乙的客户" in line for line in li)
+
+
+def test_escalation_skips_demoted_manager(state, http, push_service):
+    """A manager demoted to sales keeps the reps who named them, but gets none of their escalations."""
+    team = Team(state, http)
+    manager = state.accounts().get(team.a.user.manager_id)
+    manager_token = team.manager.token
+    manager_sub = subscribe(http, manager_token, push_service)
+    team.a.edit("customers", team.a_customer, next_follow_up="2026-03-01")  # 9 days overdue: escalated
+    team.a.sync()
+    state.accounts().update(manager.username, role="sales")
+    a_sub = subscribe(http, team.a.token, push_service)
+
+    run_pass(state, now=NOW, policy=FAST)
+
+    assert push_service.errors == []
+    assert manager_sub.messages == [], "a sales rep got another rep's escalation"
+    assert team.a_customer in messages_by_record(a_sub)

@@ -79,8 +79,11 @@ export function dueItems({ records, settings = {}, now, ownerId = null }) {
       ownerId: owner, due: date, daysOverdue, overdue: date < today, url: `/#/customer/${customer.id}`,
     };
     if (forOwner(owner)) items.push({ ...base, key: `follow_up:${customer.id}:${date}`, kind: 'follow_up' });
+    // Reps may still name a manager since demoted to sales, who gets no escalations.
     const manager = users?.get(owner)?.manager_id;
-    if (ownerId !== null && manager === ownerId && manager !== owner && active(manager) && daysOverdue > escalationDays) {
+    const leads = ['manager', 'admin'].includes(users?.get(manager)?.role);
+    if (ownerId !== null && manager === ownerId && manager !== owner && active(manager) && leads
+        && daysOverdue > escalationDays) {
       items.push({ ...base, key: `escalation:${customer.id}:${date}`, kind: 'escalation' });
     }
   }

@@ -5,7 +5,8 @@ The rules are those the PWA applies to its own copy of the data, with
 
 - a follow-up is due when the customer's ``next_follow_up`` is today or
   earlier; it goes to the customer's owner, and when it is overdue by more
-  than ``escalation_days`` also to the owner's manager;
+  than ``escalation_days`` also to the owner's manager, while that user is
+  still a manager or admin;
 - a receivable not fully paid is due soon from ``reminder_receivable_days``
   days before its ``due_date``, and overdue from the day after it;
 - a ticket without a first reply (status 待处理 or 处理中) is due from
@@ -31,6 +32,7 @@ from typing import Any
 
 from ...sync import format_stamp
 from ..timeutil import today as org_today
+from ..visibility import SEES_EVERYTHING
 
 FOLLOW_UP = "follow_up"
 ESCALATION = "escalation"
@@ -82,11 +84,12 @@ class Person:
     name: str
     manager_id: str | None
     disabled: bool
+    role: str = "sales"
 
 
 def load_people(conn: sqlite3.Connection) -> dict[str, Person]:
-    rows = conn.execute("SELECT id, username, name, manager_id, disabled FROM users WHERE deleted = 0")
-    return {r["id"]: Person(r["id"], r["name"] or r["username"], r["manager_id"], bool(r["disabled"]))
+    rows = conn.execute("SELECT id, username, name, manager_id, disabled, role FROM users WHERE deleted = 0")
+    return {r["id"]: Person(r["id"], r["name"] or r["username"], r["manager_id"], bool(r["disabled"]), r["role"])
             for r in rows}
 
 
@@ -129,8 +132,11 @@ def _follow_ups(conn, people, today: date, escalation_days: int) -> list[DueItem
         url = CUSTOMER_URL.format(id=row["id"])
         items.append(DueItem(f"{FOLLOW_UP}:{row['id']}:{row['next_follow_up']}", FOLLOW_UP, owner, owner,
                              "customers", row["id"], row["next_follow_up"], url, facts))
+        # Reps keep the manager_id of a manager since demoted to sales, who
+        # must not see their customers.
         manager = people[owner].manager_id
-        if days_overdue > escalation_days and manager != owner and _active(people, manager):
+        if (days_overdue > escalation_days and manager != owner and _active(people, manager)
+                and people[manager].role in SEES_EVERYTHING):
             items.append(DueItem(f"{ESCALATION}:{row['id']}:{row['next_follow_up']}", ESCALATION, manager, owner,
                                  "customers", row["id"], row["next_follow_up"], url, facts))
     return items

@@ -221,6 +221,20 @@ def test_due_items(module_page):
         assert not [key for key in keys + everyone if f":{left_out}:" in key], left_out
 
 
+
+def test_no_escalation_for_demoted_manager(module_page):
+    """A manager demoted to sales still named by a rep gets no escalation, as on the server."""
+    keys = module_page.evaluate("""async () => {
+        const { dueItems } = await import('/js/reminders.js');
+        const records = {
+            users: [{id: 'u1', role: 'sales'}, {id: 'u2', role: 'sales', manager_id: 'u1'}],
+            customers: [{id: 'c1', name: '陈静', owner_id: 'u2', next_follow_up: '2026-12-01'}],
+        };
+        const now = Date.parse('2026-12-04T17:00:00.000Z');
+        return dueItems({records, settings: {}, now, ownerId: 'u1'}).map((item) => item.key);
+    }""")
+    assert keys == []
+
 def test_customer_search(module_page):
     found = module_page.evaluate("""async () => {
         const { filterCustomers } = await import('/js/customers-query.js');
