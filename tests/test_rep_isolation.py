@@ -63,6 +63,9 @@ class Team:
                                 amount_fen=100_000)
         self.a_ticket = a.edit("tickets", customer_id=self.a_customer, kind="投诉", subject="甲的工单",
                                status="待处理", reply_due_at=format_stamp(NOW + timedelta(hours=2)))
+        self.a_project = a.edit("projects", customer_id=self.a_customer, name="甲的项目")
+        self.a_risk = a.edit("risks", project_id=self.a_project, description="甲的风险", probability=4, impact=4,
+                             due_on="2026-03-01")
         a.sync()
         # A second device of A edits the same field concurrently: a conflict row.
         self.a_phone = Device(http, a.token)
@@ -92,7 +95,8 @@ class Team:
 
     def a_record_ids(self) -> set[str]:
         """Every record id of A's that B must never receive: A's records, their history and conflicts."""
-        ids = {self.a_customer, self.a_follow_up, self.a_receivable, self.a_payment, self.a_ticket}
+        ids = {self.a_customer, self.a_follow_up, self.a_receivable, self.a_payment, self.a_ticket,
+               self.a_project, self.a_risk}
         for table in ("history", "conflicts"):
             ids |= {row_id for row_id, row in self.manager.rows(table).items() if row["record_id"] in ids}
         return ids
@@ -316,7 +320,7 @@ def test_push_goes_only_to_owner(team, http, state, push_service):
     assert push_service.errors == []
     a_records = messages_by_record(a_sub)
     b_records = messages_by_record(b_sub)
-    assert a_records == {team.a_customer, team.a_receivable, team.a_ticket}
+    assert a_records == {team.a_customer, team.a_receivable, team.a_ticket, team.a_risk}
     assert b_records == {team.b_customer}
     assert not any("甲的" in json.dumps(message, ensure_ascii=False) for message in b_sub.messages)
 
@@ -330,7 +334,7 @@ def test_summary_push_counts_only_own_items(team, http, state, push_service):
 
     run_pass(state, now=NOW, policy=FAST)
 
-    assert [message["title"] for message in a_sub.messages] == ["你有 9 项提醒"]
+    assert [message["title"] for message in a_sub.messages] == ["你有 10 项提醒"]
     assert [message["title"] for message in b_sub.messages] == ["跟进提醒：乙的客户"]
 
 
@@ -347,8 +351,8 @@ def test_reassigned_customer_leaves_old_rep(team, http, state, push_service):
 
     assert push_service.errors == []
     assert len(a_sub.messages) == a_before, "A got a push for a customer no longer A's"
-    assert {team.a_customer, team.a_receivable, team.a_ticket} <= messages_by_record(b_sub)
-    assert result.pushed == 3
+    assert {team.a_customer, team.a_receivable, team.a_ticket, team.a_risk} <= messages_by_record(b_sub)
+    assert result.pushed == 4
 
     # A's devices drop the customer with everything under it; B's get it all.
     team.a.sync()
@@ -378,7 +382,7 @@ def test_chat_lists_items_under_their_owner(team, state):
     assert robot.errors == []
     lines = robot.messages[0]["markdown"]["content"].split("\n")
     headings = [index for index, line in enumerate(lines) if line.startswith("**")]
-    assert [lines[index] for index in headings] == ["**张伟**（3 项）", "**李娜**（1 项）"]
+    assert [lines[index] for index in headings] == ["**张伟**（4 项）", "**李娜**（1 项）"]
     zhang = lines[headings[0] + 1:headings[1]]
     li = lines[headings[1] + 1:]
     assert all("甲的" in line for line in zhang)

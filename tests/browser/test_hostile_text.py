@@ -1,8 +1,8 @@
 """Markup typed into records shows as text, in the PWA and in Datasette.
 
 A rep's records carry HTML and ``javascript:`` URLs in every kind of text:
-customer names, notes, follow-ups, receivables, tickets, a dealer, the
-rep's own display name, and through edits the history and a conflict. A
+customer names, notes, follow-ups, receivables, tickets, projects, their
+stages and risks, surveys, a dealer, the rep's own display name, and through edits the history and a conflict. A
 manager's import report shows them from an uploaded file. Every screen
 that shows them is opened in Chromium. No dialog may open, no element
 or handler may come from the data, and the text must appear as typed.
@@ -43,6 +43,12 @@ TEXT = {
     "subject": "工单" + SVG,
     "content": "内容" + SCRIPT,
     "dealer": "经销点" + SCRIPT,
+    "project": "项目" + SVG,
+    "project_content": "项目内容" + IMG,
+    "stage": "阶段" + SCRIPT,
+    "risk": "风险" + IMG,
+    "mitigation": "应对" + SCRIPT,
+    "survey": "意见" + SVG,
 }
 
 # Elements and attributes that only markup in the data could have made.
@@ -74,6 +80,15 @@ class Seeded:
             self.ticket = laptop.edit("tickets", customer_id=self.customer, kind="投诉", subject=TEXT["subject"],
                                       content=TEXT["content"], status="待处理",
                                       reply_due_at=format_stamp(datetime.now(timezone.utc) + timedelta(hours=1)))
+            self.project = laptop.edit("projects", customer_id=self.customer, name=TEXT["project"],
+                                       content=TEXT["project_content"], stage=TEXT["stage"], status="进行中")
+            self.project_stage = laptop.edit("project_stages", project_id=self.project, name=TEXT["stage"],
+                                             position=1, notes=JS_URL)
+            self.risk = laptop.edit("risks", project_id=self.project, description=TEXT["risk"],
+                                    mitigation=TEXT["mitigation"], probability=4, impact=4, status="待处理",
+                                    due_on="2026-01-01")
+            self.survey = laptop.edit("surveys", customer_id=self.customer, kind="回访", surveyed_on=today,
+                                      answers={"1": 5}, comment=TEXT["survey"])
             laptop.sync()
             # A rename leaves history, and two devices writing notes at once leave a conflict.
             phone.sync()
@@ -129,13 +144,19 @@ def show(page, hash_route: str, *texts: str) -> None:
 
 def test_pwa_screens_show_markup_as_text(rep_page, seeded, dialogs):
     page = rep_page
-    show(page, "#/today", TEXT["name"], TEXT["subject"], TEXT["company"])
+    show(page, "#/today", TEXT["name"], TEXT["subject"], TEXT["company"], TEXT["risk"])
     show(page, "#/customers", TEXT["name"], TEXT["company"])
     show(page, f"#/customer/{seeded.customer}", TEXT["name"], TEXT["company"], TEXT["address"],
-         TEXT["follow_up"], TEXT["result"], TEXT["order"], TEXT["subject"], TEXT["old_name"], TEXT["rep"])
+         TEXT["follow_up"], TEXT["result"], TEXT["order"], TEXT["subject"], TEXT["old_name"], TEXT["rep"],
+         TEXT["project"], TEXT["survey"])
     show(page, "#/tickets", TEXT["subject"])
     show(page, f"#/ticket/{seeded.ticket}", TEXT["subject"], TEXT["content"], TEXT["name"])
     show(page, "#/sync", TEXT["notes"], TEXT["notes_phone"], TEXT["rep"], TEXT["name"])
+    show(page, "#/projects", TEXT["project"], TEXT["name"])
+    show(page, f"#/project/{seeded.project}", TEXT["project"], TEXT["project_content"], TEXT["risk"],
+         TEXT["mitigation"])
+    show(page, f"#/project/{seeded.project}/stages", TEXT["stage"])
+    show(page, f"#/survey/{seeded.survey}", TEXT["survey"], TEXT["name"])
     assert dialogs == []
 
 
@@ -204,6 +225,10 @@ def datasette_pages(seeded) -> list[tuple[str, list[str]]]:
         ("/data/genzong/users", [TEXT["rep"]]),
         ("/data/genzong/history", [TEXT["old_name"]]),
         ("/data/genzong/conflicts", ["手机备注"]),
+        ("/data/genzong/project_overview", [TEXT["project"]]),
+        ("/data/genzong/risks", [TEXT["risk"], TEXT["mitigation"]]),
+        ("/data/genzong/project_stages", [TEXT["stage"], JS_URL]),
+        ("/data/genzong/survey_list", [TEXT["survey"]]),
         ("/data/genzong/follow_ups_this_week", [TEXT["name"]]),
         (f"/data/genzong/search?{keyword}=" + quote("script"), [TEXT["name"], TEXT["content"]]),
         (f"/data/genzong/search?{keyword}=" + quote(SVG), [SVG]),
