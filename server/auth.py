@@ -20,7 +20,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .db import transaction
 from .records import Batch
-from .schema import ROLES
+from .schema import ROLES, TABLES
+from .store import allocate_seqs
+from .visibility import POOL_TABLE, SEES_EVERYTHING
 from .timeutil import now_stamp
 
 TOKEN_MAX_AGE_SECONDS = 30 * 24 * 3600
@@ -221,14 +223,17 @@ class Accounts:
             changes["role"] = role
         if manager is not None:
             changes["manager_id"] = self._manager_id(manager)
-        self._write_user(user.id, changes)
+        self._write_user(user.id, changes, previous_role=user.role)
         return self.get(user.id)
 
-    def _write_user(self, user_id: str, changes: dict) -> None:
+    def _write_user(self, user_id: str, changes: dict, previous_role: str | None = None) -> None:
         with transaction(self.conn):
             batch = Batch(self.conn, now_stamp(), None, "server")
             batch.server_write("users", user_id, changes)
             batch.flush()
+            role = changes.get("role")
+            if previous_role is not None and role is not None and role != previous_role:
+                follow_role_change(self.conn, user_id, previous_role, role)
 
     def _manager_id(self, manager: str | None) -> str | None:
         if not manager:
@@ -243,6 +248,43 @@ class Accounts:
         if user is None:
             raise UserError(f"no user named {username!r}; see 'genzong user list'")
         return user
+
+
+def follow_role_change(conn: sqlite3.Connection, user_id: str, old_role: str, new_role: str) -> None:
+    """Make the user's devices hold exactly what the new role may see.
+
+    A manager or admin who becomes a sales rep gets a revocation for every
+    row they may no longer see, delivered by the ordinary pull. A rep who
+    becomes a manager or admin may now see rows older than their devices'
+    cursors, so those devices pull everything again at their next sync.
+    Runs inside the caller's write transaction.
+    """
+    if old_role in SEES_EVERYTHING and new_role not in SEES_EVERYTHING:
+        revoke_invisible_rows(conn, user_id)
+    elif old_role not in SEES_EVERYTHING and new_role in SEES_EVERYTHING:
+        conn.execute("UPDATE devices SET full_pull_needed = 1 WHERE user_id = ?", (user_id,))
+
+
+def revoke_invisible_rows(conn: sqlite3.Connection, user_id: str) -> int:
+    """Record a revocation for ``user_id`` of every row a sales rep may not see; return how many."""
+    stamp = now_stamp()
+    total = 0
+    for table in TABLES.values():
+        if table.public:
+            continue
+        hidden = "coalesce(scope_owner, '') != ?"
+        if table.name == POOL_TABLE:
+            hidden += " AND scope_owner IS NOT NULL"
+        count = conn.execute(f"SELECT count(*) FROM {table.name} WHERE {hidden}", (user_id,)).fetchone()[0]
+        if not count:
+            continue
+        first = allocate_seqs(conn, count)
+        conn.execute(
+            f"INSERT INTO revocations (seq, audience, except_user, record_table, record_id, created_at) "
+            f"SELECT ? + row_number() OVER (ORDER BY rowid) - 1, ?, NULL, ?, id, ? "
+            f"FROM {table.name} WHERE {hidden}", (first, user_id, table.name, stamp, user_id))
+        total += count
+    return total
 
 
 def _user(row) -> User | None:

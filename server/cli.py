@@ -84,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
         command = user.add_parser(name, parents=[common], help=text)
         command.add_argument("username")
         command.set_defaults(handler=handler)
+    update = user.add_parser("update", parents=[common],
+                             help="change a user's role, display name or manager")
+    update.add_argument("username")
+    update.add_argument("--role", choices=ROLES, help="the new role; the user's devices follow what it may see")
+    update.add_argument("--name", help="the new display name")
+    update.add_argument("--manager", help="username of the rep's new manager")
+    update.set_defaults(handler=_user_update)
     passwd = user.add_parser("passwd", parents=[common], help="set a user's password and end their sessions")
     passwd.add_argument("username")
     passwd.add_argument("--password", required=True, help="the new password, at least 6 characters")
@@ -219,6 +226,12 @@ def _user_enable(args) -> int:
 def _user_logout_all(args) -> int:
     _state(args).accounts().logout_all(args.username)
     print(f"ended every session of {args.username}")
+    return 0
+
+
+def _user_update(args) -> int:
+    user = _state(args).accounts().update(args.username, name=args.name, role=args.role, manager=args.manager)
+    print(f"updated {user.username}: role {user.role}, name {user.name}")
     return 0
 
 

@@ -70,8 +70,16 @@ def _seed_meta(conn: sqlite3.Connection) -> None:
 
 
 # Numbered data migrations: (version, function). Append only; never renumber.
+def _add_full_pull_flag(conn: sqlite3.Connection) -> None:
+    # A device whose user became a manager must pull everything again.
+    present = {row[1] for row in conn.execute("PRAGMA table_info(devices)")}
+    if "full_pull_needed" not in present:
+        conn.execute("ALTER TABLE devices ADD COLUMN full_pull_needed INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [
     (1, _seed_meta),
+    (2, _add_full_pull_flag),
 ]
 SCHEMA_VERSION = max(version for version, _ in MIGRATIONS)
 

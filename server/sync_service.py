@@ -58,6 +58,8 @@ def handle_sync(conn: sqlite3.Connection, user: User, request: SyncRequest,
     stats = SyncStats(received=len(request.changes))
     epoch = read_meta(conn, "epoch")
     reset = request.epoch != epoch and (request.epoch is not None or request.cursor > 0)
+    if request.cursor > 0 and _full_pull_needed(conn, request.device, user):
+        reset = True  # the device resends what it holds and pulls from the start
     omit: dict = {}
     results: list[dict] = []
     if _needs_write(conn, user, request, reset):
@@ -93,10 +95,19 @@ def _needs_write(conn, user: User, request: SyncRequest, reset: bool) -> bool:
     return bool(row[1]) or reset
 
 
+def _full_pull_needed(conn, device: str, user: User) -> bool:
+    """Return whether the device must pull everything again (its user's role now sees more)."""
+    row = conn.execute("SELECT full_pull_needed FROM devices WHERE id = ? AND user_id = ?",
+                       (device, user.id)).fetchone()
+    return bool(row and row[0])
+
+
 def _write_changes(conn, user: User, request: SyncRequest, now: datetime, stats: SyncStats, reset: bool):
     """Merge the request's changes in the open transaction; return (results, omit map)."""
     now_stamp = format_stamp(now)
     resending = _register_device(conn, user, request.device, now_stamp)
+    if reset:
+        conn.execute("UPDATE devices SET full_pull_needed = 0 WHERE id = ?", (request.device,))
     if reset and request.epoch in earlier_epochs(conn):
         resending = True
         conn.execute("UPDATE devices SET resending_after_reset = 1 WHERE id = ?", (request.device,))

@@ -37,6 +37,9 @@ def test_user_commands(tmp_path, capsys):
     assert "disabled" in run(capsys, "user", "list", "--data-dir", folder)[1]
     assert run(capsys, "user", "passwd", "zhangwei", "--password", "newpass1", "--data-dir", folder)[0] == 0
     assert run(capsys, "user", "logout-all", "zhangwei", "--data-dir", folder)[0] == 0
+    code, out, _ = run(capsys, "user", "update", "zhangwei", "--role", "manager", "--data-dir", folder)
+    assert code == 0
+    assert "role manager" in out
     code, _, err = run(capsys, "user", "disable", "ghost", "--data-dir", folder)
     assert code == 1
     assert "no user named 'ghost'" in err

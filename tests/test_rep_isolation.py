@@ -408,8 +408,6 @@ def test_escalation_skips_demoted_manager(state, http, push_service):
     assert team.a_customer in messages_by_record(a_sub)
 
 
-@pytest.mark.xfail(strict=True, reason="a role change sends no revocations: the sync protocol has no way yet to "
-                                       "make a device drop what its user may no longer see")
 def test_demoted_manager_device_drops_others_records(state, http):
     team = Team(state, http)
     held = team.manager

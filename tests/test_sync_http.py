@@ -337,3 +337,18 @@ def test_reassigned_away_and_back_within_one_page(make_device):
     assert follow_up not in {r["id"] for r in body["revoked"]}
     assert rep.get("customers", customer)["owner_id"] == rep.user.id
     assert rep.get("follow_ups", follow_up) is not None
+
+
+def test_promoted_rep_pulls_everything_again(make_device, state):
+    other = make_device("sales")
+    theirs = other.edit("customers", name="别人的老客户")
+    other.sync()
+    rep = make_device("sales")
+    rep.sync()
+    assert rep.get("customers", theirs) is None
+
+    state.accounts().update(rep.user.username, role="manager")
+    bodies = rep.sync()
+    assert bodies[0]["reset"] is True
+    assert rep.get("customers", theirs)["name"] == "别人的老客户"
+    assert rep.sync_once()["reset"] is False  # once is enough
