@@ -114,8 +114,8 @@ def demo_logins(state) -> list[tuple[str, str, str, str]]:
 
 
 class DemoWriter:
-    """Writes the demo records. ``rng`` draws the customers and their ledgers;
-    ``extra`` draws dealers, locations and check-ins."""
+    """Writes the demo records. ``rng`` draws the customers and their ledgers,
+    and ``extra`` draws dealers, locations and check-ins."""
 
     def __init__(self, conn, rng: random.Random, reps: list[str], extra: random.Random | None = None):
         self.conn = conn
@@ -186,6 +186,7 @@ class DemoWriter:
             age = self.pool_days[kind] - (index % 3 + 1)
         if age:
             self.batch = self._written_days_ago(age)
+
         has_company = rng.random() < 0.7
         customer_id = str(uuid.uuid4())
         phone = "1" + rng.choice("3578") + "".join(rng.choice("0123456789") for _ in range(9))
@@ -209,6 +210,7 @@ class DemoWriter:
         fields.update({"dealer_id": dealer, "location": location})
         self.batch.server_write("customers", customer_id, fields, history=False)
         self.customers.append(DemoCustomer(customer_id, owner, stage))
+
         for _ in range(rng.randint(0, 5)):
             self._follow_up(customer_id, age, location)
         if stage in ("跟进中", "已成交") and rng.random() < 0.6:
@@ -218,7 +220,7 @@ class DemoWriter:
             self._ticket(customer_id, owner, name, phone)
 
     def _follow_up(self, customer_id: str, age: int, place: dict | None) -> None:
-        """Write a follow-up at least ``age`` days old; a visit to a customer with a place checks in near it."""
+        """Write a follow-up at least ``age`` days old. A visit to a customer with a place checks in near it."""
         rng = self.rng
         channel = rng.choices(list(CHANNEL_NOTES), [5, 3, 2, 4, 1, 1])[0]
         happened = self._moment(-age - rng.randint(0, 60), rng.randint(9, 18))

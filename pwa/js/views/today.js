@@ -1,5 +1,6 @@
-// 今日: follow-ups due, receivables due or overdue, and tickets near or past
-// their reply deadline, computed on the device from its own records.
+// 今日: follow-ups due, customers about to return to the public pool,
+// receivables due or overdue, and tickets near or past their reply deadline,
+// computed on the device from its own records.
 
 import './project-messages.js';
 
