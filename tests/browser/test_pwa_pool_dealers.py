@@ -72,6 +72,12 @@ def test_offline_pool_claim_race(site, new_context):
     with server_writes(site) as add:
         customer = add("customers", name="周敏", kind="潜在", source="展会", owner_id=None)
         add("follow_ups", customer_id=customer, happened_at="2026-11-02T02:00:00.000Z", content="去年展会上留的电话")
+        another = add("customers", name="郑涛", kind="直接", source="老客户介绍", owner_id=None)
+    state = open_data_dir(site.data)
+    try:
+        org_settings.write(state.records.get(), state.private.get(), "pool_claim_daily_limit", 1)
+    finally:
+        state.close()
     first_context, second_context = new_context(), new_context()
     first_page, second_page = first_context.new_page(), second_context.new_page()
     log_in(first_page, first, path="/#/pool")
@@ -84,6 +90,7 @@ def test_offline_pool_claim_race(site, new_context):
     first_context.set_offline(True)
     second_context.set_offline(True)
     claim(first_page, customer, "我上周拜访过")
+    claim(first_page, another, "老客户介绍的")  # beyond the daily limit of 1
     claim(second_page, customer, "客户主动来电找我，约了周六量房")
     second_page.wait_for_selector(f"{card} .chip:has-text('认领待同步')")
     second_page.wait_for_selector(".claim-pending")
@@ -91,6 +98,11 @@ def test_offline_pool_claim_race(site, new_context):
 
     go_online(first_context, first_page)
     first_page.wait_for_selector(".claim-claimed:has-text('认领成功')")
+    limited = first_page.locator(f".claim-rejected[data-customer='{another}']")
+    assert "今天已认领 1 个公海客户，达到每日上限" in limited.inner_text()
+    assert "老客户介绍的" in limited.locator("dd").inner_text()
+    assert limited.locator("button:has-text('重新认领')").count() == 1
+    assert first_page.locator(f".pool-customer[data-id='{another}'] .claim-button").count() == 1, "still in the pool"
     first_page.click(".claim-claimed a:has-text('查看客户')")
     first_page.wait_for_selector(".timeline-text:has-text('去年展会上留的电话')")  # its history arrived
     assert first_page.locator(".pool-notice").count() == 0
