@@ -66,6 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
     handover.add_argument("to_username", help="the rep who takes over")
     handover.set_defaults(handler=_handover)
 
+    pool = commands.add_parser("pool", help="the public pool (公海)").add_subparsers(title="pool commands")
+    pool_return = pool.add_parser("return", parents=[common],
+                                  help="return idle customers to the pool now (the server does it once a day)")
+    pool_return.add_argument("--once", action="store_true", required=True,
+                             help="run the return once now, even if it already ran today")
+    pool_return.add_argument("--dry-run", action="store_true",
+                             help="list the customers due back today and those within pool_warn_days; change nothing")
+    pool_return.set_defaults(handler=_pool_return)
+
     add_ledger_commands(commands, common)
 
     user = commands.add_parser("user", help="manage users").add_subparsers(title="user commands")
@@ -193,6 +202,34 @@ def _handover(args) -> int:
         raise UserError(str(error)) from error
     moved = ", ".join(f"{count} {table}" for table, count in result.moved.items())
     print(f"moved from {source.username} to {target.username}: {moved}")
+    return 0
+
+
+def _pool_return(args) -> int:
+    from . import pool
+    from .settings import read_synced
+    from .timeutil import today
+    state = _state(args)
+    try:
+        conn = state.records.get()
+        time_zone = read_synced(conn, "time_zone")
+        day = today(time_zone)
+        owners = {user.id: user.username for user in state.accounts().all()}
+        if args.dry_run:
+            warn_days = pool.pool_warn_days(conn)
+            found = pool.idle_customers(conn, day, time_zone, within_days=warn_days)
+            print(f"{sum(c.returns_on <= day for c in found)} customers return to the pool today ({day}); "
+                  f"{len(found)} within {warn_days} days")
+            for customer in sorted(found, key=lambda c: (c.returns_on, c.name)):
+                print(f"  {customer.returns_on}  {customer.name:<12} owner {owners.get(customer.owner_id)}  "
+                      f"last activity {customer.last_activity}")
+            return 0
+        returned = pool.return_idle_customers(conn, day, time_zone, state.write_lock)
+    finally:
+        state.close()
+    print(f"{len(returned)} customers returned to the pool ({day})")
+    for customer in returned:
+        print(f"  {customer.name:<12} owner {owners.get(customer.owner_id)}  last activity {customer.last_activity}")
     return 0
 
 

@@ -4,8 +4,15 @@ Everything is written as server writes (device ``server``), like an import,
 so every device receives it at its first sync. The same seed gives the same
 people, companies and amounts; dates follow today, so some follow-ups are
 due and some receivables overdue whenever the demo is made.
+
+Dealers (one per city), customer locations and visit check-ins draw from a
+second random generator, so they leave the rest of the data as it was. A
+few customers are written as if their owner got them weeks ago, so they
+return to the public pool within ``pool_warn_days``, and pool customers as
+if they entered the pool some days ago.
 """
 
+import math
 import random
 import uuid
 from datetime import datetime, time, timedelta, timezone
@@ -15,6 +22,7 @@ from .db import transaction
 from .demo_projects import DemoCustomer, DemoTicket, ProjectDemo
 from .numbers import NumberCounter
 from .records import Batch
+from .settings import read_synced
 from .timeutil import DEFAULT_TIME_ZONE, now_stamp, today, zone
 
 DEMO_PASSWORD = "genzong123"
@@ -51,6 +59,19 @@ CHANNEL_NOTES = {
     "短信": ["短信通知送货时间"], "邮件": ["邮件发送正式报价和合同草案"],
 }
 RESULTS = ["客户有意向，等待回复", "已约下次见面", "需要出详细报价", "客户暂不考虑", "已成交", None]
+# City → (dealer name, region, contact, phone, address, centre (lat, lng)).
+DEALERS = {
+    "杭州市": ("杭州西湖经销点", "浙江", "周建平", "0571-87231456", "杭州市西湖区文三路88号", (30.2741, 120.1551)),
+    "宁波市": ("宁波鄞州经销点", "浙江", "应海波", "0574-88325671", "宁波市鄞州区天童南路588号", (29.8683, 121.5440)),
+    "上海市": ("上海浦东经销点", "上海", "沈丽华", "021-58761234", "上海市浦东新区张杨路1200号", (31.2304, 121.4737)),
+    "苏州市": ("苏州园区经销点", "江苏", "顾志明", "0512-62897345", "苏州市工业园区星湖街328号", (31.2990, 120.5853)),
+    "南京市": ("南京鼓楼经销点", "江苏", "陆晓燕", "025-83246789", "南京市鼓楼区中山北路200号", (32.0603, 118.7969)),
+    "合肥市": ("合肥蜀山经销点", "安徽", "汪国庆", "0551-65423178", "合肥市蜀山区长江西路466号", (31.8206, 117.2272)),
+}
+DEALER_NAMESPACE = uuid.UUID("0f7d3c2a-5b41-4e8e-9d6a-3c1b2a4e5f60")
+NEAR_POOL_EVERY = 25  # every 25th customer (when owned) returns to the pool within 1–3 days
+METRES_PER_DEGREE = 111_320  # of latitude, and of longitude at the equator
+
 TICKETS = [
     ("投诉", "地板起拱", "安装两周后客厅地板中间起拱，约 2 厘米", "质量"),
     ("投诉", "送货延误", "约定的送货日期晚了三天", "非质量"),
@@ -82,7 +103,7 @@ def fill_demo(state, customers: int = 300, seed: int = 7) -> list[tuple[str, str
         user_ids[username] = user.id
     reps = [user_ids[u] for u, role, _, _ in DEMO_USERS if role == "sales"]
     with state.write_lock, transaction(conn):
-        DemoWriter(conn, random.Random(seed), reps).write(customers)
+        DemoWriter(conn, random.Random(seed), reps, random.Random(seed + 1)).write(customers)
     return [(u, DEMO_PASSWORD, role, name) for u, role, name, _ in DEMO_USERS]
 
 
@@ -93,21 +114,61 @@ def demo_logins(state) -> list[tuple[str, str, str, str]]:
 
 
 class DemoWriter:
-    def __init__(self, conn, rng: random.Random, reps: list[str]):
+    """Writes the demo records. ``rng`` draws the customers and their ledgers,
+    and ``extra`` draws dealers, locations and check-ins."""
+
+    def __init__(self, conn, rng: random.Random, reps: list[str], extra: random.Random | None = None):
+        self.conn = conn
         self.rng = rng
+        self.extra = extra or random.Random(0)
         self.reps = reps
-        self.batch = Batch(conn, now_stamp(), None, "server")
+        self.now = now_stamp()
+        self.batch = Batch(conn, self.now, None, "server")
+        # Batches of records written as if on an earlier day, by that day's stamp.
+        self.earlier: dict[str, Batch] = {}
         self.numbers = NumberCounter(conn)
         self.today = today(DEFAULT_TIME_ZONE)
         self.customers: list[DemoCustomer] = []
         self.tickets: list[DemoTicket] = []
+        self.pool_days = read_synced(conn, "pool_days")
+        self.dealers: dict[str, str] = {}  # city → dealer id
 
     def write(self, count: int) -> None:
+        self._dealers()
+        current = self.batch
         for index in range(count):
             self._customer(index)
-        ProjectDemo(self.batch, self.today).write(self.customers, self.tickets)
+            self.batch = current
+        # The records of earlier days go first, so the projects written next
+        # find those customers stored and take their owner as their scope.
+        for batch in self.earlier.values():
+            batch.flush()
+        ProjectDemo(current, self.today).write(self.customers, self.tickets)
         self.numbers.save()
-        self.batch.flush()
+        current.flush()
+
+    def _dealers(self) -> None:
+        for city, (name, region, contact, phone, address, _) in DEALERS.items():
+            dealer_id = str(uuid.uuid5(DEALER_NAMESPACE, name))
+            self.batch.server_write("dealers", dealer_id, {
+                "name": name, "region": region, "contact": contact, "phone": phone, "address": address,
+            }, history=False)
+            self.dealers[city] = dealer_id
+
+    def _written_days_ago(self, days: int) -> Batch:
+        """Return the batch whose writes are stamped ``days`` days ago, at 10:00."""
+        moment = datetime.combine(self.today - timedelta(days=days), time(10, 0), tzinfo=zone(DEFAULT_TIME_ZONE))
+        stamp = format_stamp(moment.astimezone(timezone.utc))
+        if stamp not in self.earlier:
+            self.earlier[stamp] = Batch(self.conn, stamp, None, "server")
+        return self.earlier[stamp]
+
+    def _place(self, centre: tuple[float, float], within_metres: float) -> dict:
+        """Return a location at most ``within_metres`` from ``centre`` in each direction."""
+        lat, lng = centre
+        north = self.extra.uniform(-within_metres, within_metres) / METRES_PER_DEGREE
+        east = self.extra.uniform(-within_metres, within_metres) / (METRES_PER_DEGREE * math.cos(math.radians(lat)))
+        return {"lat": round(lat + north, 6), "lng": round(lng + east, 6)}
 
     def _customer(self, index: int) -> None:
         rng = self.rng
@@ -117,6 +178,15 @@ class DemoWriter:
         stage = rng.choices(["线索", "跟进中", "已成交", "已流失"], [3, 5, 3, 1])[0]
         in_pool = index % 15 == 14
         owner = None if in_pool else self.reps[index % len(self.reps)]
+        # Days before today that the owner got the customer (or it entered the pool).
+        age = 0
+        if in_pool:
+            age = index % 20 + 1
+        elif index % NEAR_POOL_EVERY == 3 and self.pool_days.get(kind):
+            age = self.pool_days[kind] - (index % 3 + 1)
+        if age:
+            self.batch = self._written_days_ago(age)
+
         has_company = rng.random() < 0.7
         customer_id = str(uuid.uuid4())
         phone = "1" + rng.choice("3578") + "".join(rng.choice("0123456789") for _ in range(9))
@@ -135,26 +205,36 @@ class DemoWriter:
             "next_follow_up": self._day(rng.randint(-6, 14)) if stage in ("线索", "跟进中") else None,
             "notes": rng.choice([None, "对价格比较敏感", "重视环保等级", "装修工期紧", "老客户，信誉好"]),
         }
+        dealer = self.dealers[city] if self.extra.random() < 0.7 else None
+        location = self._place(DEALERS[city][5], 5000) if self.extra.random() < 0.4 else None
+        fields.update({"dealer_id": dealer, "location": location})
         self.batch.server_write("customers", customer_id, fields, history=False)
         self.customers.append(DemoCustomer(customer_id, owner, stage))
+
         for _ in range(rng.randint(0, 5)):
-            self._follow_up(customer_id)
+            self._follow_up(customer_id, age, location)
         if stage in ("跟进中", "已成交") and rng.random() < 0.6:
             for _ in range(rng.randint(1, 2)):
-                self._receivable(customer_id, index)
+                self._receivable(customer_id, index, dealer)
         if rng.random() < 0.15:
             self._ticket(customer_id, owner, name, phone)
 
-    def _follow_up(self, customer_id: str) -> None:
+    def _follow_up(self, customer_id: str, age: int, place: dict | None) -> None:
+        """Write a follow-up at least ``age`` days old. A visit to a customer with a place checks in near it."""
         rng = self.rng
         channel = rng.choices(list(CHANNEL_NOTES), [5, 3, 2, 4, 1, 1])[0]
-        happened = self._moment(-rng.randint(0, 60), rng.randint(9, 18))
-        self.batch.server_write("follow_ups", str(uuid.uuid4()), {
+        happened = self._moment(-age - rng.randint(0, 60), rng.randint(9, 18))
+        fields = {
             "customer_id": customer_id, "happened_at": happened, "channel": channel,
             "content": rng.choice(CHANNEL_NOTES[channel]), "result": rng.choice(RESULTS),
-        }, history=False)
+        }
+        if channel == "拜访" and place:
+            fields["location"] = {**self._place((place["lat"], place["lng"]), 300),
+                                  "accuracy": self.extra.randint(8, 60)}
+            fields["checked_in_at"] = happened
+        self.batch.server_write("follow_ups", str(uuid.uuid4()), fields, history=False)
 
-    def _receivable(self, customer_id: str, index: int) -> None:
+    def _receivable(self, customer_id: str, index: int, dealer: str | None) -> None:
         rng = self.rng
         amount = rng.randrange(3_000, 80_000, 100) * 100
         sale = -rng.randint(5, 90)
@@ -162,7 +242,7 @@ class DemoWriter:
         self.batch.server_write("receivables", receivable_id, {
             "customer_id": customer_id, "order_no": f"DD{self.today:%Y%m}{index:04d}{rng.randint(0, 9)}",
             "sale_date": self._day(sale), "amount_fen": amount,
-            "due_date": self._day(sale + rng.choice([15, 30, 45, 60])),
+            "due_date": self._day(sale + rng.choice([15, 30, 45, 60])), "dealer_id": dealer,
         }, history=False)
         paid_share = rng.choice([0, 0, 0.3, 0.5, 0.8, 1, 1])
         if paid_share:

@@ -202,6 +202,43 @@ LEFT JOIN users u ON u.id = t.owner_id
 WHERE t.deleted = 0 AND coalesce(c.deleted, 0) = 0
 """
 
+# The events of the monthly review, one row each: a receivable ('sale', dated
+# by sale_date), a payment ('payment', by paid_on) and a complaint
+# ('complaint': a 投诉 ticket, by its local received date). owner_id is the
+# customer's owner, or a ticket's own owner when it has no customer.
+# dealer_id is the receivable's dealer, else the customer's, and NULL for a
+# deleted dealer. Sale rows carry due_date and payments their receivable_id,
+# so a query can work out what was overdue at any date.
+REVIEW_EVENTS = """
+WITH live_dealers AS MATERIALIZED (SELECT id FROM dealers WHERE deleted = 0),
+live_receivables AS MATERIALIZED (
+    SELECT r.id, r.sale_date, r.due_date, r.amount_fen, c.owner_id,
+           coalesce(r.dealer_id, c.dealer_id) AS dealer_id
+    FROM receivables r
+    JOIN customers c ON c.id = r.customer_id AND c.deleted = 0
+    WHERE r.deleted = 0)
+SELECT 'sale' AS kind, r.sale_date AS day, r.owner_id,
+       CASE WHEN r.dealer_id IN live_dealers THEN r.dealer_id END AS dealer_id,
+       r.amount_fen, r.id AS receivable_id, r.due_date
+FROM live_receivables r
+UNION ALL
+SELECT 'payment', p.paid_on, r.owner_id,
+       CASE WHEN r.dealer_id IN live_dealers THEN r.dealer_id END,
+       p.amount_fen, r.id, NULL
+FROM payments p
+JOIN live_receivables r ON r.id = p.receivable_id
+WHERE p.deleted = 0
+UNION ALL
+SELECT 'complaint', org_date(t.received_at, cal.time_zone),
+       CASE WHEN t.customer_id IS NULL THEN t.owner_id ELSE c.owner_id END,
+       CASE WHEN c.dealer_id IN live_dealers THEN c.dealer_id END,
+       NULL, NULL, NULL
+FROM tickets t
+CROSS JOIN (SELECT time_zone FROM org_calendar) cal
+LEFT JOIN customers c ON c.id = t.customer_id
+WHERE t.deleted = 0 AND t.kind = '投诉' AND coalesce(c.deleted, 0) = 0
+"""
+
 # In dependency order: a view is created after the views it reads.
 VIEWS: dict[str, str] = {
     "org_calendar": ORG_CALENDAR,
@@ -212,6 +249,7 @@ VIEWS: dict[str, str] = {
     "ticket_log": TICKET_LOG,
     **PROJECT_VIEWS,
     **SURVEY_VIEWS,
+    "review_events": REVIEW_EVENTS,
 }
 
 

@@ -2,6 +2,7 @@
 // the service worker, start syncing and show the screen named by the hash
 // (so a link such as /#/customer/<id> opens that customer on a cold start).
 
+import './messages/pool-dealers.js';
 import './views/login.js';
 import './views/today.js';
 import './views/customers.js';
@@ -17,6 +18,10 @@ import './views/survey-report.js';
 import './views/sync.js';
 import './views/settings.js';
 import './views/import.js';
+import './views/pool.js';
+import './views/dealers.js';
+import './views/review.js';
+import './views/handover.js';
 import './views/not-found.js';
 
 import { app } from './context.js';

@@ -13,7 +13,9 @@ import { recordKey, shownVersion } from './store.js';
 import { sameValue } from './values.js';
 import { write } from './write.js';
 
-function stage(tx, device, now, { table, id, changes }) {
+// Stage one edit in an open store mutation, for callers that write other
+// values (such as meta) in the same transaction.
+export function stage(tx, device, now, { table, id, changes }) {
   const current = tx.record(table, id);
   // The person edits what they see, so a pulled version kept aside is merged in first.
   const base = current ? shownVersion(current) : null;

@@ -15,7 +15,11 @@
 //   risk_overdue        a project risk not 已关闭, past its due_on, on a
 //                       project not 已完成 or 已取消;
 //   risk_high           the same risk not overdue but with an exposure
-//                       (probability × impact) of HIGH_EXPOSURE or more.
+//                       (probability × impact) of HIGH_EXPOSURE or more;
+//   pool_warning        the customer returns to the public pool within
+//                       pool_warn_days days (pool.js has the rule; 0 days
+//                       turns it off). Only when records carry follow_ups
+//                       and owner_stamps.
 // Pool customers (no owner), deleted rows and disabled users get none.
 //
 // dueItems is a pure function of records, settings and the time, so the 今日
@@ -23,6 +27,7 @@
 
 import { addDays, todayIn, validTimeZone } from './dates.js';
 import { receivableStatus } from './payments.js';
+import { lastFollowUps, poolReturn, warnDays } from './pool.js';
 import { ENDED_PROJECT_STATUSES, HIGH_EXPOSURE, riskDaysOverdue, riskExposure, riskOpen } from './projects.js';
 
 export const DEFAULT_WINDOWS = {
@@ -32,8 +37,8 @@ export const DEFAULT_WINDOWS = {
 };
 
 // Most urgent first, as the server orders one recipient's items.
-export const KIND_ORDER = ['ticket_overdue', 'ticket_due', 'receivable_overdue', 'risk_overdue', 'follow_up', 'escalation',
-  'receivable_due', 'risk_high'];
+export const KIND_ORDER = ['ticket_overdue', 'ticket_due', 'receivable_overdue', 'risk_overdue', 'follow_up', 'pool_warning',
+  'escalation', 'receivable_due', 'risk_high'];
 
 const OPEN_TICKET_STATUSES = new Set(['待处理', '处理中']);
 const DAY_MS = 86400000;
@@ -56,6 +61,8 @@ function daysBetween(from, to) {
 //            {id, ...fields}; customers may include deleted ones (deleted: true),
 //            because a ticket keeps its deleted customer's owner. Without
 //            users, no owner is treated as disabled and no escalation is made.
+//            With follow_ups (an array) and owner_stamps (a Map of customer
+//            id → the stamp of its owner_id write), pool warnings are made.
 //   settings: {key: value} of the settings table (time_zone and the windows)
 //   now: milliseconds since the epoch
 //   ownerId: the person whose items to return, or null for every owner's
@@ -132,6 +139,7 @@ export function dueItems({ records, settings = {}, now, ownerId = null }) {
   }
 
   items.push(...riskItems(records, allCustomers, forOwner, today));
+  items.push(...poolWarnings(records, settings, today, forOwner));
   return items.sort(byUrgency);
 }
 
@@ -155,6 +163,28 @@ function riskItems(records, allCustomers, forOwner, today) {
       category: risk.category ?? null, exposure, daysOverdue, dueOn: risk.due_on ?? null,
       // A high risk without a due date is due now.
       due: risk.due_on ?? today, overdue: daysOverdue > 0, url: `/#/project/${project.id}`,
+    });
+  }
+  return items;
+}
+
+function poolWarnings(records, settings, today, forOwner) {
+  const days = warnDays(settings);
+  if (!records.follow_ups || !records.owner_stamps || days === 0) return [];
+  const horizon = addDays(today, days);
+  const latest = lastFollowUps(records.follow_ups);
+  const items = [];
+  for (const customer of live(records.customers)) {
+    if (!forOwner(customer.owner_id)) continue;
+    const found = poolReturn(customer, {
+      ownedSince: records.owner_stamps.get(customer.id) ?? null, lastFollowUp: latest.get(customer.id) ?? null,
+    }, settings);
+    if (!found || found.returnsOn > horizon) continue;
+    items.push({
+      key: `pool_warning:${customer.id}:${found.returnsOn}`, kind: 'pool_warning', table: 'customers', id: customer.id,
+      customerId: customer.id, customerName: customer.name, ownerId: customer.owner_id, due: found.returnsOn,
+      lastActivity: found.lastActivity, daysLeft: daysBetween(today, found.returnsOn), overdue: false,
+      url: `/#/customer/${customer.id}`,
     });
   }
   return items;

@@ -85,6 +85,7 @@ export function formatValue(table, field, value) {
   switch (spec?.kind) {
     case REFERENCE:
       if (spec.refTable === 'users') return app.userName(value) ?? t('common.unknown_user');
+      if (spec.refTable === 'dealers') return app.store.fields('dealers', value)?.name ?? t('dealer.unknown');
       return customerName(value) ?? value;
     case CHOICE:
       return choiceLabel(value);

@@ -14,7 +14,10 @@ The rules are those the PWA applies to its own copy of the data, with
   overdue once that moment has passed;
 - a project risk not 已关闭, on a project not 已完成 or 已取消, is overdue
   from the day after its ``due_on``; while not overdue it is still due when
-  its exposure (probability × impact) is ``HIGH_EXPOSURE`` or more.
+  its exposure (probability × impact) is ``HIGH_EXPOSURE`` or more;
+- a customer that returns to the public pool (see ``server.pool``) warns
+  its owner from ``pool_warn_days`` days before the return date (0 turns
+  the warning off).
 
 Receivables, tickets and risks go to the user who sees them (their
 ``scope_owner``: the customer's owner, or a ticket's own owner when it has
@@ -31,6 +34,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ...sync import format_stamp
+from ..pool import idle_customers
 from ..timeutil import today as org_today
 from ..visibility import SEES_EVERYTHING
 
@@ -42,8 +46,9 @@ TICKET_DUE = "ticket_due"
 TICKET_OVERDUE = "ticket_overdue"
 RISK_OVERDUE = "risk_overdue"
 RISK_HIGH = "risk_high"
-KIND_ORDER = (TICKET_OVERDUE, TICKET_DUE, RECEIVABLE_OVERDUE, RISK_OVERDUE, FOLLOW_UP, ESCALATION, RECEIVABLE_DUE,
-              RISK_HIGH)
+POOL_WARNING = "pool_warning"
+KIND_ORDER = (TICKET_OVERDUE, TICKET_DUE, RECEIVABLE_OVERDUE, RISK_OVERDUE, FOLLOW_UP, POOL_WARNING, ESCALATION,
+              RECEIVABLE_DUE, RISK_HIGH)
 
 OPEN_TICKET_STATUSES = ("待处理", "处理中")
 # Exposure (probability × impact, 1–25) from which an open risk is reminded
@@ -57,6 +62,10 @@ CUSTOMER_URL = "/#/customer/{id}"
 TICKET_URL = "/#/ticket/{id}"
 PROJECT_URL = "/#/project/{id}"
 TODAY_URL = "/#/today"
+
+
+# Kinds whose notifications must not replace another kind's about the same record.
+TAG_PREFIXES = {ESCALATION: "escalation", POOL_WARNING: "pool"}
 
 
 @dataclass(frozen=True)
@@ -74,7 +83,7 @@ class DueItem:
     @property
     def tag(self) -> str:
         """Notification tag: one per record and recipient role, so a later stage replaces an earlier one."""
-        prefix = "escalation" if self.kind == ESCALATION else self.record_table
+        prefix = TAG_PREFIXES.get(self.kind, self.record_table)
         return f"genzong-{prefix}-{self.record_id}"
 
 
@@ -102,6 +111,7 @@ def due_items(conn: sqlite3.Connection, settings: dict[str, Any], now: datetime)
         *_receivables(conn, people, today, settings["reminder_receivable_days"]),
         *_tickets(conn, people, now, settings["reminder_ticket_hours"]),
         *_risks(conn, people, today),
+        *_pool_warnings(conn, people, today, settings["time_zone"], settings["pool_warn_days"]),
     ]
     items.sort(key=lambda i: (i.recipient_id, KIND_ORDER.index(i.kind), i.due, i.record_id))
     return items
@@ -226,4 +236,21 @@ def _risks(conn, people, today: date) -> list[DueItem]:
                  "date": row["due_on"], "days_overdue": max(days_overdue, 0), "owner_name": people[owner].name}
         items.append(DueItem(key, kind, owner, owner, "risks", row["id"], row["due_on"] or today_text,
                              PROJECT_URL.format(id=row["project_id"]), facts))
+    return items
+
+
+def _pool_warnings(conn, people, today: date, time_zone: str, warn_days: int) -> list[DueItem]:
+    if warn_days <= 0:
+        return []
+    items = []
+    for customer in idle_customers(conn, today, time_zone, within_days=warn_days):
+        owner = customer.owner_id
+        if not _active(people, owner):
+            continue
+        returns_on = customer.returns_on.isoformat()
+        facts = {"customer": customer.name, "company": customer.company, "phone": customer.phone,
+                 "date": returns_on, "days_left": (customer.returns_on - today).days,
+                 "last_activity": customer.last_activity.isoformat(), "owner_name": people[owner].name}
+        items.append(DueItem(f"{POOL_WARNING}:{customer.id}:{returns_on}", POOL_WARNING, owner, owner,
+                             "customers", customer.id, returns_on, CUSTOMER_URL.format(id=customer.id), facts))
     return items

@@ -1,5 +1,9 @@
 """Run a reminder pass every minute inside the server, from start-up to shut-down.
 
+Before each pass the scheduler runs the daily pool return (``server.pool``),
+which does nothing after its first run of the day, so the pass already sees
+the customers that went back to the pool.
+
 The app's lifespan starts the scheduler and stops it. Passes run in a thread
 of their own, so the event loop keeps serving requests while one sends. With
 several worker processes each runs a scheduler, and the pass lock lets only
@@ -11,6 +15,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from ..pool import return_due_today
 from ..state import ServerState
 from .push import RetryPolicy
 from .run import run_pass
@@ -73,6 +78,7 @@ class ReminderScheduler:
             delay = max(0.0, self.interval - (loop.time() - started))
 
     def _run_pass(self) -> None:
+        return_due_today(self.state)
         run_pass(self.state, policy=self.policy, stop=self._stop)
 
     async def _sleep(self, seconds: float) -> bool:

@@ -262,6 +262,30 @@ def _risk_en(f, tz, now):
     return title, f"{when} Customer: {_who_en(f)}. {description}"
 
 
+def _pool_warning_zh(f, tz, now):
+    days = f["days_left"]
+    if days <= 0:
+        when = f"今天（{f['date']}）退回公海"
+    elif days == 1:
+        when = f"明天（{f['date']}）退回公海"
+    else:
+        when = f"{days} 天后（{f['date']}）退回公海"
+    return (f"即将退回公海：{_who(f)}",
+            f"自 {f['last_activity']} 起没有跟进，{when}。写一条跟进即可保留该客户。")
+
+
+def _pool_warning_en(f, tz, now):
+    days = f["days_left"]
+    if days <= 0:
+        when = f"returns to the public pool today ({f['date']})"
+    elif days == 1:
+        when = f"returns to the public pool tomorrow ({f['date']})"
+    else:
+        when = f"returns to the public pool in {days} days ({f['date']})"
+    return (f"Returning to the pool: {_who_en(f)}",
+            f"No follow-up since {f['last_activity']}; it {when}. Log a follow-up to keep the customer.")
+
+
 _CHINESE = {
     kinds.FOLLOW_UP: _follow_up_zh,
     kinds.ESCALATION: _escalation_zh,
@@ -271,6 +295,7 @@ _CHINESE = {
     kinds.TICKET_OVERDUE: lambda f, tz, now: _ticket_zh(f, tz, now, overdue=True),
     kinds.RISK_OVERDUE: _risk_zh,
     kinds.RISK_HIGH: _risk_zh,
+    kinds.POOL_WARNING: _pool_warning_zh,
 }
 _ENGLISH = {
     kinds.FOLLOW_UP: _follow_up_en,
@@ -281,6 +306,7 @@ _ENGLISH = {
     kinds.TICKET_OVERDUE: lambda f, tz, now: _ticket_en(f, tz, now, overdue=True),
     kinds.RISK_OVERDUE: _risk_en,
     kinds.RISK_HIGH: _risk_en,
+    kinds.POOL_WARNING: _pool_warning_en,
 }
 
 
@@ -294,22 +320,25 @@ def item_payload(item: DueItem, lang: str, time_zone: str, now: datetime) -> tup
 
 SUMMARY_TAG = "genzong-summary"
 _SUMMARY_LABELS = {
-    "zh": {"follow": "跟进", "receivable": "回款", "ticket": "工单", "escalation": "逾期上报", "risk": "项目风险"},
+    "zh": {"follow": "跟进", "receivable": "回款", "ticket": "工单", "escalation": "逾期上报", "risk": "项目风险",
+           "pool": "即将退回公海"},
     "en": {"follow": "follow-ups", "receivable": "payments", "ticket": "tickets", "escalation": "escalations",
-           "risk": "project risks"},
+           "risk": "project risks", "pool": "pool returns"},
 }
+# Summary groups of the kinds that share their table with other kinds, and
+# of the other kinds by their table.
+_SUMMARY_GROUPS = {kinds.ESCALATION: "escalation", kinds.FOLLOW_UP: "follow", kinds.POOL_WARNING: "pool"}
+_TABLE_GROUPS = {"receivables": "receivable", "risks": "risk", "tickets": "ticket"}
 
 
 def summary_payload(due: list[DueItem], lang: str) -> tuple[str, bytes]:
     """Return (title, payload bytes) of one message that stands for many items."""
     counts: dict[str, int] = {}
     for item in due:
-        group = ("escalation" if item.kind == kinds.ESCALATION else "follow" if item.kind == kinds.FOLLOW_UP
-                 else "receivable" if item.record_table == "receivables"
-                 else "risk" if item.record_table == "risks" else "ticket")
+        group = _SUMMARY_GROUPS.get(item.kind) or _TABLE_GROUPS[item.record_table]
         counts[group] = counts.get(group, 0) + 1
     labels = _SUMMARY_LABELS[lang if lang == "en" else "zh"]
-    order = ("ticket", "receivable", "risk", "follow", "escalation")
+    order = ("ticket", "receivable", "risk", "follow", "pool", "escalation")
     if lang == "en":
         title = f"{len(due)} reminders"
         body = ", ".join(f"{counts[g]} {labels[g]}" for g in order if g in counts) + ". Tap to see today's list."
@@ -342,6 +371,7 @@ CHAT_LABELS = {
     kinds.TICKET_OVERDUE: "工单已超时",
     kinds.RISK_OVERDUE: "风险应对逾期",
     kinds.RISK_HIGH: "高风险",
+    kinds.POOL_WARNING: "即将退回公海",
 }
 
 

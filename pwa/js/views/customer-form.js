@@ -9,6 +9,7 @@ import { canChangeOwner, canEdit } from '../permissions.js';
 import { navigate, route } from '../router.js';
 import { CUSTOMER_KINDS, CUSTOMER_STAGES, TABLES } from '../schema.js';
 import { button, emptyState, historySection, pageHeader, savedToast } from '../ui.js';
+import { dealerField } from './dealers.js';
 
 const SPEC = TABLES.customers.fields;
 
@@ -49,6 +50,7 @@ function fields(customer) {
     { name: 'expected_purchase_date', label: label('expected_purchase_date'), type: 'date' },
     { name: 'expected_amount_fen', label: label('expected_amount_fen'), type: 'money', hint: t('form.yuan_hint') },
     { name: 'referred_by', label: label('referred_by'), type: 'select', options: referrerOptions(customer?.id) },
+    dealerField('customers'),
     { name: 'notes', label: label('notes'), type: 'textarea', maxLength: SPEC.notes.maxLength },
   ];
   if (canChangeOwner()) {

@@ -13,6 +13,8 @@ import { route } from '../router.js';
 import {
   chip, detailList, emptyState, formatStamp, formatValue, historySection, linkButton, openConflicts, pageHeader, section,
 } from '../ui.js';
+import { checkInSummary } from './check-in.js';
+import { poolNotice, poolReturnDetail } from './pool.js';
 
 const STATUS_KIND = { paid: 'success', partial: 'warning', unpaid: 'neutral', overdue: 'danger' };
 
@@ -34,7 +36,8 @@ function followUpTimeline(customer, editable) {
       editable ? h('a', { class: 'edit-link', href: `#/follow-up/${row.id}/edit`, text: t('common.edit') }) : null),
     row.content ? h('p', { class: 'timeline-text', text: row.content }) : null,
     row.result ? h('p', { class: 'timeline-result' }, h('strong', { text: t('common.labelled', { label: fieldLabel('follow_ups', 'result'), value: '' }) }), row.result) : null,
-    row.next_follow_up ? h('p', { class: 'text-muted', text: t('customer.next_short', { date: row.next_follow_up }) }) : null)));
+    row.next_follow_up ? h('p', { class: 'text-muted', text: t('customer.next_short', { date: row.next_follow_up }) }) : null,
+    checkInSummary(row, customer))));
   return section(t('common.counted', { title: t('customer.follow_ups'), count: rows.length }), body);
 }
 
@@ -51,6 +54,7 @@ function receivableCard(receivable, today, editable) {
       [t('receivable.outstanding'), h('strong', { class: status.outstanding ? 'text-danger' : '', text: formatFen(status.outstanding) })],
       [fieldLabel('receivables', 'sale_date'), receivable.sale_date],
       [fieldLabel('receivables', 'due_date'), receivable.due_date],
+      [fieldLabel('receivables', 'dealer_id'), receivable.dealer_id ? formatValue('receivables', 'dealer_id', receivable.dealer_id) : null],
       [fieldLabel('receivables', 'notes'), receivable.notes],
     ]),
     payments.length ? h('ul', { class: 'payments' }, payments.map((payment) => h('li', {},
@@ -122,7 +126,7 @@ function render(params, page) {
     editable ? h('div', { class: 'actions' },
       linkButton(t('customer.add_receivable'), `#/customer/${customer.id}/receivable/new`),
       linkButton(t('customer.add_ticket'), `#/ticket/new?customer=${customer.id}`)) : null,
-    !editable && !customer.owner_id ? h('p', { class: 'notice', text: t('customer.pool_read_only') }) : null);
+    poolNotice(customer));
 
   const info = detailList([
     [fieldLabel('customers', 'next_follow_up'), customer.next_follow_up
@@ -131,6 +135,8 @@ function render(params, page) {
     [fieldLabel('customers', 'email'), customer.email],
     [fieldLabel('customers', 'address'), customer.address],
     [fieldLabel('customers', 'source'), customer.source],
+    [fieldLabel('customers', 'dealer_id'), customer.dealer_id ? formatValue('customers', 'dealer_id', customer.dealer_id) : null],
+    poolReturnDetail(customer) ?? [null, null],
     [fieldLabel('customers', 'expected_purchase_date'), customer.expected_purchase_date],
     [fieldLabel('customers', 'expected_amount_fen'), customer.expected_amount_fen === null || customer.expected_amount_fen === undefined
       ? null : formatFen(customer.expected_amount_fen)],

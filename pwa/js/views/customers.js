@@ -118,7 +118,7 @@ function render(params, page) {
   page.onStoreChange(app.store, draw);
   draw();
   return h('div', { class: 'view view-customers' },
-    pageHeader(t('customers.title'), { actions: [linkButton(t('projects.title'), '#/projects'),
+    pageHeader(t('customers.title'), { actions: [linkButton(t('pool.title'), '#/pool'), linkButton(t('projects.title'), '#/projects'),
       linkButton(t('customers.new'), '#/customer/new', 'primary')] }),
     h('div', { class: 'search-row' }, search, toggle),
     panel,

@@ -12,6 +12,7 @@ import { canEdit } from '../permissions.js';
 import { navigate, route } from '../router.js';
 import { CHANNELS, TABLES } from '../schema.js';
 import { button, emptyState, historySection, pageHeader, savedToast } from '../ui.js';
+import { checkInField, VISIT_CHANNEL } from './check-in.js';
 
 const SPEC = TABLES.follow_ups.fields;
 
@@ -24,33 +25,6 @@ function quickDates() {
     [[1, 'follow_up.tomorrow'], [3, 'follow_up.in_3_days'], [7, 'follow_up.in_a_week']].map(([days, key]) => h('button', {
       type: 'button', class: 'button button-small button-secondary', text: t(key), on: { click: () => set(days) },
     })));
-}
-
-// A check-in button that records where the rep is, in `state.location`.
-function checkIn(state, customer) {
-  const status = h('span', { class: 'text-muted', attrs: { 'aria-live': 'polite' } });
-  const copy = h('input', { type: 'checkbox', id: 'copy-location', checked: !customer.location });
-  const locate = () => {
-    if (!navigator.geolocation || !window.isSecureContext) {
-      status.textContent = t('follow_up.location_unavailable');
-      return;
-    }
-    status.textContent = t('follow_up.locating');
-    navigator.geolocation.getCurrentPosition((position) => {
-      const { latitude, longitude, accuracy } = position.coords;
-      state.location = { lat: latitude, lng: longitude, accuracy: Math.round(accuracy) };
-      status.textContent = t('follow_up.located', { accuracy: Math.round(accuracy) });
-    }, (error) => {
-      status.textContent = t('follow_up.location_failed', { detail: error.message });
-    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
-  };
-  state.copyToCustomer = () => copy.checked;
-  return h('div', { class: 'field field-wide' },
-    h('span', { class: 'label', text: fieldLabel('follow_ups', 'location') }),
-    h('div', { class: 'check-in' },
-      button(t('follow_up.check_in'), locate, 'secondary'),
-      status),
-    h('label', { class: 'checkbox' }, copy, t('follow_up.copy_location')));
 }
 
 function followUpFields() {
@@ -66,7 +40,8 @@ function followUpFields() {
 }
 
 // Return the customer's changes implied by a follow-up: its next follow-up
-// date, the stage 跟进中 after the first contact with a lead, and the check-in location.
+// date, the stage 跟进中 after the first contact with a lead, and the place
+// of a check-in the rep marked as the customer's.
 function customerChanges(customer, { creating, changes, values, state }) {
   const result = {};
   if ('next_follow_up' in changes || creating) {
@@ -78,7 +53,9 @@ function customerChanges(customer, { creating, changes, values, state }) {
     }
   }
   if (creating && customer.stage === '线索') result.stage = '跟进中';
-  if (state.location && state.copyToCustomer()) result.location = { lat: state.location.lat, lng: state.location.lng };
+  if (values.channel === VISIT_CHANNEL && state.markPlace()) {
+    result.location = { lat: state.checkIn.location.lat, lng: state.checkIn.location.lng };
+  }
   return result;
 }
 
@@ -94,12 +71,15 @@ function render(params) {
       emptyState(customer ? t('common.read_only') : t('customer.not_found')));
   }
 
-  const state = { location: null, copyToCustomer: () => false };
+  const state = { checkIn: null, markPlace: () => false };
   const onSubmit = async (changes, values) => {
     const writes = [];
     if (creating) {
       const record = { customer_id: customer.id, ...changes };
-      if (state.location) record.location = state.location;
+      if (values.channel === VISIT_CHANNEL && state.checkIn) {
+        record.location = state.checkIn.location;
+        record.checked_in_at = state.checkIn.at;
+      }
       writes.push({ table: 'follow_ups', id: null, changes: record });
     } else if (Object.keys(changes).length) {
       writes.push({ table: 'follow_ups', id: existing.id, changes });
@@ -122,13 +102,20 @@ function render(params) {
     values: existing ?? {},
     submitLabel: creating ? t('follow_up.create') : t('form.save'),
     validate: (values) => (values.content || values.result ? {} : { content: t('follow_up.content_required') }),
-    extra: creating ? checkIn(state, customer) : null,
+    extra: creating ? checkInField(state, customer) : null,
     onSubmit,
     footer: creating ? null : button(t('common.delete'), remove, 'danger'),
   });
   if (creating) {
     const channel = form.querySelector('input[name="channel"][value="电话"]');
     if (channel) channel.checked = true;
+    // A check-in belongs to a visit: the block shows while 拜访 is chosen.
+    const checkIn = form.querySelector('#check-in');
+    const showCheckIn = () => {
+      checkIn.hidden = form.querySelector('input[name="channel"]:checked')?.value !== VISIT_CHANNEL;
+    };
+    form.addEventListener('change', (event) => { if (event.target.name === 'channel') showCheckIn(); });
+    showCheckIn();
     form.elements.happened_at.value = stampToLocalInput(new Date(app.now()).toISOString(), app.timeZone());
   }
   return h('div', { class: 'view view-form' },

@@ -13,6 +13,7 @@ import { navigate, route } from '../router.js';
 import { PAYMENT_METHODS, TABLES } from '../schema.js';
 import { button, detailList, emptyState, historySection, pageHeader, savedToast } from '../ui.js';
 import { statusChip } from './customer.js';
+import { dealerField } from './dealers.js';
 
 function deleteButton(table, id, confirmKey, backTo) {
   return button(t('common.delete'), async () => {
@@ -42,6 +43,7 @@ function renderReceivable(params) {
       { name: 'order_no', label: label('order_no'), maxLength: TABLES.receivables.fields.order_no.maxLength },
       { name: 'sale_date', label: label('sale_date'), type: 'date' },
       { name: 'due_date', label: label('due_date'), type: 'date' },
+      dealerField('receivables'),
       { name: 'notes', label: label('notes'), type: 'textarea', maxLength: TABLES.receivables.fields.notes.maxLength,
         hint: t('receivable.notes_hint') },
     ],
@@ -56,7 +58,11 @@ function renderReceivable(params) {
     },
     footer: creating ? null : deleteButton('receivables', existing.id, 'receivable.delete_confirm', `/customer/${customer.id}`),
   });
-  if (creating) form.elements.sale_date.value = app.today();
+  if (creating) {
+    form.elements.sale_date.value = app.today();
+    // A sale usually goes through the customer's dealer.
+    if (customer.dealer_id && app.store.get('dealers', customer.dealer_id)) form.elements.dealer_id.value = customer.dealer_id;
+  }
   return h('div', { class: 'view view-form' },
     pageHeader(title, { back }),
     h('p', { class: 'subtitle', text: customer.name }),

@@ -14,6 +14,7 @@ import { recordKey } from '../store.js';
 import {
   button, customerName, detailList, emptyState, formatStamp, formatValue, pageHeader, savedToast, section,
 } from '../ui.js';
+import { claimedCustomer } from './pool.js';
 
 // A short description of a record, such as the customer's name.
 export function describeRecord(table, fields, id) {
@@ -30,6 +31,10 @@ export function describeRecord(table, fields, id) {
       return [fields?.paid_on, fields?.amount_fen !== undefined ? formatFen(fields.amount_fen) : null].filter(Boolean).join(' · ');
     case 'tickets':
       return [fields?.number, fields?.subject ?? fields?.complainant].filter(Boolean).join(' · ') || id;
+    case 'dealers':
+      return fields?.name ?? id;
+    case 'pool_claims':
+      return claimedCustomer({ id, ...fields }).name;
     default:
       return id;
   }

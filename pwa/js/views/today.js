@@ -1,5 +1,6 @@
-// 今日: follow-ups due, receivables due or overdue, and tickets near or past
-// their reply deadline, computed on the device from its own records.
+// 今日: follow-ups due, customers about to return to the public pool,
+// receivables due or overdue, and tickets near or past their reply deadline,
+// computed on the device from its own records.
 
 import './project-messages.js';
 
@@ -8,9 +9,11 @@ import { addDays } from '../dates.js';
 import { h } from '../dom.js';
 import { choiceLabel, formatLongDate, t } from '../i18n.js';
 import { formatFen } from '../money.js';
+import { ownerStamp } from '../pool.js';
 import { dueItems } from '../reminders.js';
 import { route } from '../router.js';
 import { emptyState, formatStamp, pageHeader } from '../ui.js';
+import { poolReturnText } from './pool.js';
 
 let scope = 'mine'; // managers may switch to the whole team
 
@@ -22,6 +25,8 @@ export function todayItems(ownerScope = 'mine') {
       customers: store.list('customers', { includeDeleted: true }), receivables: store.list('receivables'),
       payments: store.list('payments'), tickets: store.list('tickets'), users: store.list('users'),
       projects: store.list('projects'), risks: store.list('risks'),
+      follow_ups: store.list('follow_ups'),
+      owner_stamps: new Map(store.records('customers').map((record) => [record.id, ownerStamp(record)])),
     },
     settings: app.settings(),
     now: app.now(),
@@ -32,6 +37,7 @@ export function todayItems(ownerScope = 'mine') {
 function dueText(item, today) {
   if (item.kind === 'risk_overdue') return t('today.risk_overdue', { date: item.dueOn, days: item.daysOverdue });
   if (item.kind === 'risk_high') return t('today.risk_high', { exposure: item.exposure });
+  if (item.kind === 'pool_warning') return poolReturnText(item.daysLeft, item.due);
   if (item.table === 'tickets') {
     return item.overdue ? t('today.reply_overdue', { time: formatStamp(item.due) })
       : t('today.reply_due', { time: formatStamp(item.due) });
@@ -62,7 +68,7 @@ function itemCard(item, today, showOwner) {
     title = item.subject || choiceLabel(item.ticketKind);
     detail = [item.number, choiceLabel(item.ticketKind), item.customerName].filter(Boolean).join(' · ');
   }
-  const action = item.kind === 'follow_up'
+  const action = item.kind === 'follow_up' || item.kind === 'pool_warning'
     ? h('a', { class: 'button button-small button-primary', href: `#/customer/${item.customerId}/follow-up/new`, text: t('customer.add_follow_up') })
     : null;
   return h('li', { class: ['card', 'due-item', item.overdue && 'due-overdue'], dataset: { key: item.key } },
@@ -98,6 +104,7 @@ function render(params, page) {
     header, toggle,
     items.length === 0 ? emptyState(t('today.nothing_due')) : null,
     group(t('today.follow_ups'), byKind('follow_up'), today),
+    group(t('today.pool_warnings'), byKind('pool_warning'), today),
     group(t('today.receivables'), byKind('receivable_overdue', 'receivable_due'), today),
     group(t('today.tickets'), byKind('ticket_overdue', 'ticket_due'), today),
     group(t('today.risks'), byKind('risk_overdue', 'risk_high'), today),
