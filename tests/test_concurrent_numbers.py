@@ -40,7 +40,7 @@ def test_codes_unique_under_concurrent_syncs(tmp_path):
             thread.join()
     finally:
         server.stop()
-    assert errors == []
+    assert errors == [], server.log()
 
     import sqlite3
     conn = sqlite3.connect(folder / "genzong.db")
@@ -53,3 +53,32 @@ def test_codes_unique_under_concurrent_syncs(tmp_path):
     for device in devices:
         mine = device.rows("customers")
         assert all(row["code"] for row in mine.values())
+
+
+def test_simultaneous_logins_all_answer(tmp_path):
+    """Logins at the same moment each get their own database connections, so all succeed."""
+    folder = tmp_path / "data"
+    names = [f"rep{i}" for i in range(1, 9)]
+    for name in names:
+        subprocess.run([sys.executable, "-m", "genzong.server.cli", "user", "add", name, "--role", "manager",
+                        "--password", "pw123456", "--data-dir", str(folder)], check=True, capture_output=True)
+    server = ServerProcess(folder).start()
+    statuses = []
+    try:
+        start = threading.Barrier(len(names))
+
+        def log_in(name):
+            with httpx.Client(base_url=server.url, timeout=60) as http:
+                for _ in range(5):
+                    start.wait()
+                    response = http.post("/api/login", json={"username": name, "password": "pw123456"})
+                    statuses.append((response.status_code, response.headers.get("content-type")))
+
+        threads = [threading.Thread(target=log_in, args=(name,)) for name in names]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.stop()
+    assert statuses == [(200, "application/json")] * (len(names) * 5), server.log()

@@ -71,29 +71,36 @@ async def login(request: Request) -> JSONResponse:
     if not isinstance(username, str) or not isinstance(password, str):
         raise ApiError(400, "invalid_request", detail="username and password must be text")
     state = state_of(request)
-    accounts = await run_in_threadpool(state.accounts)
-    throttle = LoginThrottle(state.private.get())
-    lockout = await run_in_threadpool(throttle.check, username, _client(request))
-    if lockout is not None:
-        log.warning("login locked username=%s client=%s seconds=%d", username[:64], _client(request), lockout.seconds)
-        raise ApiError(429, "login_locked", seconds=lockout.seconds)
-    user = await run_in_threadpool(accounts.authenticate, username, password)
-    if user is None:
-        log.info("login failed username=%s client=%s", username[:64], _client(request))
-        if not state.read_only:
-            await run_in_threadpool(throttle.failed, username, _client(request))
-        raise ApiError(401, "login_failed")
-    if not state.read_only:
-        await run_in_threadpool(throttle.succeeded, username)
-    token = accounts.issue_token(user)
-    log.info("login user=%s role=%s client=%s", user.username, user.role, _client(request))
+    # All of it in one worker thread: the connections a thread gets from the
+    # pools are its own, and two threads must never share one.
+    user, token, version = await run_in_threadpool(_log_in, state, username, password, _client(request))
     response = JSONResponse({"token": token, "user": user.public()})
-    if user.role in SEES_EVERYTHING:
-        version = accounts.token_version(user.id)
+    if version is not None:
         response.set_cookie(ACTOR_COOKIE, actor_cookie(state.secret, user, version),
                             max_age=TOKEN_MAX_AGE_SECONDS, httponly=True, samesite="lax",
                             secure=request.url.scheme == "https", path="/")
     return response
+
+
+def _log_in(state, username: str, password: str, client: str) -> tuple[User, str, int | None]:
+    """Check the password and return the user, a token and, for Datasette users, the cookie's token version."""
+    accounts = state.accounts()
+    throttle = LoginThrottle(state.private.get())
+    lockout = throttle.check(username, client)
+    if lockout is not None:
+        log.warning("login locked username=%s client=%s seconds=%d", username[:64], client, lockout.seconds)
+        raise ApiError(429, "login_locked", seconds=lockout.seconds)
+    user = accounts.authenticate(username, password)
+    if user is None:
+        log.info("login failed username=%s client=%s", username[:64], client)
+        if not state.read_only:
+            throttle.failed(username, client)
+        raise ApiError(401, "login_failed")
+    if not state.read_only:
+        throttle.succeeded(username)
+    log.info("login user=%s role=%s client=%s", user.username, user.role, client)
+    version = accounts.token_version(user.id) if user.role in SEES_EVERYTHING else None
+    return user, accounts.issue_token(user), version
 
 
 async def logout(request: Request) -> JSONResponse:
