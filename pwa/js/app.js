@@ -26,6 +26,7 @@ import './views/not-found.js';
 
 import { app } from './context.js';
 import { language, t, translateStatic } from './i18n.js';
+import { startReminders } from './notifications.js';
 import { detectCapabilities, registerServiceWorker, requestPersistence } from './pwa.js';
 import { addGuard, currentLocation, render, start } from './router.js';
 import { Store } from './store.js';
@@ -137,6 +138,7 @@ async function main() {
   if (app.session) afterLogin();
   app.sync.start();
   registerServiceWorker();
+  startReminders();
 }
 
 main().catch((error) => {

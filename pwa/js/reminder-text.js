@@ -1,0 +1,198 @@
+// The words of a reminder notification, in Chinese or English: the same
+// titles and bodies as the server's push messages (server/reminders/text.py),
+// so a local notification and a push of the same item read alike.
+//
+// Pure functions of a due item (from reminders.js), so tests can call them.
+
+import { zonedParts } from './dates.js';
+import { formatFen } from './money.js';
+
+export const MAX_TITLE_CHARS = 100;
+export const MAX_CONTENT_CHARS = 300;
+export const SUMMARY_TAG = 'genzong-summary';
+export const TODAY_URL = '/#/today';
+const ELLIPSIS = '…';
+// A character that belongs to the one before it: combining marks, joiners,
+// variation selectors and emoji skin-tone modifiers.
+const ATTACHED = /^(?:\p{M}|\u200d|\u200c|\ufe0e|\ufe0f|[\u{1f3fb}-\u{1f3ff}])$/u;
+const ZWJ = '\u200d';
+const ZERO_WIDTH_JOINERS = new Set([ZWJ, '\u200c']);
+
+// `text` cut to at most `max` characters (code points, as Python counts
+// them), ending with … when cut, never between a character and its marks.
+export function cut(text, max) {
+  const chars = Array.from(text ?? '');
+  if (chars.length <= max) return chars.join('');
+  if (max <= 1) return ELLIPSIS.slice(0, max);
+  let end = max - 1;
+  // Step back over marks and joiners, over a character a joiner ties to the
+  // one before, and over the character they attach to.
+  while (end > 0 && (ATTACHED.test(chars[end]) || chars[end - 1] === ZWJ)) end -= 1;
+  const kept = chars.slice(0, end);
+  while (kept.length && ZERO_WIDTH_JOINERS.has(kept[kept.length - 1])) kept.pop();
+  return kept.join('').trimEnd() + ELLIPSIS;
+}
+
+// The notification tag of an item: one per record and recipient role, so a
+// later stage of the same record replaces the earlier notification.
+export function reminderTag(item) {
+  const prefix = item.kind === 'escalation' ? 'escalation' : item.table;
+  return `genzong-${prefix}-${item.id}`;
+}
+
+function who(item, lang) {
+  const name = item.customerName || '—';
+  const company = item.company;
+  if (!company || company === name) return name;
+  return lang === 'en' ? `${name} (${company})` : `${name}（${company}）`;
+}
+
+function deadlineText(stamp, timeZone, lang) {
+  const { date, time } = zonedParts(Date.parse(stamp), timeZone);
+  if (lang === 'en') return `${date} ${time}`;
+  const [, month, day] = date.split('-').map(Number);
+  return `${month}月${day}日 ${time}`;
+}
+
+function duration(minutes, lang) {
+  const total = Math.max(minutes, 0);
+  const hours = Math.floor(total / 60);
+  const rest = total % 60;
+  const parts = lang === 'en'
+    ? [hours ? `${hours} h` : '', rest || !hours ? `${rest} min` : '']
+    : [hours ? `${hours} 小时` : '', rest || !hours ? `${rest} 分钟` : ''];
+  return parts.filter(Boolean).join(' ');
+}
+
+function ticketName(item) {
+  return [item.number, item.subject].filter(Boolean).join(' ') || '—';
+}
+
+const CHINESE = {
+  follow_up: (item) => {
+    const when = item.daysOverdue === 0 ? '今天应跟进。' : `应于 ${item.due} 跟进，已逾期 ${item.daysOverdue} 天。`;
+    return [`跟进提醒：${who(item, 'zh')}`, when + (item.phone ? `电话 ${item.phone}。` : '')];
+  },
+  escalation: (item, { ownerName }) => [
+    `跟进逾期：${ownerName}的客户 ${who(item, 'zh')}`,
+    `应于 ${item.due} 跟进，已逾期 ${item.daysOverdue} 天，尚未跟进。`,
+  ],
+  receivable_due: (item) => [
+    `回款提醒：${who(item, 'zh')}`, `${receivableFactsZh(item)}，付款期限 ${item.due}（${daysLeftZh(item.daysLeft)}）。`,
+  ],
+  receivable_overdue: (item) => [
+    `逾期未付款：${who(item, 'zh')}`,
+    `${receivableFactsZh(item)}，付款期限 ${item.due}，已逾期 ${-item.daysLeft} 天。`,
+  ],
+  ticket_due: (item, context) => ticketZh(item, context, false),
+  ticket_overdue: (item, context) => ticketZh(item, context, true),
+};
+
+const ENGLISH = {
+  follow_up: (item) => {
+    const when = item.daysOverdue === 0 ? 'Follow-up due today.' : `Follow-up was due ${item.due}, ${item.daysOverdue} days ago.`;
+    return [`Follow up: ${who(item, 'en')}`, when + (item.phone ? ` Phone ${item.phone}.` : '')];
+  },
+  escalation: (item, { ownerName }) => [
+    `Overdue follow-up: ${who(item, 'en')}, ${ownerName}`,
+    `The follow-up was due ${item.due} and is ${item.daysOverdue} days overdue.`,
+  ],
+  receivable_due: (item) => [
+    `Payment due: ${who(item, 'en')}`, `${receivableFactsEn(item)}, due ${item.due} (${daysLeftEn(item.daysLeft)}).`,
+  ],
+  receivable_overdue: (item) => [
+    `Payment overdue: ${who(item, 'en')}`,
+    `${receivableFactsEn(item)}, was due ${item.due}, ${-item.daysLeft} days overdue.`,
+  ],
+  ticket_due: (item, context) => ticketEn(item, context, false),
+  ticket_overdue: (item, context) => ticketEn(item, context, true),
+};
+
+function daysLeftZh(days) {
+  if (days === 0) return '今天到期';
+  if (days === 1) return '明天到期';
+  return `还有 ${days} 天`;
+}
+
+function daysLeftEn(days) {
+  if (days === 0) return 'due today';
+  if (days === 1) return 'due tomorrow';
+  return `due in ${days} days`;
+}
+
+function receivableFactsZh(item) {
+  const order = item.orderNo ? `订单 ${item.orderNo}，` : '';
+  const paid = item.paid ? `，已付 ${formatFen(item.paid)}` : '';
+  return `${order}待收 ${formatFen(item.outstanding)}（应收 ${formatFen(item.amount)}${paid}）`;
+}
+
+function receivableFactsEn(item) {
+  const order = item.orderNo ? `Order ${item.orderNo}: ` : '';
+  return `${order}${formatFen(item.outstanding)} outstanding of ${formatFen(item.amount)}`;
+}
+
+function minutesLeft(item, now) {
+  return Math.floor((Date.parse(item.due) - now) / 60000);
+}
+
+function ticketZh(item, { timeZone, now }, overdue) {
+  const minutes = minutesLeft(item, now);
+  const deadline = deadlineText(item.due, timeZone, 'zh');
+  const title = overdue ? `工单已超时未答复：${ticketName(item)}` : `工单即将超时：${ticketName(item)}`;
+  const when = overdue ? `答复期限 ${deadline}，已超时 ${duration(-minutes, 'zh')}。`
+    : `答复期限 ${deadline}（还剩 ${duration(minutes, 'zh')}）。`;
+  const customer = item.customerName ? `客户：${item.customerName}。` : '';
+  return [title, when + customer + cut(item.content ?? '', MAX_CONTENT_CHARS)];
+}
+
+function ticketEn(item, { timeZone, now }, overdue) {
+  const minutes = minutesLeft(item, now);
+  const deadline = deadlineText(item.due, timeZone, 'en');
+  const title = overdue ? `Ticket reply overdue: ${ticketName(item)}` : `Ticket reply due soon: ${ticketName(item)}`;
+  const when = overdue ? `Reply was due ${deadline}, ${duration(-minutes, 'en')} ago.`
+    : `Reply due ${deadline} (in ${duration(minutes, 'en')}).`;
+  const customer = item.customerName ? ` Customer: ${item.customerName}.` : '';
+  const content = cut(item.content ?? '', MAX_CONTENT_CHARS);
+  return [title, when + customer + (content ? ` ${content}` : '')];
+}
+
+// The notification of one item: {title, body, url, tag}.
+//   lang: 'zh' or 'en'; timeZone: the organisation's; now: ms since the epoch;
+//   ownerName: the name of the item's owner (shown in escalations).
+export function reminderNotification(item, { lang = 'zh', timeZone, now, ownerName = '—' }) {
+  const compose = (lang === 'en' ? ENGLISH : CHINESE)[item.kind];
+  const [title, body] = compose(item, { timeZone, now, ownerName });
+  return { title: cut(title, MAX_TITLE_CHARS), body, url: item.url, tag: reminderTag(item) };
+}
+
+const SUMMARY_GROUPS = ['ticket', 'receivable', 'follow', 'escalation'];
+const SUMMARY_LABELS = {
+  zh: { follow: '跟进', receivable: '回款', ticket: '工单', escalation: '逾期上报' },
+  en: { follow: 'follow-ups', receivable: 'payments', ticket: 'tickets', escalation: 'escalations' },
+};
+
+function summaryGroup(item) {
+  if (item.kind === 'escalation') return 'escalation';
+  if (item.kind === 'follow_up') return 'follow';
+  return item.table === 'receivables' ? 'receivable' : 'ticket';
+}
+
+// One notification that stands for many items, opening the 今日 screen.
+export function summaryNotification(items, lang = 'zh') {
+  const counts = {};
+  for (const item of items) counts[summaryGroup(item)] = (counts[summaryGroup(item)] ?? 0) + 1;
+  const present = SUMMARY_GROUPS.filter((group) => counts[group]);
+  const labels = SUMMARY_LABELS[lang === 'en' ? 'en' : 'zh'];
+  if (lang === 'en') {
+    return {
+      title: `${items.length} reminders`,
+      body: `${present.map((group) => `${counts[group]} ${labels[group]}`).join(', ')}. Tap to see today's list.`,
+      url: TODAY_URL, tag: SUMMARY_TAG,
+    };
+  }
+  return {
+    title: `你有 ${items.length} 项提醒`,
+    body: `${present.map((group) => `${labels[group]} ${counts[group]} 项`).join('，')}。点按查看今日待办。`,
+    url: TODAY_URL, tag: SUMMARY_TAG,
+  };
+}
