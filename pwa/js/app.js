@@ -23,6 +23,7 @@ import './views/dealers.js';
 import './views/review.js';
 import './views/handover.js';
 import './views/reminder-settings.js';
+import './views/payment-reminder.js';
 import './views/not-found.js';
 
 import { app } from './context.js';
