@@ -92,6 +92,21 @@ def shown_notifications(page) -> list[dict]:
     }""")
 
 
+def wait_for_notifications(page, expected, timeout: float = TIMEOUT_MS / 1000) -> list[dict]:
+    """Wait until ``expected(notifications)`` is true and return the notifications shown."""
+    seen = []
+
+    def check():
+        seen[:] = shown_notifications(page)
+        return expected(seen)
+
+    try:
+        wait_until(page, check, timeout=timeout)
+    except AssertionError:
+        raise AssertionError(f"the notifications shown are {seen}") from None
+    return list(seen)
+
+
 def due_keys(page) -> set[str]:
     return set(page.eval_on_selector_all(".due-item", "items => items.map((item) => item.dataset.key)"))
 
@@ -150,7 +165,7 @@ def test_local_notifications_once_per_item(new_context, site, due):
     assert "国产手机" in page.inner_text(".reminder-settings")
     screenshot(page, "18-settings-reminders")
 
-    notes = wait_until(page, lambda: len(shown_notifications(page)) == 4 and shown_notifications(page))
+    notes = wait_for_notifications(page, lambda notes: len(notes) == 4)
     by_tag = {note["tag"]: note for note in notes}
     receivable = by_tag[f"genzong-receivables-{due.receivable}"]
     assert receivable["title"] == "逾期未付款：王芳（华信装饰）"
@@ -207,6 +222,40 @@ def test_notification_text_matches_server(browser, site, due):
     context.close()
 
 
+def test_reminder_windows_match_server(browser, site):
+    """The device's window defaults and ranges are the server's, and a value out of range counts as unset."""
+    context = browser.new_context(base_url=site.url, service_workers="block")
+    page = context.new_page()
+    page.goto("/manifest.webmanifest")
+    windows = page.evaluate("async () => (await import('/js/reminders.js')).WINDOWS")
+    for key, window in windows.items():
+        setting = org_settings.lookup(key)
+        assert window["default"] == setting.default, key
+        assert org_settings.validate(key, window["min"]) == window["min"], key
+        assert org_settings.validate(key, window["max"]) == window["max"], key
+        for outside in (window["min"] - 1, window["max"] + 1):
+            with pytest.raises(org_settings.SettingError):
+                org_settings.validate(key, outside)
+
+    keys = page.evaluate("""async () => {
+        const { dueItems } = await import('/js/reminders.js');
+        const now = Date.parse('2026-12-04T02:00:00.000Z');
+        const records = {
+            users: [{ id: 'm', role: 'manager' }, { id: 'u', role: 'sales', manager_id: 'm' }],
+            customers: [{ id: 'c', name: '张伟', owner_id: 'u', next_follow_up: '2026-12-02' }],
+            tickets: [{ id: 't', kind: '投诉', customer_id: 'c', reply_due_at: '2026-12-04T05:00:00.000Z' }],
+            receivables: [], payments: [],
+        };
+        const settings = { reminder_ticket_hours: 0, escalation_days: 0, reminder_receivable_days: 61 };
+        return [...dueItems({ records, settings, now, ownerId: 'u' }), ...dueItems({ records, settings, now, ownerId: 'm' })]
+            .map((item) => item.key);
+    }""")
+    # With 0 taken as given, the ticket three hours away would not be due and
+    # the follow-up two days overdue would be escalated.
+    assert keys == ["ticket_due:t:2026-12-04T05:00:00.000Z", "follow_up:c:2026-12-02"]
+    context.close()
+
+
 CUT_CASES = [
     ("地板起拱严重", 4, "地板起…"),
     ("cafe\u0301 noir", 5, "caf…"),
@@ -246,12 +295,18 @@ def test_summary_and_text_cut(browser, site):
 
 # The service worker ------------------------------------------------------
 
-def push_registration_id(cdp, page) -> str:
+def push_registration_id(cdp, page, origin: str) -> str:
+    """Return the DevTools id of the app's service worker registration."""
     registrations = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
     cdp.send("ServiceWorker.enable")
-    wait_until(page, lambda: registrations)
-    return registrations[0]["registrationId"]
+
+    # The events may also name registrations of other origins, or deleted ones.
+    def current():
+        return [r for r in registrations if r["scopeURL"] == f"{origin}/" and not r["isDeleted"]]
+
+    wait_until(page, current, timeout=TIMEOUT_MS / 1000)
+    return current()[-1]["registrationId"]
 
 
 CLICK_FIRST_NOTIFICATION = """async (tag) => {
@@ -274,27 +329,27 @@ def test_push_event_shows_notification(new_context, site, due):
     log_in(page, due.rep)
     wait_for_service_worker(page)
     cdp = context.new_cdp_session(page)
-    registration = push_registration_id(cdp, page)
+    registration = push_registration_id(cdp, page, site.url)
     tag = f"genzong-receivables-{due.receivable}"
     payload = {"title": "逾期未付款：王芳（华信装饰）", "body": "订单 DD2026030001，待收 ¥1,234.50。",
                "url": f"/#/customer/{due.receivable_customer}", "tag": tag}
     cdp.send("ServiceWorker.deliverPushMessage",
              {"origin": site.url, "registrationId": registration, "data": json.dumps(payload, ensure_ascii=False)})
-    notes = wait_until(page, lambda: shown_notifications(page))
+    notes = wait_for_notifications(page, lambda notes: len(notes) == 1)
     assert notes == [{"title": payload["title"], "body": payload["body"], "tag": tag,
                       "data": {"url": payload["url"]}}]
 
     # A second push of the same record replaces the first instead of stacking.
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": site.url, "registrationId": registration,
                                                   "data": json.dumps({**payload, "title": "第二次"})})
-    wait_until(page, lambda: [note["title"] for note in shown_notifications(page)] == ["第二次"])
+    wait_for_notifications(page, lambda notes: [note["title"] for note in notes] == ["第二次"])
 
     # A push that is not JSON still shows, and a URL of another site opens 今日 instead.
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": site.url, "registrationId": registration,
                                                   "data": "plain text"})
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": site.url, "registrationId": registration,
                                                   "data": json.dumps({"title": "x", "url": "https://example.com/", "tag": "t"})})
-    notes = wait_until(page, lambda: len(shown_notifications(page)) == 3 and shown_notifications(page))
+    notes = wait_for_notifications(page, lambda notes: len(notes) == 3)
     assert {"title": "跟踪提醒 · Genzong reminder", "body": "plain text", "tag": "", "data": {"url": "/#/today"}} in notes
     assert {"title": "x", "body": "", "tag": "t", "data": {"url": "/#/today"}} in notes
 
@@ -308,7 +363,8 @@ def test_notification_click_opens_record(new_context, site, due):
     worker = context.service_workers[0]
     show = """async ([title, url, tag]) => self.registration.showNotification(title, { tag, data: { url } })"""
 
-    # An open app window is focused and shows the record, without reloading.
+    # An open app window shows the record without reloading. (Browsers let a
+    # synthetic event neither focus a window nor open one, only a real tap.)
     page.evaluate("window.sameDocument = true")
     customer_tag = f"genzong-customers-{due.follow_up_customer}"
     worker.evaluate(show, ["跟进提醒：李娜", f"/#/customer/{due.follow_up_customer}", customer_tag])
@@ -317,8 +373,8 @@ def test_notification_click_opens_record(new_context, site, due):
     page.wait_for_selector(".customer-name:has-text('李娜')")
     assert page.evaluate("window.sameDocument") is True
 
-    # With no app window open, it opens one at the record. Browsers let only
-    # a real tap open windows, so the test records the URL and opens it cold.
+    # With no app window open, it opens one at the record. The test records
+    # the URL the worker asks for and opens it in a new page, cold and offline.
     ticket_tag = f"genzong-tickets-{due.ticket}"
     worker.evaluate(show, ["工单即将超时", f"/#/ticket/{due.ticket}", ticket_tag])
     page.close()
