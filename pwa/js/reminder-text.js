@@ -86,6 +86,8 @@ const CHINESE = {
   ],
   ticket_due: (item, context) => ticketZh(item, context, false),
   ticket_overdue: (item, context) => ticketZh(item, context, true),
+  risk_overdue: (item) => riskZh(item),
+  risk_high: (item) => riskZh(item),
 };
 
 const ENGLISH = {
@@ -106,6 +108,8 @@ const ENGLISH = {
   ],
   ticket_due: (item, context) => ticketEn(item, context, false),
   ticket_overdue: (item, context) => ticketEn(item, context, true),
+  risk_overdue: (item) => riskEn(item),
+  risk_high: (item) => riskEn(item),
 };
 
 function daysLeftZh(days) {
@@ -156,6 +160,38 @@ function ticketEn(item, { timeZone, now }, overdue) {
   return [title, when + customer + (content ? ` ${content}` : '')];
 }
 
+function riskZh(item) {
+  const description = cut(item.description ?? '', MAX_CONTENT_CHARS);
+  const category = item.category ? `${item.category}风险` : '风险';
+  const exposure = item.exposure ? `风险值 ${item.exposure}` : '风险值未评估';
+  let title;
+  let when;
+  if (item.daysOverdue) {
+    title = `风险应对已逾期：${item.projectName}`;
+    when = `应对期限 ${item.dueOn}，已逾期 ${item.daysOverdue} 天，${exposure}。`;
+  } else {
+    title = `高风险：${item.projectName}`;
+    when = `${exposure}（概率 × 影响）${item.dueOn ? `，应对期限 ${item.dueOn}` : ''}。`;
+  }
+  return [title, `${when}客户：${who(item, 'zh')}。${category}：${description}`];
+}
+
+function riskEn(item) {
+  const description = cut(item.description ?? '', MAX_CONTENT_CHARS);
+  const exposure = item.exposure ? `exposure ${item.exposure}` : 'exposure not rated';
+  let title;
+  let when;
+  if (item.daysOverdue) {
+    title = `Risk response overdue: ${item.projectName}`;
+    when = `Response was due ${item.dueOn}, ${item.daysOverdue} days ago; ${exposure}.`;
+  } else {
+    // A risk is reminded without being overdue only when its exposure is high, so it is rated.
+    title = `High risk: ${item.projectName}`;
+    when = `Exposure ${item.exposure} (probability × impact)${item.dueOn ? `, response due ${item.dueOn}` : ''}.`;
+  }
+  return [title, `${when} Customer: ${who(item, 'en')}. ${description}`];
+}
+
 // The notification of one item: {title, body, url, tag}.
 //   lang: 'zh' or 'en'; timeZone: the organisation's; now: ms since the epoch;
 //   ownerName: the name of the item's owner (shown in escalations).
@@ -165,16 +201,17 @@ export function reminderNotification(item, { lang = 'zh', timeZone, now, ownerNa
   return { title: cut(title, MAX_TITLE_CHARS), body, url: item.url, tag: reminderTag(item) };
 }
 
-const SUMMARY_GROUPS = ['ticket', 'receivable', 'follow', 'escalation'];
+const SUMMARY_GROUPS = ['ticket', 'receivable', 'risk', 'follow', 'escalation'];
 const SUMMARY_LABELS = {
-  zh: { follow: '跟进', receivable: '回款', ticket: '工单', escalation: '逾期上报' },
-  en: { follow: 'follow-ups', receivable: 'payments', ticket: 'tickets', escalation: 'escalations' },
+  zh: { follow: '跟进', receivable: '回款', ticket: '工单', escalation: '逾期上报', risk: '项目风险' },
+  en: { follow: 'follow-ups', receivable: 'payments', ticket: 'tickets', escalation: 'escalations', risk: 'project risks' },
 };
 
 function summaryGroup(item) {
   if (item.kind === 'escalation') return 'escalation';
   if (item.kind === 'follow_up') return 'follow';
-  return item.table === 'receivables' ? 'receivable' : 'ticket';
+  if (item.table === 'receivables') return 'receivable';
+  return item.table === 'risks' ? 'risk' : 'ticket';
 }
 
 // One notification that stands for many items, opening the 今日 screen.

@@ -165,7 +165,7 @@ function riskItems(records, allCustomers, forOwner, today) {
     items.push({
       key: kind === 'risk_overdue' ? `risk_overdue:${risk.id}:${risk.due_on}` : `risk_high:${risk.id}:${exposure}`,
       kind, table: 'risks', id: risk.id, customerId: customer.id, customerName: customer.name,
-      ownerId: customer.owner_id, projectId: project.id, projectName: project.name, description: risk.description,
+      company: customer.company ?? null, ownerId: customer.owner_id, projectId: project.id, projectName: project.name, description: risk.description,
       category: risk.category ?? null, exposure, daysOverdue, dueOn: risk.due_on ?? null,
       // A high risk without a due date is due now.
       due: risk.due_on ?? today, overdue: daysOverdue > 0, url: `/#/project/${project.id}`,

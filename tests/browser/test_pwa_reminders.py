@@ -39,6 +39,7 @@ SHANGHAI = timezone(timedelta(hours=8))
 class DueRecords:
     rep: object
     manager: object
+    project_rep: object      # has the kinds of items the first rep has not
     follow_up_customer: str
     late_customer: str       # follow-up five days overdue: escalated to the manager
     receivable_customer: str
@@ -49,7 +50,8 @@ class DueRecords:
 
 @pytest.fixture(scope="module")
 def due(site) -> DueRecords:
-    """A rep (with a manager) whose follow-up, receivable and ticket are due now."""
+    """A rep (with a manager) whose follow-up, receivable and ticket are due now,
+    and another rep with project risks, a receivable due soon and a ticket past its deadline."""
     state = open_data_dir(site.data)
     try:
         manager = state.accounts().add("wangjingli", PASSWORD, "manager", "王经理")
@@ -71,11 +73,27 @@ def due(site) -> DueRecords:
         ticket = seed(state, "tickets", kind="投诉", number="GD000007", subject="地板起拱",
                       content="客厅地板中间起拱约 2 厘米", customer_id=customer, status="待处理",
                       reply_due_at=format_stamp(now + timedelta(hours=2, minutes=30)))
+
+        project_rep = state.accounts().add("chenjing", PASSWORD, "sales", "陈静", "wangjingli")
+        client = seed(state, "customers", name="赵强", company="明德装饰工程有限公司", owner_id=project_rep.id)
+        project = seed(state, "projects", customer_id=client, name="明德办公楼地板改造", status="进行中")
+        seed(state, "risks", project_id=project, category="进度", description="木地板到货可能推迟两周",
+             probability=3, impact=4, status="处理中", due_on=(today - timedelta(days=2)).isoformat())
+        seed(state, "risks", project_id=project, category="质量", description="地面找平不达标", probability=4,
+             impact=4, status="待处理")
+        seed(state, "risks", project_id=project, description="甲方变更设计", probability=5, impact=3,
+             status="待处理", due_on=(today + timedelta(days=10)).isoformat())
+        seed(state, "risks", project_id=project, category="成本", description="已关闭的风险", probability=5,
+             impact=5, status="已关闭")
+        seed(state, "receivables", customer_id=client, order_no="DD2026030003", amount_fen=880_000,
+             due_date=(today + timedelta(days=2)).isoformat())
+        seed(state, "tickets", kind="问题", number="GD000008", subject="踢脚线开裂", customer_id=client,
+             status="处理中", reply_due_at=format_stamp(now - timedelta(hours=1, minutes=5)))
     finally:
         state.close()
     keys = {f"follow_up:{follow_up}:{today}", f"follow_up:{late}:{today - timedelta(days=5)}",
             f"receivable_overdue:{receivable}:{today - timedelta(days=4)}"}
-    return DueRecords(rep, manager, follow_up, late, customer, receivable, ticket, keys)
+    return DueRecords(rep, manager, project_rep, follow_up, late, customer, receivable, ticket, keys)
 
 
 @pytest.fixture
@@ -196,7 +214,7 @@ def test_notification_text_matches_server(browser, site, due):
     conn.row_factory = sqlite3.Row
     try:
         records = {table: [dict(row) for row in conn.execute(f"SELECT * FROM {table}")]
-                   for table in ("customers", "receivables", "payments", "tickets", "users")}
+                   for table in ("customers", "receivables", "payments", "tickets", "users", "projects", "risks")}
         windows = {key: org_settings.read_synced(conn, key) for key in
                    ("time_zone", "reminder_receivable_days", "reminder_ticket_hours", "escalation_days")}
         now = datetime.now(timezone.utc).replace(microsecond=0)
@@ -204,7 +222,8 @@ def test_notification_text_matches_server(browser, site, due):
     finally:
         conn.close()
     names = {user["id"]: user["name"] for user in records["users"]}
-    for person in (due.rep, due.manager):
+    kinds = set()
+    for person in (due.rep, due.manager, due.project_rep):
         expected = [{"key": item.key, "url": item.url, "tag": item.tag,
                      **{lang: list(title_and_body(item, lang, windows["time_zone"], now)) for lang in ("zh", "en")}}
                     for item in server_items if item.recipient_id == person.id]
@@ -217,8 +236,10 @@ def test_notification_text_matches_server(browser, site, due):
                 return { key: item.key, url: zh.url, tag: zh.tag, zh: [zh.title, zh.body], en: [en.title, en.body] };
             });
         }""", [records, windows, int(now.timestamp() * 1000), person.id, names])
-        assert expected, f"nothing is due for {person.username}"
-        assert device == expected
+        assert device == expected, person.username
+        kinds.update(item["key"].split(":")[0] for item in device)
+    assert kinds == {"follow_up", "escalation", "receivable_due", "receivable_overdue", "ticket_due",
+                     "ticket_overdue", "risk_overdue", "risk_high"}, "every kind is compared"
     context.close()
 
 
@@ -269,7 +290,8 @@ CUT_CASES = [
 ]
 
 SUMMARY_KINDS = [("ticket_due", "tickets"), ("follow_up", "customers"), ("follow_up", "customers"),
-                 ("receivable_overdue", "receivables"), ("escalation", "customers"), ("ticket_overdue", "tickets")]
+                 ("receivable_overdue", "receivables"), ("escalation", "customers"), ("ticket_overdue", "tickets"),
+                 ("risk_high", "risks")]
 
 
 def test_summary_and_text_cut(browser, site):
@@ -282,7 +304,7 @@ def test_summary_and_text_cut(browser, site):
         return { zh: summaryNotification(items, 'zh'), en: summaryNotification(items, 'en'),
                  cuts: cases.map(([text, max]) => cut(text, max)) };
     }""", [[case[:2] for case in CUT_CASES], SUMMARY_KINDS])
-    assert result["zh"] == {"title": "你有 6 项提醒", "body": "工单 2 项，回款 1 项，跟进 2 项，逾期上报 1 项。点按查看今日待办。",
+    assert result["zh"] == {"title": "你有 7 项提醒", "body": "工单 2 项，回款 1 项，项目风险 1 项，跟进 2 项，逾期上报 1 项。点按查看今日待办。",
                             "url": "/#/today", "tag": "genzong-summary"}
     server_items = [DueItem(f"{kind}:{i}", kind, "u", "u", table, str(i), "2026-03-10", "/")
                     for i, (kind, table) in enumerate(SUMMARY_KINDS)]
