@@ -33,11 +33,13 @@ export function cut(text, max) {
   return kept.join('').trimEnd() + ELLIPSIS;
 }
 
+// Kinds whose notifications must not replace another kind's about the same record.
+const TAG_PREFIXES = { escalation: 'escalation', pool_warning: 'pool' };
+
 // The notification tag of an item: one per record and recipient role, so a
 // later stage of the same record replaces the earlier notification.
 export function reminderTag(item) {
-  const prefix = item.kind === 'escalation' ? 'escalation' : item.table;
-  return `genzong-${prefix}-${item.id}`;
+  return `genzong-${TAG_PREFIXES[item.kind] ?? item.table}-${item.id}`;
 }
 
 function who(item, lang) {
@@ -88,6 +90,12 @@ const CHINESE = {
   ticket_overdue: (item, context) => ticketZh(item, context, true),
   risk_overdue: (item) => riskZh(item),
   risk_high: (item) => riskZh(item),
+  pool_warning: (item) => {
+    let when = `${item.daysLeft} 天后（${item.due}）退回公海`;
+    if (item.daysLeft <= 0) when = `今天（${item.due}）退回公海`;
+    else if (item.daysLeft === 1) when = `明天（${item.due}）退回公海`;
+    return [`即将退回公海：${who(item, 'zh')}`, `自 ${item.lastActivity} 起没有跟进，${when}。写一条跟进即可保留该客户。`];
+  },
 };
 
 const ENGLISH = {
@@ -110,6 +118,13 @@ const ENGLISH = {
   ticket_overdue: (item, context) => ticketEn(item, context, true),
   risk_overdue: (item) => riskEn(item),
   risk_high: (item) => riskEn(item),
+  pool_warning: (item) => {
+    let when = `returns to the public pool in ${item.daysLeft} days (${item.due})`;
+    if (item.daysLeft <= 0) when = `returns to the public pool today (${item.due})`;
+    else if (item.daysLeft === 1) when = `returns to the public pool tomorrow (${item.due})`;
+    return [`Returning to the pool: ${who(item, 'en')}`,
+      `No follow-up since ${item.lastActivity}; it ${when}. Log a follow-up to keep the customer.`];
+  },
 };
 
 function daysLeftZh(days) {
@@ -201,24 +216,28 @@ export function reminderNotification(item, { lang = 'zh', timeZone, now, ownerNa
   return { title: cut(title, MAX_TITLE_CHARS), body, url: item.url, tag: reminderTag(item) };
 }
 
-const SUMMARY_GROUPS = ['ticket', 'receivable', 'risk', 'follow', 'escalation'];
+const SUMMARY_ORDER = ['ticket', 'receivable', 'risk', 'follow', 'pool', 'escalation'];
 const SUMMARY_LABELS = {
-  zh: { follow: '跟进', receivable: '回款', ticket: '工单', escalation: '逾期上报', risk: '项目风险' },
-  en: { follow: 'follow-ups', receivable: 'payments', ticket: 'tickets', escalation: 'escalations', risk: 'project risks' },
+  zh: { follow: '跟进', receivable: '回款', ticket: '工单', escalation: '逾期上报', risk: '项目风险', pool: '即将退回公海' },
+  en: {
+    follow: 'follow-ups', receivable: 'payments', ticket: 'tickets', escalation: 'escalations', risk: 'project risks',
+    pool: 'pool returns',
+  },
 };
+// Summary groups of the kinds that share their table with other kinds, and
+// of the other kinds by their table.
+const KIND_GROUPS = { escalation: 'escalation', follow_up: 'follow', pool_warning: 'pool' };
+const TABLE_GROUPS = { receivables: 'receivable', risks: 'risk', tickets: 'ticket' };
 
 function summaryGroup(item) {
-  if (item.kind === 'escalation') return 'escalation';
-  if (item.kind === 'follow_up') return 'follow';
-  if (item.table === 'receivables') return 'receivable';
-  return item.table === 'risks' ? 'risk' : 'ticket';
+  return KIND_GROUPS[item.kind] ?? TABLE_GROUPS[item.table];
 }
 
 // One notification that stands for many items, opening the 今日 screen.
 export function summaryNotification(items, lang = 'zh') {
   const counts = {};
   for (const item of items) counts[summaryGroup(item)] = (counts[summaryGroup(item)] ?? 0) + 1;
-  const present = SUMMARY_GROUPS.filter((group) => counts[group]);
+  const present = SUMMARY_ORDER.filter((group) => counts[group]);
   const labels = SUMMARY_LABELS[lang === 'en' ? 'en' : 'zh'];
   if (lang === 'en') {
     return {

@@ -188,7 +188,8 @@ function poolWarnings(records, settings, today, forOwner) {
     if (!found || found.returnsOn > horizon) continue;
     items.push({
       key: `pool_warning:${customer.id}:${found.returnsOn}`, kind: 'pool_warning', table: 'customers', id: customer.id,
-      customerId: customer.id, customerName: customer.name, ownerId: customer.owner_id, due: found.returnsOn,
+      customerId: customer.id, customerName: customer.name, company: customer.company ?? null,
+      ownerId: customer.owner_id, due: found.returnsOn,
       lastActivity: found.lastActivity, daysLeft: daysBetween(today, found.returnsOn), overdue: false,
       url: `/#/customer/${customer.id}`,
     });

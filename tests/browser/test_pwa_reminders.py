@@ -51,7 +51,8 @@ class DueRecords:
 @pytest.fixture(scope="module")
 def due(site) -> DueRecords:
     """A rep (with a manager) whose follow-up, receivable and ticket are due now,
-    and another rep with project risks, a receivable due soon and a ticket past its deadline."""
+    and another rep with project risks, a receivable due soon, a ticket past its
+    deadline and a customer about to return to the public pool."""
     state = open_data_dir(site.data)
     try:
         manager = state.accounts().add("wangjingli", PASSWORD, "manager", "王经理")
@@ -89,6 +90,9 @@ def due(site) -> DueRecords:
              due_date=(today + timedelta(days=2)).isoformat())
         seed(state, "tickets", kind="问题", number="GD000008", subject="踢脚线开裂", customer_id=client,
              status="处理中", reply_due_at=format_stamp(now - timedelta(hours=1, minutes=5)))
+        # A 潜在 customer returns to the public pool two days after its owner got it.
+        org_settings.write(state.records.get(), state.private.get(), "pool_days", {"潜在": 2})
+        seed(state, "customers", name="孙丽", company="孙丽工作室", kind="潜在", owner_id=project_rep.id)
     finally:
         state.close()
     keys = {f"follow_up:{follow_up}:{today}", f"follow_up:{late}:{today - timedelta(days=5)}",
@@ -212,34 +216,43 @@ def test_notification_text_matches_server(browser, site, due):
     page.goto("/manifest.webmanifest")
     conn = sqlite3.connect(f"file:{site.data.database}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
+    private = sqlite3.connect(f"file:{site.data.private_database}?mode=ro", uri=True)
     try:
         records = {table: [dict(row) for row in conn.execute(f"SELECT * FROM {table}")]
-                   for table in ("customers", "receivables", "payments", "tickets", "users", "projects", "risks")}
-        windows = {key: org_settings.read_synced(conn, key) for key in
-                   ("time_zone", "reminder_receivable_days", "reminder_ticket_hours", "escalation_days")}
+                   for table in ("customers", "receivables", "payments", "tickets", "users", "projects", "risks",
+                                 "follow_ups")}
+        # What a device holds: the synced settings rows, and when each customer got its owner.
+        synced = {row["key"]: json.loads(row["value"])
+                  for row in conn.execute("SELECT key, value FROM settings WHERE deleted = 0")}
+        owner_stamps = {row["id"]: json.loads(row["dots"]).get("owner_id", [None, None, None])[2]
+                        for row in conn.execute("SELECT id, dots FROM customers")}
+        server_settings = org_settings.read_all(conn, private)
         now = datetime.now(timezone.utc).replace(microsecond=0)
-        server_items = due_items(conn, windows, now)
+        server_items = due_items(conn, server_settings, now)
     finally:
         conn.close()
+        private.close()
+    time_zone = server_settings["time_zone"]
     names = {user["id"]: user["name"] for user in records["users"]}
     kinds = set()
     for person in (due.rep, due.manager, due.project_rep):
         expected = [{"key": item.key, "url": item.url, "tag": item.tag,
-                     **{lang: list(title_and_body(item, lang, windows["time_zone"], now)) for lang in ("zh", "en")}}
+                     **{lang: list(title_and_body(item, lang, time_zone, now)) for lang in ("zh", "en")}}
                     for item in server_items if item.recipient_id == person.id]
-        device = page.evaluate("""async ([records, settings, now, ownerId, names]) => {
+        device = page.evaluate("""async ([records, ownerStamps, settings, timeZone, now, ownerId, names]) => {
             const { dueItems } = await import('/js/reminders.js');
             const { reminderNotification } = await import('/js/reminder-text.js');
+            records.owner_stamps = new Map(Object.entries(ownerStamps));
             return dueItems({ records, settings, now, ownerId }).map((item) => {
-                const note = (lang) => reminderNotification(item, { lang, timeZone: settings.time_zone, now, ownerName: names[item.ownerId] });
+                const note = (lang) => reminderNotification(item, { lang, timeZone, now, ownerName: names[item.ownerId] });
                 const [zh, en] = [note('zh'), note('en')];
                 return { key: item.key, url: zh.url, tag: zh.tag, zh: [zh.title, zh.body], en: [en.title, en.body] };
             });
-        }""", [records, windows, int(now.timestamp() * 1000), person.id, names])
+        }""", [records, owner_stamps, synced, time_zone, int(now.timestamp() * 1000), person.id, names])
         assert device == expected, person.username
         kinds.update(item["key"].split(":")[0] for item in device)
     assert kinds == {"follow_up", "escalation", "receivable_due", "receivable_overdue", "ticket_due",
-                     "ticket_overdue", "risk_overdue", "risk_high"}, "every kind is compared"
+                     "ticket_overdue", "risk_overdue", "risk_high", "pool_warning"}, "every kind is compared"
     context.close()
 
 
@@ -291,7 +304,7 @@ CUT_CASES = [
 
 SUMMARY_KINDS = [("ticket_due", "tickets"), ("follow_up", "customers"), ("follow_up", "customers"),
                  ("receivable_overdue", "receivables"), ("escalation", "customers"), ("ticket_overdue", "tickets"),
-                 ("risk_high", "risks")]
+                 ("risk_high", "risks"), ("pool_warning", "customers")]
 
 
 def test_summary_and_text_cut(browser, site):
@@ -304,7 +317,8 @@ def test_summary_and_text_cut(browser, site):
         return { zh: summaryNotification(items, 'zh'), en: summaryNotification(items, 'en'),
                  cuts: cases.map(([text, max]) => cut(text, max)) };
     }""", [[case[:2] for case in CUT_CASES], SUMMARY_KINDS])
-    assert result["zh"] == {"title": "你有 7 项提醒", "body": "工单 2 项，回款 1 项，项目风险 1 项，跟进 2 项，逾期上报 1 项。点按查看今日待办。",
+    assert result["zh"] == {"title": "你有 8 项提醒",
+                            "body": "工单 2 项，回款 1 项，项目风险 1 项，跟进 2 项，即将退回公海 1 项，逾期上报 1 项。点按查看今日待办。",
                             "url": "/#/today", "tag": "genzong-summary"}
     server_items = [DueItem(f"{kind}:{i}", kind, "u", "u", table, str(i), "2026-03-10", "/")
                     for i, (kind, table) in enumerate(SUMMARY_KINDS)]
