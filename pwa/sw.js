@@ -55,3 +55,89 @@ self.addEventListener('fetch', (event) => {
   if (request.mode === 'navigate' && !(url.pathname === '/' || url.pathname === '/index.html')) return;
   event.respondWith(fromShell(request, url));
 });
+
+// Reminders ------------------------------------------------------------------
+//
+// The server pushes one reminder as UTF-8 JSON {title, body, url, tag}. The
+// tag names the record (genzong-<table>-<id>), and the app shows its own
+// notifications for the same items with the same tag, so a push and a local
+// notification of one record replace each other rather than stack.
+
+const DEFAULT_URL = '/#/today';
+// Shown when a push carries no usable title: the service worker does not
+// know the app's language, so it says it in both.
+const FALLBACK_TITLE = '跟踪提醒 · Genzong reminder';
+
+// The same-origin path and hash of `url`, or the 今日 screen when `url` is
+// missing or names another site: a notification only ever opens this app.
+function appUrl(url) {
+  if (typeof url !== 'string' || !url) return DEFAULT_URL;
+  try {
+    const parsed = new URL(url, self.location.origin);
+    return parsed.origin === self.location.origin ? parsed.pathname + parsed.search + parsed.hash : DEFAULT_URL;
+  } catch {
+    return DEFAULT_URL;
+  }
+}
+
+// The {title, body, url, tag} of a push message. A message that is not
+// JSON is shown as plain text, because a subscription made with
+// userVisibleOnly must show a notification for every push.
+function pushedReminder(data) {
+  let payload = null;
+  if (data) {
+    try {
+      payload = data.json();
+    } catch {
+      payload = { body: data.text() };
+    }
+  }
+  if (!payload || typeof payload !== 'object') payload = {};
+  const text = (value) => (typeof value === 'string' ? value : '');
+  return {
+    title: text(payload.title) || FALLBACK_TITLE,
+    body: text(payload.body),
+    url: appUrl(payload.url),
+    tag: text(payload.tag),
+  };
+}
+
+function showReminder({ title, body, url, tag }) {
+  const options = { body, data: { url }, icon: '/icons/icon-192.png', badge: '/icons/icon-192.png' };
+  if (tag) options.tag = tag;
+  return self.registration.showNotification(title, options);
+}
+
+self.addEventListener('push', (event) => {
+  event.waitUntil(showReminder(pushedReminder(event.data)));
+});
+
+// The app window to reuse: the focused one first, then any window showing
+// the app's page (a same-origin Datasette tab under /data/ is not the app).
+function appWindow(windows) {
+  const isApp = (client) => ['/', '/index.html'].includes(new URL(client.url).pathname);
+  return windows.find((client) => client.focused && isApp(client)) ?? windows.find(isApp) ?? null;
+}
+
+// Open `url` in the app: focus an open app window and tell it to show the
+// screen, or open a new window that starts there. The app's screens are
+// hash routes of one page, so the open page sets its hash when it receives
+// the 'open' message and keeps its state instead of reloading.
+async function openInApp(url) {
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const client = appWindow(windows);
+  if (!client) return self.clients.openWindow(url);
+  try {
+    await client.focus();
+  } catch (error) {
+    // Browsers allow focus() only while handling a click on a notification.
+    console.warn('could not focus the app window', error);
+  }
+  client.postMessage({ type: 'open', url });
+  return client;
+}
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  event.waitUntil(openInApp(appUrl(event.notification.data?.url)));
+});

@@ -11,7 +11,9 @@ from genzong.server.reminders.text import cut, fit_payload, markdown_text, money
     ("地板起拱", 10, "地板起拱"),
     ("地板起拱严重", 4, "地板起…"),
     ("cafe\u0301 noir", 5, "caf…"),             # é as e + combining acute stays whole
+    ("cafe\u0301 noir", 6, "cafe\u0301…"),       # and keeps its accent when it fits
     ("ok 👩\u200d🔧 fixed", 5, "ok…"),          # a ZWJ sequence is never split
+    ("a👨\u200d👩 b", 4, "a…"),                 # even when the cut falls after the joiner
     ("ok 👍🏽 fine", 5, "ok…"),                  # nor an emoji from its skin tone
     ("黄山\U00020000市", 3, "黄山…"),             # characters outside the BMP count as one
     ("abc", 1, "…"),

@@ -23,12 +23,21 @@ export class ApiError extends Error {
 
 // POST `body` as JSON and return the decoded response; throws NetworkError
 // or ApiError.
-export async function postJson(path, body, token = null) {
-  const headers = { 'Content-Type': 'application/json' };
+export function postJson(path, body, token = null) {
+  return requestJson('POST', path, { body, token });
+}
+
+// Send a request (with `body` as JSON when given) and return the decoded
+// response; throws NetworkError or ApiError.
+export async function requestJson(method, path, { body = undefined, token = null } = {}) {
+  const headers = {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
+  const init = { method, headers, cache: 'no-store' };
+  if (body !== undefined) init.body = JSON.stringify(body);
   let response;
   try {
-    response = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body), cache: 'no-store' });
+    response = await fetch(path, init);
   } catch (error) {
     throw new NetworkError(error);
   }

@@ -22,10 +22,14 @@ import './views/pool.js';
 import './views/dealers.js';
 import './views/review.js';
 import './views/handover.js';
+import './views/reminder-settings.js';
+import './views/payment-reminder.js';
 import './views/not-found.js';
 
 import { app } from './context.js';
 import { language, t, translateStatic } from './i18n.js';
+import { startReminders } from './notifications.js';
+import { startPush } from './push.js';
 import { detectCapabilities, registerServiceWorker, requestPersistence } from './pwa.js';
 import { addGuard, currentLocation, render, start } from './router.js';
 import { Store } from './store.js';
@@ -137,6 +141,8 @@ async function main() {
   if (app.session) afterLogin();
   app.sync.start();
   registerServiceWorker();
+  startReminders();
+  startPush();
 }
 
 main().catch((error) => {

@@ -30,10 +30,13 @@ import { receivableStatus } from './payments.js';
 import { lastFollowUps, poolReturn, warnDays } from './pool.js';
 import { ENDED_PROJECT_STATUSES, HIGH_EXPOSURE, riskDaysOverdue, riskExposure, riskOpen } from './projects.js';
 
-export const DEFAULT_WINDOWS = {
-  reminder_receivable_days: 3,
-  reminder_ticket_hours: 4,
-  escalation_days: 3,
+// The reminder windows' defaults and allowed ranges, as the server's
+// settings registry has them. Like the server, a value out of range counts
+// as unset, so both compute the same items from the same settings rows.
+export const WINDOWS = {
+  reminder_receivable_days: { default: 3, min: 0, max: 60 },
+  reminder_ticket_hours: { default: 4, min: 1, max: 168 },
+  escalation_days: { default: 3, min: 1, max: 365 },
 };
 
 // Most urgent first, as the server orders one recipient's items.
@@ -45,7 +48,8 @@ const DAY_MS = 86400000;
 
 function windowSetting(settings, key) {
   const value = settings?.[key];
-  return Number.isInteger(value) && value >= 0 ? value : DEFAULT_WINDOWS[key];
+  const { min, max } = WINDOWS[key];
+  return Number.isInteger(value) && value >= min && value <= max ? value : WINDOWS[key].default;
 }
 
 function live(rows) {
@@ -83,6 +87,7 @@ export function dueItems({ records, settings = {}, now, ownerId = null }) {
     const daysOverdue = daysBetween(date, today);
     const base = {
       table: 'customers', id: customer.id, customerId: customer.id, customerName: customer.name,
+      company: customer.company ?? null, phone: customer.phone ?? null,
       ownerId: owner, due: date, daysOverdue, overdue: date < today, url: `/#/customer/${customer.id}`,
     };
     if (forOwner(owner)) items.push({ ...base, key: `follow_up:${customer.id}:${date}`, kind: 'follow_up' });
@@ -112,8 +117,9 @@ export function dueItems({ records, settings = {}, now, ownerId = null }) {
     const kind = overdue ? 'receivable_overdue' : 'receivable_due';
     items.push({
       key: `${kind}:${receivable.id}:${receivable.due_date}`, kind, table: 'receivables', id: receivable.id,
-      customerId: customer.id, customerName: customer.name, ownerId: customer.owner_id,
-      orderNo: receivable.order_no ?? null, outstanding: status.outstanding, due: receivable.due_date, overdue,
+      customerId: customer.id, customerName: customer.name, company: customer.company ?? null, ownerId: customer.owner_id,
+      orderNo: receivable.order_no ?? null, amount: receivable.amount_fen ?? 0, paid: status.paid,
+      outstanding: status.outstanding, due: receivable.due_date, daysLeft: daysBetween(today, receivable.due_date), overdue,
       url: `/#/customer/${customer.id}`,
     });
   }
@@ -133,7 +139,7 @@ export function dueItems({ records, settings = {}, now, ownerId = null }) {
       key: `${kind}:${ticket.id}:${ticket.reply_due_at}`, kind, table: 'tickets', id: ticket.id,
       customerId: customer && !customer.deleted ? customer.id : null,
       customerName: customer && !customer.deleted ? customer.name : ticket.complainant ?? null, ownerId: owner,
-      number: ticket.number ?? null, subject: ticket.subject ?? null, ticketKind: ticket.kind,
+      number: ticket.number ?? null, subject: ticket.subject ?? null, content: ticket.content ?? null, ticketKind: ticket.kind,
       due: ticket.reply_due_at, overdue, url: `/#/ticket/${ticket.id}`,
     });
   }
@@ -159,7 +165,7 @@ function riskItems(records, allCustomers, forOwner, today) {
     items.push({
       key: kind === 'risk_overdue' ? `risk_overdue:${risk.id}:${risk.due_on}` : `risk_high:${risk.id}:${exposure}`,
       kind, table: 'risks', id: risk.id, customerId: customer.id, customerName: customer.name,
-      ownerId: customer.owner_id, projectId: project.id, projectName: project.name, description: risk.description,
+      company: customer.company ?? null, ownerId: customer.owner_id, projectId: project.id, projectName: project.name, description: risk.description,
       category: risk.category ?? null, exposure, daysOverdue, dueOn: risk.due_on ?? null,
       // A high risk without a due date is due now.
       due: risk.due_on ?? today, overdue: daysOverdue > 0, url: `/#/project/${project.id}`,
@@ -182,7 +188,8 @@ function poolWarnings(records, settings, today, forOwner) {
     if (!found || found.returnsOn > horizon) continue;
     items.push({
       key: `pool_warning:${customer.id}:${found.returnsOn}`, kind: 'pool_warning', table: 'customers', id: customer.id,
-      customerId: customer.id, customerName: customer.name, ownerId: customer.owner_id, due: found.returnsOn,
+      customerId: customer.id, customerName: customer.name, company: customer.company ?? null,
+      ownerId: customer.owner_id, due: found.returnsOn,
       lastActivity: found.lastActivity, daysLeft: daysBetween(today, found.returnsOn), overdue: false,
       url: `/#/customer/${customer.id}`,
     });

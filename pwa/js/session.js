@@ -27,8 +27,24 @@ export async function logIn(username, password) {
   return data.user;
 }
 
+const logOutSteps = [];
+
+// Run `step()` at the start of every logout, while the token still works
+// (push.js removes the browser's push subscription). A step that fails is
+// logged and the logout goes on.
+export function beforeLogOut(step) {
+  logOutSteps.push(step);
+}
+
 // Log out and remove everything stored on this device for the user.
 export async function logOut() {
+  for (const step of logOutSteps) {
+    try {
+      await step();
+    } catch (error) {
+      console.warn('a logout step failed', error);
+    }
+  }
   try {
     await postJson('/api/logout', {});
   } catch {

@@ -22,6 +22,7 @@ MAX_TITLE_CHARS = 100
 MAX_CONTENT_CHARS = 300
 ELLIPSIS = "…"
 JOINERS = {"\u200d", "\u200c", "\ufe0e", "\ufe0f"}
+ZERO_WIDTH_JOINERS = {"\u200d", "\u200c"}
 
 
 # Cutting text ---------------------------------------------------------------
@@ -38,11 +39,14 @@ def cut(text: str, max_chars: int) -> str:
     if max_chars <= 1:
         return ELLIPSIS[:max_chars]
     end = max_chars - 1
-    # Step back over marks and joiners, and over the character they attach to.
-    while end > 0 and _belongs_to_previous(text[end]):
+    # Step back over marks and joiners, over a character a joiner ties to
+    # the one before, and over the character they attach to.
+    while end > 0 and (_belongs_to_previous(text[end]) or text[end - 1] == "\u200d"):
         end -= 1
     kept = text[:end]
-    while kept and (_belongs_to_previous(kept[-1])):
+    # The kept text ends with a whole character and its marks; only a joiner
+    # there would join it to the ellipsis.
+    while kept and kept[-1] in ZERO_WIDTH_JOINERS:
         kept = kept[:-1]
     return kept.rstrip() + ELLIPSIS
 

@@ -5,6 +5,7 @@ import { app } from '../context.js';
 import { h } from '../dom.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { formatFen } from '../money.js';
+import { paymentReminderLink } from '../payment-reminder.js';
 import { receivableStatus } from '../payments.js';
 import { canEdit } from '../permissions.js';
 import { projectsSection } from './projects.js';
@@ -64,7 +65,8 @@ function receivableCard(receivable, today, editable) {
       editable ? h('a', { class: 'edit-link', href: `#/payment/${payment.id}/edit`, text: t('common.edit') }) : null))) : null,
     editable ? h('div', { class: 'card-actions' },
       linkButton(t('receivable.add_payment'), `#/receivable/${receivable.id}/payment/new`, 'primary'),
-      linkButton(t('common.edit'), `#/receivable/${receivable.id}/edit`)) : null);
+      linkButton(t('common.edit'), `#/receivable/${receivable.id}/edit`),
+      status.status === 'overdue' ? paymentReminderLink(receivable.id) : null) : null);
 }
 
 function receivablesSection(customer, editable) {

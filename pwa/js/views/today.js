@@ -9,6 +9,7 @@ import { addDays } from '../dates.js';
 import { h } from '../dom.js';
 import { choiceLabel, formatLongDate, t } from '../i18n.js';
 import { formatFen } from '../money.js';
+import { reminderPrompt } from '../notifications.js';
 import { ownerStamp } from '../pool.js';
 import { dueItems } from '../reminders.js';
 import { route } from '../router.js';
@@ -101,7 +102,7 @@ function render(params, page) {
     }))) : null;
   const byKind = (...kinds) => items.filter((item) => kinds.includes(item.kind));
   return h('div', { class: 'view view-today' },
-    header, toggle,
+    header, toggle, reminderPrompt(),
     items.length === 0 ? emptyState(t('today.nothing_due')) : null,
     group(t('today.follow_ups'), byKind('follow_up'), today),
     group(t('today.pool_warnings'), byKind('pool_warning'), today),
