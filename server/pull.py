@@ -5,6 +5,11 @@ database, and a device keeps the highest ``seq`` it has received as its
 cursor. A pull returns what the user may see with ``seq > cursor``, in
 ``seq`` order, one page at a time, so it costs the same whatever the size
 of the database when nothing has changed.
+
+A page's changes are encoded as JSON text as they are read: the stored
+``clock`` and ``dots`` columns already hold compact JSON, so they go into
+the response as they are instead of being decoded and encoded again.
+``encode_body`` builds the response body around them.
 """
 
 import heapq
@@ -13,17 +18,38 @@ import sqlite3
 from dataclasses import dataclass
 
 from .schema import BOOLEAN, JSON, LOCATION, SCORES, TABLES, Table
+from .store import dumps
 from .visibility import POOL_TABLE, PUBLIC_TABLES, SEES_EVERYTHING
 
 PAGE_SIZE = 1000
 
 
+@dataclass(frozen=True)
+class EncodedChange:
+    """One change of a page as the JSON text of the wire object ``{"table", "id", "clock", …}``."""
+
+    table: str
+    id: str
+    json: str
+
+    def decode(self) -> dict:
+        return json.loads(self.json)
+
+
 @dataclass
 class Page:
-    changes: list[dict]
+    changes: list[EncodedChange]
     revoked: list[dict]
     cursor: int
     more: bool
+
+
+def encode_body(body: dict) -> str:
+    """Encode a sync response whose ``changes`` is a list of EncodedChange as JSON text."""
+    rest = dumps({key: value for key, value in body.items() if key != "changes"})
+    changes = ",".join(change.json for change in body["changes"])
+    separator = "," if len(rest) > 2 else ""
+    return f'{rest[:-1]}{separator}"changes":[{changes}]}}'
 
 
 def pull(conn: sqlite3.Connection, role: str, user_id: str, cursor: int,
@@ -58,7 +84,7 @@ def pull(conn: sqlite3.Connection, role: str, user_id: str, cursor: int,
     # shared again within one page (or the reverse) appears once, as its
     # last state, so the order in which a device applies the two lists
     # does not matter.
-    latest: dict[tuple[str, str], tuple[str, dict]] = {}
+    latest: dict[tuple[str, str], tuple[str, EncodedChange | dict]] = {}
     taken = 0
     new_cursor = cursor
     more = horizon is not None
@@ -69,7 +95,7 @@ def pull(conn: sqlite3.Connection, role: str, user_id: str, cursor: int,
             more = True
             break
         new_cursor = seq
-        key = (item["table"], item["id"])
+        key = (item.table, item.id) if kind == "change" else (item["table"], item["id"])
         latest.pop(key, None)
         if kind == "change" and omit.get(key) == seq:
             continue  # the device sent exactly this state
@@ -95,17 +121,20 @@ def _table_rows(conn, table: Table, role: str, user_id: str, cursor: int, limit:
     sql += " ORDER BY seq LIMIT ?"
     params.append(limit)
     decoders = [(f.name, f.kind in (JSON, LOCATION, SCORES), f.kind == BOOLEAN) for f in table.fields]
+    head = '{"table":' + dumps(table.name) + ',"id":'
     found = []
     for row in conn.execute(sql, params):
-        found.append((row["seq"], "change", _wire(table.name, row, decoders)))
+        found.append((row["seq"], "change", _encoded(table.name, head, row, decoders)))
     return found
 
 
-def _wire(table_name: str, row: sqlite3.Row, decoders) -> dict:
-    dots = json.loads(row["dots"])
+def _encoded(table_name: str, head: str, row: sqlite3.Row, decoders) -> EncodedChange:
+    """Encode one stored row as a wire change, splicing in the stored clock and dots text."""
+    dots = row["dots"]
+    written = json.loads(dots)  # a field is on the wire when it has a dot
     fields = {}
     for name, is_json, is_bool in decoders:
-        if name not in dots:
+        if name not in written:
             continue
         value = row[name]
         if value is not None:
@@ -114,8 +143,10 @@ def _wire(table_name: str, row: sqlite3.Row, decoders) -> dict:
             elif is_bool:
                 value = bool(value)
         fields[name] = value
-    return {"table": table_name, "id": row["id"], "clock": json.loads(row["clock"]),
-            "dots": dots, "fields": fields, "deleted": bool(row["deleted"])}
+    deleted = "true" if row["deleted"] else "false"
+    text = (f'{head}{dumps(row["id"])},"clock":{row["clock"]},"dots":{dots},'
+            f'"fields":{dumps(fields)},"deleted":{deleted}}}')
+    return EncodedChange(table_name, row["id"], text)
 
 
 def _revocations(conn, role: str, user_id: str, cursor: int, limit: int):

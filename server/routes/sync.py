@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..store import dumps
+from ..pull import encode_body
 from ..sync_service import handle_sync
 from ..timeutil import utc_now
 from ..wire import parse_envelope
@@ -37,7 +37,7 @@ async def sync(request: Request) -> Response:
              "sent=%d revoked=%d reset=%s more=%s ms=%.1f",
              user.username, sync_request.device, stats.received, stats.merged, stats.unchanged,
              stats.rejected, stats.sent, stats.revoked, stats.reset, response["more"], elapsed_ms)
-    return Response(dumps(response), media_type="application/json")
+    return Response(encode_body(response), media_type="application/json")
 
 
 def describe_storage_error(error: sqlite3.OperationalError) -> str:
