@@ -109,14 +109,17 @@ def upsert_records(conn: sqlite3.Connection, table: Table,
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
     sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
            f"ON CONFLICT(id) DO UPDATE SET {updates}")
-    kinds = [table.field_map[name].kind for name in names]
+    # Text and integer values are stored as they are; only these need encoding.
+    encoded = [(index, f.kind) for index, f in enumerate(table.fields) if f.kind in (JSON, LOCATION, SCORES, BOOLEAN)]
     params = []
     for record_id, version, seq, updated_at, scope_owner in rows:
-        values = version.fields
+        get = version.fields.get
+        values = [get(name) for name in names]
+        for index, kind in encoded:
+            values[index] = encode_value(kind, values[index])
         params.append((
-            record_id,
-            *[encode_value(kind, values.get(name)) for name, kind in zip(names, kinds)],
-            int(bool(values.get(DELETED, False))),
+            record_id, *values,
+            int(bool(get(DELETED, False))),
             dumps(version.clock),
             dots_text(version.dots),
             seq, updated_at, scope_owner,

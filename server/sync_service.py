@@ -24,7 +24,7 @@ from .numbers import NUMBERED, NumberCounter
 from .records import SERVER_DEVICE, Batch, server_counter
 from .settings import read_synced
 from .timeutil import today, zone
-from .schema import REFERENCE, TABLES, Table
+from .schema import TABLES, Table
 from .visibility import SEES_EVERYTHING, can_see
 from .wire import ChangeRejection, ParsedChange, RequestError, SyncRequest, parse_change
 
@@ -304,9 +304,7 @@ class ChangeApplier:
             if base is not None and owner != base.fields.get(owner_field):
                 return "permission_denied", {"field": owner_field, "detail": "只有经理或管理员可以更改负责人"}
 
-        for spec in table.fields:
-            if spec.kind != REFERENCE or spec.ref_table != "users":
-                continue
+        for spec in table.user_references:
             value = fields.get(spec.name)
             changed = base is None or base.fields.get(spec.name) != value
             if value is not None and changed and not self._active_user(value):
