@@ -145,7 +145,9 @@ def parse_change(index: int, change: Any) -> ParsedChange | ChangeRejection:
         values[name] = value
 
     parsed_dots = {}
-    checked: dict[tuple, str | None] = {}  # one write sets many fields: check each dot once
+    # One write sets many fields: each distinct dot is checked once, and its
+    # fields share one tuple.
+    checked: dict[tuple, tuple] = {}
     for name, dot in dots.items():
         if name != DELETED and name not in values:
             return reject("invalid_dot", field=_show(name), detail="a dot for a field the change does not carry")
@@ -153,11 +155,11 @@ def parse_change(index: int, change: Any) -> ParsedChange | ChangeRejection:
             return reject("invalid_dot", field=name, detail=_dot_problem(dot))
         key = tuple(dot)  # [str, int, str], so hashable
         if key not in checked:
-            checked[key] = _dot_problem(dot)
-        problem = checked[key]
-        if problem:
-            return reject("invalid_dot", field=name, detail=problem)
-        parsed_dots[name] = key
+            problem = _dot_problem(dot)
+            if problem:
+                return reject("invalid_dot", field=name, detail=problem)
+            checked[key] = key
+        parsed_dots[name] = checked[key]
     for name in values:
         if name not in parsed_dots:
             return reject("invalid_dot", field=name, detail="every field needs the dot of the write that set it")
