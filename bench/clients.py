@@ -5,7 +5,7 @@
 work per received record.
 """
 
-from genzong.sync import Version
+from genzong.sync import Version, merge
 
 from .lean_device import LeanDevice
 
@@ -23,10 +23,12 @@ def make_device(kind: str, http, token: str):
 
 
 def held_version(device, key) -> Version | None:
-    """Return the device's copy of the record ``key`` = (table, id) as a Version."""
+    """Return the device's copy of the record ``key`` = (table, id) as a Version, as its user sees it."""
     if isinstance(device, LeanDevice):
         return device.version(key)
-    return device.records.get(key)
+    version = device.records.get(key)
+    kept_aside = device.deferred.get(key)
+    return merge(version, kept_aside).version if kept_aside else version
 
 
 def held_ids(device, table: str) -> set[str]:

@@ -27,6 +27,7 @@ from pathlib import Path
 import httpx
 
 from . import workload
+from .clients import held_version
 from .meter import Meter, memory_mb
 from .sync_run import PASSWORD, login
 
@@ -164,7 +165,7 @@ def check_converged(data: DataDir, devices: list[Device]) -> int:
             ids = [key[1] for key in device.records if key[0] == "customers"]
             stored = load_records(conn, TABLES["customers"], ids)
             for record_id in ids:
-                mine, theirs = device.records[("customers", record_id)], stored.get(record_id)
+                mine, theirs = held_version(device, ("customers", record_id)), stored.get(record_id)
                 if theirs is None or (mine.fields, mine.dots, mine.clock) != (
                         theirs.version.fields, theirs.version.dots, theirs.version.clock):
                     differing += 1

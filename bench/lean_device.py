@@ -3,11 +3,13 @@
 The reference device turns every received change into a ``Version`` and
 merges it field by field. This one keeps received changes as the dicts the
 JSON decoder made, and merges only where merging can change the result:
-when the record holds writes the server has not acknowledged, or when the
-received clock does not cover the held clock. Otherwise the received state
-is the merge result, because the server's whole state covers every write
-the device holds, and each covered dot loses to the write that replaced it
-(the server rejects writes that are not later than what they replace).
+when the received clock does not cover the held clock. Otherwise the
+received state is the merge result, because the server's whole state
+covers every write the device holds, and each covered dot loses to the
+write that replaced it (the server rejects writes that are not later than
+what they replace). Like the reference device, it keeps a pulled version
+aside while the record has unsynced writes, and merges it once they are
+acknowledged or when the record is edited again.
 """
 
 import json
@@ -54,6 +56,7 @@ class LeanDevice:
         self.records: dict[tuple[str, str], Any] = {}  # a received change dict, or a local Version
         self.outbox: dict[tuple[str, str], None] = {}  # insertion-ordered set
         self.rejected: dict[tuple[str, str], dict] = {}
+        self.deferred: dict[tuple[str, str], Version] = {}  # pulled while the record had unsynced writes
         self.cursor = 0
         self.epoch: str | None = None
         self.server_offset = None
@@ -62,16 +65,27 @@ class LeanDevice:
         moment = datetime.now(timezone.utc)
         return moment - self.server_offset if self.server_offset is not None else moment
 
-    def version(self, key) -> Version | None:
+    def stored_version(self, key) -> Version | None:
+        """Return the record as this device stores it, without a version kept aside."""
         held = self.records.get(key)
         if held is None or isinstance(held, Version):
             return held
         return to_version(held)
 
+    def version(self, key) -> Version | None:
+        """Return the record as the person sees it: with a version kept aside merged in."""
+        stored = self.stored_version(key)
+        if key in self.deferred:
+            return merge(stored, self.deferred[key]).version
+        return stored
+
     def edit(self, table: str, record_id: str | None = None, **changes) -> str:
         record_id = record_id or str(uuid.uuid4())
         key = (table, record_id)
-        self.records[key] = write(self.version(key), self.id, changes, self.now())
+        base = self.stored_version(key)
+        if key in self.deferred:
+            base = merge(base, self.deferred.pop(key)).version
+        self.records[key] = write(base, self.id, changes, self.now())
         self.outbox[key] = None
         return record_id
 
@@ -117,15 +131,21 @@ class LeanDevice:
             self.outbox.pop(key, None)
             if result["status"] == "rejected":
                 self.rejected[key] = result
+            if key in self.deferred:
+                self.records[key] = merge(self.stored_version(key), self.deferred.pop(key)).version
         records = self.records
         for change in body["changes"]:
             key = (change["table"], change["id"])
+            if key in self.outbox:
+                # Merged later: the clock of the unsynced writes must not claim the pulled ones as seen.
+                self.deferred[key] = merge(self.deferred.get(key), to_version(change)).version
+                continue
             held = records.get(key)
             if held is None:
                 records[key] = change
                 continue
             held_clock = held.clock if isinstance(held, Version) else held["clock"]
-            if key not in self.outbox and clock_covers(change["clock"], held_clock):
+            if clock_covers(change["clock"], held_clock):
                 records[key] = change
             else:
                 current = held if isinstance(held, Version) else to_version(held)
@@ -133,6 +153,7 @@ class LeanDevice:
         for item in body["revoked"]:
             key = (item["table"], item["id"])
             records.pop(key, None)
+            self.deferred.pop(key, None)
             if key in self.outbox:
                 del self.outbox[key]
                 self.rejected[key] = {"status": "rejected", "code": "revoked"}

@@ -1,6 +1,6 @@
 """Profile the real server during one phase of the sync workload with py-spy.
 
-Run as ``python -m bench.profile --size 10000 --phase push``. py-spy
+Run as ``python -m bench.profile_server --size 10000 --phase push``. py-spy
 (``pip install py-spy``, not a project dependency) samples the
 ``genzong serve`` process from outside, so the profile has no
 instrumentation overhead. The listing shows, for the sampled server
