@@ -1,7 +1,6 @@
 """The ``genzong`` command line."""
 
 import argparse
-import gc
 import json
 import logging
 import sys
@@ -16,14 +15,6 @@ from .state import DataDirError
 
 # Failures a command reports as one "error: …" line and exit status 1.
 COMMAND_ERRORS = (UserError, BackupError, DataDirBusy, DataDirError)
-
-# Decoding one sync request of 5,000 changes makes about 100,000 dicts and
-# lists at once. With Python's default thresholds (700, 10, 10) each such
-# request set off several full collections: the server's CPU time for a
-# push of 10,000 records fell by an eighth with these thresholds (bench
-# sync_run, 2-core AMD EPYC). The server's objects rarely form cycles, so
-# collecting less often costs little memory.
-GC_THRESHOLDS = (50_000, 10, 10)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,7 +145,8 @@ def _serve(args) -> int:
         scheme = "https" if args.certfile else "http"
         print(f"Genzong is serving {data.root} at {scheme}://{args.host}:{args.port}/ "
               f"(Datasette at /data/)", flush=True)
-        gc.set_threshold(*GC_THRESHOLDS)
+        from .runtime import tune_for_serving
+        tune_for_serving()
         # The app's lifespan closes the databases; uvicorn re-raises SIGTERM
         # after its shutdown, so nothing after this call runs on a stop.
         uvicorn.run(create_app(data, state), host=args.host, port=args.port,
