@@ -3,9 +3,12 @@
 For each size N the PouchDB peer runs 3 times, then Genzong with each
 client (3 runs, one process per run). After each lean-client run the SQLite
 baseline is timed on that run's own push bodies. Ratios therefore compare
-figures taken minutes apart on the same machine. Then the concurrency runs. Results go
-to ``bench/results/results-<time>.json`` and ``report-<time>.md``, and
-``latest.json``/``latest.md`` point at the last run.
+figures taken minutes apart on the same machine. Then come the concurrency
+runs, Datasette at 100,000 customers, the PWA in Chromium, and the other
+benchmark scripts in ``bench/`` with their default arguments. Results go
+to ``bench/results/results-<time>.json`` and ``report-<time>.md`` (with
+each script's output in ``script-<name>-<time>.txt``), and
+``latest.json``/``latest.md`` are copies of the last run's.
 """
 
 import argparse
@@ -27,6 +30,13 @@ from .peer import PeerBlocked, run_peer
 from .report import render
 
 from servers import free_port  # noqa: E402  (bench puts tests/ on the path)
+
+# This package's modules; every other .py file in bench/ is a script run as it is.
+OWN_MODULES = {"__init__", "__main__", "baseline", "clients", "concurrency", "datasette_bench", "lean_device",
+               "meter", "peer", "profile_server", "pwa_bench", "report", "sync_run", "workload"}
+# Argument lists for scripts that cover more with more than one run.
+SCRIPT_RUNS = {"import_bench": [["--kind", "customers"], ["--kind", "receivables"]]}
+PARTS = ("peer", "sync", "concurrency", "datasette", "pwa", "scripts")
 
 
 def machine() -> dict:
@@ -67,6 +77,7 @@ def sync_runs(size: int, runs: int, client: str, work: Path, log) -> list[dict]:
         if client == "lean":
             saved = load_bodies(bodies)
             result["baseline_s"] = [round(time_baseline(saved), 3) for _ in range(3)]
+            result["baseline_without_search_s"] = [round(time_baseline(saved, False), 3) for _ in range(3)]
             shutil.rmtree(bodies)
         shutil.rmtree(work / f"data-n{size}-r{run}-{client}", ignore_errors=True)
         log(f"  genzong {client} N={size} run {run}: push {result['push']['seconds']:.2f} s, "
@@ -77,6 +88,29 @@ def sync_runs(size: int, runs: int, client: str, work: Path, log) -> list[dict]:
     return results
 
 
+def run_scripts(stamp: str, log) -> dict:
+    """Run every benchmark script in bench/ that is not part of this package; return their outcomes."""
+    outcomes = {}
+    for path in sorted((REPO / "bench").glob("*.py")):
+        if path.stem in OWN_MODULES:
+            continue
+        for args in SCRIPT_RUNS.get(path.stem, [[]]):
+            name = "-".join([path.stem, *[a.lstrip("-") for a in args]])
+            command = [sys.executable, str(path.relative_to(REPO)), *args]
+            log(f"script {' '.join(command[1:])}")
+            started = time.perf_counter()
+            try:
+                completed = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=3600)
+                output, code = completed.stdout + completed.stderr, completed.returncode
+            except subprocess.TimeoutExpired as error:
+                output, code = f"timed out after {error.timeout} s", None
+            saved = RESULTS / f"script-{name}-{stamp}.txt"
+            saved.write_text(output)
+            outcomes[name] = {"command": "python " + " ".join(command[1:]), "returncode": code,
+                              "seconds": round(time.perf_counter() - started, 1), "output": saved.name}
+    return outcomes
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000", help="record counts N (default 1000,10000,100000)")
@@ -85,7 +119,9 @@ def main(argv=None) -> int:
                         help=f"Genzong devices to measure, of {', '.join(KINDS)} (default both)")
     parser.add_argument("--devices", default="20,50", help="device counts of the concurrency runs (default 20,50)")
     parser.add_argument("--rounds", type=int, default=20, help="edit-and-sync rounds per device (default 20)")
-    parser.add_argument("--skip", default="", help="parts to leave out, of peer, sync, concurrency")
+    parser.add_argument("--skip", default="", help=f"parts to leave out, comma-separated, of {', '.join(PARTS)}")
+    parser.add_argument("--datasette-data", type=Path,
+                        help="a data folder made by an earlier Datasette benchmark, to skip generating one")
     parser.add_argument("--work", type=Path, help="work folder (default: a new temporary folder, removed after)")
     args = parser.parse_args(argv)
 
@@ -104,7 +140,8 @@ def main(argv=None) -> int:
     results = {"command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
                "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(),
                "sizes": sizes, "runs": args.runs, "clients": clients,
-               "peer": {"status": "skipped"}, "sync": {}, "concurrency": {}}
+               "peer": {"status": "skipped"}, "sync": {}, "concurrency": {}, "datasette": None, "pwa": None,
+               "scripts": {}}
     peer_work = Path(os.environ.get("PEER_WORK", Path(tempfile.gettempdir()) / "genzong-peer-bench"))
     try:
         for size in sizes:
@@ -128,6 +165,15 @@ def main(argv=None) -> int:
                 log(f"concurrency: {devices} devices, {args.rounds} rounds")
                 results["concurrency"][str(devices)] = python_module(
                     "concurrency", "--devices", str(devices), "--rounds", str(args.rounds), "--work", str(work))
+        if "datasette" not in skip:
+            log("Datasette: 100,000 customers, 1,000,000 follow-ups, 200,000 receivables")
+            extra = ["--data", str(args.datasette_data)] if args.datasette_data else []
+            results["datasette"] = python_module("datasette_bench", "--work", str(work), *extra)
+        if "pwa" not in skip:
+            log("PWA in Chromium: fresh login at 10,000 customers, search")
+            results["pwa"] = python_module("pwa_bench", "--work", str(work))
+        if "scripts" not in skip:
+            results["scripts"] = run_scripts(stamp, log)
     finally:
         results["seconds"] = round(time.perf_counter() - started, 1)
         results["machine"]["load_average_at_end"] = os.getloadavg()

@@ -4,8 +4,10 @@ What any Python server speaking this protocol must do at least for a push
 is parse each request body with ``json.loads`` and store the resulting rows
 (field columns, the clock and dots as JSON text, a seq) with one
 ``executemany`` in one transaction. The table is the real ``customers``
-table with its indexes, on a connection with the server's settings (WAL,
-``synchronous = FULL``), so only the sync logic is left out.
+table with its indexes and search-index triggers, on a connection with the
+server's settings (WAL, ``synchronous = FULL``), so only the sync logic is
+left out. ``search_triggers=False`` drops the triggers as well, which
+leaves what storing the rows costs in any schema with these indexes.
 """
 
 import json
@@ -16,6 +18,7 @@ from pathlib import Path
 from genzong.server.db import connect, transaction
 from genzong.server.migrations import upgrade
 from genzong.server.schema import CUSTOMERS
+from genzong.server.search import drop_search_triggers
 
 
 def insert_statement() -> tuple[str, list[str]]:
@@ -25,7 +28,7 @@ def insert_statement() -> tuple[str, list[str]]:
     return sql, names
 
 
-def time_baseline(bodies: list[bytes]) -> float:
+def time_baseline(bodies: list[bytes], search_triggers: bool = True) -> float:
     """Return the seconds to decode ``bodies`` and insert their customers into a new database."""
     sql, names = insert_statement()
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -33,6 +36,8 @@ def time_baseline(bodies: list[bytes]) -> float:
         conn = connect(Path(folder) / "baseline.db")
         try:
             upgrade(conn)
+            if not search_triggers:
+                drop_search_triggers(conn)
             stamp = "2026-01-01T00:00:00.000Z"
             started = time.perf_counter()
             rows = []

@@ -84,14 +84,20 @@ def baseline_table(results: dict) -> list[str]:
     runs_by_size = results["sync"].get("lean", {})
     if not runs_by_size:
         return ["Baseline: not run (it uses the lean client's push bodies)."]
-    lines = ["| N | baseline (median) | push (median) | push ÷ baseline, median of runs | per run |",
-             "|---|---|---|---|---|"]
+    lines = ["| N | push (median) | baseline (median) | push ÷ baseline, median of runs | per run "
+             "| baseline without search triggers | push ÷ that |",
+             "|---|---|---|---|---|---|---|"]
     for size_text, runs in runs_by_size.items():
         ratios = [run["push"]["seconds"] / median(run["baseline_s"]) for run in runs]
+        plain = [run["push"]["seconds"] / median(run["baseline_without_search_s"]) for run in runs
+                 if "baseline_without_search_s" in run]
         baseline = median([median(run["baseline_s"]) for run in runs])
+        plain_baseline = median([median(run["baseline_without_search_s"]) for run in runs
+                                 if "baseline_without_search_s" in run])
         push = median([run["push"]["seconds"] for run in runs])
-        lines.append(f"| {int(size_text):,} | {fmt_s(baseline)} | {fmt_s(push)} | {median(ratios):.2f} | "
-                     f"{', '.join(f'{r:.2f}' for r in ratios)} |")
+        lines.append(f"| {int(size_text):,} | {fmt_s(push)} | {fmt_s(baseline)} | {median(ratios):.2f} | "
+                     f"{', '.join(f'{r:.2f}' for r in ratios)} | {fmt_s(plain_baseline)} | "
+                     f"{fmt_ratio(median(plain))} |")
     return lines
 
 
@@ -135,6 +141,48 @@ def concurrency_table(results: dict) -> list[str]:
     return lines
 
 
+def datasette_table(results: dict) -> list[str]:
+    figures = results.get("datasette")
+    if not figures:
+        return ["Not run."]
+    counts = figures["counts"]
+    lines = [f"{counts['customers']:,} customers, {counts['follow_ups']:,} follow-ups, "
+             f"{counts['receivables']:,} receivables, {counts['payments']:,} payments, {counts['tickets']:,} tickets; "
+             f"database {figures['database_mb']:,} MB.", "",
+             "| page | kind | rows | HTML p50 | HTML p99 | JSON p50 | JSON p99 | SQL | requests | errors |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for page in figures["pages"]:
+        lines.append(f"| {page['title']} `{page['name']}` | {page['kind']} | {page['rows']} | {page['html_p50_ms']} ms | "
+                     f"{page['html_p99_ms']} ms | {page['json_p50_ms']} ms | {page['json_p99_ms']} ms | "
+                     f"{page['sql_ms']} ms | {page['requests']} | {page['errors']} |")
+    return lines
+
+
+def pwa_table(results: dict) -> list[str]:
+    figures = results.get("pwa")
+    if not figures:
+        return ["Not run."]
+    lines = [f"Chromium {figures['chromium']}, {figures['customers']:,} customers, "
+             f"{len(figures['runs'])} fresh logins (median): first card on screen {figures['first_card_s']} s, "
+             f"list complete and usable {figures['usable_s']} s (runs: "
+             f"{', '.join(str(r['usable_s']) for r in figures['runs'])} s).", "",
+             "| search | matches | input handler p50 | to next frame p50 | to next frame max |", "|---|---|---|---|---|"]
+    for query, search in figures["searches"].items():
+        lines.append(f"| {query} | {search['matches']} | {search['handler_p50_ms']} ms | {search['frame_p50_ms']} ms | "
+                     f"{search['frame_max_ms']} ms |")
+    return lines
+
+
+def scripts_table(results: dict) -> list[str]:
+    scripts = results.get("scripts") or {}
+    if not scripts:
+        return ["Not run."]
+    lines = ["| command | exit status | seconds | output |", "|---|---|---|---|"]
+    for outcome in scripts.values():
+        lines.append(f"| `{outcome['command']}` | {outcome['returncode']} | {outcome['seconds']} | {outcome['output']} |")
+    return lines
+
+
 def render(results: dict) -> str:
     m = results["machine"]
     parts = [
@@ -150,6 +198,9 @@ def render(results: dict) -> str:
         "", "## Push ÷ baseline", "", *baseline_table(results),
         "", "## Conflicting edits", "", *conflict_table(results),
         "", "## Memory", "", *memory_table(results),
-        "", "## Concurrency", "", *concurrency_table(results), "",
+        "", "## Concurrency", "", *concurrency_table(results),
+        "", "## Datasette", "", *datasette_table(results),
+        "", "## PWA in Chromium", "", *pwa_table(results),
+        "", "## Other benchmark scripts", "", *scripts_table(results), "",
     ]
     return "\n".join(parts)
