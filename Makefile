@@ -35,8 +35,9 @@ browser-deps:
 test: $(VENV)/.installed-test browser-deps
 	$(BIN)/python -m pytest -q
 
+# Takes about half an hour; options pass through, e.g. BENCH_ARGS="--sizes 1000,10000".
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

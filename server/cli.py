@@ -145,6 +145,8 @@ def _serve(args) -> int:
         scheme = "https" if args.certfile else "http"
         print(f"Genzong is serving {data.root} at {scheme}://{args.host}:{args.port}/ "
               f"(Datasette at /data/)", flush=True)
+        from .runtime import tune_for_serving
+        tune_for_serving()
         # The app's lifespan closes the databases; uvicorn re-raises SIGTERM
         # after its shutdown, so nothing after this call runs on a stop.
         uvicorn.run(create_app(data, state), host=args.host, port=args.port,

@@ -9,6 +9,7 @@ declared once. Every synced table also has the sync columns ``id``,
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 TEXT = "text"          # str, at most max_length characters
 INTEGER = "integer"    # int between minimum and maximum
@@ -60,13 +61,19 @@ class Table:
     def __post_init__(self):
         object.__setattr__(self, "field_map", {f.name: f for f in self.fields})
 
-    @property
+    # Cached: the sync path reads these for every change it merges.
+    @cached_property
     def server_fields(self) -> frozenset[str]:
         return frozenset(f.name for f in self.fields if f.server_only)
 
-    @property
+    @cached_property
     def required_fields(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields if f.required)
+
+    @cached_property
+    def user_references(self) -> tuple[Field, ...]:
+        """The fields that hold a user's id."""
+        return tuple(f for f in self.fields if f.kind == REFERENCE and f.ref_table == "users")
 
 
 def text(name, title, max_length=200, **kw):

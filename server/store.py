@@ -67,8 +67,16 @@ def dumps(value: Any) -> str:
 
 
 def row_to_version(table: Table, row: sqlite3.Row) -> Version:
-    """Build a Version from a stored row: only fields that have a dot are present."""
-    dots = {name: tuple(dot) for name, dot in json.loads(row["dots"]).items()}
+    """Build a Version from a stored row: only fields that have a dot are present.
+
+    Fields set by the same write share one dot tuple, which keeps the
+    thousands of records a sync request loads small.
+    """
+    distinct: dict[tuple, tuple] = {}
+    dots = {}
+    for name, dot in json.loads(row["dots"]).items():
+        key = tuple(dot)
+        dots[name] = distinct.setdefault(key, key)
     fields = {}
     for name in dots:
         if name == DELETED:
@@ -109,19 +117,20 @@ def upsert_records(conn: sqlite3.Connection, table: Table,
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
     sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
            f"ON CONFLICT(id) DO UPDATE SET {updates}")
-    kinds = [table.field_map[name].kind for name in names]
-    params = []
-    for record_id, version, seq, updated_at, scope_owner in rows:
-        values = version.fields
-        params.append((
-            record_id,
-            *[encode_value(kind, values.get(name)) for name, kind in zip(names, kinds)],
-            int(bool(values.get(DELETED, False))),
-            dumps(version.clock),
-            dots_text(version.dots),
-            seq, updated_at, scope_owner,
-        ))
-    conn.executemany(sql, params)
+    # Text and integer values are stored as they are; only these need encoding.
+    encoded = [(index, f.kind) for index, f in enumerate(table.fields) if f.kind in (JSON, LOCATION, SCORES, BOOLEAN)]
+
+    def params():
+        # A generator: each row's parameters are built as SQLite consumes them, not all at once.
+        for record_id, version, seq, updated_at, scope_owner in rows:
+            get = version.fields.get
+            values = [get(name) for name in names]
+            for index, kind in encoded:
+                values[index] = encode_value(kind, values[index])
+            yield (record_id, *values, int(bool(get(DELETED, False))),
+                   dumps(version.clock), dots_text(version.dots), seq, updated_at, scope_owner)
+
+    conn.executemany(sql, params())
 
 
 def version_to_wire(table_name: str, record_id: str, version: Version) -> dict:

@@ -145,20 +145,21 @@ def parse_change(index: int, change: Any) -> ParsedChange | ChangeRejection:
         values[name] = value
 
     parsed_dots = {}
-    checked: dict[tuple, str | None] = {}  # one write sets many fields: check each dot once
+    # One write sets many fields: each distinct dot is checked once, and its
+    # fields share one tuple.
+    checked: dict[tuple, tuple] = {}
     for name, dot in dots.items():
         if name != DELETED and name not in values:
             return reject("invalid_dot", field=_show(name), detail="a dot for a field the change does not carry")
-        key = tuple(dot) if isinstance(dot, list) else None
-        if key is None or key not in checked:
+        if not _dot_shaped(dot):
+            return reject("invalid_dot", field=name, detail=_dot_problem(dot))
+        key = tuple(dot)  # [str, int, str], so hashable
+        if key not in checked:
             problem = _dot_problem(dot)
-            if key is not None:
-                checked[key] = problem
-        else:
-            problem = checked[key]
-        if problem:
-            return reject("invalid_dot", field=name, detail=problem)
-        parsed_dots[name] = key
+            if problem:
+                return reject("invalid_dot", field=name, detail=problem)
+            checked[key] = key
+        parsed_dots[name] = checked[key]
     for name in values:
         if name not in parsed_dots:
             return reject("invalid_dot", field=name, detail="every field needs the dot of the write that set it")
@@ -274,6 +275,12 @@ def _clock_problem(clock: Any) -> str | None:
         if not _is_int(counter) or not 1 <= counter <= MAX_COUNTER:
             return f"counter of {device} must be a whole number from 1 to 2^53-1, got {_show(counter)}"
     return None
+
+
+def _dot_shaped(dot: Any) -> bool:
+    """Return whether ``dot`` is a list of a string, a whole number and a string, as every dot is."""
+    return (isinstance(dot, list) and len(dot) == 3 and isinstance(dot[0], str)
+            and _is_int(dot[1]) and isinstance(dot[2], str))
 
 
 def _dot_problem(dot: Any) -> str | None:

@@ -60,7 +60,8 @@ def write(version: Version | None, device: str, changes: Mapping[str, Any],
     stamp = next_stamp(version, now)
     result.clock[device] = counter
     result.clock = dict(sorted(result.clock.items()))
+    dot = (device, counter, stamp)  # one tuple shared by every field of this write
     for name, value in changed.items():
         result.fields[name] = value
-        result.dots[name] = (device, counter, stamp)
+        result.dots[name] = dot
     return result

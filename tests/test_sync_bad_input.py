@@ -109,6 +109,8 @@ BAD_CHANGES = [
      "clock_ahead"),
     ("dot_bad_stamp", lambda d: customer_change(d, dots={"name": [d.id, 1, "2026-12-04 08:00"]}), "invalid_dot"),
     ("field_without_dot", lambda d: customer_change(d, dots={}), "invalid_dot"),
+    ("dot_device_is_object", lambda d: customer_change(d, dots={"name": [{"id": d.id}, 1, STAMP]}), "invalid_dot"),
+    ("dot_stamp_is_list", lambda d: customer_change(d, dots={"name": [d.id, 1, [STAMP]]}), "invalid_dot"),
     ("wrong_type", lambda d: customer_change(d, fields={"name": 42}), "invalid_value"),
     ("wrong_enum", lambda d: customer_change(d, fields={"name": "张伟", "kind": "大客户"},
                                              dots={"name": [d.id, 1, STAMP], "kind": [d.id, 1, STAMP]}),

@@ -263,6 +263,19 @@ def test_customer_search(module_page):
     }
 
 
+def test_customer_list_sorts_names_by_pinyin(module_page):
+    names = module_page.evaluate("""async () => {
+        const { filterCustomers } = await import('/js/customers-query.js');
+        const customers = ['张伟', '王芳', '李娜', '王', 'Wang', '阿强', '赵敏'].map((name, index) => ({
+            id: String(index), name, next_follow_up: index === 6 ? '2026-12-01' : null }));
+        const sorted = filterCustomers(customers, {text: ''}, {today: '2026-12-05', userId: 'u1'}).map((c) => c.name);
+        const expected = ['赵敏', ...customers.slice(0, 6).map((c) => c.name).sort((a, b) => a.localeCompare(b, 'zh-CN'))];
+        return {sorted, expected};
+    }""")
+    assert names["sorted"] == names["expected"]
+    assert names["sorted"][:2] == ["赵敏", "阿强"]  # the earliest follow-up first, then 阿 (a) before the rest
+
+
 def test_schema_matches_server(module_page):
     """pwa/js/schema.js declares the same tables and fields as server/schema.py."""
     tables = module_page.evaluate("async () => (await import('/js/schema.js')).TABLES")

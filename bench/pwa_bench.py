@@ -1,0 +1,166 @@
+"""The PWA in Chromium: a fresh login to a usable customer list, and search latency.
+
+Run as ``python -m bench.pwa_bench --work DIR``. A new data folder gets
+10,000 customers visible to one sales rep (owned by the rep, one in fifteen
+in the public pool), written as server writes. ``genzong serve`` runs on
+127.0.0.1 and Debian's Chromium opens the PWA through Playwright in a new
+phone-sized browser context per run, so IndexedDB starts empty.
+
+- Login: from pressing 登录 on ``#/login?next=/customers`` until the first
+  customer card is on screen, and until the initial pull has finished (the
+  app's sync state is idle with nothing pending) and the list counts every
+  customer, which is when the list is complete and usable.
+- Search: typing into the customer search box runs the filter, sort and
+  render in the input handler; each query is timed from the input event
+  to the end of the handler and to the next animation frame after it.
+"""
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from .concurrency import percentile
+from .datasette_bench import PASSWORD, ScaleWriter
+
+from genzong.server.paths import DataDir
+from genzong.server.state import open_data_dir
+from servers import ServerProcess
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PHONE = {"width": 375, "height": 812}
+# Queries a rep types: a common surname, a word of company names, a phone
+# tail, a district, and a name that matches few customers.
+QUERIES = ("王", "地板", "8000", "西湖区", "王建国")
+TIMEOUT_MS = 600_000
+
+TIME_SEARCH = """async (query) => {
+  const input = document.getElementById('customer-search');
+  const started = performance.now();
+  input.value = query;
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+  const handled = performance.now();
+  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  const painted = performance.now();
+  const count = document.querySelector('.result-count')?.textContent ?? '';
+  return { handler_ms: handled - started, frame_ms: painted - started, count };
+}"""
+
+SYNCED = """() => {
+  const root = document.documentElement.dataset;
+  return root.syncState === 'idle' && root.pending === '0' && Number(root.lastSync || 0) > 0;
+}"""
+
+
+def generate(data: DataDir, customers: int) -> str:
+    """Create a rep with ``customers`` visible customers; return the rep's username."""
+    state = open_data_dir(data)
+    try:
+        rep = state.accounts().add("rep", PASSWORD, "sales", "张伟")
+        writer = ScaleWriter(state.records.get(), random.Random(11), [rep.id], follow_ups=0, receivables=0,
+                             ticket_share=0)
+        for first in range(0, customers, 1000):
+            writer.write(first, min(1000, customers - first))
+        return rep.username
+    finally:
+        state.close()
+
+
+def login_run(browser, url: str, username: str, customers: int) -> dict:
+    context = browser.new_context(base_url=url, viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  service_workers="allow")
+    errors = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto("/#/login?next=/customers")
+        page.fill("#username", username)
+        page.fill("#password", PASSWORD)
+        started = time.perf_counter()
+        page.click("form.login-form button[type=submit]")
+        page.wait_for_selector(".view-customers .cards li", timeout=TIMEOUT_MS)
+        first_card = time.perf_counter() - started
+        page.wait_for_function(SYNCED, timeout=TIMEOUT_MS)
+        page.wait_for_function(
+            "(count) => (document.querySelector('.result-count')?.textContent ?? '').replace(/\\D/g, '') === String(count)",
+            arg=customers, timeout=TIMEOUT_MS)
+        usable = time.perf_counter() - started
+        stored = page.evaluate("() => document.querySelectorAll('.view-customers .cards li').length")
+        searches = {}
+        for query in QUERIES:
+            timings = []
+            for _ in range(10):
+                timings.append(page.evaluate(TIME_SEARCH, query))
+                page.evaluate(TIME_SEARCH, "")  # back to the whole list, as clearing the box does
+            searches[query] = {
+                "matches": timings[-1]["count"],
+                "handler_p50_ms": round(percentile([t["handler_ms"] for t in timings], 0.5), 1),
+                "handler_max_ms": round(max(t["handler_ms"] for t in timings), 1),
+                "frame_p50_ms": round(percentile([t["frame_ms"] for t in timings], 0.5), 1),
+                "frame_max_ms": round(max(t["frame_ms"] for t in timings), 1),
+            }
+        return {"first_card_s": round(first_card, 2), "usable_s": round(usable, 2), "cards_on_screen": stored,
+                "searches": searches, "page_errors": errors}
+    finally:
+        context.close()
+
+
+def run(work: Path, customers: int, runs: int, data_folder: Path | None = None, log=print) -> dict:
+    data = DataDir(data_folder or work / f"data-pwa-{customers}")
+    username = "rep"
+    if not data.database.exists():
+        started = time.perf_counter()
+        username = generate(data, customers)
+        log(f"  {customers:,} customers written in {time.perf_counter() - started:.0f} s")
+    server = ServerProcess(data.root, log_dir=work).start(timeout=120)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                results = []
+                for number in range(1, runs + 1):
+                    result = login_run(browser, server.url, username, customers)
+                    log(f"  run {number}: first card {result['first_card_s']} s, usable {result['usable_s']} s")
+                    results.append(result)
+                version = browser.version
+            finally:
+                browser.close()
+    finally:
+        server.stop()
+    searches = {}
+    for query in QUERIES:
+        per_run = [r["searches"][query] for r in results]
+        searches[query] = {
+            "matches": per_run[0]["matches"],
+            "handler_p50_ms": statistics.median(s["handler_p50_ms"] for s in per_run),
+            "frame_p50_ms": statistics.median(s["frame_p50_ms"] for s in per_run),
+            "frame_max_ms": max(s["frame_max_ms"] for s in per_run),
+        }
+    return {"customers": customers, "runs": results, "chromium": version,
+            "usable_s": statistics.median(r["usable_s"] for r in results),
+            "first_card_s": statistics.median(r["first_card_s"] for r in results), "searches": searches}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, required=True, help="folder for the data folder and server log")
+    parser.add_argument("--customers", type=int, default=10_000, help="customers the rep sees (default 10000)")
+    parser.add_argument("--runs", type=int, default=3, help="fresh logins; medians are reported (default 3)")
+    parser.add_argument("--data", type=Path, help="a data folder made by an earlier run, to reuse")
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    result = run(args.work, args.customers, args.runs, args.data,
+                 log=lambda text: print(text, file=sys.stderr, flush=True))
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
