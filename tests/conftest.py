@@ -10,6 +10,7 @@ from genzong.server.paths import DataDir
 from genzong.server.state import open_data_dir
 
 from device import Device
+from stand_ins import PushService
 
 PASSWORD = "secret-pw"
 
@@ -31,6 +32,14 @@ def http(data_dir, state):
     """An HTTP client for the real app, served in-process."""
     with TestClient(create_app(data_dir, state)) as client:
         yield client
+
+
+@pytest.fixture
+def push_service():
+    """A local Web Push service on 127.0.0.1 that checks and decrypts what it receives."""
+    service = PushService().start()
+    yield service
+    service.stop()
 
 
 @pytest.fixture

@@ -17,13 +17,6 @@ def http(data_dir, state):
         yield client
 
 
-@pytest.fixture
-def push_service():
-    service = PushService().start()
-    yield service
-    service.stop()
-
-
 def auth(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 

@@ -16,7 +16,6 @@ from genzong.server.state import open_data_dir
 from genzong.sync import format_stamp
 
 from reminder_helpers import FAST, NOW, TODAY, seed, subscribe
-from stand_ins import PushService
 
 
 @pytest.fixture
@@ -24,13 +23,6 @@ def http(data_dir, state):
     """The real app without its scheduler, so only the passes a test runs send anything."""
     with TestClient(create_app(data_dir, state, reminders=False)) as client:
         yield client
-
-
-@pytest.fixture
-def push_service():
-    service = PushService().start()
-    yield service
-    service.stop()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import sys
 import time
 from datetime import timedelta
 
-import pytest
 from starlette.testclient import TestClient
 
 from genzong.server.app import create_app
@@ -17,15 +16,7 @@ from genzong.server.reminders.scheduler import ReminderScheduler
 from genzong.server.timeutil import today
 
 from reminder_helpers import seed, subscribe
-from stand_ins import PushService
 from servers import REPO
-
-
-@pytest.fixture
-def push_service():
-    service = PushService().start()
-    yield service
-    service.stop()
 
 
 def wait_for(condition, timeout: float = 10.0) -> bool:

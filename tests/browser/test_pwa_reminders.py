@@ -26,7 +26,6 @@ from genzong.server.reminders.text import cut, summary_payload, title_and_body
 from genzong.server.state import open_data_dir
 from genzong.sync import format_stamp
 from reminder_helpers import seed
-from stand_ins import PushService
 
 from .pwa_helpers import PASSWORD, TIMEOUT_MS, log_in, screenshot, wait_for_service_worker, wait_synced, wait_until
 
@@ -98,13 +97,6 @@ def due(site) -> DueRecords:
     keys = {f"follow_up:{follow_up}:{today}", f"follow_up:{late}:{today - timedelta(days=5)}",
             f"receivable_overdue:{receivable}:{today - timedelta(days=4)}"}
     return DueRecords(rep, manager, project_rep, follow_up, late, customer, receivable, ticket, keys)
-
-
-@pytest.fixture
-def push_service():
-    service = PushService().start()
-    yield service
-    service.stop()
 
 
 def shown_notifications(page) -> list[dict]:
