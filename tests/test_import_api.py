@@ -85,7 +85,8 @@ def test_owner_parameter(http, login_as, make_user, state):
 
 
 @pytest.mark.parametrize("data, params, status, code", [
-    (b"", {}, 400, "import_file_missing"),
+    (b"", {"filename": ""}, 400, "import_file_missing"),
+    (b"", {}, 400, "file_empty"),
     (b"name\n", {"kind": "contracts"}, 400, "invalid_kind"),
     (b"\xd0\xcf\x11\xe0" + b"\x00" * 64, {}, 400, "xls_not_supported"),
     (b"a,b\n1,2\n", {}, 400, "no_ledger_found"),
@@ -97,6 +98,13 @@ def test_bad_uploads(http, login_as, data, params, status, code):
     assert response.json()["error"] == code
     assert response.json()["message"]
     assert response.json()["message_en"]
+
+
+def test_empty_upload_names_file(http, login_as):
+    _, token = login_as("manager")
+    response = post_import(http, token, b"", filename="空表.csv")
+    assert response.status_code == 400
+    assert response.json()["message"] == "文件 空表.csv 是空的。"
 
 
 def test_upload_size_limit(http, login_as, monkeypatch):

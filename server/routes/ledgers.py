@@ -61,6 +61,9 @@ async def import_ledger(request: Request) -> Response:
         return JSONResponse(error_json("invalid_kind", value=kind[:40]), status_code=400)
     body = await read_body(request, limit=MAX_IMPORT_BYTES)
     if not body:
+        # A named upload without bytes is an empty file, not a missing one.
+        if params.get("filename"):
+            return JSONResponse(error_json("file_empty", name=params["filename"][:200]), status_code=400)
         return JSONResponse(error_json("import_file_missing"), status_code=400)
     row_limit = DEFAULT_ROW_LIMIT
     if (params.get("row_limit") or "").isdigit():
