@@ -84,15 +84,16 @@ def test_no_ledger_in_file(state):
     assert caught.value.code == "no_ledger_found"
 
 
-@pytest.mark.parametrize("data, code", [
-    (b"", "file_empty"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "xls_not_supported"),
-    (b"PK\x03\x04 this is no zip", "file_unreadable"),
-    (bytes(range(128, 256)) * 4, "encoding_unknown"),
+@pytest.mark.parametrize("data, name, code", [
+    (b"", "x.xlsx", "file_empty"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "x.xlsx", "xls_not_supported"),
+    (b"PK\x03\x04 this is no zip", "x.xlsx", "file_unreadable"),
+    (bytes(range(128, 256)) * 4, "x.csv", "encoding_unknown"),
+    (bytes(range(128, 256)) * 4, "x.xlsx", "xlsx_damaged"),
 ])
-def test_unreadable_files(state, data, code):
+def test_unreadable_files(state, data, name, code):
     with pytest.raises(ImportFailure) as caught:
-        import_bytes(state, data, "x.xlsx")
+        import_bytes(state, data, name)
     assert caught.value.code == code
 
 

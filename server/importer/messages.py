@@ -13,6 +13,9 @@ IMPORT_MESSAGES: dict[str, tuple[str, str]] = {
                           "The old .xls format is not supported ({name}). Save it as .xlsx in Excel and import that."),
     "file_unreadable": ("无法读取文件 {name}：{detail}。请确认它是 .xlsx 或 .csv 文件。",
                         "Cannot read {name}: {detail}. Check that it is an .xlsx or .csv file."),
+    "xlsx_damaged": ("{name} 不是有效的 Excel 工作簿，可能已损坏或没有下载完整。请在 Excel 中打开并另存为 .xlsx 后再导入。",
+                     "{name} is not a valid Excel workbook: it may be damaged or incompletely downloaded. "
+                     "Open it in Excel, save it as .xlsx and import that."),
     "too_many_rows": ("{name} 的一个工作表超过 {limit} 行。请拆分成几个文件分批导入。",
                       "A sheet of {name} has more than {limit} rows. Split it into several files."),
     "encoding_unknown": ("无法识别 {name} 的文字编码（不是 UTF-8，也不是 GBK/GB18030）。请在 Excel 中另存为“CSV UTF-8”。",

@@ -58,8 +58,9 @@ def read_workbook(data: bytes, file_name: str, progress=None) -> Workbook:
     """Read ``data`` as .xlsx (by its content, whatever the name) or as CSV text.
 
     Raises ImportFailure for an empty file, an old binary .xls file, a damaged
-    workbook, text in an encoding other than UTF-8/UTF-16/GB18030, or a sheet
-    with more than MAX_ROWS rows.
+    workbook (also one that is not a zip file but has an .xlsx name), text in
+    an encoding other than UTF-8/UTF-16/GB18030, or a sheet with more than
+    MAX_ROWS rows.
     """
     if not data.strip():
         raise ImportFailure("file_empty", name=file_name)
@@ -67,7 +68,14 @@ def read_workbook(data: bytes, file_name: str, progress=None) -> Workbook:
         raise ImportFailure("xls_not_supported", name=file_name)
     if data.startswith(b"PK"):
         return _read_xlsx(data, file_name, progress)
-    return _read_csv(data, file_name)
+    try:
+        return _read_csv(data, file_name)
+    except ImportFailure as failure:
+        # Bytes that are neither a workbook nor text mean a damaged workbook
+        # when the name says .xlsx, and advice about CSV encodings would mislead.
+        if failure.code == "encoding_unknown" and file_name.lower().endswith((".xlsx", ".xlsm")):
+            raise ImportFailure("xlsx_damaged", name=file_name) from None
+        raise
 
 
 # Excel -------------------------------------------------------------------
