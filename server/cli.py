@@ -3,6 +3,7 @@
 import argparse
 import json
 import logging
+import socket
 import sys
 
 from .auth import UserError
@@ -13,8 +14,13 @@ from .paths import resolve_data_dir
 from .schema import ROLES
 from .state import DataDirError
 
+
+class PortUnavailable(RuntimeError):
+    """The address `genzong serve` should listen on cannot be bound."""
+
+
 # Failures a command reports as one "error: …" line and exit status 1.
-COMMAND_ERRORS = (UserError, BackupError, DataDirBusy, DataDirError)
+COMMAND_ERRORS = (UserError, BackupError, DataDirBusy, DataDirError, PortUnavailable)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,6 +147,7 @@ def _serve(args) -> int:
 
     data = resolve_data_dir(args.data_dir)
     with ServeLock(data.lock_file):
+        check_port_free(args.host, args.port)
         state = _state(args)
         scheme = "https" if args.certfile else "http"
         print(f"Genzong is serving {data.root} at {scheme}://{args.host}:{args.port}/ "
@@ -152,6 +159,28 @@ def _serve(args) -> int:
         uvicorn.run(create_app(data, state), host=args.host, port=args.port,
                     ssl_certfile=args.certfile, ssl_keyfile=args.keyfile, log_level="info")
     return 0
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Raise PortUnavailable when ``host:port`` cannot be bound.
+
+    Checked before start-up opens the databases and prints its address, so a
+    taken port fails with one error line that names the fix. Like uvicorn,
+    the probe sets SO_REUSEADDR, so only a socket still listening there counts.
+    """
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        raise PortUnavailable(f"cannot listen on {host}:{port}: {error}") from None
+    family, kind, protocol, _, address = addresses[0]
+    with socket.socket(family, kind, protocol) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise PortUnavailable(
+                f"cannot listen on {host}:{port}: {error.strerror}. Stop the program that uses the port, "
+                f"or choose another one with --port (make run PORT=8001)") from None
 
 
 def _demo(args) -> int:

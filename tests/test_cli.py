@@ -1,5 +1,6 @@
 """The genzong command line: users, demo data and the one-server-per-folder lock."""
 
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -85,3 +86,15 @@ def test_second_server_on_same_folder_refuses(tmp_path):
         assert f"pid {first.process.pid}" in second.stderr
     finally:
         first.stop()
+
+
+def test_serve_port_in_use(tmp_path, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = run(capsys, "serve", "--port", str(port), "--data-dir", str(tmp_path / "data"))
+    assert code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in err
+    assert "--port" in err
+    assert "is serving" not in out
