@@ -240,6 +240,7 @@ const zh = {
   'ticket.reply_due_short': '答复期限 {time}', 'ticket.reply_due_hint': '默认为受理后 24 小时。',
   'ticket.subject_placeholder': '一句话说明问题，如“地板起拱”', 'ticket.satisfaction_value': '{value} 分',
   'ticket.resolution_required': '已解决或已回访的工单需要填写处理方案。',
+  'ticket.subject_required': '请填写主题或内容，说明客户反映了什么问题。',
   'ticket.reply_before_received': '答复期限不能早于受理时间。', 'ticket.delete_confirm': '确定删除这张工单吗？',
 
   'sync.title': '同步', 'sync.state': '状态', 'sync.pending': '待同步修改', 'sync.last_sync': '上次成功同步',
@@ -387,6 +388,7 @@ const en = {
   'ticket.reply_due_short': 'Reply due {time}', 'ticket.reply_due_hint': '24 hours after receipt unless changed.',
   'ticket.subject_placeholder': 'The problem in a few words, such as "floor bulging"', 'ticket.satisfaction_value': '{value} of 5',
   'ticket.resolution_required': 'A resolved or visited ticket needs a resolution.',
+  'ticket.subject_required': 'Fill in the subject or the content: what did the customer report?',
   'ticket.reply_before_received': 'The reply deadline cannot be before the time received.',
   'ticket.delete_confirm': 'Delete this ticket?',
 

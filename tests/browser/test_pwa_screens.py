@@ -136,6 +136,9 @@ def test_ticket_status_flow(rep_page, demo_site):
     page = rep_page
     customer_id = busiest_customer(demo_site, "zhangwei")
     page.goto(f"/#/ticket/new?customer={customer_id}")
+    save_form(page)
+    assert "请填写主题或内容" in page.inner_text("#field-subject-error")
+    assert "/#/ticket/new" in page.url, "a ticket with neither subject nor content is not saved"
     page.fill("#field-subject", "送货延误")
     save_form(page)
     page.wait_for_selector(".view-ticket")

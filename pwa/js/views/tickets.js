@@ -215,8 +215,10 @@ function ticketFields(ticket, customerFixed) {
   return list;
 }
 
-function validateTicket(values) {
+function validateTicket(values, creating) {
   const errors = {};
+  // Only new tickets need one, because imported tickets may have neither and must stay editable.
+  if (creating && !values.subject && !values.content) errors.subject = t('ticket.subject_required');
   if (DONE.has(values.status) && !values.resolution) errors.resolution = t('ticket.resolution_required');
   if (values.received_at && values.reply_due_at && values.reply_due_at < values.received_at) {
     errors.reply_due_at = t('ticket.reply_before_received');
@@ -240,7 +242,7 @@ function renderForm(params) {
     fields: ticketFields(existing, Boolean(customer)),
     values: existing ?? {},
     submitLabel: creating ? t('ticket.create') : t('form.save'),
-    validate: validateTicket,
+    validate: (values) => validateTicket(values, creating),
     onSubmit: async (changes, values) => {
       const now = new Date(app.now()).toISOString();
       if (DONE.has(values.status) && !values.resolved_at) changes.resolved_at = now;
