@@ -94,5 +94,8 @@ export async function registerServiceWorker() {
   setInterval(app.checkForUpdate, UPDATE_CHECK_MS);
 
   const active = (await container.ready).active;
-  if (active) app.capabilities.shellVersion = await askVersion(active);
+  if (!active) return;
+  app.capabilities.shellVersion = await askVersion(active);
+  // The settings screen may already show 版本 未知 after a cold start there.
+  document.dispatchEvent(new CustomEvent('shellversion'));
 }

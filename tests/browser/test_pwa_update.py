@@ -64,3 +64,19 @@ def test_new_version_keeps_unsynced_changes(deployed_site, new_context):
     context.unroute("**/api/sync")
     sync_now(page)
     assert deployed_site.query("SELECT name FROM customers WHERE id = ?", (customer_id,)) == [{"name": "韩雪"}]
+
+
+def test_settings_cold_start_shows_version(site, new_context):
+    """Opening the app straight at 设置 shows the service worker's shell version."""
+    rep = site.add_user("sales")
+    page = new_context().new_page()
+    log_in(page, rep)
+    wait_for_service_worker(page)
+    page.goto("/#/settings")
+    page.reload()
+    about = page.locator("[data-section=about]")
+    about.wait_for()
+    served = page.evaluate("async () => (await (await fetch('/sw.js')).text()).match(/\"version\":\"(\\w+)\"/)[1]")
+    page.wait_for_function("(version) => document.querySelector('[data-section=about]').innerText.includes(version)",
+                           arg=served)
+    assert "未知" not in about.inner_text()

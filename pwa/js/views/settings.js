@@ -80,9 +80,13 @@ registerSettingsSection({
 });
 
 function render(params, page) {
-  const onLanguage = () => page.refresh();
-  document.addEventListener('languagechange', onLanguage);
-  page.onLeave(() => document.removeEventListener('languagechange', onLanguage));
+  const refresh = () => page.refresh();
+  document.addEventListener('languagechange', refresh);
+  document.addEventListener('shellversion', refresh);
+  page.onLeave(() => {
+    document.removeEventListener('languagechange', refresh);
+    document.removeEventListener('shellversion', refresh);
+  });
   return h('div', { class: 'view view-settings' },
     pageHeader(t('settings.title')),
     sections.filter((item) => item.visible()).map((item) => h('div', { dataset: { section: item.id } }, section(item.title(), item.render()))));
