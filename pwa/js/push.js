@@ -21,8 +21,11 @@ import { beforeLogOut } from './session.js';
 // The subscription last sent to the server: {endpoint, key, lang, userId, device}.
 const REGISTERED_META = 'push_registration';
 const READY_TIMEOUT_MS = 10000;
+// pushManager.subscribe() can stay pending for good when the browser cannot
+// reach its push service (Chrome's FCM from mainland China, for example).
+const SUBSCRIBE_TIMEOUT_MS = 30000;
 // Errors of pushManager.subscribe() that mean this browser cannot push.
-const NO_PUSH_SERVICE = new Set(['AbortError', 'NotSupportedError', 'NotAllowedError', 'InvalidStateError']);
+const NO_PUSH_SERVICE = new Set(['AbortError', 'NotSupportedError', 'NotAllowedError', 'InvalidStateError', 'TimeoutError']);
 
 // state: 'off' (reminders off or no permission), 'unsupported' (no Push API),
 // 'pending', 'on', 'offline' (tried again when online), 'unavailable' (no
@@ -64,6 +67,15 @@ async function pushRegistration() {
   const registration = await Promise.race([navigator.serviceWorker.ready, timeout]);
   if (!registration) throw new DOMException('the service worker is not running', 'InvalidStateError');
   return registration;
+}
+
+// Reject with a TimeoutError when `promise` has not settled within `ms`.
+function withTimeout(promise, ms, message) {
+  let timer;
+  const timeout = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new DOMException(message, 'TimeoutError')), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 async function currentSubscription() {
@@ -112,9 +124,9 @@ async function subscribe() {
     await subscription.unsubscribe();
     subscription = null;
   }
-  subscription ??= await registration.pushManager.subscribe({
+  subscription ??= await withTimeout(registration.pushManager.subscribe({
     userVisibleOnly: true, applicationServerKey: base64UrlToBytes(publicKey),
-  });
+  }), SUBSCRIBE_TIMEOUT_MS, `the push service did not answer within ${SUBSCRIBE_TIMEOUT_MS / 1000} s`);
   await registerOnServer(subscription, publicKey);
 }
 

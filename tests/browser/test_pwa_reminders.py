@@ -27,7 +27,8 @@ from genzong.server.state import open_data_dir
 from genzong.sync import format_stamp
 from reminder_helpers import seed
 
-from .pwa_helpers import PASSWORD, TIMEOUT_MS, log_in, screenshot, wait_for_service_worker, wait_synced, wait_until
+from .pwa_helpers import (CHROMIUM, CHROMIUM_ARGS, PASSWORD, PHONE, TIMEOUT_MS, log_in, screenshot,
+                          wait_for_service_worker, wait_synced, wait_until)
 
 pytestmark = pytest.mark.browser
 
@@ -160,6 +161,34 @@ def test_today_lists_due_items_offline(new_context, due):
         assert page.evaluate("window.appBadges.at(-1)") == 4
     assert page.is_visible(".reminder-prompt"), "the screen offers 开启提醒 while notifications were never asked for"
     screenshot(page, "17-today-reminders-badge")
+
+
+def test_push_gives_up_on_silent_push_service(browser, site, tmp_path):
+    """A push service that never answers ends in 'unavailable', not an endless 正在开启推送….
+
+    In a persistent Chromium profile without network access to Google,
+    pushManager.subscribe() stays pending, as Chrome's does in mainland China.
+    """
+    rep = site.add_user("sales")
+    context = browser.browser_type.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=PHONE,
+        locale="zh-CN", base_url=site.url)
+    try:
+        context.grant_permissions(["notifications"], origin=site.url)
+        page = context.pages[0]
+        page.clock.install()
+        log_in(page, rep)
+        wait_for_service_worker(page)
+        page.goto("/#/settings")
+        page.click("#reminders-on")
+        page.wait_for_selector(".reminder-push[data-push-state=pending]")
+        page.wait_for_timeout(1000)
+        assert page.get_attribute(".reminder-push", "data-push-state") == "pending", "subscribe() did not hang here"
+        page.clock.fast_forward(31_000)
+        page.wait_for_selector(".reminder-push[data-push-state=unavailable]")
+        assert "没有可用的推送服务" in page.inner_text(".reminder-settings")
+    finally:
+        context.close()
 
 
 # Local notifications ------------------------------------------------------
