@@ -83,6 +83,19 @@ def test_rep_screens(rep_page, demo_site):
     page.locator(".section h3:has-text('应收与回款')").scroll_into_view_if_needed()
     shoot(page, "06b-customer-detail-receivables")
 
+    # 记回款 only where something is left to collect.
+    paid = demo_site.query("""
+        SELECT r.id, r.customer_id FROM receivables r JOIN customers c ON c.id = r.customer_id
+         WHERE r.deleted = 0 AND c.owner_id = (SELECT id FROM users WHERE username = 'zhangwei')
+           AND r.amount_fen <= (SELECT coalesce(sum(p.amount_fen), 0) FROM payments p
+                                 WHERE p.receivable_id = r.id AND p.deleted = 0)
+         LIMIT 1""")
+    assert paid, "the demo data has a paid receivable of zhangwei's"
+    page.goto(f"/#/customer/{paid[0]['customer_id']}")
+    card = page.locator(f".card.receivable[data-id='{paid[0]['id']}']")
+    card.wait_for()
+    assert "已付款" in card.inner_text()
+    assert card.locator("text=记回款").count() == 0
     page.goto(f"/#/customer/{customer_id}/follow-up/new")
     page.wait_for_selector("#field-content")
     shoot(page, "09-follow-up-form")

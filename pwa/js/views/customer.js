@@ -64,7 +64,8 @@ function receivableCard(receivable, today, editable) {
       payment.method ? h('span', { class: 'text-muted', text: choiceLabel(payment.method) }) : null,
       editable ? h('a', { class: 'edit-link', href: `#/payment/${payment.id}/edit`, text: t('common.edit') }) : null))) : null,
     editable ? h('div', { class: 'card-actions' },
-      linkButton(t('receivable.add_payment'), `#/receivable/${receivable.id}/payment/new`, 'primary'),
+      // A paid receivable (or one of ¥0) has nothing left to collect.
+      status.outstanding > 0 ? linkButton(t('receivable.add_payment'), `#/receivable/${receivable.id}/payment/new`, 'primary') : null,
       linkButton(t('common.edit'), `#/receivable/${receivable.id}/edit`),
       status.status === 'overdue' ? paymentReminderLink(receivable.id) : null) : null);
 }
