@@ -15,6 +15,7 @@ from ..sync import DELETED, Version
 from .schema import BOOLEAN, JSON, LOCATION, SCORES, Table
 
 ID_BATCH = 500  # ids per IN (...) query, below SQLite's bound-parameter limit
+UPSERT_STAGING_PREFIX = "genzong_upsert_"
 
 
 @dataclass
@@ -108,15 +109,25 @@ def upsert_records(conn: sqlite3.Connection, table: Table,
                    rows: list[tuple[str, Version, int, str, str | None]]) -> None:
     """Insert or update records given as (id, version, seq, updated_at, scope_owner).
 
-    An upsert keeps each row's rowid, which full-text indexes rely on.
+    The rows are bound into a TEMP table of ``conn`` and then copied with one
+    ``INSERT … SELECT``. SQLite opens a statement savepoint for each
+    statement that fires triggers, and FTS5 writes its pending terms to disk
+    at every savepoint (``fts5SavepointMethod`` in SQLite's fts5_main.c), so
+    one statement per row (``executemany``) wrote a search-index segment per
+    row and took several times longer. Run inside
+    the caller's transaction: a rollback also empties the TEMP table. An
+    upsert keeps each row's rowid, which full-text indexes rely on.
     """
     if not rows:
         return
     names = [f.name for f in table.fields]
     columns = ["id", *names, "deleted", "clock", "dots", "seq", "updated_at", "scope_owner"]
+    listed = ", ".join(columns)
+    staging = f"temp.{UPSERT_STAGING_PREFIX}{table.name}"
+    # Columns without a type store what is bound unchanged, so the copy
+    # applies the table's own column affinities exactly as a direct insert.
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {UPSERT_STAGING_PREFIX}{table.name} ({listed})")
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
-    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-           f"ON CONFLICT(id) DO UPDATE SET {updates}")
     # Text and integer values are stored as they are; only these need encoding.
     encoded = [(index, f.kind) for index, f in enumerate(table.fields) if f.kind in (JSON, LOCATION, SCORES, BOOLEAN)]
 
@@ -130,7 +141,11 @@ def upsert_records(conn: sqlite3.Connection, table: Table,
             yield (record_id, *values, int(bool(get(DELETED, False))),
                    dumps(version.clock), dots_text(version.dots), seq, updated_at, scope_owner)
 
-    conn.executemany(sql, params())
+    conn.executemany(f"INSERT INTO {staging} ({listed}) VALUES ({', '.join('?' * len(columns))})", params())
+    # "WHERE true" keeps SQLite from reading ON CONFLICT as a join's ON clause.
+    conn.execute(f"INSERT INTO main.{table.name} ({listed}) SELECT {listed} FROM {staging} WHERE true "
+                 f"ORDER BY rowid ON CONFLICT(id) DO UPDATE SET {updates}")
+    conn.execute(f"DELETE FROM {staging}")
 
 
 def version_to_wire(table_name: str, record_id: str, version: Version) -> dict:

@@ -99,6 +99,45 @@ def test_index_follows_writes(state):
     assert found(state, "customers", "瓷砖") == set()
 
 
+def test_batch_upsert_indexes_every_row(state):
+    conn = state.records.get()
+    ids = [str(uuid.uuid4()) for _ in range(300)]
+    with transaction(conn):
+        batch = Batch(conn, now_stamp(), None, "server")
+        for number, record_id in enumerate(ids):
+            batch.server_write("customers", record_id, {"name": f"客户{number:03d}", "company": "木地板安装公司"})
+        batch.flush()
+    assert found(state, "customers", "地板") == set(ids)
+
+    with transaction(conn):
+        batch = Batch(conn, now_stamp(), None, "server")
+        batch.preload("customers", ids)
+        for record_id in ids[:100]:
+            batch.server_write("customers", record_id, {"company": "瓷砖贸易行"})
+        batch.server_write("customers", str(uuid.uuid4()), {"name": "新客户", "company": "瓷砖贸易行"})
+        batch.flush()
+    assert found(state, "customers", "地板") == set(ids[100:])
+    assert len(found(state, "customers", "瓷砖")) == 101
+    assert found(state, "customers", "客户007") == {ids[7]}
+    staged = conn.execute("SELECT count(*) FROM temp.genzong_upsert_customers").fetchone()[0]
+    assert staged == 0
+
+
+def test_batch_upsert_rolled_back(state):
+    conn = state.records.get()
+    with pytest.raises(RuntimeError):
+        with transaction(conn):
+            batch = Batch(conn, now_stamp(), None, "server")
+            batch.server_write("customers", str(uuid.uuid4()), {"name": "回滚客户"})
+            batch.flush()
+            raise RuntimeError("stop before commit")
+    assert found(state, "customers", "回滚") == set()
+    assert conn.execute("SELECT count(*) FROM customers WHERE name = '回滚客户'").fetchone()[0] == 0
+
+    customer = write(state, "customers", {"name": "回滚之后"})
+    assert found(state, "customers", "回滚") == {customer}
+
+
 def test_unchanged_text_keeps_index(state):
     customer = write(state, "customers", {"name": "刘洋", "phone": "13700001111"})
     write(state, "customers", {"stage": "跟进中", "interest": 8}, customer)
