@@ -78,6 +78,7 @@ def sync_runs(size: int, runs: int, client: str, work: Path, log) -> list[dict]:
             saved = load_bodies(bodies)
             result["baseline_s"] = [round(time_baseline(saved), 3) for _ in range(3)]
             result["baseline_without_search_s"] = [round(time_baseline(saved, False), 3) for _ in range(3)]
+            result["baseline_staged_s"] = [round(time_baseline(saved, staged=True), 3) for _ in range(3)]
             shutil.rmtree(bodies)
         shutil.rmtree(work / f"data-n{size}-r{run}-{client}", ignore_errors=True)
         log(f"  genzong {client} N={size} run {run}: push {result['push']['seconds']:.2f} s, "

@@ -8,6 +8,13 @@ table with its indexes and search-index triggers, on a connection with the
 server's settings (WAL, ``synchronous = FULL``), so only the sync logic is
 left out. ``search_triggers=False`` drops the triggers as well, which
 leaves what storing the rows costs in any schema with these indexes.
+
+``staged=True`` stores the same rows the way the server does: bound into a
+TEMP table, then copied with one ``INSERT … SELECT``. With the search
+triggers that is much faster than ``executemany``, because SQLite runs
+each statement that fires triggers in a savepoint and FTS5 writes its
+pending terms to disk at every savepoint, so ``executemany`` writes one
+index segment per row.
 """
 
 import json
@@ -28,7 +35,7 @@ def insert_statement() -> tuple[str, list[str]]:
     return sql, names
 
 
-def time_baseline(bodies: list[bytes], search_triggers: bool = True) -> float:
+def time_baseline(bodies: list[bytes], search_triggers: bool = True, staged: bool = False) -> float:
     """Return the seconds to decode ``bodies`` and insert their customers into a new database."""
     sql, names = insert_statement()
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -50,10 +57,21 @@ def time_baseline(bodies: list[bytes], search_triggers: bool = True) -> float:
                                  encode(change["clock"]), encode(change["dots"]), seq, stamp,
                                  fields.get("owner_id")))
             with transaction(conn):
-                conn.executemany(sql, rows)
+                if staged:
+                    copy_staged(conn, sql, rows)
+                else:
+                    conn.executemany(sql, rows)
             return time.perf_counter() - started
         finally:
             conn.close()
+
+
+def copy_staged(conn, sql: str, rows: list[tuple]) -> None:
+    """Bind ``rows`` into a TEMP table, then insert them with one ``INSERT … SELECT``."""
+    columns = sql[sql.index("(") + 1:sql.index(")")]
+    conn.execute(f"CREATE TEMP TABLE staging ({columns})")
+    conn.executemany(f"INSERT INTO temp.staging VALUES ({', '.join('?' * len(rows[0]))})", rows)
+    conn.execute(f"INSERT INTO customers ({columns}) SELECT {columns} FROM temp.staging ORDER BY rowid")
 
 
 def load_bodies(folder: Path) -> list[bytes]:

@@ -85,19 +85,22 @@ def baseline_table(results: dict) -> list[str]:
     if not runs_by_size:
         return ["Baseline: not run (it uses the lean client's push bodies)."]
     lines = ["| N | push (median) | baseline (median) | push ÷ baseline, median of runs | per run "
-             "| baseline without search triggers | push ÷ that |",
-             "|---|---|---|---|---|---|---|"]
+             "| baseline, staged insert | push ÷ that | baseline without search triggers | push ÷ that |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for size_text, runs in runs_by_size.items():
         ratios = [run["push"]["seconds"] / median(run["baseline_s"]) for run in runs]
-        plain = [run["push"]["seconds"] / median(run["baseline_without_search_s"]) for run in runs
-                 if "baseline_without_search_s" in run]
         baseline = median([median(run["baseline_s"]) for run in runs])
-        plain_baseline = median([median(run["baseline_without_search_s"]) for run in runs
-                                 if "baseline_without_search_s" in run])
         push = median([run["push"]["seconds"] for run in runs])
+        extra = []
+        for key in ("baseline_staged_s", "baseline_without_search_s"):
+            measured = [run for run in runs if key in run]
+            if not measured:
+                extra += ["–", "–"]
+                continue
+            extra += [fmt_s(median([median(run[key]) for run in measured])),
+                      fmt_ratio(median([run["push"]["seconds"] / median(run[key]) for run in measured]))]
         lines.append(f"| {int(size_text):,} | {fmt_s(push)} | {fmt_s(baseline)} | {median(ratios):.2f} | "
-                     f"{', '.join(f'{r:.2f}' for r in ratios)} | {fmt_s(plain_baseline)} | "
-                     f"{fmt_ratio(median(plain))} |")
+                     f"{', '.join(f'{r:.2f}' for r in ratios)} | {' | '.join(extra)} |")
     return lines
 
 
