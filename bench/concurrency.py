@@ -10,13 +10,19 @@ customers; the rest sales reps), run at the same time:
 2. steady sync: each device, ``--rounds`` times, edits two of its
    customers, logs one follow-up and syncs.
 
-Every HTTP request is timed. Afterwards each device syncs once more, alone,
-and must hold exactly the server's copy of each customer it sees.
+Every HTTP request is timed by the device. The server's own time per
+request (``ms=`` of its sync log line: decoding, the write lock, the
+transaction and the pull, but not the queue before the worker thread) is
+read from its log, because the devices share this process and the two
+cores with the server, so their latencies also count the devices' own
+work. Afterwards each device syncs once more, alone, and must hold exactly
+the server's copy of each customer it sees.
 """
 
 import argparse
 import json
 import random
+import re
 import sqlite3
 import statistics
 import sys
@@ -41,6 +47,7 @@ from servers import ServerProcess
 
 CUSTOMERS = 10_000
 CHANNELS = ("电话", "拜访", "微信")
+SYNC_LINE_MS = re.compile(r"genzong\.sync: sync user=.* ms=([0-9.]+)")
 
 
 class TimedDevice(Device):
@@ -71,7 +78,15 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
-def summarize(log: list, seconds: float, measure) -> dict:
+def server_milliseconds(log_path: Path, offset: int) -> list[float]:
+    """Return the ``ms=`` of every sync request the server logged after byte ``offset`` of its log."""
+    with open(log_path, "rb") as handle:
+        handle.seek(offset)
+        text = handle.read().decode(errors="replace")
+    return [float(match.group(1)) for match in SYNC_LINE_MS.finditer(text)]
+
+
+def summarize(log: list, seconds: float, measure, server_ms: list[float]) -> dict:
     latencies = [latency for latency, status in log]
     errors = [status for latency, status in log if status != 200]
     return {
@@ -82,6 +97,9 @@ def summarize(log: list, seconds: float, measure) -> dict:
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 1) if latencies else None,
         "max_ms": round(max(latencies) * 1000, 1) if latencies else None,
         "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else None,
+        "server_p50_ms": round(percentile(server_ms, 0.50), 1) if server_ms else None,
+        "server_p99_ms": round(percentile(server_ms, 0.99), 1) if server_ms else None,
+        "server_max_ms": round(max(server_ms), 1) if server_ms else None,
         "errors": len(errors),
         "error_kinds": sorted({str(status) for status in errors}),
         "server_cpu_s": round(measure.server_cpu_s, 2),
@@ -190,15 +208,19 @@ def run(device_count: int, rounds: int, work: Path) -> dict:
         result = {"devices": device_count, "managers": roles.count("manager"), "rounds": rounds,
                   "customers": CUSTOMERS}
 
+        offset = server.log_path.stat().st_size
         with Meter(server.process.pid) as meter:
             failures = run_all(devices, lambda index, device: device.sync())
-        result["initial_sync"] = summarize(log, meter.result.seconds, meter.result)
+        result["initial_sync"] = summarize(log, meter.result.seconds, meter.result,
+                                           server_milliseconds(server.log_path, offset))
         result["initial_sync"]["exceptions"] = [repr(f) for f in failures[:5]]
 
         log.clear()
+        offset = server.log_path.stat().st_size
         with Meter(server.process.pid) as meter:
             failures = run_all(devices, steady_work(rounds, roles))
-        result["steady_sync"] = summarize(log, meter.result.seconds, meter.result)
+        result["steady_sync"] = summarize(log, meter.result.seconds, meter.result,
+                                          server_milliseconds(server.log_path, offset))
         result["steady_sync"]["exceptions"] = [repr(f) for f in failures[:5]]
         result["steady_sync"]["rejected_changes"] = sum(len(d.rejected) for d in devices)
 

@@ -133,13 +133,16 @@ def memory_table(results: dict) -> list[str]:
 
 
 def concurrency_table(results: dict) -> list[str]:
-    lines = ["| devices | stage | requests | requests/s | p50 | p99 | max | errors | server CPU |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| devices | stage | requests | requests/s | p50 | p99 | max | server time p50 / p99 / max "
+             "| errors | server CPU |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for devices, result in results.get("concurrency", {}).items():
         for stage in ("initial_sync", "steady_sync"):
             s = result[stage]
             lines.append(f"| {devices} | {stage.replace('_', ' ')} | {s['requests']} | {s['requests_per_s']} | "
-                         f"{s['p50_ms']} ms | {s['p99_ms']} ms | {s['max_ms']} ms | {s['errors']} | "
+                         f"{s['p50_ms']} ms | {s['p99_ms']} ms | {s['max_ms']} ms | "
+                         f"{s.get('server_p50_ms', '–')} / {s.get('server_p99_ms', '–')} / "
+                         f"{s.get('server_max_ms', '–')} ms | {s['errors']} | "
                          f"{s['server_cpu_s']} s |")
     return lines
 
