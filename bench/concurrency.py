@@ -33,7 +33,7 @@ from pathlib import Path
 import httpx
 
 from . import workload
-from .clients import held_version
+from .clients import KINDS, held_version, make_device
 from .meter import Meter, memory_mb
 from .sync_run import PASSWORD, login
 
@@ -50,18 +50,21 @@ CHANNELS = ("电话", "拜访", "微信")
 SYNC_LINE_MS = re.compile(r"genzong\.sync: sync user=.* ms=([0-9.]+)")
 
 
-class TimedDevice(Device):
-    """A reference device that records the latency and status of each request."""
+class TimedClient:
+    """Wraps an httpx client and records the latency and status of each POST.
 
-    def __init__(self, *args, log: list, lock: threading.Lock, **kwargs):
-        super().__init__(*args, **kwargs)
+    Both device implementations send every request with ``http.post``.
+    """
+
+    def __init__(self, http: httpx.Client, log: list, lock: threading.Lock):
+        self.http = http
         self.log = log
         self.lock = lock
 
-    def post(self, body: dict):
+    def post(self, *args, **kwargs) -> httpx.Response:
         started = time.perf_counter()
         try:
-            response = super().post(body)
+            response = self.http.post(*args, **kwargs)
         except httpx.HTTPError as error:
             with self.lock:
                 self.log.append((time.perf_counter() - started, type(error).__name__))
@@ -192,7 +195,7 @@ def check_converged(data: DataDir, devices: list[Device]) -> int:
         conn.close()
 
 
-def run(device_count: int, rounds: int, work: Path) -> dict:
+def run(device_count: int, rounds: int, work: Path, client_kind: str = "reference") -> dict:
     data = DataDir(work / f"data-concurrency-{device_count}")
     people, ids = prepare(data, device_count)
     server = ServerProcess(data.root, log_dir=work).start()
@@ -202,11 +205,12 @@ def run(device_count: int, rounds: int, work: Path) -> dict:
         log: list = []
         lock = threading.Lock()
         limits = httpx.Limits(max_connections=1)
-        devices = [TimedDevice(httpx.Client(base_url=server.url, timeout=120, limits=limits),
-                               login(server.url, name), log=log, lock=lock) for name, _ in people]
+        devices = [make_device(client_kind, TimedClient(httpx.Client(base_url=server.url, timeout=120, limits=limits),
+                                                        log, lock), login(server.url, name))
+                   for name, _ in people]
         roles = [role for _, role in people]
         result = {"devices": device_count, "managers": roles.count("manager"), "rounds": rounds,
-                  "customers": CUSTOMERS}
+                  "customers": CUSTOMERS, "client": client_kind}
 
         offset = server.log_path.stat().st_size
         with Meter(server.process.pid) as meter:
@@ -238,8 +242,10 @@ def main(argv=None) -> int:
     parser.add_argument("--devices", type=int, required=True, help="number of devices syncing at once")
     parser.add_argument("--rounds", type=int, default=20, help="edit-and-sync rounds per device (default 20)")
     parser.add_argument("--work", type=Path, required=True, help="folder for the data folder and server log")
+    parser.add_argument("--client", default="reference", choices=KINDS,
+                        help="the device implementation (default: tests/device.py)")
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.devices, args.rounds, args.work)))
+    print(json.dumps(run(args.devices, args.rounds, args.work, args.client)))
     return 0
 
 
