@@ -6,6 +6,7 @@ The server's and Datasette's connections both register them.
 """
 
 import sqlite3
+from functools import lru_cache
 
 from . import search, timeutil
 
@@ -32,12 +33,25 @@ def _org_datetime(stamp, time_zone):
         return None
 
 
+# Reports compare many rows with the same few days, so the bounds are cached.
+@lru_cache(maxsize=4096)
+def _org_day_start(day, time_zone):
+    if not day:
+        return None
+    try:
+        return timeutil.day_start_stamp(day, time_zone)
+    except (TypeError, ValueError):
+        return None
+
+
 def register_functions(conn: sqlite3.Connection) -> None:
     """Register Genzong's SQL functions on ``conn``.
 
     ``org_today(tz)``, ``org_date(timestamp, tz)`` and
     ``org_datetime(timestamp, tz)`` (local ``YYYY-MM-DD HH:MM``) take NULL
-    for the default zone. An unknown zone name makes ``org_today`` raise, so
+    for the default zone. ``org_day_start(day, tz)`` is the UTC stamp at
+    which the local date ``day`` begins (NULL for a malformed date), for
+    comparing stamps with a local date through an index. An unknown zone name makes ``org_today`` raise, so
     a wrong setting shows instead of a wrong date. ``search_terms(...)`` and
     ``search_query(text)`` build and query the full-text indexes (see
     ``server.search``); the indexes' triggers need ``search_terms``.
@@ -45,5 +59,6 @@ def register_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("org_today", 1, _org_today)
     conn.create_function("org_date", 2, _org_date, deterministic=True)
     conn.create_function("org_datetime", 2, _org_datetime, deterministic=True)
+    conn.create_function("org_day_start", 2, _org_day_start, deterministic=True)
     conn.create_function("search_terms", -1, search.search_terms, deterministic=True)
     conn.create_function("search_query", 1, search.search_query, deterministic=True)

@@ -5,7 +5,7 @@ zone (``Asia/Shanghai`` unless the ``time_zone`` setting says otherwise), and
 timestamps are UTC. "Today", "due" and "overdue" are decided in that zone.
 """
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -45,3 +45,16 @@ def local_datetime(stamp: str, time_zone: str | None = None) -> datetime:
     """Return a UTC timestamp string as an aware datetime in ``time_zone``."""
     moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     return moment.astimezone(zone(time_zone))
+
+
+def day_start_stamp(day: str, time_zone: str | None = None) -> str:
+    """Return the UTC stamp of the first instant of the local date ``day`` in ``time_zone``.
+
+    A stamp ``s`` in ``format_stamp``'s fixed-width form has a local date on
+    or after ``day`` exactly when ``s >= day_start_stamp(day)`` as text, so
+    queries can compare stamps against this bound and use an index instead of
+    converting every row. Where a daylight-saving change skips midnight, the
+    day starts at the change. Raises ValueError for a malformed date.
+    """
+    local = datetime.combine(date.fromisoformat(day), time.min, tzinfo=zone(time_zone))
+    return format_stamp(local.astimezone(timezone.utc))

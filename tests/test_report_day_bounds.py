@@ -1,0 +1,83 @@
+"""Reports compare UTC stamps with the start of a local day instead of converting every row.
+
+``org_day_start(day, tz)`` must agree with ``org_date`` for every stamp, in
+fixed-offset zones, around daylight-saving changes and on a skipped day,
+and the canned queries that use it must count a follow-up by its local date.
+"""
+
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+import yaml
+
+from genzong.server import store
+from genzong.server.db import connect, transaction
+from genzong.server.migrations import upgrade
+from genzong.server.paths import project_root
+from genzong.server.schema import TABLES
+from genzong.sync import Version, format_stamp
+
+
+def stamps_around(day: date) -> list[str]:
+    """Return stamps every 30 minutes from two days before ``day`` to two days after, and a few in between."""
+    start = datetime.combine(day - timedelta(days=2), datetime.min.time(), tzinfo=timezone.utc)
+    stamps = [format_stamp(start + timedelta(minutes=30 * k)) for k in range(4 * 48)]
+    return stamps + [format_stamp(start + timedelta(hours=k, milliseconds=999)) for k in range(96)]
+
+
+@pytest.fixture
+def conn(tmp_path):
+    connection = connect(tmp_path / "bounds.db")
+    upgrade(connection)
+    yield connection
+    connection.close()
+
+
+@pytest.mark.parametrize("zone, day", [
+    ("Asia/Shanghai", date(2026, 12, 5)),
+    ("America/New_York", date(2026, 3, 8)),  # clocks go forward at 02:00
+    ("America/New_York", date(2026, 11, 1)),  # clocks go back at 02:00
+    ("America/Havana", date(2026, 3, 8)),  # clocks go forward at midnight
+    ("Pacific/Apia", date(2011, 12, 30)),  # the zone skipped this whole day
+])
+def test_day_start_agrees_with_local_date(conn, zone, day):
+    for offset in (-1, 0, 1):
+        bound = (day + timedelta(days=offset)).isoformat()
+        for stamp in stamps_around(day):
+            on_or_after, by_bound = conn.execute(
+                "SELECT org_date(?1, ?3) >= ?2, ?1 >= org_day_start(?2, ?3)", (stamp, bound, zone)).fetchone()
+            assert on_or_after == by_bound, (zone, bound, stamp)
+
+
+def test_day_start_of_malformed_day_is_null(conn):
+    row = conn.execute("SELECT org_day_start('2026-02-30', NULL), org_day_start(NULL, NULL)").fetchone()
+    assert tuple(row) == (None, None)
+
+
+def put(conn, table: str, fields: dict) -> str:
+    record_id = str(uuid.uuid4())
+    stamp = "2026-01-01T00:00:00.000Z"
+    version = Version({"server": 1}, {name: ("server", 1, stamp) for name in fields}, dict(fields))
+    seq = store.allocate_seqs(conn, 1)
+    store.upsert_records(conn, TABLES[table], [(record_id, version, seq, stamp, None)])
+    return record_id
+
+
+def canned_query(name: str) -> str:
+    with open(project_root() / "datasette-metadata.yml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["databases"]["genzong"]["queries"][name]["sql"]
+
+
+def test_overdue_follow_ups_counts_follow_up_by_local_date(conn):
+    """A follow-up at 00:30 Shanghai time on the planned day (16:30 UTC the day before) counts as done."""
+    today = date.fromisoformat(conn.execute("SELECT today FROM org_calendar").fetchone()[0])
+    planned = today - timedelta(days=3)
+    planned_start = datetime.combine(planned, datetime.min.time(), tzinfo=timezone(timedelta(hours=8)))
+    with transaction(conn):
+        done = put(conn, "customers", {"code": "KH900001", "name": "准时", "next_follow_up": planned.isoformat()})
+        late = put(conn, "customers", {"code": "KH900002", "name": "差一点", "next_follow_up": planned.isoformat()})
+        put(conn, "follow_ups", {"customer_id": done, "happened_at": format_stamp(planned_start + timedelta(minutes=30))})
+        put(conn, "follow_ups", {"customer_id": late, "happened_at": format_stamp(planned_start - timedelta(minutes=30))})
+    rows = conn.execute(canned_query("overdue_follow_ups")).fetchall()
+    assert [(row["客户编号"], row["超期天数"]) for row in rows] == [("KH900002", 3)]
