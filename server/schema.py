@@ -144,7 +144,9 @@ FOLLOW_UPS = Table("follow_ups", "跟进记录", rank=1, parent=("customer_id", 
     Field("next_follow_up", DATE, "下次跟进日期"),
     Field("location", LOCATION, "签到位置"),
     Field("checked_in_at", TIMESTAMP, "签到时间", description="拜访签到的时间，与签到位置一起记录"),
-), indexes=(("customer_id",), ("happened_at",)))
+), indexes=(("customer_id",), ("happened_at",),
+             # Covers a customer's latest follow-up, count and "followed up since" checks in the reports.
+             ("customer_id", "deleted", "happened_at")))
 
 RECEIVABLES = Table("receivables", "应收", rank=1, parent=("customer_id", "customers"), fields=(
     ref("customer_id", "客户", "customers", required=True),
@@ -162,7 +164,9 @@ PAYMENTS = Table("payments", "回款记录", rank=2, parent=("receivable_id", "r
     money("amount_fen", "回款金额", minimum=1, required=True, description="单位：分，必须为正数"),
     choice("method", "付款方式", PAYMENT_METHODS),
     long_text("notes", "备注"),
-), indexes=(("receivable_id",), ("paid_on",)))
+), indexes=(("receivable_id",), ("paid_on",),
+             # Covers a receivable's paid total and last payment date in receivable_balances.
+             ("receivable_id", "deleted", "amount_fen", "paid_on")))
 
 TICKETS = Table("tickets", "工单", rank=1, parent=("customer_id", "customers"), fields=(
     text("number", "工单编号", 20, server_only=True, description="服务器在首次同步时分配，如 GD000123"),

@@ -55,3 +55,18 @@ def test_foreign_table_without_sync_columns_is_refused(tmp_path):
     conn.execute("CREATE TABLE customers (id TEXT PRIMARY KEY, name TEXT)")
     with pytest.raises(RuntimeError, match="lacks sync columns"):
         upgrade(conn)
+
+
+def test_upgrade_adds_report_indexes(tmp_path):
+    """A database made before the report indexes gets them, and the reports' plans use them."""
+    conn = connect(tmp_path / "before-indexes.db")
+    upgrade(conn)
+    conn.execute("DROP INDEX follow_ups_customer_id_deleted_happened_at")
+    conn.execute("DROP INDEX payments_receivable_id_deleted_amount_fen_paid_on")
+
+    upgrade(conn)
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "follow_ups_customer_id_deleted_happened_at" in names
+    assert "payments_receivable_id_deleted_amount_fen_paid_on" in names
+    plan = " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN SELECT * FROM receivable_balances"))
+    assert "COVERING INDEX payments_receivable_id_deleted_amount_fen_paid_on" in plan
