@@ -20,7 +20,7 @@ from genzong.sync import Version, format_stamp
 
 
 def stamps_around(day: date) -> list[str]:
-    """Return stamps every 30 minutes from two days before ``day`` to two days after, and a few in between."""
+    """Return stamps every 30 minutes and at 0.999 s past each hour, from two days before ``day`` to two days after."""
     start = datetime.combine(day - timedelta(days=2), datetime.min.time(), tzinfo=timezone.utc)
     stamps = [format_stamp(start + timedelta(minutes=30 * k)) for k in range(4 * 48)]
     return stamps + [format_stamp(start + timedelta(hours=k, milliseconds=999)) for k in range(96)]
@@ -69,7 +69,7 @@ def canned_query(name: str) -> str:
         return yaml.safe_load(handle)["databases"]["genzong"]["queries"][name]["sql"]
 
 
-def test_overdue_follow_ups_counts_follow_up_by_local_date(conn):
+def test_overdue_follow_up_by_local_date(conn):
     """A follow-up at 00:30 Shanghai time on the planned day (16:30 UTC the day before) counts as done."""
     today = date.fromisoformat(conn.execute("SELECT today FROM org_calendar").fetchone()[0])
     planned = today - timedelta(days=3)
