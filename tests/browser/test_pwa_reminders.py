@@ -353,17 +353,20 @@ def test_summary_and_text_cut(browser, site):
 # The service worker ------------------------------------------------------
 
 def push_registration_id(cdp, page, origin: str) -> str:
-    """Return the DevTools id of the app's service worker registration."""
-    registrations = []
+    """Return the DevTools id of the app's service worker registration whose worker is active."""
+    registrations, versions = [], []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    cdp.on("ServiceWorker.workerVersionUpdated", lambda event: versions.extend(event["versions"]))
     cdp.send("ServiceWorker.enable")
 
-    # The events may also name registrations of other origins, or deleted ones.
+    # The events may also name registrations of other origins, deleted ones,
+    # or one whose worker is still installing; a push to those shows nothing.
     def current():
-        return [r for r in registrations if r["scopeURL"] == f"{origin}/" and not r["isDeleted"]]
+        ids = {r["registrationId"] for r in registrations if r["scopeURL"] == f"{origin}/" and not r["isDeleted"]}
+        return [v["registrationId"] for v in versions if v["registrationId"] in ids and v["status"] == "activated"]
 
     wait_until(page, current, timeout=TIMEOUT_MS / 1000)
-    return current()[-1]["registrationId"]
+    return current()[-1]
 
 
 CLICK_FIRST_NOTIFICATION = """async (tag) => {
