@@ -226,10 +226,11 @@ def test_private_setting_not_synced_and_masked(http, state, login_as):
 
     assert listed["chat_webhook_url"]["value"] == "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?…"
     assert listed["chat_webhook_url"]["stored"] is True
+    assert listed["chat_webhook_url"]["secret"] is True
     assert listed["escalation_days"] == {
         "key": "escalation_days", "title": "跟进逾期上报天数", "title_en": "Days overdue before a manager is told",
         "help": "tell the rep's manager when a follow-up is overdue by more than this many days",
-        "value": 3, "default": 3, "stored": False, "private": False}
+        "value": 3, "default": 3, "stored": False, "private": False, "secret": False}
     assert b"very-secret-key" not in state.data.database.read_bytes()
     assert state.records.get().execute("SELECT count(*) FROM settings").fetchone()[0] == 0
 

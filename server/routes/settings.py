@@ -24,7 +24,7 @@ def _describe(key: str, value, stored: bool) -> dict:
     setting = SETTINGS[key]
     return {"key": key, "title": setting.title, "title_en": setting.title_en, "help": setting.help,
             "value": org_settings.display_value(key, value), "default": setting.default, "stored": stored,
-            "private": setting.private}
+            "private": setting.private, "secret": setting.secret}
 
 
 def _api_error(error: SettingError) -> ApiError:
