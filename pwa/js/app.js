@@ -18,6 +18,7 @@ import './views/survey-report.js';
 import './views/sync.js';
 import './views/settings.js';
 import './views/import.js';
+import './views/org-settings.js';
 import './views/pool.js';
 import './views/dealers.js';
 import './views/review.js';
