@@ -32,7 +32,7 @@ def open_org_settings(page, user):
     log_in(page, user)
     page.click("nav.tabs a[data-tab=settings]")
     page.click("[data-section=organisation] a[href='#/org-settings']")
-    page.wait_for_selector(".view-org-settings[data-load=loaded] .setting-card")
+    page.wait_for_selector(".view-org-settings[data-load=loaded][data-fetching=false] .setting-card")
 
 
 def card(page, key: str):
@@ -195,7 +195,7 @@ def test_offline_then_english(new_context, site, admin):
     assert page.input_value("#setting-reminder_ticket_hours") == "6", "typing survives leaving the screen"
 
     context.set_offline(False)
-    page.wait_for_selector(".view-org-settings[data-load=loaded]:not(:has(.org-settings-offline))")
+    page.wait_for_selector(".view-org-settings[data-fetching=false]:not(:has(.org-settings-offline))")
     assert page.input_value("#setting-reminder_ticket_hours") == "6", "reloading the list keeps typing"
     save(page, "reminder_ticket_hours")
     wait_saved(page, "reminder_ticket_hours")
@@ -204,7 +204,7 @@ def test_offline_then_english(new_context, site, admin):
     page.click("a.back")
     page.click("[data-language=en]")
     page.click("[data-section=organisation] a[href='#/org-settings']")
-    page.wait_for_selector(".view-org-settings[data-load=loaded] .setting-card")
+    page.wait_for_selector(".view-org-settings[data-load=loaded][data-fetching=false] .setting-card")
     assert page.inner_text(".view-org-settings h2") == "Organisation settings"
     assert card(page, "pool_claim_daily_limit").locator(".setting-title").inner_text() == "Pool claims per rep and day"
     assert card(page, "project_stages").locator(".setting-title").inner_text() == "Project stages"

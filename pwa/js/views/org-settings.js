@@ -30,11 +30,12 @@ const GROUPS = [
 
 // load: idle → loading → loaded, or failed when nothing was ever loaded.
 function initialState(userId = null) {
-  return { userId, load: 'idle', loadError: null, settings: [], drafts: {}, errors: {}, busy: {} };
+  return { userId, load: 'idle', fetching: false, loadError: null, settings: [], drafts: {}, errors: {}, busy: {} };
 }
 
 let state = initialState();
 let activePage = null;
+const enteredPages = new WeakSet(); // pages that loaded the list when the screen was entered
 const cards = new Map(); // setting key → its card element as last drawn
 
 function isAdmin() {
@@ -79,6 +80,7 @@ function request(method, path, body = undefined) {
 async function load() {
   state.load = state.settings.length ? 'loaded' : 'loading';
   state.loadError = null;
+  state.fetching = true;
   const userId = state.userId;
   try {
     const body = await request('GET', '/api/settings');
@@ -90,6 +92,7 @@ async function load() {
     state.loadError = failureText(error, 'orgsettings.unreachable');
     state.load = state.settings.length ? 'loaded' : 'failed';
   }
+  state.fetching = false;
   refresh();
 }
 
@@ -273,9 +276,14 @@ function render(params, page) {
     if (activePage === page) activePage = null;
     cards.clear();
   });
-  if (state.load === 'idle' && online()) load();
+  // Each visit loads the list again (another admin may have changed it);
+  // a refresh of the same visit, such as a language switch, does not.
+  if (!enteredPages.has(page) && online()) {
+    enteredPages.add(page);
+    load();
+  }
 
-  return h('div', { class: 'view view-org-settings', dataset: { load: state.load } },
+  return h('div', { class: 'view view-org-settings', dataset: { load: state.load, fetching: String(state.fetching) } },
     header,
     h('p', { class: 'hint org-settings-intro', text: t('orgsettings.intro') }),
     statusArea(),
