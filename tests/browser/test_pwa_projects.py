@@ -19,7 +19,7 @@ from genzong.server.reminders.items import due_items
 from genzong.server.state import open_data_dir
 from genzong.server.timeutil import now_stamp
 
-from .pwa_helpers import PASSWORD, go_online, log_in, no_horizontal_overflow, pending, save_form, screenshot
+from .pwa_helpers import PASSWORD, go_online, log_in, no_horizontal_overflow, pending, save_form, screenshot, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -351,8 +351,9 @@ def test_monthly_report_for_manager(site, new_context):
     previous = [answers for month, answers in stored if month == months[1]]
     overall = mean([mean(a.values()) for a in current])
     previous_overall = mean([mean(a.values()) for a in previous])
-    stats = page.locator(".stat").all_inner_texts()
-    assert stats[0].split("\n")[1:] == [str(len(current)), f"上月 {len(previous)}"]
+    # The screen may draw once before the report's records are read, so wait for the counts.
+    counts = [str(len(current)), f"上月 {len(previous)}"]
+    wait_until(page, lambda: (page.locator(".stat").all_inner_texts() or [""])[0].split("\n")[1:] == counts)
     shown_overall = float(page.locator(".stat .stat-value").nth(1).inner_text())
     assert abs(shown_overall - overall) <= TOLERANCE
     shown_change = float(re.search(r"[+-]?\d+\.\d\d", page.inner_text(".stat .change")).group())
