@@ -35,7 +35,7 @@ browser-deps:
 test: $(VENV)/.installed-test browser-deps
 	$(BIN)/python -m pytest -q
 
-# Takes about half an hour; options pass through, e.g. BENCH_ARGS="--sizes 1000,10000".
+# Takes roughly an hour or more on 2 cores (estimated from its parts); options pass through, e.g. BENCH_ARGS="--sizes 1000,10000".
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
