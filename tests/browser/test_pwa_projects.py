@@ -381,7 +381,8 @@ def test_monthly_report_for_manager(site, new_context):
 
     page.click("button[aria-label=上个月]")
     page.wait_for_url(f"**/#/surveys/report?month={months[1]}")
-    assert page.locator(".stat .stat-value").first.inner_text() == str(len(previous))
+    # The hash changes before the screen redraws for the other month.
+    wait_until(page, lambda: page.locator(".stat .stat-value").first.inner_text() == str(len(previous)))
     assert page.is_enabled("button[aria-label=下个月]")
 
 
