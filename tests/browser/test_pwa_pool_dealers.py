@@ -17,7 +17,7 @@ from genzong.server.reminders.items import POOL_WARNING, due_items
 from genzong.server.state import open_data_dir
 from genzong.sync import format_stamp
 from review_reference import monthly_review, read_tables
-from .pwa_helpers import go_online, last_sync, log_in, no_horizontal_overflow, save_form, screenshot, wait_synced
+from .pwa_helpers import go_online, last_sync, log_in, no_horizontal_overflow, save_form, screenshot, wait_synced, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -172,7 +172,8 @@ def test_visit_check_in(site, new_context):
     page.fill("#field-content", "送样板")
     save_form(page)
     page.wait_for_url(f"**/#/customer/{customer}")
-    assert page.locator(".check-in-summary").count() == 2
+    # The hash changes before the customer page redraws.
+    wait_until(page, lambda: page.locator(".check-in-summary").count() == 2)
     summary = lambda content: page.locator(f".timeline-item:has-text('{content}') .check-in-summary").inner_text()
     assert f"距客户位置 {km} 公里" in summary("送样板")
     assert "就在客户位置" in summary("上门量房")

@@ -133,6 +133,7 @@ def test_project_with_stages_and_risk_offline(site, new_context):
     })
     save_form(page)
     page.wait_for_url(f"**/#/project/{project}")
+    page.wait_for_selector(".view-project .stage-current")
     assert page.inner_text(".stage[data-id] >> nth=0").count("延期 3 天完成") == 1
     current = page.locator(".stage-current")
     assert current.locator(".stage-name").inner_text() == "报价"
