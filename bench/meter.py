@@ -50,7 +50,7 @@ class Measure:
 class Meter:
     """Measures one phase: wall time, CPU of client and server, sampled peak memory.
 
-    Use as a context manager; ``result`` holds the Measure afterwards.
+    Use as a context manager; ``result`` is the Measure afterwards.
     """
 
     def __init__(self, server_pid: int, client_pid: int | None = None):

@@ -18,7 +18,7 @@ PHASES = {"push": "push", "pull": "pull", "noop": "noopSync", "conflict": "confl
 
 
 class PeerBlocked(RuntimeError):
-    """The peer benchmark could not run; the message holds the reason and the log's tail."""
+    """The peer benchmark could not run; the message contains the reason and the log's tail."""
 
 
 def run_peer(sizes: list[int], work: Path, port: int, script: Path = PEER_SCRIPT,

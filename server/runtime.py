@@ -35,7 +35,7 @@ def tune_for_serving() -> None:
     """
     gc.set_threshold(*GC_THRESHOLDS)
     if not limit_malloc_arenas(MALLOC_ARENAS):
-        log.info("malloc arena limit not set: mallopt is missing or refused it (it is glibc's)")
+        log.info("malloc arena limit not set: mallopt (a glibc function) is not available or failed")
 
 
 def limit_malloc_arenas(count: int) -> bool:

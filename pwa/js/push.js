@@ -6,9 +6,9 @@
 // pushes for it, and the subscription is sent to the server again with the
 // app's language and device id.
 //
-// Many browsers cannot push at all: headless and some Chromium builds have
-// no push service (subscribe fails with AbortError), and browsers on many
-// phones sold in China cannot reach their vendor's push service or are not
+// Many browsers cannot push at all. Headless and some Chromium builds have
+// no push service, so subscribe fails with AbortError. Browsers on many
+// phones sold in China cannot reach their vendor's push service, or are not
 // allowed to run in the background. The app then still reminds from its own
 // records (notifications.js), and the status says so.
 

@@ -164,10 +164,10 @@ def test_today_lists_due_items_offline(new_context, due):
 
 
 def test_push_gives_up_on_silent_push_service(browser, site, tmp_path):
-    """A push service that never answers ends in 'unavailable', not an endless 正在开启推送….
+    """A push service that never responds ends in 'unavailable', not an endless 正在开启推送….
 
     In a persistent Chromium profile without network access to Google,
-    pushManager.subscribe() stays pending, as Chrome's does in mainland China.
+    pushManager.subscribe() stays pending, as Chrome's reportedly does in mainland China.
     """
     rep = site.add_user("sales")
     context = browser.browser_type.launch_persistent_context(
@@ -434,7 +434,7 @@ def test_notification_click_opens_record(new_context, site, due):
     assert page.evaluate("window.sameDocument") is True
 
     # With no app window open, it opens one at the record. The test records
-    # the URL the worker asks for and opens it in a new page, cold and offline.
+    # the URL the worker requests and opens it in a new page, cold and offline.
     ticket_tag = f"genzong-tickets-{due.ticket}"
     worker.evaluate(show, ["工单即将超时", f"/#/ticket/{due.ticket}", ticket_tag])
     page.close()

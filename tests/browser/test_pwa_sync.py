@@ -27,11 +27,15 @@ def create_customer(page, name: str, phone: str) -> str:
     return page.url.rsplit("/", 1)[1]
 
 
-def edit_phone(page, customer_id: str, phone: str) -> None:
+def edit_customer(page, customer_id: str, field: str, value: str) -> None:
     page.goto(f"/#/customer/{customer_id}/edit")
-    page.fill("#field-phone", phone)
+    page.fill(f"#field-{field}", value)
     save_form(page)
     page.wait_for_url(f"**/#/customer/{customer_id}")
+
+
+def edit_phone(page, customer_id: str, phone: str) -> None:
+    edit_customer(page, customer_id, "phone", phone)
 
 
 def shown_phone(page, customer_id: str) -> str:
@@ -202,10 +206,7 @@ def test_reassigned_customer_keeps_typed_edit(site, new_context):
     wait_synced(page)
 
     context.set_offline(True)
-    page.goto(f"/#/customer/{customer_id}/edit")
-    page.fill("#field-notes", "客户要求周六上午送货")
-    save_form(page)
-    page.wait_for_url(f"**/#/customer/{customer_id}")
+    edit_customer(page, customer_id, "notes", "客户要求周六上午送货")
 
     with httpx.Client(base_url=site.url) as http:
         token = http.post("/api/login", json={"username": manager.username, "password": PASSWORD}).json()["token"]
@@ -288,10 +289,7 @@ def test_delete_conflict_restores_with_edit(site, new_context):
     wait_synced(page)
 
     context.set_offline(True)
-    page.goto(f"/#/customer/{customer_id}/edit")
-    page.fill("#field-notes", "下周三上午量房")
-    save_form(page)
-    page.wait_for_url(f"**/#/customer/{customer_id}")
+    edit_customer(page, customer_id, "notes", "下周三上午量房")
 
     with httpx.Client(base_url=site.url) as http:
         token = http.post("/api/login", json={"username": manager.username, "password": PASSWORD}).json()["token"]
