@@ -60,7 +60,10 @@ class ConnectionPool:
     """One connection per thread to the same database file.
 
     Starlette runs blocking handlers in a thread pool, and a sqlite3
-    connection must not be used by two threads at once.
+    connection must not be used by two threads at once. The pool's threads
+    come and go (AnyIO ends a worker after 10 s idle), so a thread's
+    connection goes back to the pool when the thread ends, and the next new
+    thread takes it, warm caches included, instead of opening another.
     """
 
     def __init__(self, path: Path, read_only: bool = False):
@@ -68,20 +71,53 @@ class ConnectionPool:
         self.read_only = read_only
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
+        self._idle: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
 
     def get(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect(self.path, read_only=self.read_only)
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
+        lease = getattr(self._local, "lease", None)
+        if lease is None:
+            lease = self._local.lease = _Lease(self, self._take())
+        return lease.conn
+
+    @property
+    def open_count(self) -> int:
+        """The number of open connections, in use or idle."""
+        with self._lock:
+            return len(self._all)
+
+    def _take(self) -> sqlite3.Connection:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        conn = connect(self.path, read_only=self.read_only)
+        with self._lock:
+            self._all.append(conn)
         return conn
+
+    def _give_back(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            if conn not in self._all:  # close() closed it meanwhile
+                return
+            if conn.in_transaction:  # its thread ended inside a transaction
+                conn.execute("ROLLBACK")
+            self._idle.append(conn)
 
     def close(self) -> None:
         with self._lock:
             for conn in self._all:
                 conn.close()
             self._all.clear()
+            self._idle.clear()
         self._local = threading.local()
+
+
+class _Lease:
+    """A thread's hold on a pooled connection: dropped with the thread's locals when the thread ends."""
+
+    def __init__(self, pool: ConnectionPool, conn: sqlite3.Connection):
+        self.pool = pool
+        self.conn = conn
+
+    def __del__(self):
+        self.pool._give_back(self.conn)
