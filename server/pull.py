@@ -6,16 +6,18 @@ cursor. A pull returns what the user may see with ``seq > cursor``, in
 ``seq`` order, one page at a time, so it costs the same whatever the size
 of the database when nothing has changed.
 
-A page's changes are encoded as JSON text as they are read: the stored
-``clock`` and ``dots`` columns already hold compact JSON, so they go into
-the response as they are instead of being decoded and encoded again.
-``encode_body`` builds the response body around them.
+SQLite writes each change's JSON text as it reads the row (``change_json``):
+the stored ``clock`` and ``dots`` columns already hold compact JSON and go
+in as they are, and the text comes back as UTF-8 bytes, so Python neither
+decodes nor encodes the fields. ``encode_body`` builds the response body
+around those bytes.
 """
 
 import heapq
 import json
 import sqlite3
 from dataclasses import dataclass
+from functools import cache
 
 from .schema import BOOLEAN, JSON, LOCATION, SCORES, TABLES, Table
 from .store import dumps
@@ -26,11 +28,11 @@ PAGE_SIZE = 1000
 
 @dataclass(frozen=True)
 class EncodedChange:
-    """One change of a page as the JSON text of the wire object ``{"table", "id", "clock", …}``."""
+    """One change of a page as the UTF-8 JSON of the wire object ``{"table", "id", "clock", …}``."""
 
     table: str
     id: str
-    json: str
+    json: bytes
 
     def decode(self) -> dict:
         return json.loads(self.json)
@@ -44,12 +46,12 @@ class Page:
     more: bool
 
 
-def encode_body(body: dict) -> str:
-    """Encode a sync response whose ``changes`` is a list of EncodedChange as JSON text."""
-    rest = dumps({key: value for key, value in body.items() if key != "changes"})
-    changes = ",".join(change.json for change in body["changes"])
-    separator = "," if len(rest) > 2 else ""
-    return f'{rest[:-1]}{separator}"changes":[{changes}]}}'
+def encode_body(body: dict) -> bytes:
+    """Encode a sync response whose ``changes`` is a list of EncodedChange as UTF-8 JSON."""
+    rest = dumps({key: value for key, value in body.items() if key != "changes"}).encode()
+    changes = b",".join(change.json for change in body["changes"])
+    separator = b"," if len(rest) > 2 else b""
+    return b"".join((rest[:-1], separator, b'"changes":[', changes, b"]}"))
 
 
 def pull(conn: sqlite3.Connection, role: str, user_id: str, cursor: int,
@@ -128,8 +130,7 @@ def _scopes(table: Table, role: str, user_id: str) -> list:
 
 
 def _table_rows(conn, table: Table, scope, cursor: int, limit: int):
-    columns = ["id", *(f.name for f in table.fields), "deleted", "clock", "dots", "seq"]
-    sql = f"SELECT {', '.join(columns)} FROM {table.name} WHERE seq > ?"
+    sql = f"SELECT seq, id, CAST({change_json(table)} AS BLOB) FROM {table.name} WHERE seq > ?"
     params: list = [cursor]
     if scope is None:
         sql += " AND scope_owner IS NULL"
@@ -138,33 +139,39 @@ def _table_rows(conn, table: Table, scope, cursor: int, limit: int):
         params.append(scope)
     sql += " ORDER BY seq LIMIT ?"
     params.append(limit)
-    decoders = [(f.name, f.kind in (JSON, LOCATION, SCORES), f.kind == BOOLEAN) for f in table.fields]
-    head = '{"table":' + dumps(table.name) + ',"id":'
-    found = []
-    for row in conn.execute(sql, params):
-        found.append((row["seq"], "change", _encoded(table.name, head, row, decoders)))
-    return found
+    name = table.name
+    return [(seq, "change", EncodedChange(name, record_id, text))
+            for seq, record_id, text in conn.execute(sql, params)]
 
 
-def _encoded(table_name: str, head: str, row: sqlite3.Row, decoders) -> EncodedChange:
-    """Encode one stored row as a wire change, splicing in the stored clock and dots text."""
-    dots = row["dots"]
-    written = json.loads(dots)  # a field is on the wire when it has a dot
-    fields = {}
-    for name, is_json, is_bool in decoders:
-        if name not in written:
-            continue
-        value = row[name]
-        if value is not None:
-            if is_json:
-                value = json.loads(value)
-            elif is_bool:
-                value = bool(value)
-        fields[name] = value
-    deleted = "true" if row["deleted"] else "false"
-    text = (f'{head}{dumps(row["id"])},"clock":{row["clock"]},"dots":{dots},'
-            f'"fields":{dumps(fields)},"deleted":{deleted}}}')
-    return EncodedChange(table_name, row["id"], text)
+@cache
+def change_json(table: Table) -> str:
+    """Return the SQL expression of a stored row's wire change as compact JSON text.
+
+    A field is on the wire when it has a dot, whatever its value; a cleared
+    field goes as null. Stored JSON values are checked and minified by
+    ``json()``, so a damaged value fails the pull instead of sending bad JSON.
+    """
+    fields = " || ".join(
+        f"CASE WHEN json_type(dots, '$.{f.name}') IS NOT NULL "
+        f"THEN ',{_quoted(f.name)}:' || {_value_json(f)} ELSE '' END"
+        for f in table.fields)
+    head = '{"table":' + _quoted(table.name) + ',"id":'
+    return (f"'{head}' || json_quote(id) || ',\"clock\":' || clock || ',\"dots\":' || dots"
+            f" || ',\"fields\":{{' || substr({fields}, 2) || '}},\"deleted\":'"
+            f" || CASE WHEN deleted THEN 'true' ELSE 'false' END || '}}'")
+
+
+def _quoted(name: str) -> str:
+    return dumps(name)
+
+
+def _value_json(f) -> str:
+    if f.kind == BOOLEAN:
+        return f"CASE WHEN {f.name} IS NULL THEN 'null' WHEN {f.name} THEN 'true' ELSE 'false' END"
+    if f.kind in (JSON, LOCATION, SCORES):
+        return f"coalesce(json({f.name}), 'null')"
+    return f"json_quote({f.name})"
 
 
 def _revocations(conn, role: str, user_id: str, cursor: int, limit: int):

@@ -2,6 +2,7 @@
 
 import json
 
+from genzong.server.demo import fill_demo
 from genzong.server.pull import EncodedChange, encode_body
 from genzong.server.schema import TABLES
 from genzong.server.store import load_records, version_to_wire
@@ -45,7 +46,7 @@ def test_pulled_changes_match_stored_records(make_device, state):
 
 def test_encode_body_splices_changes():
     change = EncodedChange("customers", "c1", '{"table":"customers","id":"c1","clock":{"d":1},'
-                                              '"dots":{},"fields":{"name":"张伟"},"deleted":false}')
+                                              '"dots":{},"fields":{"name":"张伟"},"deleted":false}'.encode())
     text = encode_body({"epoch": "e-1", "cursor": 3, "more": False, "results": [],
                         "changes": [change, change], "revoked": [{"table": "customers", "id": "c2"}]})
     body = json.loads(text)
@@ -53,5 +54,27 @@ def test_encode_body_splices_changes():
     assert body["cursor"] == 3
     assert body["revoked"] == [{"table": "customers", "id": "c2"}]
     assert body["changes"] == [change.decode(), change.decode()]
-    assert "张伟" in text  # UTF-8 text, not \\u escapes
+    assert "张伟".encode() in text  # UTF-8, not \\u escapes
     assert json.loads(encode_body({"changes": []})) == {"changes": []}
+
+
+def test_pull_matches_every_demo_record(state, make_device):
+    """Every table and field kind of the demo data: a manager's full pull equals the stored versions."""
+    fill_demo(state, customers=30, seed=5)
+    manager = make_device("manager")
+    received, cursor, more = {}, 0, True
+    while more:
+        response = manager.post({"device": manager.id, "epoch": None, "cursor": cursor, "changes": []})
+        assert response.status_code == 200
+        body = response.json()
+        received.update({(c["table"], c["id"]): c for c in body["changes"]})
+        cursor, more = body["cursor"], body["more"]
+
+    conn = state.records.get()
+    tables = set()
+    for (table_name, record_id), change in received.items():
+        stored = load_records(conn, TABLES[table_name], [record_id])[record_id]
+        assert change == version_to_wire(table_name, record_id, stored.version), (table_name, record_id)
+        tables.add(table_name)
+    assert len(received) > 150
+    assert {"customers", "follow_ups", "receivables", "payments", "tickets", "projects"} <= tables
