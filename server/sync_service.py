@@ -63,11 +63,14 @@ def handle_sync(conn: sqlite3.Connection, user: User, request: SyncRequest,
         reset = True  # the device resends what it holds and pulls from the start
     omit: dict = {}
     results: list[dict] = []
-    if _needs_write(conn, user, request, reset):
+    device = None if request.changes else _device_row(conn, user, request.device)
+    if request.changes or reset or (device is not None and device["resending_after_reset"]):
         with write_lock or nullcontext(), transaction(conn):
             results, omit = _write_changes(conn, user, request, now, stats, reset)
             failpoint("sync.before_commit")
         failpoint("sync.after_commit")
+    elif device is None:
+        _add_device(conn, user, request.device, format_stamp(now))
 
     cursor = 0 if reset else request.cursor
     page = pulling.pull(conn, user.role, user.id, cursor, omit)
@@ -80,20 +83,26 @@ def handle_sync(conn: sqlite3.Connection, user: User, request: SyncRequest,
     return body, stats
 
 
-def _needs_write(conn, user: User, request: SyncRequest, reset: bool) -> bool:
-    """Return whether the request changes anything: records, or the device's state.
+def _device_row(conn, user: User, device: str) -> sqlite3.Row | None:
+    """Return the device's row, None for a new device; raise RequestError when another user has it."""
+    row = conn.execute("SELECT user_id, resending_after_reset FROM devices WHERE id = ?", (device,)).fetchone()
+    if row is not None and row["user_id"] != user.id:
+        raise RequestError(403, "device_taken", device=device)
+    return row
 
-    Raises RequestError when the device id belongs to another user.
+
+def _add_device(conn, user: User, device: str, now_stamp: str) -> None:
+    """Bind a new device to ``user`` on its first pull.
+
+    One autocommit statement, outside the write lock: when many devices
+    start at once, their first pulls no longer queue for the lock behind
+    each other and behind large pushes. SQLite still serialises the insert
+    with other writers. Raises RequestError when another user took the id
+    in the meantime.
     """
-    if request.changes:
-        return True
-    row = conn.execute("SELECT user_id, resending_after_reset FROM devices WHERE id = ?",
-                       (request.device,)).fetchone()
-    if row is None:
-        return True
-    if row[0] != user.id:
-        raise RequestError(403, "device_taken", device=request.device)
-    return bool(row[1]) or reset
+    conn.execute("INSERT INTO devices (id, user_id, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT (id) DO NOTHING", (device, user.id, now_stamp, now_stamp))
+    _device_row(conn, user, device)
 
 
 def _full_pull_needed(conn, device: str, user: User) -> bool:

@@ -1,6 +1,7 @@
 """The sync protocol over HTTP against the real app and a real SQLite file."""
 
 import json
+import threading
 from datetime import timedelta
 
 import pytest
@@ -290,6 +291,28 @@ def test_device_id_belongs_to_first_user(make_device, login_as):
     first.sync()
     _, token = login_as("sales")
     thief = Device(first.http, token, id=first.id)
+    response = thief.post(thief.request([]))
+    assert response.status_code == 403
+    assert response.json()["error"] == "device_taken"
+
+
+def test_new_device_pull_skips_write_lock(make_device, login_as, state):
+    """A new device is recorded on its first pull while another sync holds the write lock."""
+    rep = make_device("sales")
+    rep.edit("customers", name="张伟")
+    rep.sync()
+    newcomer_user, token = login_as("sales")
+    newcomer = Device(rep.http, token)
+    answered = {}
+    with state.write_lock:
+        worker = threading.Thread(target=lambda: answered.update(response=newcomer.post(newcomer.request([]))))
+        worker.start()
+        worker.join(timeout=30)
+        assert not worker.is_alive(), "the first pull waited for the write lock"
+    assert answered["response"].status_code == 200
+    assert fetch(state, "SELECT user_id FROM devices WHERE id = ?", newcomer.id)[0][0] == newcomer_user.id
+
+    thief = Device(rep.http, rep.token, id=newcomer.id)
     response = thief.post(thief.request([]))
     assert response.status_code == 403
     assert response.json()["error"] == "device_taken"
