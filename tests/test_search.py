@@ -1,6 +1,7 @@
 """Chinese full-text search: the pair tokens, the index triggers, the search box and the 搜索 query."""
 
 import sqlite3
+import unicodedata
 import uuid
 
 import pytest
@@ -32,6 +33,20 @@ def test_terms_split_words_and_skip_nulls():
 def test_words_normalised():
     assert search.words("Ｚhang.Wei@Example.CN １３９-1234 a_b") == ["zhang", "wei", "example", "cn", "139",
                                                                     "1234", "a", "b"]
+
+
+# Fullwidth and halfwidth forms, compatibility ideographs, circled and
+# combining characters, ligatures: the characters NFKC changes.
+nfkc_texts = st.text(alphabet=st.sampled_from(
+    [chr(c) for c in [*range(0x20, 0x80), *range(0xFF00, 0xFFF0), 0x3000, 0x3001, 0x3002, 0x301, 0x308,
+                      0x2460, 0x2161, 0xFB01, 0x212B, 0x3392, 0xF900, 0xF901, 0x1D400, 0x00C5, 0x00E9]]
+    + list("木地板安装王芳")), max_size=12)
+
+
+@settings(max_examples=500)
+@given(nfkc_texts)
+def test_normalise_is_nfkc_lower(text):
+    assert search.normalise(text) == unicodedata.normalize("NFKC", text).lower()
 
 
 # A small alphabet, so generated words share characters and pairs often.
