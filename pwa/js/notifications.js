@@ -13,6 +13,7 @@ import { app } from './context.js';
 import { h } from './dom.js';
 import { addMessages, language, t } from './i18n.js';
 import { reminderNotification, summaryNotification } from './reminder-text.js';
+import { onStoreChanges } from './store-changes.js';
 import { todayItems } from './views/today.js';
 
 // More new items than this at once get one summary notification, as the server does.
@@ -22,6 +23,12 @@ const SHOWN_META = 'reminders_shown'; // {item key: ms when its notification was
 // A shown key is forgotten once its item is no longer due and this much time has passed.
 const KEEP_SHOWN_MS = 60 * 86400000;
 const CHECK_EVERY_MS = 60 * 1000;
+// The check waits this long after a change of the records, so a burst of changes checks once.
+const CHANGE_DELAY_MS = 300;
+// While a sync pulls page after page, the check runs at most this often:
+// items found in half a pull are incomplete anyway, and at 10,000
+// customers each check walks every customer.
+const PULL_CHECK_INTERVAL_MS = 5000;
 const ICON = '/icons/icon-192.png';
 
 addMessages({
@@ -174,15 +181,11 @@ function onServiceWorkerMessage(event) {
   if (url.origin === location.origin) location.hash = url.hash || '#/today';
 }
 
-// Start checking: now, after every change of the records, every minute
-// (reply deadlines and midnight come without any change) and when the app
-// returns to the screen.
+// Start checking: now, after changes of the records (during a pull at most
+// every five seconds), every minute (reply deadlines and midnight come without
+// any change) and when the app returns to the screen.
 export function startReminders() {
-  let timer = null;
-  app.store.addEventListener('change', () => {
-    clearTimeout(timer);
-    timer = setTimeout(checkReminders, 300);
-  });
+  onStoreChanges(app.store, checkReminders, { delayMs: CHANGE_DELAY_MS, pullIntervalMs: PULL_CHECK_INTERVAL_MS });
   setInterval(checkReminders, CHECK_EVERY_MS);
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') checkReminders();

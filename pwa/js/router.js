@@ -10,6 +10,11 @@
 // next refresh or until the page is left.
 
 import { clear } from './dom.js';
+import { onStoreChanges } from './store-changes.js';
+
+// How long a view waits after a store change before it redraws, so a burst
+// of changes redraws once.
+const REDRAW_DELAY_MS = 50;
 
 const routes = [];
 const guards = [];
@@ -68,23 +73,19 @@ function match(path) {
 class Page {
   constructor() {
     this.cleanups = [];
+    // When a store change last redrew this page. It outlives refresh(),
+    // which registers the listeners again.
+    this.lastStoreRedraw = { at: -Infinity };
   }
 
   onLeave(fn) {
     this.cleanups.push(fn);
   }
 
+  // Call `fn` after the store changes; during a pull at most once per
+  // PULL_INTERVAL_MS (see store-changes.js).
   onStoreChange(store, fn) {
-    let timer = null;
-    const listener = () => {
-      clearTimeout(timer);
-      timer = setTimeout(fn, 50);
-    };
-    store.addEventListener('change', listener);
-    this.onLeave(() => {
-      clearTimeout(timer);
-      store.removeEventListener('change', listener);
-    });
+    this.onLeave(onStoreChanges(store, fn, { delayMs: REDRAW_DELAY_MS, lastRun: this.lastStoreRedraw }));
   }
 
   leave() {

@@ -141,8 +141,10 @@ export class Store extends EventTarget {
 
   // Run `body(mutation)` after every earlier mutation has finished, store
   // what it staged in one transaction, then update memory and dispatch a
-  // `change` event. Resolves to what `body` returns; rejects with
-  // StorageError (kind 'quota' when the disk is full), changing nothing.
+  // `change` event {tables, local, more}, where `more` is the mutation's
+  // flag that another change follows at once (see store-changes.js).
+  // Resolves to what `body` returns; rejects with StorageError (kind
+  // 'quota' when the disk is full), changing nothing.
   mutate(body, { local = false } = {}) {
     this.pending += 1;
     const run = async () => {
@@ -151,7 +153,7 @@ export class Store extends EventTarget {
       if (!mutation.empty) {
         if (this.db) await mutation.commit(this.db);
         mutation.applyToMemory();
-        this.dispatchEvent(new CustomEvent('change', { detail: { tables: mutation.tables, local } }));
+        this.dispatchEvent(new CustomEvent('change', { detail: { tables: mutation.tables, local, more: mutation.more } }));
       }
       return value;
     };
@@ -179,6 +181,8 @@ class Mutation {
     this.meta = new Map();
     this.cleared = false;
     this.tables = new Set();
+    // Set by a sync that applies another response right after this one.
+    this.more = false;
   }
 
   get empty() {

@@ -206,6 +206,7 @@ export class SyncClient extends EventTarget {
 
   // Apply one response inside a store mutation; return true when another
   // round is needed (the server has more, or records are still waiting).
+  // The same flag goes into the mutation's `more` for the store's change listeners.
   applyResponse(tx, device, batch, response) {
     if (tx.getMeta('session')?.device !== device) return false; // logged out meanwhile
     const now = Date.now();
@@ -230,7 +231,8 @@ export class SyncClient extends EventTarget {
       }
       tx.setMeta('last_reset', now);
     }
-    return response.more || this.outboxWaiting(tx);
+    tx.more = response.more || this.outboxWaiting(tx);
+    return tx.more;
   }
 
   applyResult(tx, device, item, result, now, offset) {

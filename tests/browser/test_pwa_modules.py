@@ -150,6 +150,26 @@ def test_today_in_organisation_time_zone(module_page):
     assert days == ["2026-12-05", "2026-12-04", "2026-12-05T01:00:00.000Z", "2026-07-01T13:00:00.000Z"]
 
 
+def test_cached_dates_keep_zones_apart(module_page):
+    """zonedParts and addDays cache their results; a repeated call must return
+    the same result as the first, per time zone and per number of days."""
+    result = module_page.evaluate("""async () => {
+        const { addDays, zonedParts } = await import('/js/dates.js');
+        const now = Date.parse('2026-12-04T17:30:45.000Z');
+        const results = () => [zonedParts(now, 'Asia/Shanghai'), zonedParts(now, 'America/New_York'),
+                             addDays('2026-12-30', 3), addDays('2026-12-30', -30)];
+        const first = results();
+        const again = results();
+        return { first, again, frozen: Object.isFrozen(again[0]) };
+    }""")
+    assert result["first"] == [
+        {"date": "2026-12-05", "time": "01:30", "seconds": 45},
+        {"date": "2026-12-04", "time": "12:30", "seconds": 45},
+        "2027-01-02", "2026-11-30"]
+    assert result["again"] == result["first"]
+    assert result["frozen"], "a caller cannot change a cached result"
+
+
 def test_due_items(module_page):
     items = module_page.evaluate("""async () => {
         const { dueItems } = await import('/js/reminders.js');
