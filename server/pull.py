@@ -15,7 +15,10 @@ around those bytes.
 
 import heapq
 import json
+import os
 import sqlite3
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
@@ -24,6 +27,12 @@ from .store import dumps
 from .visibility import POOL_TABLE, PUBLIC_TABLES, SEES_EVERYTHING
 
 PAGE_SIZE = 1000
+
+# Pages read at once, about one per core. SQLite builds a page without the
+# interpreter lock, so this many use the cores fully. When 50 devices
+# pulled at once without a limit, their threads spent much of the time
+# taking the lock from one another, and every page finished late.
+_READING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 
 
 @dataclass(frozen=True)
@@ -63,8 +72,7 @@ def pull(conn: sqlite3.Connection, role: str, user_id: str, cursor: int,
     All queries read one snapshot, so the returned cursor never skips a row.
     """
     omit = omit or {}
-    conn.execute("BEGIN")
-    try:
+    with _READING, _snapshot(conn):
         last_seq = int(conn.execute("SELECT value FROM meta WHERE key = 'last_seq'").fetchone()[0])
         streams, full_streams = [], []
         for table in TABLES.values():
@@ -77,8 +85,6 @@ def pull(conn: sqlite3.Connection, role: str, user_id: str, cursor: int,
         streams.append(revocations)
         if len(revocations) == page_size:
             full_streams.append(revocations[-1][0])
-    finally:
-        conn.execute("COMMIT")
 
     # Rows above the lowest last seq of a stream that filled its page may
     # have company in that stream's unread rows, so they wait for the next page.
@@ -109,6 +115,16 @@ def pull(conn: sqlite3.Connection, role: str, user_id: str, cursor: int,
     if not more:
         new_cursor = max(last_seq, cursor)
     return Page(changes, revoked, new_cursor, more)
+
+
+@contextmanager
+def _snapshot(conn: sqlite3.Connection):
+    """Run the block's reads in one read transaction."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
 
 
 ALL_ROWS = object()  # the scope of a table the user sees whole
