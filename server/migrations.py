@@ -50,6 +50,9 @@ SERVER_INDEXES = (
     "CREATE INDEX IF NOT EXISTS devices_user ON devices (user_id)",
 )
 
+# Indexes that a longer index now serves, dropped from existing databases.
+REPLACED_INDEXES = ("customers_next_follow_up",)  # by customers (next_follow_up, code)
+
 UNIQUE_INDEXES = (
     "CREATE UNIQUE INDEX IF NOT EXISTS customers_code ON customers (code) WHERE code IS NOT NULL",
     "CREATE UNIQUE INDEX IF NOT EXISTS tickets_number ON tickets (number) WHERE number IS NOT NULL",
@@ -119,6 +122,8 @@ def _ensure_tables(conn: sqlite3.Connection) -> None:
         else:
             _add_missing_columns(conn, table)
         _create_synced_indexes(conn, table)
+    for name in REPLACED_INDEXES:
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
     for name, ddl in SERVER_TABLES.items():
         if name not in existing:
             conn.execute(ddl)

@@ -133,7 +133,7 @@ CUSTOMERS = Table("customers", "客户", rank=0, fields=(
     Field("location", LOCATION, "客户位置", description="在客户处签到时记录的经纬度"),
     long_text("notes", "备注"),
     ref("dealer_id", "经销点", "dealers"),
-), indexes=(("owner_id",), ("next_follow_up",), ("phone",), ("name",), ("dealer_id",)))
+), indexes=(("owner_id",), ("next_follow_up", "code"), ("phone",), ("name",), ("dealer_id",)))
 
 FOLLOW_UPS = Table("follow_ups", "跟进记录", rank=1, parent=("customer_id", "customers"), fields=(
     ref("customer_id", "客户", "customers", required=True),

@@ -81,3 +81,18 @@ def test_overdue_follow_up_by_local_date(conn):
         put(conn, "follow_ups", {"customer_id": late, "happened_at": format_stamp(planned_start - timedelta(minutes=30))})
     rows = conn.execute(canned_query("overdue_follow_ups")).fetchall()
     assert [(row["客户编号"], row["超期天数"]) for row in rows] == [("KH900002", 3)]
+
+
+def test_overdue_follow_ups_read_in_index_order(conn):
+    """The overdue list streams in the order of an index, so a page of it stops early at any size."""
+    plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + canned_query("overdue_follow_ups"))]
+    assert "SEARCH c USING INDEX customers_next_follow_up_code (next_follow_up<?)" in plan
+    assert not [step for step in plan if "TEMP B-TREE" in step]
+
+
+def test_upgrade_drops_replaced_index(conn):
+    conn.execute("CREATE INDEX customers_next_follow_up ON customers (next_follow_up)")
+    upgrade(conn)
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "customers_next_follow_up" not in names
+    assert "customers_next_follow_up_code" in names
