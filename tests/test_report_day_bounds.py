@@ -83,10 +83,14 @@ def test_overdue_follow_up_by_local_date(conn):
     assert [(row["客户编号"], row["超期天数"]) for row in rows] == [("KH900002", 3)]
 
 
-def test_overdue_follow_ups_read_in_index_order(conn):
-    """The overdue list streams in the order of an index, so a page of it stops early at any size."""
-    plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + canned_query("overdue_follow_ups"))]
-    assert "SEARCH c USING INDEX customers_next_follow_up_code (next_follow_up<?)" in plan
+@pytest.mark.parametrize("name, search", [
+    ("overdue_follow_ups", "(next_follow_up<?)"),
+    ("follow_ups_this_week", "(next_follow_up>? AND next_follow_up<?)"),
+])
+def test_follow_up_lists_read_in_index_order(conn, name, search):
+    """These lists stream in the order of an index, so a page of them stops early at any size."""
+    plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + canned_query(name))]
+    assert f"SEARCH c USING INDEX customers_next_follow_up_code {search}" in plan
     assert not [step for step in plan if "TEMP B-TREE" in step]
 
 
