@@ -216,7 +216,7 @@ def value_problem(spec: Field, value: Any) -> str | None:
         return _scores_problem(value)
     elif kind == JSON:
         try:
-            json.dumps(value, ensure_ascii=False).encode("utf-8")
+            json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
         except (UnicodeEncodeError, RecursionError, ValueError):
             return "must be JSON that UTF-8 can hold, without unpaired surrogates or NaN"
     return None

@@ -5,6 +5,8 @@ import json
 import pytest
 
 from device import Device, new_id, version_to_change
+from genzong.server.schema import JSON, Field
+from genzong.server.wire import value_problem
 from genzong.sync import Version
 
 STAMP = "2026-12-04T08:00:00.000Z"
@@ -207,3 +209,9 @@ def test_lone_surrogate_is_rejected_not_a_crash(rep, state):
     assert response.json()["results"][0]["code"] == "invalid_value"
     device = json.dumps({"device": "d-\udfff", "cursor": 0, "changes": []})
     assert post_raw(rep, device.encode()).status_code == 400
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), {"weight": float("-inf")}])
+def test_json_field_rejects_nan(value):
+    problem = value_problem(Field("value", JSON, "值"), value)
+    assert problem == "must be JSON that UTF-8 can hold, without unpaired surrogates or NaN"
