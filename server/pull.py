@@ -29,9 +29,9 @@ from .visibility import POOL_TABLE, PUBLIC_TABLES, SEES_EVERYTHING
 PAGE_SIZE = 1000
 
 # Pages read at once, about one per core. SQLite builds a page without the
-# interpreter lock, so this many use the cores fully. When 50 devices
-# pulled at once without a limit, their threads spent much of the time
-# taking the lock from one another, and every page finished late.
+# interpreter lock, so this many keep the cores busy. Without a limit, 50
+# devices pulling at once spent much of the time passing the lock between
+# their threads, and every page finished late.
 _READING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 
 
@@ -148,12 +148,11 @@ def _scopes(table: Table, role: str, user_id: str) -> list:
 def _table_rows(conn, table: Table, scope, cursor: int, limit: int):
     """Return a stream's next rows as (seq, "change", EncodedChange), in seq order.
 
-    The page comes back as one aggregate row, so SQLite builds it in one
-    call without the interpreter lock. Reading row by row handed the lock
-    back and forth once per row, which cost much of the time when many
-    devices pull at once. Neither JSON text nor ids (UUIDs) hold a raw
-    control character, so the record separator (char 30) splits the lists
-    exactly.
+    The page comes back as one aggregate row, which SQLite builds in one
+    call without the interpreter lock. Reading it row by row passed the lock
+    between threads once per row when many devices pulled at once. JSON
+    text and ids (UUIDs) contain no raw control character, so the record
+    separator (char 30) splits the lists exactly.
     """
     where = "seq > ?"
     params: list = [cursor]
@@ -187,16 +186,12 @@ def change_json(table: Table) -> str:
     """
     fields = " || ".join(
         f"CASE WHEN json_type(dots, '$.{f.name}') IS NOT NULL "
-        f"THEN ',{_quoted(f.name)}:' || {_value_json(f)} ELSE '' END"
+        f"THEN ',{dumps(f.name)}:' || {_value_json(f)} ELSE '' END"
         for f in table.fields)
-    head = '{"table":' + _quoted(table.name) + ',"id":'
+    head = '{"table":' + dumps(table.name) + ',"id":'
     return (f"'{head}' || json_quote(id) || ',\"clock\":' || clock || ',\"dots\":' || dots"
             f" || ',\"fields\":{{' || substr({fields}, 2) || '}},\"deleted\":'"
             f" || CASE WHEN deleted THEN 'true' ELSE 'false' END || '}}'")
-
-
-def _quoted(name: str) -> str:
-    return dumps(name)
 
 
 def _value_json(f) -> str:

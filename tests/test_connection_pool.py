@@ -26,10 +26,10 @@ def test_pool_reuses_ended_thread_connection(tmp_path):
 def test_pool_concurrent_threads_separate(tmp_path):
     pool = ConnectionPool(tmp_path / "pool.db")
     holding = threading.Barrier(3)
-    held = []
+    connections = []
 
     def hold():
-        held.append(pool.get())
+        connections.append(pool.get())
         holding.wait()  # all three hold a connection at the same moment
 
     threads = [threading.Thread(target=hold) for _ in range(3)]
@@ -38,14 +38,14 @@ def test_pool_concurrent_threads_separate(tmp_path):
             thread.start()
         for thread in threads:
             thread.join()
-        assert len({id(conn) for conn in held}) == 3
+        assert len({id(conn) for conn in connections}) == 3
         assert pool.open_count == 3
         # Later threads reuse those three instead of opening more.
         for _ in range(4):
             run_in_thread(pool.get)
         assert pool.open_count == 3
     finally:
-        held.clear()
+        connections.clear()
         pool.close()
 
 

@@ -82,8 +82,8 @@ class Page {
     this.cleanups.push(fn);
   }
 
-  // Call `fn` after the store changes; during a pull at most once per
-  // PULL_INTERVAL_MS (see store-changes.js).
+  // Call `fn` after the store changes. While a sync pulls page after page,
+  // onStoreChanges delays the calls to one per PULL_INTERVAL_MS.
   onStoreChange(store, fn) {
     this.onLeave(onStoreChanges(store, fn, { delayMs: REDRAW_DELAY_MS, lastRun: this.lastStoreRedraw }));
   }
