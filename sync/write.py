@@ -38,18 +38,18 @@ def next_stamp(version: Version | None, now: datetime) -> str:
 
 
 def write(version: Version | None, device: str, changes: Mapping[str, Any],
-          now: datetime, counter: int | None = None) -> Version:
+          now: datetime, counter: int | None = None, *, every: bool = False) -> Version:
     """Return a copy of ``version`` with ``changes`` written by ``device``.
 
     The device's clock entry goes up by one (or to ``counter`` when given,
     which must be higher: the server uses the current time in milliseconds)
     and each changed field gets the dot of this write. Fields whose value is
-    unchanged keep their dot, and when nothing changes the copy is returned
-    as it was. The input is not modified.
+    unchanged keep their dot, unless ``every`` is set, and when nothing
+    changes the copy is returned as it was. The input is not modified.
     """
     result = version.copy() if version is not None else Version({}, {}, {})
     changed = {name: value for name, value in changes.items()
-               if name not in result.dots or result.fields.get(name) != value}
+               if every or name not in result.dots or result.fields.get(name) != value}
     if not changed:
         return result
     current = result.clock.get(device, 0)

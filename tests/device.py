@@ -28,6 +28,34 @@ def version_to_change(table: str, record_id: str, version: Version) -> dict:
     }
 
 
+def edit_version(own: Version | None, pulled: Version | None, device: str,
+                 changes: dict, now: datetime) -> tuple[Version, Version | None]:
+    """Return the record after the person's ``changes``, and the pulled version still aside.
+
+    ``own`` is the device's version and ``pulled`` a version pulled while
+    ``own`` had unsynced writes. The person edits what they see, the two
+    merged. When that merge loses no write unseen, it becomes the base and
+    nothing stays aside. Otherwise the merge would hide a lost write from the
+    server. So the write goes on ``own``, stamped after every dot of the
+    merge, and ``pulled`` stays aside until the server acknowledges the
+    device's writes.
+    """
+    if pulled is None:
+        return write(own, device, changes, now), None
+
+    merged = merge(own, pulled)
+    changes = {name: value for name, value in changes.items()
+               if name not in merged.version.dots or merged.version.fields[name] != value}
+    if not merged.conflicts:
+        return write(merged.version, device, changes, now), None
+    if not changes:
+        return own, pulled
+
+    latest = parse_stamp(max(dot[2] for dot in merged.version.dots.values()))
+    now = max(now, latest + timedelta(milliseconds=1))
+    return write(own, device, changes, now, every=True), pulled
+
+
 def change_to_version(change: dict) -> Version:
     fields = dict(change["fields"])
     dots = {name: tuple(dot) for name, dot in change["dots"].items()}
@@ -66,11 +94,11 @@ class Device:
         """Write ``changes`` to a record (a new one when ``record_id`` is None); return its id."""
         record_id = record_id or new_id()
         key = (table, record_id)
-        base = self.records.get(key)
-        if key in self.deferred:
-            # The person edits what they see, which includes the pulled version.
-            base = merge(base, self.deferred.pop(key)).version
-        self.records[key] = write(base, self.id, changes, self.now())
+        version, pulled = edit_version(self.records.get(key), self.deferred.pop(key, None),
+                                       self.id, changes, self.now())
+        if pulled is not None:
+            self.deferred[key] = pulled
+        self.records[key] = version
         self.outbox.add(key)
         return record_id
 

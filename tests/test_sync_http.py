@@ -61,6 +61,32 @@ def test_same_field_records_one_conflict_either_order(make_device, first):
     assert other.rows("conflicts") == rep.rows("conflicts")
 
 
+def test_edit_after_pull_records_conflict(make_device):
+    """The device pulls a later write over its unsynced one, then edits another field."""
+    rep = make_device("sales")
+    customer = rep.edit("customers", name="张伟", phone="13800000001")
+    rep.sync()
+    other = Device(rep.http, rep.token)
+    other.sync()
+    other.clock_offset = timedelta(seconds=1)
+
+    rep.edit("customers", customer, phone="13900000002")
+    other.edit("customers", customer, phone="13700000003")  # stamped 1 s later: it wins
+    other.sync()
+    rep.sync_once(keys=[])  # a pull while the phone edit waits in the outbox
+    assert rep.get("customers", customer)["phone"] == "13700000003"
+    rep.edit("customers", customer, name="张伟（杭州）")
+    rep.sync()
+    other.sync()
+
+    for device in (rep, other):
+        assert device.get("customers", customer)["name"] == "张伟（杭州）"
+        assert device.get("customers", customer)["phone"] == "13700000003"
+    conflicts = list(rep.rows("conflicts").values())
+    assert [(c["field"], c["kept_value"], c["other_value"]) for c in conflicts] == \
+        [("phone", "13700000003", "13900000002")]
+
+
 def test_clock_years_ahead_is_rejected_then_corrected(make_device):
     rep = make_device("sales")
     customer = rep.edit("customers", name="张伟", phone="13800000001")

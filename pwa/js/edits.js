@@ -8,22 +8,46 @@
 
 import { app } from './context.js';
 import { newRecordId } from './ids.js';
-import { DELETED } from './merge.js';
-import { recordKey, shownVersion } from './store.js';
+import { DELETED, merge } from './merge.js';
+import { recordKey } from './store.js';
 import { sameValue } from './values.js';
-import { write } from './write.js';
+import { latestStamp, parseStamp, write } from './write.js';
 
 // Stage one edit in an open store mutation, for callers that write other
 // values (such as meta) in the same transaction.
 export function stage(tx, device, now, { table, id, changes }) {
   const current = tx.record(table, id);
-  // The person edits what they see, so a pulled version kept aside is merged in first.
-  const base = current ? shownVersion(current) : null;
-  const version = write(base, device, changes, now);
-  if (current && !current.deferred && sameValue(version.clock, current.clock)) return;
+  const version = current ? editVersion(current, device, changes, now) : write(null, device, changes, now);
+  if (current && sameValue(version.clock, current.clock) && Boolean(version.deferred) === Boolean(current.deferred)) {
+    return;
+  }
   tx.putRecord({ table, id, ...version, acked: current?.acked ?? 0 });
   tx.enqueue(table, id);
   tx.clearRejected(recordKey(table, id));
+}
+
+// Return the record after the person's `changes`, with `deferred` when a
+// pulled version stays aside (the rule of edit_version in tests/device.py).
+//
+// The person edits what they see: the record merged with the pulled version.
+// When that merge overwrites no write unseen, it becomes the base. Otherwise
+// it would drop a write on the device, where no conflict record can keep it.
+// So the write goes on the device's own version, stamped after every shown
+// dot, and the pulled version waits until the server acknowledges this
+// device's writes.
+function editVersion(current, device, changes, now) {
+  const own = { clock: current.clock, dots: current.dots, fields: current.fields };
+  if (!current.deferred) return write(own, device, changes, now);
+
+  const merged = merge(own, current.deferred);
+  const edited = Object.fromEntries(Object.entries(changes).filter(
+    ([name, value]) => !(name in merged.version.dots) || !sameValue(merged.version.fields[name], value)));
+  if (merged.conflicts.length === 0) return write(merged.version, device, edited, now);
+  if (Object.keys(edited).length === 0) return { ...own, deferred: current.deferred };
+
+  const afterShown = parseStamp(latestStamp(merged.version)) + 1;
+  const version = write(own, device, edited, Math.max(now, afterShown), { every: true });
+  return { ...version, deferred: current.deferred };
 }
 
 // Write several records in one transaction: [{table, id, changes}], where a

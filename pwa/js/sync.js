@@ -8,11 +8,11 @@
 // server has accepted or rejected exactly the state it still has here.
 //
 // A pulled version of a record that still has unsynced writes is kept aside
-// (record.deferred) and merged once those writes are acknowledged, or when
-// the person edits the record. Merging it earlier would put the pulled
-// writes into the clock sent with this device's writes, so the server would
-// take them for writes made after seeing the pulled ones, and a concurrent
-// overwrite would leave no conflict record.
+// (record.deferred) and merged once those writes are acknowledged, or by an
+// edit when that merge loses no write (see edits.js). Merging it earlier
+// would put the pulled writes into the clock sent with this device's writes,
+// so the server would take them for writes made after seeing the pulled
+// ones, and a concurrent overwrite would leave no conflict record.
 
 import { ApiError, NetworkError, postJson } from './api.js';
 import { DELETED, merge } from './merge.js';

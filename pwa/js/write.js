@@ -42,12 +42,12 @@ export function nextStamp(version, nowMs) {
 
 // Return a copy of `version` (null for a new record) with `changes` written
 // by `device` at `nowMs`. The device's clock entry goes up by one and every
-// changed field gets the dot of this write; unchanged values keep their dot,
-// and when nothing changes the copy is returned as it was.
-export function write(version, device, changes, nowMs) {
+// changed field gets the dot of this write. Unchanged values keep their dot
+// unless `every` is set, and when nothing changes the copy is returned as it was.
+export function write(version, device, changes, nowMs, { every = false } = {}) {
   const result = version ? copyVersion(version) : { clock: {}, dots: {}, fields: {} };
   const changed = Object.entries(changes).filter(
-    ([name, value]) => !(name in result.dots) || !sameValue(result.fields[name], value));
+    ([name, value]) => every || !(name in result.dots) || !sameValue(result.fields[name], value));
   if (changed.length === 0) return result;
   const counter = (result.clock[device] ?? 0) + 1;
   const stamp = nextStamp(version, nowMs);

@@ -365,21 +365,24 @@ def test_pulled_version_waits_for_unsynced_writes(module_page):
         const device = 'd-me';
         const id = '00000000-0000-4000-8000-000000000001';
         const other = '00000000-0000-4000-8000-000000000002';
+        const third = '00000000-0000-4000-8000-000000000003';
         const synced = write(null, 'server', { name: '张伟', phone: '138' }, Date.parse('2026-12-04T08:00:00.000Z'));
         const local = write(synced, device, { phone: '139' }, Date.parse('2026-12-04T08:01:00.000Z'));
         const theirs = write(synced, 'd-other', { phone: '137', address: '杭州' }, Date.parse('2026-12-04T08:02:00.000Z'));
+        const addressOnly = write(synced, 'd-other', { address: '宁波' }, Date.parse('2026-12-04T08:02:00.000Z'));
         await store.mutate((tx) => {
             tx.setMeta('session', { device, token: 'token' });
-            for (const key of [id, other]) {
+            for (const key of [id, other, third]) {
                 tx.putRecord({ table: 'customers', id: key, ...local, acked: 0 });
                 tx.enqueue('customers', key);
             }
         });
         const response = (results, changes) => ({ server_time: new Date().toISOString(), results, changes,
                                                   revoked: [], cursor: 5, epoch: 'e', more: false, reset: false });
-        const pulled = (key) => ({ table: 'customers', id: key, clock: theirs.clock, dots: theirs.dots,
-                                   fields: theirs.fields, deleted: false });
-        await store.mutate((tx) => client.applyResponse(tx, device, [], response([], [pulled(id), pulled(other)])));
+        const pulled = (key, version = theirs) => ({ table: 'customers', id: key, clock: version.clock,
+                                                     dots: version.dots, fields: version.fields, deleted: false });
+        await store.mutate((tx) => client.applyResponse(tx, device, [], response([],
+            [pulled(id), pulled(other), pulled(third, addressOnly)])));
         const queued = {
             clock: store.record('customers', id).clock, shown: store.get('customers', id),
             sent: client.nextBatch().map((item) => item.change.clock),
@@ -391,9 +394,18 @@ def test_pulled_version_waits_for_unsynced_writes(module_page):
         const acknowledged = { record: store.record('customers', id), queued: store.outbox.has(`customers/${id}`) };
 
         app.store = store;
-        await saveRecord('customers', other, { notes: '周六送货' });
-        const edited = store.record('customers', other);
-        return { queued, acknowledged, edited };
+        app.now = () => Date.parse('2026-12-04T08:01:30.000Z'); // a device clock behind the pulled writes
+        await saveRecord('customers', other, { notes: '周六送货', address: '杭州', phone: '139' });
+        await saveRecord('customers', third, { notes: '周日送货' });
+        const edited = { record: store.record('customers', other), shown: store.get('customers', other) };
+        const merged = store.record('customers', third);
+
+        const editBatch = client.nextBatch().filter((item) => item.id === other);
+        await store.mutate((tx) => client.applyResponse(tx, device, editBatch,
+            response([{ table: 'customers', id: other, status: 'merged' }], [])));
+        delete app.now;
+        return { queued, acknowledged, edited, merged, editSent: editBatch[0].change,
+                 afterEdit: store.record('customers', other) };
     }""")
     queued = result["queued"]
     assert queued["clock"] == {"d-me": 1, "server": 1}, "the record keeps its own clock while queued"
@@ -407,11 +419,27 @@ def test_pulled_version_waits_for_unsynced_writes(module_page):
     assert record["clock"] == {"d-me": 1, "d-other": 1, "server": 1}
     assert (record["fields"]["phone"], record["fields"]["address"]) == ("137", "杭州")
 
+    # Merging the pulled version into this edit would drop the unsynced
+    # phone 139 on the device, out of the server's sight, so it stays aside.
     edited = result["edited"]
-    assert "deferred" not in edited, "an edit is made on what the person sees"
-    assert edited["clock"] == {"d-me": 2, "d-other": 1, "server": 1}
-    assert edited["fields"]["address"] == "杭州"
-    assert edited["fields"]["notes"] == "周六送货"
+    assert edited["record"]["deferred"]["fields"]["phone"] == "137"
+    assert edited["record"]["clock"] == {"d-me": 2, "server": 1}
+    assert edited["shown"]["notes"] == "周六送货", "the screen shows the edit"
+    assert edited["shown"]["address"] == "杭州"
+    sent = result["editSent"]
+    assert sent["clock"] == {"d-me": 2, "server": 1}
+    assert "address" not in sent["fields"], "a value saved as shown is no write"
+    assert sent["dots"]["phone"][:2] == ["d-me", 2], "139 typed over the 137 shown is a new write"
+    assert sent["dots"]["notes"][2] == "2026-12-04T08:02:00.001Z", "stamped after the pulled writes shown"
+    assert result["afterEdit"]["clock"] == {"d-me": 2, "d-other": 1, "server": 1}
+    assert "deferred" not in result["afterEdit"]
+
+    # A pulled version that overwrites no unsynced write merges into the edit.
+    merged = result["merged"]
+    assert "deferred" not in merged, "an edit is made on what the person sees"
+    assert merged["clock"] == {"d-me": 2, "d-other": 1, "server": 1}
+    assert (merged["fields"]["phone"], merged["fields"]["address"]) == ("139", "宁波")
+    assert merged["fields"]["notes"] == "周日送货"
 
 
 def test_refresh_keeps_one_listener_per_view(module_page):
