@@ -50,6 +50,9 @@ FROM today
 # Payment status, first match wins: paid >= amount is 已付款 (overpaid_fen
 # flags an overpayment); past the due date is 逾期未付款; some payment is
 # 部分付款; otherwise 待付款. A receivable due today is not yet overdue.
+# The view computes every receivable's paid total. The receivable canned
+# queries repeat this rule to compute it only for the rows they read, and
+# tests/test_canned_queries.py checks them against the same Python model.
 RECEIVABLE_BALANCES = """
 WITH calendar AS MATERIALIZED (SELECT today FROM org_calendar),
 totals AS MATERIALIZED (

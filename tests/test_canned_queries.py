@@ -158,6 +158,8 @@ def test_overdue_receivables(published, raw, today):
     assert got == want
     days = [r["逾期天数"] for r in rows]
     assert days == sorted(days, reverse=True)
+    order = [(-r["逾期天数"], -r["未收金额"], r["客户编号"]) for r in rows]
+    assert order == sorted(order), "most days overdue, then most outstanding, then code"
     orders = {r["订单号"]: r for r in rows}
     assert "TODAY-DUE" not in orders
     assert orders["YESTERDAY-DUE"]["逾期天数"] == 1

@@ -94,6 +94,14 @@ def test_follow_up_lists_read_in_index_order(conn, name, search):
     assert not [step for step in plan if "TEMP B-TREE" in step]
 
 
+def test_overdue_receivables_in_due_order(conn):
+    """The list reads receivables by due date and sorts only within a day, so a page stops early."""
+    plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + canned_query("overdue_receivables"))]
+    assert "SEARCH r USING INDEX receivables_due_date (due_date<?)" in plan
+    assert "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY" in plan
+    assert "USE TEMP B-TREE FOR ORDER BY" not in plan
+
+
 def test_upgrade_drops_replaced_index(conn):
     conn.execute("CREATE INDEX customers_next_follow_up ON customers (next_follow_up)")
     upgrade(conn)
