@@ -3,6 +3,7 @@
 import sqlite3
 import unicodedata
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +15,7 @@ from genzong.server.migrations import upgrade
 from genzong.server.records import Batch
 from genzong.server.sqlfunctions import register_functions
 from genzong.server.timeutil import now_stamp
+from genzong.sync import format_stamp
 
 from device import Device
 from published import close_published, open_published
@@ -252,14 +254,47 @@ def test_search_query_across_tables(published):
     assert published.rows("/data/genzong/search", 关键词="") == []
 
 
-def test_search_query_skips_tombstones(published):
-    # Runs last in this module: it deletes a customer.
+def manager_device(published) -> Device:
     response = published.client.post("/api/login", json={"username": "jingli", "password": "genzong123"})
     published.client.cookies.clear()
     device = Device(published.client, response.json()["token"])
     device.sync()
+    return device
+
+
+def test_search_query_shows_latest_thousand(published):
+    """Past 1,000 matches of one kind, the page shows the latest 1,000 and reports it is truncated."""
+    device = manager_device(published)
     li_na = next(cid for cid, row in device.rows("customers").items() if row["name"] == "李娜")
-    device.delete("customers", li_na)
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for minute in range(1005):
+        device.edit("follow_ups", customer_id=li_na, happened_at=format_stamp(start + timedelta(minutes=minute)),
+                    channel="电话", content=f"第 {minute} 次核对账单")
+    device.sync()
+
+    response = published.get("/data/genzong/search.json", params={"关键词": "核对账单", "_shape": "objects"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["truncated"] is True
+    contents = [row["内容"] for row in body["rows"]]
+    assert len(contents) == 1000
+    assert contents[0] == "第 1004 次核对账单"
+    assert contents[-1] == "第 5 次核对账单"
+
+
+def test_search_query_skips_tombstones(published):
+    # Runs last in this module: it deletes customers.
+    device = manager_device(published)
+    customers = {row["name"]: cid for cid, row in device.rows("customers").items()}
+    device.delete("customers", customers["李娜"])
+    device.edit("tickets", kind="投诉", complainant="匿名", subject="木地板安装后有异响")
     device.sync()
     assert published.rows("/data/genzong/search", 关键词="6234") == []
     assert [row["deleted"] for row in box(published, "customers", "6234")] == [1]
+    assert published.rows("/data/genzong/search", 关键词="核对账单") == [], "a deleted customer's follow-ups"
+
+    device.delete("customers", customers["张伟"])
+    device.sync()
+    rows = published.rows("/data/genzong/search", 关键词="木地板安装")
+    assert [(row["类型"], row["客户名称"]) for row in rows] == [("工单", "匿名")], \
+        "a deleted customer's tickets leave, a ticket without a customer stays"
