@@ -83,6 +83,19 @@ def test_overdue_follow_up_by_local_date(conn):
     assert [(row["客户编号"], row["超期天数"]) for row in rows] == [("KH900002", 3)]
 
 
+def test_monthly_performance_by_local_month(conn):
+    """Follow-ups on either side of a Shanghai midnight at a month's or the period's end."""
+    with transaction(conn):
+        customer = put(conn, "customers", {"code": "KH900003", "name": "月末"})  # written 2026-01-01 08:00 local
+        for stamp in ("2025-12-31T15:59:59.999Z", "2026-01-31T15:59:59.999Z", "2026-01-31T16:00:00.000Z",
+                      "2026-02-28T15:59:59.999Z", "2026-02-28T16:00:00.000Z"):
+            put(conn, "follow_ups", {"customer_id": customer, "happened_at": stamp})
+    rows = conn.execute(canned_query("rep_monthly_performance"),
+                        {"开始日期": "2026-01-01", "结束日期": "2026-02-28"}).fetchall()
+    assert [(row["月份"], row["业务员"], row["新增客户"], row["跟进次数"]) for row in rows] == \
+        [("2026-02", "公海", 0, 2), ("2026-01", "公海", 1, 1)]
+
+
 @pytest.mark.parametrize("name, search", [
     ("overdue_follow_ups", "(next_follow_up<?)"),
     ("follow_ups_this_week", "(next_follow_up>? AND next_follow_up<?)"),
