@@ -115,6 +115,14 @@ def test_overdue_receivables_in_due_order(conn):
     assert "USE TEMP B-TREE FOR ORDER BY" not in plan
 
 
+@pytest.mark.parametrize("name", ["payments_by_status", "search"])
+def test_deleted_customers_read_from_partial_index(conn, name):
+    """The set of deleted customers comes from a partial index, not a scan of every customer."""
+    params = {"开始日期": "", "结束日期": "", "关键词": "地板"}
+    plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + canned_query(name), params)]
+    assert "SCAN customers USING INDEX customers_deleted_id" in plan
+
+
 def test_upgrade_drops_replaced_index(conn):
     conn.execute("CREATE INDEX customers_next_follow_up ON customers (next_follow_up)")
     upgrade(conn)
