@@ -57,7 +57,10 @@ REPORT_INDEXES = (
 )
 
 # Indexes that a longer index now serves, dropped from existing databases.
-REPLACED_INDEXES = ("customers_next_follow_up",)  # by customers (next_follow_up, code)
+REPLACED_INDEXES = (
+    "customers_next_follow_up",  # by customers (next_follow_up, code)
+    "receivables_due_date",  # by receivables (due_date, deleted, amount_fen, id, customer_id)
+)
 
 UNIQUE_INDEXES = (
     "CREATE UNIQUE INDEX IF NOT EXISTS customers_code ON customers (code) WHERE code IS NOT NULL",
