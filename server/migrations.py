@@ -59,7 +59,8 @@ REPORT_INDEXES = (
 # Indexes that a longer index now serves, dropped from existing databases.
 REPLACED_INDEXES = (
     "customers_next_follow_up",  # by customers (next_follow_up, code)
-    "receivables_due_date",  # by receivables (due_date, deleted, amount_fen, id, customer_id)
+    "receivables_due_date",  # by receivables (due_date, deleted, amount_fen, id, customer_id, sale_date)
+    "receivables_due_date_deleted_amount_fen_id_customer_id",  # by the same
 )
 
 UNIQUE_INDEXES = (
