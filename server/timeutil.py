@@ -57,4 +57,10 @@ def day_start_stamp(day: str, time_zone: str | None = None) -> str:
     day starts at the change. Raises ValueError for a malformed date.
     """
     local = datetime.combine(date.fromisoformat(day), time.min, tzinfo=zone(time_zone))
-    return format_stamp(local.astimezone(timezone.utc))
+    try:
+        return format_stamp(local.astimezone(timezone.utc))
+    except OverflowError:
+        # East of UTC, 0001-01-01 begins in year 0, which datetime cannot hold.
+        # No stamp is earlier than the first instant of year 1, so that bound
+        # keeps the same stamps.
+        return "0001-01-01T00:00:00.000Z"
