@@ -194,12 +194,15 @@ class Device:
         """Re-stamp this device's unsynced writes of a record after ``clock_ahead``.
 
         The counters stay; the stamps move to the clock corrected by the last
-        ``server_time``, still 1 ms after every other dot of the record.
+        ``server_time``, still 1 ms after every other dot of the record and of
+        a pulled version kept aside.
         """
         version = self.records[key]
         acked = self.acked.get(key, 0)
         unsynced = {name for name, dot in version.dots.items() if dot[0] == self.id and dot[1] > acked}
         others = [dot[2] for name, dot in version.dots.items() if name not in unsynced]
+        if key in self.deferred:  # the writes were made after what the screen showed
+            others += [dot[2] for dot in self.deferred[key].dots.values()]
         stamp = self.now()
         if others:
             stamp = max(stamp, parse_stamp(max(others)) + timedelta(milliseconds=1))

@@ -280,9 +280,6 @@ def test_three_devices_converge_after_kept_aside_edits(make_device, state):
     assert_converged(state, customer, first, second, third)
 
 
-@pytest.mark.xfail(strict=True, reason="restamp after clock_ahead moves unsynced writes to the corrected "
-                                       "clock without looking at the kept-aside version, so an edit of a "
-                                       "shown pulled value ends up earlier than that value and loses")
 def test_clock_ahead_restamp_keeps_edit_after_shown(pair, state):
     """A clock 15 min fast is caught by the server after the person edited a pulled address."""
     first, second, customer = pair

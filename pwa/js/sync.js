@@ -65,6 +65,8 @@ export function restamp(record, device, nowMs) {
   for (const dot of Object.values(record.dots)) {
     if (!unsynced(dot)) stamp = Math.max(stamp, parseStamp(dot[2]) + 1);
   }
+  // The writes were made after what the screen showed, a pulled version kept aside included.
+  for (const dot of Object.values(record.deferred?.dots ?? {})) stamp = Math.max(stamp, parseStamp(dot[2]) + 1);
   const text = formatStamp(stamp);
   const dots = Object.fromEntries(Object.entries(record.dots).map(
     ([name, dot]) => [name, unsynced(dot) ? [dot[0], dot[1], text] : dot]));

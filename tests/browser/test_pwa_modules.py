@@ -91,6 +91,22 @@ def test_restamp_moves_only_unsynced_dots(module_page):
     assert record["clock"] == {"d1": 2, "server": 5}
 
 
+def test_restamp_stays_after_kept_aside_version(module_page):
+    """An edit of a pulled value the screen showed stays after that value when restamped."""
+    record = module_page.evaluate("""async () => {
+        const { restamp } = await import('/js/sync.js');
+        const record = {table: 'customers', id: 'x', acked: 0, clock: {d1: 1, server: 5},
+            dots: {address: ['d1', 1, '2026-12-04T08:30:00.000Z'], code: ['server', 5, '2026-12-04T08:00:00.000Z']},
+            fields: {address: '改过的地址', code: 'KH000001'},
+            deferred: {clock: {d2: 1, server: 5}, dots: {address: ['d2', 1, '2026-12-04T08:25:00.000Z'],
+                       code: ['server', 5, '2026-12-04T08:00:00.000Z']},
+                       fields: {address: '新地址', code: 'KH000001'}}};
+        return restamp(record, 'd1', Date.parse('2026-12-04T08:10:00.000Z'));
+    }""")
+    assert record["dots"]["address"] == ["d1", 1, "2026-12-04T08:25:00.001Z"]
+    assert record["deferred"]["dots"]["address"] == ["d2", 1, "2026-12-04T08:25:00.000Z"]
+
+
 @pytest.mark.parametrize("typed, fen", [
     ("1234.5", 123450), ("1,234.50", 123450), ("¥1234", 123400), ("0.1", 10), ("0.29", 29),
     ("１２.３", 1230), (".5", 50), ("12.", 1200), ("", None), ("100000000000", 10_000_000_000_000),
