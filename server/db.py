@@ -8,11 +8,13 @@ while one transaction writes. Writers take the write lock up front with
 
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 BUSY_TIMEOUT_MS = 30_000
+WAL_SWITCH_ATTEMPTS = 300  # 10 ms apart
 
 
 def connect(path: Path | str, *, read_only: bool = False) -> sqlite3.Connection:
@@ -31,13 +33,30 @@ def connect(path: Path | str, *, read_only: bool = False) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if not read_only:
-        conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn)
         # FULL syncs the WAL at every commit, so an acknowledged sync
         # survives a power cut as well as a killed process.
         conn.execute("PRAGMA synchronous = FULL")
     from .sqlfunctions import register_functions
     register_functions(conn)
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the database to WAL mode, waiting for other connections doing the same.
+
+    Connections that open a new file at once race to switch it. SQLite
+    fails the losers with "database is locked" at once, without calling the
+    busy handler, so the switch is retried here for up to 3 s.
+    """
+    for attempt in range(WAL_SWITCH_ATTEMPTS):
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == WAL_SWITCH_ATTEMPTS - 1:
+                raise
+            time.sleep(0.01)
 
 
 @contextmanager

@@ -1,8 +1,9 @@
 """The connection pool hands a finished thread's connection to the next new thread."""
 
+import sqlite3
 import threading
 
-from genzong.server.db import ConnectionPool
+from genzong.server.db import ConnectionPool, connect
 
 
 def run_in_thread(work):
@@ -25,7 +26,7 @@ def test_pool_reuses_ended_thread_connection(tmp_path):
 
 def test_pool_concurrent_threads_separate(tmp_path):
     pool = ConnectionPool(tmp_path / "pool.db")
-    holding = threading.Barrier(3)
+    holding = threading.Barrier(3, timeout=30)  # a failed get() must fail the test, not hang it
     connections = []
 
     def hold():
@@ -73,3 +74,27 @@ def test_pool_same_thread_same_connection(tmp_path):
         assert pool.get() is pool.get()
     finally:
         pool.close()
+
+
+def test_new_file_opened_by_threads_at_once(tmp_path):
+    """Connections opening a new file together all get it in WAL mode; none fails as locked."""
+    for attempt in range(100):
+        path = tmp_path / f"new-{attempt}.db"
+        modes, errors = [], []
+
+        def open_new():
+            try:
+                conn = connect(path)
+            except sqlite3.OperationalError as error:
+                errors.append(str(error))
+                return
+            modes.append(conn.execute("PRAGMA journal_mode").fetchone()[0])
+            conn.close()
+
+        threads = [threading.Thread(target=open_new) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert modes == ["wal", "wal", "wal"]
