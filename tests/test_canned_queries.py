@@ -19,9 +19,9 @@ from genzong.sync import format_stamp
 
 from device import Device
 from published import close_published, open_published
+from receivable_model import STATUSES, balances, in_period, rep_month_summary, status_summary, yuan
 
 ZONE = ZoneInfo("Asia/Shanghai")
-STATUSES = ("待付款", "部分付款", "逾期未付款", "已付款")
 UTC_NOW_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
 
 
@@ -105,41 +105,6 @@ def live_customers(raw) -> dict:
     return {c["id"]: c for c in raw["customers"] if not c["deleted"]}
 
 
-def balances(raw, today: date) -> list[dict]:
-    """Each live receivable with its paid amount and status, computed by the design's rule."""
-    customers = live_customers(raw)
-    paid = defaultdict(int)
-    for payment in raw["payments"]:
-        if not payment["deleted"]:
-            paid[payment["receivable_id"]] += payment["amount_fen"]
-    result = []
-    for r in raw["receivables"]:
-        if r["deleted"] or r["customer_id"] not in customers:
-            continue
-        amount, received = r["amount_fen"], paid[r["id"]]
-        due = date.fromisoformat(r["due_date"]) if r["due_date"] else None
-        if received >= amount:
-            status = "已付款"
-        elif due and today > due:
-            status = "逾期未付款"
-        elif received > 0:
-            status = "部分付款"
-        else:
-            status = "待付款"
-        result.append({**r, "paid": received, "outstanding": max(amount - received, 0), "status": status,
-                       "customer": customers[r["customer_id"]],
-                       "days": (today - due).days if status == "逾期未付款" else None})
-    return result
-
-
-def in_period(day: str | None, start: date, end: date) -> bool:
-    return day is not None and start <= date.fromisoformat(day) <= end
-
-
-def yuan(fen: int) -> float:
-    return round(fen / 100, 2)
-
-
 # The queries ------------------------------------------------------------------
 
 def test_fixture_records_arrived(raw):
@@ -165,20 +130,14 @@ def test_overdue_receivables(published, raw, today):
     assert orders["YESTERDAY-DUE"]["逾期天数"] == 1
 
 
-def status_summary(raw, today, start, end) -> list[tuple]:
-    chosen = [b for b in balances(raw, today) if in_period(b["sale_date"] or b["due_date"], start, end)]
-    summary = []
-    for status in STATUSES:
-        group = [b for b in chosen if b["status"] == status]
-        summary.append((status, len(group), yuan(sum(b["amount_fen"] for b in group)),
-                        yuan(sum(b["paid"] for b in group)), yuan(sum(b["outstanding"] for b in group))))
-    return summary
+def period_summary(raw, today, start, end) -> list[tuple]:
+    return status_summary([b for b in balances(raw, today) if in_period(b, start, end)])
 
 
 def test_payments_by_status_default_period(published, raw, today):
     rows = published.rows("/data/genzong/payments_by_status")
     got = [(r["付款状态"], r["笔数"], r["应收金额"], r["已收金额"], r["未收金额"]) for r in rows]
-    assert got == status_summary(raw, today, year_start(today), month_end(today))
+    assert got == period_summary(raw, today, year_start(today), month_end(today))
     assert rows[0]["开始日期"] == year_start(today).isoformat()
     assert rows[0]["结束日期"] == month_end(today).isoformat()
     assert sum(r["笔数"] for r in rows) > 100
@@ -188,20 +147,13 @@ def test_payments_by_status_given_period(published, raw, today):
     start, end = today - timedelta(days=40), today - timedelta(days=10)
     rows = published.rows("/data/genzong/payments_by_status", 开始日期=start.isoformat(), 结束日期=end.isoformat())
     got = [(r["付款状态"], r["笔数"], r["应收金额"], r["已收金额"], r["未收金额"]) for r in rows]
-    assert got == status_summary(raw, today, start, end)
+    assert got == period_summary(raw, today, start, end)
     assert 0 < sum(r["笔数"] for r in rows) < 150
 
 
 def test_payments_by_rep_month(published, raw, today):
     rows = published.rows("/data/genzong/payments_by_rep_month")
-    groups = defaultdict(list)
-    for b in balances(raw, today):
-        day = b["sale_date"] or b["due_date"]
-        if in_period(day, year_start(today), month_end(today)):
-            groups[(day[:7], owner_name(raw, b["customer"]["owner_id"]))].append(b)
-    want = sorted((month, owner, len(g), yuan(sum(b["amount_fen"] for b in g)), yuan(sum(b["paid"] for b in g)),
-                   yuan(sum(b["outstanding"] for b in g)), sum(b["status"] == "逾期未付款" for b in g))
-                  for (month, owner), g in groups.items())
+    want = rep_month_summary([b for b in balances(raw, today) if in_period(b, year_start(today), month_end(today))])
     got = sorted((r["月份"], r["负责人"], r["笔数"], r["应收金额"], r["已收金额"], r["未收金额"], r["逾期笔数"])
                  for r in rows)
     assert got == want

@@ -8,7 +8,6 @@ query's description, with dates computed by zoneinfo.
 
 import sqlite3
 import uuid
-from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -20,8 +19,8 @@ from genzong.server.schema import TABLES
 from genzong.sync import Version, format_stamp
 
 from published import close_published, open_published
+from receivable_model import balances, in_period, rep_month_summary, status_summary, yuan
 
-STATUSES = ("待付款", "部分付款", "逾期未付款", "已付款")
 OLD_STAMP = "2020-01-01T00:00:00.000Z"
 
 
@@ -65,63 +64,6 @@ def raw_tables(published) -> dict[str, list[dict]]:
               for name in ("customers", "receivables", "payments", "users")}
     conn.close()
     return tables
-
-
-def yuan(fen: int) -> float:
-    return round(fen / 100, 2)
-
-
-def balances(raw: dict, today: date) -> list[dict]:
-    """Each receivable the reports show, with its paid total and status by the payment-status rule."""
-    customers = {c["id"]: c for c in raw["customers"] if not c["deleted"]}
-    names = {u["id"]: u["name"] for u in raw["users"]}
-    paid = defaultdict(int)
-    for payment in raw["payments"]:
-        if not payment["deleted"]:
-            paid[payment["receivable_id"]] += payment["amount_fen"]
-    result = []
-    for r in raw["receivables"]:
-        if r["deleted"] or r["customer_id"] not in customers:
-            continue
-        amount, received = r["amount_fen"], paid[r["id"]]
-        due = date.fromisoformat(r["due_date"]) if r["due_date"] else None
-        if received >= amount:
-            status = "已付款"
-        elif due is not None and today > due:
-            status = "逾期未付款"
-        elif received > 0:
-            status = "部分付款"
-        else:
-            status = "待付款"
-        owner = customers[r["customer_id"]]["owner_id"]
-        result.append({**r, "paid": received, "outstanding": max(amount - received, 0), "status": status,
-                       "code": customers[r["customer_id"]]["code"],
-                       "owner": "公海" if owner is None else names[owner],
-                       "days": (today - due).days if status == "逾期未付款" else None})
-    return result
-
-
-def in_period(b: dict, start: date, end: date) -> bool:
-    day = b["sale_date"] or b["due_date"]
-    return day is not None and start <= date.fromisoformat(day) <= end
-
-
-def status_summary(chosen: list[dict]) -> list[tuple]:
-    summary = []
-    for status in STATUSES:
-        group = [b for b in chosen if b["status"] == status]
-        summary.append((status, len(group), yuan(sum(b["amount_fen"] for b in group)),
-                        yuan(sum(b["paid"] for b in group)), yuan(sum(b["outstanding"] for b in group))))
-    return summary
-
-
-def rep_month_summary(chosen: list[dict]) -> list[tuple]:
-    groups = defaultdict(list)
-    for b in chosen:
-        groups[((b["sale_date"] or b["due_date"])[:7], b["owner"])].append(b)
-    return sorted((month, owner, len(g), yuan(sum(b["amount_fen"] for b in g)), yuan(sum(b["paid"] for b in g)),
-                   yuan(sum(b["outstanding"] for b in g)), sum(b["status"] == "逾期未付款" for b in g))
-                  for (month, owner), g in groups.items())
 
 
 def org_today(published) -> date:
