@@ -108,6 +108,15 @@ FORBIDDEN_MESSAGE = ("数据浏览仅供销售经理和管理员使用。请先�
 FORBIDDEN_MESSAGE_EN = ("Data browsing is for managers and admins. Log in to Genzong with a manager or "
                         "admin account, then open this page again.")
 
+# Datasette stops a query at its SQL time limit, and these replace its
+# English "SQL query took too long" page. {seconds} is the limit.
+TIMED_OUT_TITLE = "查询超时 · Query timed out"
+TIMED_OUT_MESSAGE = ("这一页的查询超过了 {seconds} 秒的时间限制，已停止。数据多时，按较长期间汇总的报表会这样。"
+                     "请缩短期间（例如开始日期和结束日期只取一个月）后重新打开；视图页请先加筛选条件。")
+TIMED_OUT_MESSAGE_EN = ("The query for this page ran past the {seconds} s time limit and was stopped, as reports "
+                        "over a long period can on a large database. Open it again with a shorter period (for "
+                        "example one month in 开始日期 and 结束日期); on a view, add a filter first.")
+
 
 def wants_json(path: str, query_string: bytes) -> bool:
     return path.endswith(".json") or b"_format=json" in query_string

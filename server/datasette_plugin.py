@@ -17,6 +17,8 @@ that it was called for its own instance and otherwise returns None.
   and 元 columns of the views and queries.
 - ``extra_body_script`` folds a table's column descriptions into a
   collapsed 列说明 section, so the rows start near the top of the page.
+- ``handle_exception`` answers a query stopped at the SQL time limit with a
+  Chinese-first page that asks for a shorter period.
 """
 
 import sqlite3
@@ -24,9 +26,11 @@ import sqlite3
 from datasette import hookimpl
 from datasette.filters import FilterArguments
 from datasette.utils.asgi import Response
+from datasette.views.base import DatasetteError
 
 from . import search
-from .datasette_access import FORBIDDEN_MESSAGE, FORBIDDEN_TITLE, ActorVerifier
+from .datasette_access import (FORBIDDEN_MESSAGE, FORBIDDEN_TITLE, TIMED_OUT_MESSAGE, TIMED_OUT_MESSAGE_EN,
+                               TIMED_OUT_TITLE, ActorVerifier, wants_json)
 from .db import BUSY_TIMEOUT_MS
 from .sqlfunctions import register_functions
 
@@ -128,6 +132,25 @@ class GenzongPlugin:
             body = await datasette.render_template(
                 "error.html", {"title": FORBIDDEN_TITLE, "error": FORBIDDEN_MESSAGE}, request=request)
             return Response.html(body, status=403)
+        return page
+
+    @hookimpl(tryfirst=True)
+    def handle_exception(self, datasette, request, exception):
+        # Datasette turns a query stopped at the SQL time limit into this error.
+        if (not self._ours(datasette) or not isinstance(exception, DatasetteError)
+                or exception.title != "SQL Interrupted"):
+            return None
+        seconds = f"{datasette.setting('sql_time_limit_ms') / 1000:g}"
+        message = TIMED_OUT_MESSAGE.format(seconds=seconds)
+        message_en = TIMED_OUT_MESSAGE_EN.format(seconds=seconds)
+        if wants_json(request.path, request.query_string.encode()):
+            return Response.json({"ok": False, "status": 400, "title": TIMED_OUT_TITLE,
+                                  "error": message, "error_en": message_en}, status=400)
+
+        async def page():
+            body = await datasette.render_template(
+                "error.html", {"title": TIMED_OUT_TITLE, "error": f"{message} {message_en}"}, request=request)
+            return Response.html(body, status=400)
         return page
 
 

@@ -149,6 +149,23 @@ def test_query_page_title(published, name, title):
     assert f"<title>{title} · 跟踪</title>" in response.text
 
 
+@pytest.mark.parametrize("path", ["/data/genzong/rep_monthly_performance", "/data/genzong/follow_up_log"])
+def test_time_limit_page_in_chinese(published, path):
+    """A query stopped at the time limit (here 1 ms) gets a Chinese page that tells what to do next."""
+    response = published.get(path, params={"_timelimit": "1"})
+    assert response.status_code == 400
+    assert "查询超时" in response.text
+    assert "缩短期间" in response.text
+    assert "took too long" not in response.text
+
+    response = published.get(path + ".json", params={"_timelimit": "1"})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["title"] == "查询超时 · Query timed out"
+    assert "3 秒" in body["error"]
+    assert "shorter period" in body["error_en"]
+
+
 def test_every_table_has_title(published, metadata):
     conn = published.state.records.get()
     names = [row[0] for row in conn.execute(
