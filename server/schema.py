@@ -144,7 +144,9 @@ FOLLOW_UPS = Table("follow_ups", "跟进记录", rank=1, parent=("customer_id", 
     Field("next_follow_up", DATE, "下次跟进日期"),
     Field("location", LOCATION, "签到位置"),
     Field("checked_in_at", TIMESTAMP, "签到时间", description="拜访签到的时间，与签到位置一起记录"),
-), indexes=(("customer_id",), ("happened_at",),
+), indexes=(("customer_id",),
+             # Serves the follow-up log newest first, and covers its row count too.
+             ("happened_at", "deleted", "customer_id"),
              # Covers a customer's latest follow-up, count and "followed up since" checks in the reports.
              ("customer_id", "deleted", "happened_at")))
 
