@@ -28,7 +28,7 @@ import html
 import logging
 import re
 from datetime import date
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import yaml
 from datasette.app import Datasette
@@ -185,7 +185,8 @@ class DatasetteMount:
         if path == "/":
             await send_redirect(send, f"{BASE_URL}{self.database_name}")
             return
-        problem = check_date_parameters(scope.get("query_string", b""))
+        scope = {**scope, "query_string": strip_date_parameters(scope.get("query_string", b""))}
+        problem = check_date_parameters(scope["query_string"])
         if problem:
             log.info("datasette request rejected: %s path=%s", problem[1], path)
             await access.send_page(send, access.error_page(
@@ -204,6 +205,20 @@ def strip_prefix(scope) -> dict:
     if raw_path and raw_path.startswith(PREFIX.encode()):
         raw_path = raw_path[len(PREFIX):] or b"/"
     return {**scope, "path": path or "/", "raw_path": raw_path, "root_path": ""}
+
+
+def strip_date_parameters(query_string: bytes) -> bytes:
+    """Return the query string with spaces of any kind cut from around period and month values.
+
+    A date pasted from a chat or typed with a Chinese input method often
+    carries a full-width or no-break space, which SQL's trim() keeps, so
+    the value is cleaned here before the check and the query see it.
+    """
+    names = DATE_PARAMETERS + MONTH_PARAMETERS
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    if not any(name in names and value != value.strip() for name, value in pairs):
+        return query_string
+    return urlencode([(name, value.strip() if name in names else value) for name, value in pairs]).encode()
 
 
 def check_date_parameters(query_string: bytes) -> tuple[str, str] | None:

@@ -2,13 +2,11 @@
 
 A manager typing 开始日期 with a Chinese input method in full-width mode
 can put an ideographic space (U+3000) before the date, and a value pasted
-from a spreadsheet can carry a tab or a no-break space. The date check in
-front of Datasette strips every Unicode space with ``str.strip``, so such a
-value passes it, but the queries strip only the ASCII space with SQLite's
-``trim``. The page then shows a period that looks right but counts nothing
-in it (U+3000, no-break space) or also everything before it (tab, which
-sorts before the digits). A report must either count the same rows as for the plain date or
-reject the value with the 400 page that names the parameter.
+from a spreadsheet can carry a tab or a no-break space. SQLite's ``trim``
+keeps those, so a period that looks right used to count nothing in it
+(U+3000, no-break space) or also everything before it (tab, which sorts
+before the digits). The reports must count the same rows as for the plain
+date.
 """
 
 from datetime import datetime, timedelta
@@ -22,8 +20,6 @@ ZONE = ZoneInfo("Asia/Shanghai")
 SPACES = {"ideographic space": "\u3000", "tab": "\t", "no-break space": "\u00a0"}
 PERIOD_QUERIES = ("payments_by_status", "payments_by_rep_month", "rep_monthly_performance", "weekly_issue_report")
 MONTH_QUERIES = ("rep_monthly_review", "dealer_monthly_review")
-NOT_FIXED = ("the date check strips Unicode spaces with str.strip, but the queries' SQLite "
-             "trim() strips only U+0020, so the report counts the wrong rows for a period that looks right")
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +55,6 @@ def test_plain_period_has_rows(published, middle_period, query):
     assert rows, f"{query} has no rows for {start}..{end}, so the comparison below would prove nothing"
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_FIXED)
 @pytest.mark.parametrize("space", SPACES.values(), ids=SPACES.keys())
 @pytest.mark.parametrize("query", PERIOD_QUERIES)
 def test_start_date_with_unicode_space(published, middle_period, query, space):
@@ -83,7 +78,6 @@ def test_plain_month_has_sales(published, last_month, query):
     assert any(row["销售额"] for row in rows), f"{query} has no sales in {last_month} to compare"
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_FIXED)
 @pytest.mark.parametrize("query", MONTH_QUERIES)
 def test_month_with_ideographic_space(published, last_month, query):
     plain = rows_or_status(published, query, 月份=last_month)
