@@ -112,10 +112,10 @@ FORBIDDEN_MESSAGE_EN = ("Data browsing is for managers and admins. Log in to Gen
 # English "SQL query took too long" page. {seconds} is the limit.
 TIMED_OUT_TITLE = "查询超时 · Query timed out"
 TIMED_OUT_MESSAGE = ("这一页的查询超过了 {seconds} 秒的时间限制，已停止。数据多时，按较长期间汇总的报表会这样。"
-                     "请缩短期间（例如开始日期和结束日期只取一个月）后重新打开；视图页请先加筛选条件。")
+                     "请缩短期间（有开始日期和结束日期的报表，可以只查一个月）或加上筛选条件后重新打开。")
 TIMED_OUT_MESSAGE_EN = ("The query for this page ran past the {seconds} s time limit and was stopped, as reports "
-                        "over a long period can on a large database. Open it again with a shorter period (for "
-                        "example one month in 开始日期 and 结束日期); on a view, add a filter first.")
+                        "over a long period can on a large database. Open it again with a shorter period (on a "
+                        "report with 开始日期 and 结束日期, one month) or with a filter.")
 
 
 def wants_json(path: str, query_string: bytes) -> bool:

@@ -23,6 +23,9 @@ def demo_database(tmp_path_factory):
     close_published(opened)
 
 
+# NOTE: the demo stamps each customer's fields on the day its owner got it,
+# which the public pool reads from the owner_id dot. Back-dating only the
+# other fields needs two writes of the record, which the demo does not do yet.
 @pytest.mark.xfail(strict=True, reason=NOT_FIXED)
 def test_customer_created_before_follow_ups(demo_database):
     conn = sqlite3.connect(demo_database)
