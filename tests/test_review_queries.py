@@ -389,6 +389,7 @@ def test_search_past_cap_of_customers(published):
     codes = [row["编号"] for row in page["rows"]]
     assert len(codes) == 1000
     assert codes == [f"KH{number:06d}" for number in range(1004, 4, -1)]
+    assert {row["负责人"] for row in page["rows"]} == {"公海"}, "a customer without an owner is in the pool"
 
 
 def test_search_tickets_past_cap(published):
@@ -433,7 +434,7 @@ def test_search_tickets_past_cap(published):
     expected.sort(reverse=True)
     tickets = rows[4:]
     assert [(r["编号"], r["客户名称"]) for r in tickets] == [(number, name) for _, number, name in expected[:996]]
-    assert {r["负责人"] for r in tickets if r["客户名称"] == "王芳"} == {"—"}, "a ticket shows its own owner"
+    assert {r["负责人"] for r in tickets if r["客户名称"] == "王芳"} == {"未分配"}, "a ticket shows its own owner"
 
 
 def test_search_ticket_of_deleted_customer_hidden(published):
