@@ -18,7 +18,7 @@ that it was called for its own instance and otherwise returns None.
 - ``extra_body_script`` folds a table's column descriptions into a
   collapsed 列说明 section, so the rows start near the top of the page.
 - ``handle_exception`` answers a query stopped at the SQL time limit with a
-  Chinese-first page that asks for a shorter period.
+  Chinese-first page that requests a shorter period.
 """
 
 import sqlite3

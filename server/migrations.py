@@ -60,7 +60,6 @@ REPORT_INDEXES = (
 REPLACED_INDEXES = (
     "customers_next_follow_up",  # by customers (next_follow_up, code)
     "receivables_due_date",  # by receivables (due_date, deleted, amount_fen, id, customer_id, sale_date)
-    "receivables_due_date_deleted_amount_fen_id_customer_id",  # by the same
     "follow_ups_happened_at",  # by follow_ups (happened_at, deleted, customer_id)
 )
 

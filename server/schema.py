@@ -145,7 +145,7 @@ FOLLOW_UPS = Table("follow_ups", "跟进记录", rank=1, parent=("customer_id", 
     Field("location", LOCATION, "签到位置"),
     Field("checked_in_at", TIMESTAMP, "签到时间", description="拜访签到的时间，与签到位置一起记录"),
 ), indexes=(("customer_id",),
-             # Serves the follow-up log newest first, and covers its row count too.
+             # Serves the follow-up log newest first, and contains what its row count reads of each follow-up.
              ("happened_at", "deleted", "customer_id"),
              # Covers a customer's latest follow-up, count and "followed up since" checks in the reports.
              ("customer_id", "deleted", "happened_at")))

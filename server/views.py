@@ -52,7 +52,7 @@ FROM today
 # 部分付款; otherwise 待付款. A receivable due today is not yet overdue.
 # The view computes every receivable's paid total. The receivable canned
 # queries repeat this rule to compute it only for the rows they read, and
-# tests/test_canned_queries.py checks them against the same Python model.
+# tests check both against one Python model (tests/receivable_model.py).
 RECEIVABLE_BALANCES = """
 WITH calendar AS MATERIALIZED (SELECT today FROM org_calendar),
 totals AS MATERIALIZED (

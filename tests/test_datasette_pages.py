@@ -151,7 +151,7 @@ def test_query_page_title(published, name, title):
 
 @pytest.mark.parametrize("path", ["/data/genzong/rep_monthly_performance", "/data/genzong/follow_up_log"])
 def test_time_limit_page_in_chinese(published, path):
-    """A query stopped at the time limit (here 1 ms) gets a Chinese page that tells what to do next."""
+    """A query stopped at the time limit (here 1 ms) gets a Chinese page that explains what to do next."""
     response = published.get(path, params={"_timelimit": "1"})
     assert response.status_code == 400
     assert "查询超时" in response.text

@@ -1,8 +1,8 @@
 """Edits of a record whose pulled version a device keeps aside, over HTTP with several devices.
 
 A device that pulls while it has unsynced writes keeps the pulled version
-aside; its next edit merges that version only when the merge gives no
-conflict, and otherwise writes on its own version. Each test checks the two
+aside. Its next edit merges that version only when the merge gives no
+conflict. Otherwise the edit goes on the device's own version. Each test checks the two
 promises of the conflict rule: every write overwritten by a writer that had
 not seen it leaves a conflict row, and no row is made for a write the
 overwriting editor had seen. All replicas must converge after full syncs.
@@ -56,10 +56,10 @@ def assert_converged(state, record_id: str, *devices: Device) -> None:
     for device in devices:
         assert device.deferred == {}, device.id
         assert not device.outbox, device.id
-        shown = device.get(CUSTOMER, record_id)
+        fields = device.get(CUSTOMER, record_id)
         for name in ("name", "phone", "address", "notes"):
-            assert shown.get(name) == stored[name], (device.id, name)
-        assert bool(shown.get("deleted", False)) == bool(stored["deleted"]), device.id
+            assert fields.get(name) == stored[name], (device.id, name)
+        assert bool(fields.get("deleted", False)) == bool(stored["deleted"]), device.id
 
 
 @pytest.fixture
