@@ -393,31 +393,31 @@ def test_push_event_shows_notification(new_context, site, due):
     tag = f"genzong-receivables-{due.receivable}"
     payload = {"title": "逾期未付款：王芳（华信装饰）", "body": "订单 DD2026030001，待收 ¥1,234.50。",
                "url": f"/#/customer/{due.receivable_customer}", "tag": tag}
-    # A first push sent through DevTools once showed nothing (cause not
-    # found), so it is sent again until it shows, as a push service retries.
-    for _ in range(5):
-        cdp.send("ServiceWorker.deliverPushMessage",
-                 {"origin": site.url, "registrationId": registration, "data": json.dumps(payload, ensure_ascii=False)})
-        try:
-            notes = wait_for_notifications(page, lambda notes: len(notes) == 1, timeout=5)
-            break
-        except AssertionError:
-            continue
-    notes = wait_for_notifications(page, lambda notes: len(notes) == 1)
+
+    def deliver(data: str, expected) -> list[dict]:
+        # A push sent through DevTools now and then shows nothing (cause not
+        # found), so it is sent again until it shows, as a push service retries.
+        for _ in range(5):
+            cdp.send("ServiceWorker.deliverPushMessage",
+                     {"origin": site.url, "registrationId": registration, "data": data})
+            try:
+                return wait_for_notifications(page, expected, timeout=5)
+            except AssertionError:
+                continue
+        return wait_for_notifications(page, expected)
+
+    notes = deliver(json.dumps(payload, ensure_ascii=False), lambda notes: len(notes) == 1)
     assert notes == [{"title": payload["title"], "body": payload["body"], "tag": tag,
                       "data": {"url": payload["url"]}}]
 
     # A second push of the same record replaces the first instead of stacking.
-    cdp.send("ServiceWorker.deliverPushMessage", {"origin": site.url, "registrationId": registration,
-                                                  "data": json.dumps({**payload, "title": "第二次"})})
-    wait_for_notifications(page, lambda notes: [note["title"] for note in notes] == ["第二次"])
+    deliver(json.dumps({**payload, "title": "第二次"}), lambda notes: [note["title"] for note in notes] == ["第二次"])
 
-    # A push that is not JSON still shows, and a URL of another site opens 今日 instead.
-    cdp.send("ServiceWorker.deliverPushMessage", {"origin": site.url, "registrationId": registration,
-                                                  "data": "plain text"})
-    cdp.send("ServiceWorker.deliverPushMessage", {"origin": site.url, "registrationId": registration,
-                                                  "data": json.dumps({"title": "x", "url": "https://example.com/", "tag": "t"})})
-    notes = wait_for_notifications(page, lambda notes: len(notes) == 3)
+    # A URL of another site opens 今日 instead, and a push that is not JSON
+    # still shows. That one has no tag, so it goes last: a repeat of it
+    # would stack, and the count would show it.
+    deliver(json.dumps({"title": "x", "url": "https://example.com/", "tag": "t"}), lambda notes: len(notes) == 2)
+    notes = deliver("plain text", lambda notes: len(notes) == 3)
     assert {"title": "跟踪提醒 · Genzong reminder", "body": "plain text", "tag": "", "data": {"url": "/#/today"}} in notes
     assert {"title": "x", "body": "", "tag": "t", "data": {"url": "/#/today"}} in notes
 
