@@ -15,7 +15,7 @@ import sqlite3
 from typing import Callable
 
 from .db import transaction
-from .schema import SYNC_COLUMNS, TABLES, Table
+from .schema import ADDED_SYNC_COLUMNS, SYNC_COLUMNS, TABLES, Table
 from .search import drop_search_triggers, ensure_search_indexes
 from .views import create_views, drop_views
 
@@ -54,13 +54,16 @@ SERVER_INDEXES = (
 # against this short list instead of joining each row to its customer.
 REPORT_INDEXES = (
     "CREATE INDEX IF NOT EXISTS customers_deleted_id ON customers (id) WHERE deleted = 1",
+    "CREATE INDEX IF NOT EXISTS receivables_deleted_id ON receivables (id) WHERE deleted = 1",
 )
 
 # Indexes that a longer index now serves, dropped from existing databases.
 REPLACED_INDEXES = (
     "customers_next_follow_up",  # by customers (next_follow_up, code)
     "receivables_due_date",  # by receivables (due_date, deleted, amount_fen, id, customer_id, sale_date)
-    "follow_ups_happened_at",  # by follow_ups (happened_at, deleted, customer_id)
+    "follow_ups_happened_at",  # by follow_ups (happened_at, deleted, customer_id, scope_owner, created_by)
+    "follow_ups_happened_at_deleted_customer_id",  # by the same
+    "payments_paid_on",  # by payments (paid_on, deleted, receivable_id, scope_owner, amount_fen)
 )
 
 UNIQUE_INDEXES = (
@@ -90,9 +93,25 @@ def _add_full_pull_flag(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE devices ADD COLUMN full_pull_needed INTEGER NOT NULL DEFAULT 0")
 
 
+def _fill_creation_columns(conn: sqlite3.Connection) -> None:
+    # Rows stored before created_at and created_by existed: their earliest
+    # dot, in the order of sync.clock.dot_key, is taken as their first write.
+    for table in TABLES.values():
+        conn.execute(f"""
+            UPDATE {table.name} SET (created_at, created_by) = (
+                SELECT json_extract(d.value, '$[2]'),
+                       (SELECT user_id FROM devices WHERE id = json_extract(d.value, '$[0]'))
+                FROM json_each({table.name}.dots) d
+                ORDER BY json_extract(d.value, '$[2]'), json_extract(d.value, '$[0]'),
+                         json_extract(d.value, '$[1]')
+                LIMIT 1)
+            WHERE created_at IS NULL""")
+
+
 MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [
     (1, _seed_meta),
     (2, _add_full_pull_flag),
+    (3, _fill_creation_columns),
 ]
 SCHEMA_VERSION = max(version for version, _ in MIGRATIONS)
 
@@ -151,6 +170,8 @@ def _create_synced_table(table: Table) -> str:
         "seq INTEGER NOT NULL",
         "updated_at TEXT NOT NULL",
         "scope_owner TEXT",
+        "created_at TEXT",
+        "created_by TEXT",
     ]
     return f"CREATE TABLE {table.name} ({', '.join(columns)})"
 
@@ -160,6 +181,10 @@ def _add_missing_columns(conn: sqlite3.Connection, table: Table) -> None:
     for f in table.fields:
         if f.name not in present:
             conn.execute(f"ALTER TABLE {table.name} ADD COLUMN {f.name} {f.column_type}")
+    for name in ADDED_SYNC_COLUMNS:
+        if name not in present:
+            conn.execute(f"ALTER TABLE {table.name} ADD COLUMN {name} TEXT")
+            present.add(name)
     missing_sync = [c for c in SYNC_COLUMNS if c not in present]
     if missing_sync:
         raise RuntimeError(f"table {table.name} lacks sync columns {missing_sync}; it was not made by Genzong")

@@ -3,9 +3,11 @@
 Storage, wire validation, permissions, the Datasette metadata test and the
 protocol document's drift test all read this registry, so a field is
 declared once. Every synced table also has the sync columns ``id``,
-``clock``, ``dots``, ``deleted``, ``seq`` and ``updated_at``, plus
-``scope_owner``: the id of the user whose devices see the row (see
-``server.visibility``), kept by the server and never sent on the wire.
+``clock``, ``dots``, ``deleted``, ``seq`` and ``updated_at``, and three
+columns the server keeps and never sends on the wire: ``scope_owner``, the
+id of the user whose devices see the row (see ``server.visibility``), and
+``created_at`` and ``created_by``, the time of the record's first write and
+the user whose device made it (see ``server.store``).
 """
 
 from dataclasses import dataclass, field
@@ -133,7 +135,9 @@ CUSTOMERS = Table("customers", "客户", rank=0, fields=(
     Field("location", LOCATION, "客户位置", description="在客户处签到时记录的经纬度"),
     long_text("notes", "备注"),
     ref("dealer_id", "经销点", "dealers"),
-), indexes=(("owner_id",), ("next_follow_up", "code"), ("phone",), ("name",), ("dealer_id",)))
+), indexes=(("owner_id",), ("next_follow_up", "code"), ("phone",), ("name",), ("dealer_id",),
+             # Covers the customers 业务员月度业绩 counts as new in a month.
+             ("created_at", "deleted", "owner_id")))
 
 FOLLOW_UPS = Table("follow_ups", "跟进记录", rank=1, parent=("customer_id", "customers"), fields=(
     ref("customer_id", "客户", "customers", required=True),
@@ -145,8 +149,9 @@ FOLLOW_UPS = Table("follow_ups", "跟进记录", rank=1, parent=("customer_id", 
     Field("location", LOCATION, "签到位置"),
     Field("checked_in_at", TIMESTAMP, "签到时间", description="拜访签到的时间，与签到位置一起记录"),
 ), indexes=(("customer_id",),
-             # Serves the follow-up log newest first, and contains what its row count reads of each follow-up.
-             ("happened_at", "deleted", "customer_id"),
+             # Serves the follow-up log newest first, and contains what its row count reads of each
+             # follow-up and what 业务员月度业绩 reads of each follow-up in its period.
+             ("happened_at", "deleted", "customer_id", "scope_owner", "created_by"),
              # Covers a customer's latest follow-up, count and "followed up since" checks in the reports.
              ("customer_id", "deleted", "happened_at")))
 
@@ -169,7 +174,9 @@ PAYMENTS = Table("payments", "回款记录", rank=2, parent=("receivable_id", "r
     money("amount_fen", "回款金额", minimum=1, required=True, description="单位：分，必须为正数"),
     choice("method", "付款方式", PAYMENT_METHODS),
     long_text("notes", "备注"),
-), indexes=(("receivable_id",), ("paid_on",),
+), indexes=(("receivable_id",),
+             # Covers what 业务员月度业绩 reads of each payment in its period.
+             ("paid_on", "deleted", "receivable_id", "scope_owner", "amount_fen"),
              # Covers a receivable's paid total and last payment date in receivable_balances.
              ("receivable_id", "deleted", "amount_fen", "paid_on")))
 
@@ -309,7 +316,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
 # follows that record's (see server.visibility).
 RECORD_ATTACHED = ("history", "conflicts")
 
-SYNC_COLUMNS = ("id", "clock", "dots", "deleted", "seq", "updated_at", "scope_owner")
+SYNC_COLUMNS = ("id", "clock", "dots", "deleted", "seq", "updated_at", "scope_owner", "created_at", "created_by")
+# Sync columns that later versions added: an upgrade adds them to older files.
+ADDED_SYNC_COLUMNS = ("created_at", "created_by")
 
 
 def children_of(table_name: str) -> list[Table]:

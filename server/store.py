@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable
 
-from ..sync import DELETED, Version
+from ..sync import DELETED, Version, dot_key
 from .schema import BOOLEAN, JSON, LOCATION, SCORES, Table
 
 ID_BATCH = 500  # ids per IN (...) query, below SQLite's bound-parameter limit
@@ -117,6 +117,11 @@ def upsert_records(conn: sqlite3.Connection, table: Table,
     row and took several times longer. Run inside
     the caller's transaction: a rollback also empties the TEMP table. An
     upsert keeps each row's rowid, which full-text indexes rely on.
+
+    A new row also gets ``created_at`` and ``created_by``: the stamp of its
+    earliest write and the user of the device that made it (NULL for a
+    device that is no user's, such as an import). Updates leave both as
+    they are, so they keep saying who created the record and when.
     """
     if not rows:
         return
@@ -126,7 +131,8 @@ def upsert_records(conn: sqlite3.Connection, table: Table,
     staging = f"temp.{UPSERT_STAGING_PREFIX}{table.name}"
     # Columns without a type store what is bound unchanged, so the copy
     # applies the table's own column affinities exactly as a direct insert.
-    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {UPSERT_STAGING_PREFIX}{table.name} ({listed})")
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {UPSERT_STAGING_PREFIX}{table.name} "
+                 f"({listed}, created_at, created_device)")
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
     # Text and integer values are stored as they are; only these need encoding.
     encoded = [(index, f.kind) for index, f in enumerate(table.fields) if f.kind in (JSON, LOCATION, SCORES, BOOLEAN)]
@@ -138,13 +144,17 @@ def upsert_records(conn: sqlite3.Connection, table: Table,
             values = [get(name) for name in names]
             for index, kind in encoded:
                 values[index] = encode_value(kind, values[index])
+            first = min(version.dots.values(), key=dot_key, default=(None, None, None))
             yield (record_id, *values, int(bool(get(DELETED, False))),
-                   dumps(version.clock), dots_text(version.dots), seq, updated_at, scope_owner)
+                   dumps(version.clock), dots_text(version.dots), seq, updated_at, scope_owner,
+                   first[2], first[0])
 
-    conn.executemany(f"INSERT INTO {staging} ({listed}) VALUES ({', '.join('?' * len(columns))})", params())
+    conn.executemany(f"INSERT INTO {staging} ({listed}, created_at, created_device) "
+                     f"VALUES ({', '.join('?' * (len(columns) + 2))})", params())
     # "WHERE true" keeps SQLite from reading ON CONFLICT as a join's ON clause.
-    conn.execute(f"INSERT INTO main.{table.name} ({listed}) SELECT {listed} FROM {staging} WHERE true "
-                 f"ORDER BY rowid ON CONFLICT(id) DO UPDATE SET {updates}")
+    conn.execute(f"INSERT INTO main.{table.name} ({listed}, created_at, created_by) "
+                 f"SELECT {listed}, created_at, (SELECT user_id FROM main.devices WHERE id = created_device) "
+                 f"FROM {staging} WHERE true ORDER BY rowid ON CONFLICT(id) DO UPDATE SET {updates}")
     conn.execute(f"DELETE FROM {staging}")
 
 

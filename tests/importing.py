@@ -9,9 +9,11 @@ from typing import Any
 import openpyxl
 
 from genzong.server.importer.service import ImportRequest, run_import
+from genzong.server.schema import SYNC_COLUMNS as ALL_SYNC_COLUMNS
 
 DATA = Path(__file__).parent / "data"
-SYNC_COLUMNS = ("clock", "dots", "seq", "updated_at", "scope_owner", "deleted")
+# The record's id is compared like a field.
+SYNC_COLUMNS = tuple(name for name in ALL_SYNC_COLUMNS if name != "id")
 
 
 def import_bytes(state, data: bytes, name: str, **options):

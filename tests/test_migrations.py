@@ -43,6 +43,34 @@ def test_old_database_is_upgraded_in_place(tmp_path):
     assert conn.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()[0] == epoch
 
 
+def test_upgrade_fills_creation_columns_from_dots(tmp_path):
+    """Rows stored before created_at and created_by existed get their earliest write's stamp and user."""
+    path = tmp_path / "before-creation.db"
+    old = sqlite3.connect(path)
+    old.execute("""CREATE TABLE customers (id TEXT PRIMARY KEY, name TEXT, phone TEXT,
+                   deleted INTEGER NOT NULL DEFAULT 0, clock TEXT NOT NULL DEFAULT '{}',
+                   dots TEXT NOT NULL DEFAULT '{}', seq INTEGER NOT NULL, updated_at TEXT NOT NULL,
+                   scope_owner TEXT)""")
+    old.execute("""CREATE TABLE devices (id TEXT PRIMARY KEY, user_id TEXT NOT NULL,
+                   first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+                   resending_after_reset INTEGER NOT NULL DEFAULT 0)""")
+    old.execute("INSERT INTO devices (id, user_id, first_seen, last_seen) VALUES "
+                "('d-phone', 'user-li', '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z')")
+    dots = {"name": ["d-laptop", 4, "2026-12-02T08:00:00.000Z"], "phone": ["d-phone", 1, "2026-11-30T08:00:00.000Z"]}
+    old.executemany("INSERT INTO customers (id, name, dots, seq, updated_at) VALUES (?, '张伟', ?, ?, ?)",
+                    [("c-1", json.dumps(dots), 1, "2026-12-02T08:00:01.000Z"),
+                     ("c-2", json.dumps({"name": dots["name"]}), 2, "2026-12-02T08:00:01.000Z")])
+    old.execute("PRAGMA user_version = 2")
+    old.commit()
+    old.close()
+
+    conn = connect(path)
+    upgrade(conn)
+    rows = conn.execute("SELECT id, created_at, created_by FROM customers ORDER BY id").fetchall()
+    assert [tuple(row) for row in rows] == [("c-1", "2026-11-30T08:00:00.000Z", "user-li"),
+                                             ("c-2", "2026-12-02T08:00:00.000Z", None)]
+
+
 def test_database_from_newer_genzong_is_refused(tmp_path):
     conn = connect(tmp_path / "new.db")
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")

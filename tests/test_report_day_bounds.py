@@ -125,7 +125,7 @@ def test_follow_up_log_page_in_index_order(conn):
     """The follow-up log's default page reads the newest follow-ups through an index and stops."""
     sql = 'SELECT * FROM follow_up_log ORDER BY "时间戳" DESC LIMIT 101'
     plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
-    assert "SCAN f USING INDEX follow_ups_happened_at_deleted_customer_id" in plan
+    assert "SCAN f USING INDEX follow_ups_happened_at_deleted_customer_id_scope_owner_created_by" in plan
     assert not [step for step in plan if "TEMP B-TREE" in step]
 
 
@@ -141,7 +141,12 @@ def test_deleted_customers_read_from_partial_index(conn, name):
     ("customers_next_follow_up", "customers_next_follow_up_code", "customers (next_follow_up)"),
     ("receivables_due_date", "receivables_due_date_deleted_amount_fen_id_customer_id_sale_date",
      "receivables (due_date)"),
-    ("follow_ups_happened_at", "follow_ups_happened_at_deleted_customer_id", "follow_ups (happened_at)"),
+    ("follow_ups_happened_at", "follow_ups_happened_at_deleted_customer_id_scope_owner_created_by",
+     "follow_ups (happened_at)"),
+    ("follow_ups_happened_at_deleted_customer_id",
+     "follow_ups_happened_at_deleted_customer_id_scope_owner_created_by",
+     "follow_ups (happened_at, deleted, customer_id)"),
+    ("payments_paid_on", "payments_paid_on_deleted_receivable_id_scope_owner_amount_fen", "payments (paid_on)"),
 ])
 def test_upgrade_drops_replaced_index(conn, old, new, ddl):
     conn.execute(f"CREATE INDEX {old} ON {ddl}")

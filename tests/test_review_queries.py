@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from genzong.server import store
+from genzong.server import store, visibility
 from genzong.server.db import transaction
 from genzong.server.schema import TABLES
 from genzong.sync import Version, format_stamp
@@ -34,14 +34,23 @@ def published(tmp_path):
 
 def put(published, table: str, fields: dict, *, stamp: str = OLD_STAMP, device: str = "server",
         deleted: bool = False) -> str:
-    """Write one record straight into the database, every field stamped ``stamp`` by ``device``."""
+    """Write one record straight into the database, every field stamped ``stamp`` by ``device``.
+
+    The row gets the scope the server would give it: its customer's owner.
+    """
     record_id = str(uuid.uuid4())
     values = {**fields, "deleted": True} if deleted else dict(fields)
     version = Version({device: 1}, {name: (device, 1, stamp) for name in values}, values)
     conn = published.state.records.get()
+
+    def scope_of(parent_table: str, parent_id: str) -> str | None:
+        row = conn.execute(f"SELECT scope_owner FROM {parent_table} WHERE id = ?", (parent_id,)).fetchone()
+        return row[0] if row else None
+
     with transaction(conn):
         seq = store.allocate_seqs(conn, 1)
-        store.upsert_records(conn, TABLES[table], [(record_id, version, seq, stamp, None)])
+        scope = visibility.scope_for(table, version, scope_of)
+        store.upsert_records(conn, TABLES[table], [(record_id, version, seq, stamp, scope)])
     return record_id
 
 

@@ -356,6 +356,29 @@ def test_history_keeps_old_and_new_values(make_device):
                        ("phone", "1", "2", rep.user.id, rep.id)]
 
 
+def test_creator_kept_through_later_edits(make_device, state):
+    rep = make_device("sales")
+    customer = rep.edit("customers", name="张伟", phone="1")
+    follow_up = rep.edit("follow_ups", customer_id=customer, happened_at="2026-12-01T02:00:00.000Z")
+    written = {key: version.dots["customer_id" if key[0] == "follow_ups" else "name"][2]
+               for key, version in rep.records.items()}
+    rep.sync()
+    manager = make_device("manager")
+    manager.sync()
+    manager.edit("customers", customer, phone="2")
+    manager.edit("follow_ups", follow_up, content="补记")
+    manager.sync()
+
+    for table, record_id in (("customers", customer), ("follow_ups", follow_up)):
+        [(created_at, created_by, phone_or_content)] = fetch(
+            state, f"SELECT created_at, created_by, {'phone' if table == 'customers' else 'content'} "
+                   f"FROM {table} WHERE id = ?", record_id)
+        assert phone_or_content in ("2", "补记")  # the manager's edit is stored
+        assert (created_at, created_by) == (written[(table, record_id)], rep.user.id)
+    # History rows are written by the server, whose device is no user's.
+    assert [tuple(row) for row in fetch(state, "SELECT DISTINCT created_by FROM history")] == [(None,)]
+
+
 def test_no_op_sync_sends_nothing(make_device):
     rep = make_device("sales")
     rep.edit("customers", name="张伟")
