@@ -60,7 +60,8 @@ REPORT_INDEXES = (
 # Indexes that a longer index now serves, dropped from existing databases.
 REPLACED_INDEXES = (
     "customers_next_follow_up",  # by customers (next_follow_up, code)
-    "receivables_due_date",  # by receivables (due_date, deleted, amount_fen, id, customer_id, sale_date)
+    "receivables_due_date",  # by receivables (due_date, deleted, amount_fen, id, customer_id, sale_date, ...)
+    "receivables_due_date_deleted_amount_fen_id_customer_id_sale_date",  # by the same with scope_owner, dealer_id
     "follow_ups_happened_at",  # by follow_ups (happened_at, deleted, customer_id, scope_owner, created_by)
     "follow_ups_happened_at_deleted_customer_id",  # by the same
     "payments_paid_on",  # by payments (paid_on, deleted, receivable_id, scope_owner, amount_fen)

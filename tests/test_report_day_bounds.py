@@ -110,7 +110,7 @@ def test_follow_up_lists_read_in_index_order(conn, name, search):
 def test_overdue_receivables_in_due_order(conn):
     """The list reads receivables by due date and sorts only within a day, so a page stops early."""
     plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + canned_query("overdue_receivables"))]
-    assert "SEARCH r USING INDEX receivables_due_date_deleted_amount_fen_id_customer_id_sale_date (due_date<?)" in plan
+    assert "SEARCH r USING INDEX receivables_due_date_deleted_amount_fen_id_customer_id_sale_date_scope_owner_dealer_id (due_date<?)" in plan
     assert "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY" in plan
     assert "USE TEMP B-TREE FOR ORDER BY" not in plan
 
@@ -118,7 +118,7 @@ def test_overdue_receivables_in_due_order(conn):
 def test_payments_by_status_reads_covering_index(conn):
     plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + canned_query("payments_by_status"),
                                            {"开始日期": "", "结束日期": ""})]
-    assert "SCAN r USING COVERING INDEX receivables_due_date_deleted_amount_fen_id_customer_id_sale_date" in plan
+    assert "SCAN r USING COVERING INDEX receivables_due_date_deleted_amount_fen_id_customer_id_sale_date_scope_owner_dealer_id" in plan
 
 
 def test_follow_up_log_page_in_index_order(conn):
@@ -139,8 +139,11 @@ def test_deleted_customers_read_from_partial_index(conn, name):
 
 @pytest.mark.parametrize("old, new, ddl", [
     ("customers_next_follow_up", "customers_next_follow_up_code", "customers (next_follow_up)"),
-    ("receivables_due_date", "receivables_due_date_deleted_amount_fen_id_customer_id_sale_date",
+    ("receivables_due_date", "receivables_due_date_deleted_amount_fen_id_customer_id_sale_date_scope_owner_dealer_id",
      "receivables (due_date)"),
+    ("receivables_due_date_deleted_amount_fen_id_customer_id_sale_date",
+     "receivables_due_date_deleted_amount_fen_id_customer_id_sale_date_scope_owner_dealer_id",
+     "receivables (due_date, deleted, amount_fen, id, customer_id, sale_date)"),
     ("follow_ups_happened_at", "follow_ups_happened_at_deleted_customer_id_scope_owner_created_by",
      "follow_ups (happened_at)"),
     ("follow_ups_happened_at_deleted_customer_id",
