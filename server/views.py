@@ -55,16 +55,13 @@ FROM today
 # tests check both against one Python model (tests/receivable_model.py).
 RECEIVABLE_BALANCES = """
 WITH calendar AS MATERIALIZED (SELECT today FROM org_calendar),
-totals AS MATERIALIZED (
-    SELECT r.id, r.customer_id, c.owner_id, r.order_no, r.sale_date, r.due_date,
-           r.amount_fen, r.notes,
-           (SELECT coalesce(sum(p.amount_fen), 0) FROM payments p
-            WHERE p.receivable_id = r.id AND p.deleted = 0) AS paid_fen,
-           (SELECT max(p.paid_on) FROM payments p
-            WHERE p.receivable_id = r.id AND p.deleted = 0) AS last_paid_on
-    FROM receivables r
-    JOIN customers c ON c.id = r.customer_id AND c.deleted = 0
-    WHERE r.deleted = 0)
+-- One pass over the payments in receivable order sums every receivable's
+-- payments, which costs less than two lookups per receivable.
+paid AS MATERIALIZED (
+    SELECT receivable_id, sum(amount_fen) AS paid_fen, max(paid_on) AS last_paid_on
+    FROM payments
+    WHERE deleted = 0
+    GROUP BY receivable_id)
 SELECT
     t.id, t.customer_id, t.owner_id, t.order_no, t.sale_date, t.due_date,
     t.amount_fen, t.paid_fen,
@@ -77,7 +74,14 @@ SELECT
     CASE WHEN t.paid_fen < t.amount_fen AND calendar.today > t.due_date
          THEN CAST(julianday(calendar.today) - julianday(t.due_date) AS INTEGER) END AS days_overdue,
     t.last_paid_on, t.notes
-FROM totals t CROSS JOIN calendar
+-- Every receivable has its customer, and scope_owner is that customer's
+-- owner, so checking a few deleted ids replaces a join per receivable.
+FROM (SELECT r.id, r.customer_id, r.scope_owner AS owner_id, r.order_no, r.sale_date, r.due_date,
+             r.amount_fen, coalesce(p.paid_fen, 0) AS paid_fen, p.last_paid_on, r.notes
+      FROM receivables r
+      LEFT JOIN paid p ON p.receivable_id = r.id
+      WHERE r.deleted = 0 AND r.customer_id NOT IN (SELECT id FROM customers WHERE deleted = 1)) t
+CROSS JOIN calendar
 """
 
 
