@@ -132,6 +132,9 @@ class DemoWriter:
         self.tickets: list[DemoTicket] = []
         self.pool_days = read_synced(conn, "pool_days")
         self.dealers: dict[str, str] = {}  # city → dealer id
+        # For each customer, the earliest day (as days from today) of its follow-ups, sales and tickets.
+        self.first_activity: dict[str, int] = {}
+        self.created_at: dict[str, str] = {}
 
     def write(self, count: int) -> None:
         self._dealers()
@@ -146,6 +149,12 @@ class DemoWriter:
         ProjectDemo(current, self.today).write(self.customers, self.tickets)
         self.numbers.save()
         current.flush()
+        # A real customer is entered before anyone follows it up, but the demo
+        # writes each one on the day its owner got it, because the public pool
+        # reads that day from the owner_id dot. So the reports, which date a
+        # customer by created_at, get the day before its first activity.
+        self.conn.executemany("UPDATE customers SET created_at = ? WHERE id = ?",
+                              [(stamp, customer_id) for customer_id, stamp in self.created_at.items()])
 
     def _dealers(self) -> None:
         for city, (name, region, contact, phone, address, _) in DEALERS.items():
@@ -155,10 +164,14 @@ class DemoWriter:
             }, history=False)
             self.dealers[city] = dealer_id
 
+    def _stamp_days_ago(self, days: int) -> str:
+        """Return the stamp of 10:00 local time ``days`` days ago."""
+        moment = datetime.combine(self.today - timedelta(days=days), time(10, 0), tzinfo=zone(DEFAULT_TIME_ZONE))
+        return format_stamp(moment.astimezone(timezone.utc))
+
     def _written_days_ago(self, days: int) -> Batch:
         """Return the batch whose writes are stamped ``days`` days ago, at 10:00."""
-        moment = datetime.combine(self.today - timedelta(days=days), time(10, 0), tzinfo=zone(DEFAULT_TIME_ZONE))
-        stamp = format_stamp(moment.astimezone(timezone.utc))
+        stamp = self._stamp_days_ago(days)
         if stamp not in self.earlier:
             self.earlier[stamp] = Batch(self.conn, stamp, None, "server")
         return self.earlier[stamp]
@@ -218,12 +231,17 @@ class DemoWriter:
                 self._receivable(customer_id, index, dealer)
         if rng.random() < 0.15:
             self._ticket(customer_id, owner, name, phone)
+        first = self.first_activity.get(customer_id)
+        if first is not None and first - 1 < -age:
+            self.created_at[customer_id] = self._stamp_days_ago(1 - first)
 
     def _follow_up(self, customer_id: str, age: int, place: dict | None) -> None:
         """Write a follow-up at least ``age`` days old. A visit to a customer with a place checks in near it."""
         rng = self.rng
         channel = rng.choices(list(CHANNEL_NOTES), [5, 3, 2, 4, 1, 1])[0]
-        happened = self._moment(-age - rng.randint(0, 60), rng.randint(9, 18))
+        offset = -age - rng.randint(0, 60)
+        happened = self._moment(offset, rng.randint(9, 18))
+        self._active(customer_id, offset)
         fields = {
             "customer_id": customer_id, "happened_at": happened, "channel": channel,
             "content": rng.choice(CHANNEL_NOTES[channel]), "result": rng.choice(RESULTS),
@@ -238,6 +256,7 @@ class DemoWriter:
         rng = self.rng
         amount = rng.randrange(3_000, 80_000, 100) * 100
         sale = -rng.randint(5, 90)
+        self._active(customer_id, sale)
         receivable_id = str(uuid.uuid4())
         self.batch.server_write("receivables", receivable_id, {
             "customer_id": customer_id, "order_no": f"DD{self.today:%Y%m}{index:04d}{rng.randint(0, 9)}",
@@ -259,6 +278,7 @@ class DemoWriter:
         rng = self.rng
         kind, subject, content, category = rng.choice(TICKETS)
         received = -rng.randint(0, 30)
+        self._active(customer_id, received)
         status = rng.choice(["待处理", "处理中", "已解决", "已回访"])
         received_at = self._moment(received, rng.randint(9, 17))
         resolved = status in ("已解决", "已回访")
@@ -277,6 +297,10 @@ class DemoWriter:
         }, history=False)
         self.tickets.append(DemoTicket(ticket_id, customer_id, status,
                                        self._day(received + 7) if status == "已回访" else None))
+
+    def _active(self, customer_id: str, offset: int) -> None:
+        """Note activity on a customer ``offset`` days from today (negative in the past)."""
+        self.first_activity[customer_id] = min(offset, self.first_activity.get(customer_id, offset))
 
     def _day(self, offset: int) -> str:
         return (self.today + timedelta(days=offset)).isoformat()

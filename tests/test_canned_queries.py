@@ -274,9 +274,8 @@ def test_missed_reply_tickets(published, raw, today):
         assert abs(row["超时"] - late) <= 0.06
 
 
-def first_write_day(record) -> date:
-    stamps = [dot[2] for dot in json.loads(record["dots"]).values()]
-    return local(min(stamps)).date()
+def created_day(record) -> date:
+    return local(record["created_at"]).date()
 
 
 def test_rep_monthly_performance(published, raw, today):
@@ -293,7 +292,7 @@ def test_rep_monthly_performance(published, raw, today):
             entry[3] += amount
 
     for c in customers.values():
-        add(c["owner_id"], first_write_day(c), 0)
+        add(c["owner_id"], created_day(c), 0)
     for f in raw["follow_ups"]:
         if not f["deleted"] and f["customer_id"] in customers:
             author = device_users.get(json.loads(f["dots"])["customer_id"][0])
