@@ -142,8 +142,7 @@ FROM follow_ups f
 CROSS JOIN (SELECT time_zone FROM org_calendar) cal
 JOIN customers c ON c.id = f.customer_id AND c.deleted = 0
 LEFT JOIN users owner ON owner.id = c.owner_id
-LEFT JOIN devices d ON d.id = json_extract(f.dots, '$.customer_id[0]')
-LEFT JOIN users author ON author.id = d.user_id
+LEFT JOIN users author ON author.id = f.created_by
 WHERE f.deleted = 0
 """
 

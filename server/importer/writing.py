@@ -38,7 +38,7 @@ from .values import parse_phones
 
 CHANGE_CHECK_TABLES = ("customers", "receivables", "payments", "tickets", "follow_ups")
 # Column order of every synced table's INSERT: id, the fields, then the sync columns.
-SYNC_TAIL = ("deleted", "clock", "dots", "seq", "updated_at", "scope_owner")
+SYNC_TAIL = ("deleted", "clock", "dots", "seq", "updated_at", "scope_owner", "created_at", "created_by")
 STAGING_PREFIX = "genzong_import_"
 
 
@@ -106,7 +106,8 @@ def prepare_new_records(conn: sqlite3.Connection, plan: Plan, now: str) -> list[
             target.rows.append([
                 item.id,
                 *[encode_value(spec.kind, fields.get(spec.name)) for spec in table.fields],
-                0, clock_json, dots_json, None, now, scope,
+                # Every dot is the server's at ``now``, and device server is no user's.
+                0, clock_json, dots_json, None, now, scope, now, None,
             ])
         _stage(conn, target)
         prepared.append(target)
