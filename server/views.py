@@ -85,6 +85,12 @@ CROSS JOIN calendar
 """
 
 
+def _user_name(user_id: str, empty: str) -> str:
+    """Return SQL for the display name of user ``user_id`` as a subquery, ``empty`` when it is NULL."""
+    return (f"CASE WHEN {user_id} IS NULL THEN {empty} ELSE coalesce("
+            f"(SELECT coalesce(u.name, u.username) FROM users u WHERE u.id = {user_id}), {user_id}) END")
+
+
 def _owner_name(user: str, owner_id: str, empty: str) -> str:
     """Return SQL for a user's display name, ``empty`` when there is no owner."""
     return (f"CASE WHEN {owner_id} IS NULL THEN '{empty}' "
@@ -126,10 +132,13 @@ WHERE c.deleted = 0
 FOLLOW_UP_LOG = f"""
 SELECT
     org_datetime(f.happened_at, cal.time_zone) AS 跟进时间,
-    c.code AS 客户编号,
-    c.name AS 客户名称,
-    {_owner_name('owner', 'c.owner_id', '公海')} AS 负责人,
-    coalesce(author.name, author.username, '系统') AS 记录人,
+    -- Names are looked up per shown row: Datasette's row count and facets
+    -- read the same view, and they need no customer or user. The owner is
+    -- scope_owner, which the server keeps equal to the customer's owner.
+    (SELECT c.code FROM customers c WHERE c.id = f.customer_id) AS 客户编号,
+    (SELECT c.name FROM customers c WHERE c.id = f.customer_id) AS 客户名称,
+    {_user_name('f.scope_owner', "'公海'")} AS 负责人,
+    {_user_name('f.created_by', "'系统'")} AS 记录人,
     f.channel AS 沟通方式,
     f.content AS 跟进内容,
     f.result AS 跟进结果,
@@ -140,17 +149,15 @@ SELECT
     f.happened_at AS 时间戳
 FROM follow_ups f
 CROSS JOIN (SELECT time_zone FROM org_calendar) cal
-JOIN customers c ON c.id = f.customer_id AND c.deleted = 0
-LEFT JOIN users owner ON owner.id = c.owner_id
-LEFT JOIN users author ON author.id = f.created_by
-WHERE f.deleted = 0
+WHERE f.deleted = 0 AND f.customer_id NOT IN (SELECT id FROM customers WHERE deleted = 1)
 """
 
 RECEIVABLE_TRACKING = f"""
 SELECT
-    c.code AS 客户编号,
-    c.name AS 客户名称,
-    {_owner_name('u', 'b.owner_id', '公海')} AS 负责人,
+    -- Looked up per row, so the row count and facets need no customer or user.
+    (SELECT c.code FROM customers c WHERE c.id = b.customer_id) AS 客户编号,
+    (SELECT c.name FROM customers c WHERE c.id = b.customer_id) AS 客户名称,
+    {_user_name('b.owner_id', "'公海'")} AS 负责人,
     b.order_no AS 订单号,
     b.sale_date AS 销售日期,
     b.due_date AS 付款期限,
@@ -163,8 +170,6 @@ SELECT
     b.last_paid_on AS 最近回款日期,
     b.notes AS 备注
 FROM receivable_balances b
-JOIN customers c ON c.id = b.customer_id
-LEFT JOIN users u ON u.id = b.owner_id
 """
 
 # A ticket missed its reply deadline when the first reply came after it, or
