@@ -48,7 +48,8 @@ document.querySelectorAll("dl.column-descriptions").forEach((list) => {
 """
 
 # Columns of the views and canned queries that hold 元.
-YUAN_COLUMNS = frozenset({"应收金额", "已收金额", "未收金额", "多付金额", "预计金额", "回款金额"})
+YUAN_COLUMNS = frozenset({"应收金额", "已收金额", "未收金额", "多付金额", "预计金额", "回款金额",
+                          "销售额", "回款额", "月末逾期金额"})
 
 
 class GenzongPlugin:

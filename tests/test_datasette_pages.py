@@ -12,6 +12,7 @@ import yaml
 from starlette.testclient import TestClient
 
 from genzong.server.app import create_app
+from genzong.server.datasette_plugin import YUAN_COLUMNS
 from genzong.server.paths import DataDir, project_root
 from genzong.server.routes.auth import actor_cookie
 from genzong.server.schema import SYNC_COLUMNS, TABLES
@@ -221,6 +222,21 @@ def test_money_shown_as_yuan(published):
     assert formatted in published.get("/data/genzong/receivable_tracking?_size=max").text
     raw = published.rows("/data/genzong/receivables", _size="1")
     assert isinstance(raw[0]["amount_fen"], int)
+
+
+def test_every_amount_column_shown_as_yuan(published):
+    """Every column of a report named for an amount (…额) is one the page formats as ¥."""
+    with open(project_root() / "datasette-metadata.yml", encoding="utf-8") as handle:
+        queries = yaml.safe_load(handle)["databases"]["genzong"]["queries"]
+    unformatted = set()
+    for name in [*REPORT_VIEWS, *queries]:
+        params = {"_size": "1", **({"关键词": "地板"} if name == "search" else {})}
+        columns = published.get(f"/data/genzong/{name}.json", params=params).json()["columns"]
+        unformatted |= {f"{name}.{column}" for column in columns
+                        if column.endswith("额") and column not in YUAN_COLUMNS}
+    assert unformatted == set()
+    html = published.get("/data/genzong/rep_monthly_review").text
+    assert "¥" in html
 
 
 @pytest.mark.parametrize("table", ["customers", "follow_ups", "tickets"])
