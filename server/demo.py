@@ -231,16 +231,18 @@ class DemoWriter:
                 self._receivable(customer_id, index, dealer)
         if rng.random() < 0.15:
             self._ticket(customer_id, owner, name, phone)
+        # Created the day before its first activity; one without any, on a day of the last 90.
         first = self.first_activity.get(customer_id)
-        if first is not None and first - 1 < -age:
-            self.created_at[customer_id] = self._stamp_days_ago(1 - first)
+        created = first - 1 if first is not None else -(index * 7 % 90 + 1)
+        if created < -age:
+            self.created_at[customer_id] = self._stamp_days_ago(-created)
 
     def _follow_up(self, customer_id: str, age: int, place: dict | None) -> None:
         """Write a follow-up at least ``age`` days old. A visit to a customer with a place checks in near it."""
         rng = self.rng
         channel = rng.choices(list(CHANNEL_NOTES), [5, 3, 2, 4, 1, 1])[0]
         offset = -age - rng.randint(0, 60)
-        happened = self._moment(offset, rng.randint(9, 18))
+        happened = min(self._moment(offset, rng.randint(9, 18)), self.now)  # never later than now
         self._active(customer_id, offset)
         fields = {
             "customer_id": customer_id, "happened_at": happened, "channel": channel,
@@ -259,7 +261,8 @@ class DemoWriter:
         self._active(customer_id, sale)
         receivable_id = str(uuid.uuid4())
         self.batch.server_write("receivables", receivable_id, {
-            "customer_id": customer_id, "order_no": f"DD{self.today:%Y%m}{index:04d}{rng.randint(0, 9)}",
+            "customer_id": customer_id,
+            "order_no": f"DD{self.today + timedelta(days=sale):%Y%m}{index:04d}{rng.randint(0, 9)}",
             "sale_date": self._day(sale), "amount_fen": amount,
             "due_date": self._day(sale + rng.choice([15, 30, 45, 60])), "dealer_id": dealer,
         }, history=False)
@@ -270,7 +273,7 @@ class DemoWriter:
             for part in range(parts):
                 share = total // parts if part < parts - 1 else total - (total // parts) * (parts - 1)
                 self.batch.server_write("payments", str(uuid.uuid4()), {
-                    "receivable_id": receivable_id, "paid_on": self._day(sale + 3 + part * 10),
+                    "receivable_id": receivable_id, "paid_on": self._day(min(sale + 3 + part * 10, 0)),
                     "amount_fen": share, "method": rng.choice(["转账", "微信", "支付宝", "现金"]),
                 }, history=False)
 
@@ -280,7 +283,8 @@ class DemoWriter:
         received = -rng.randint(0, 30)
         self._active(customer_id, received)
         status = rng.choice(["待处理", "处理中", "已解决", "已回访"])
-        received_at = self._moment(received, rng.randint(9, 17))
+        # Times of the last days stop at now, so no ticket is received, replied to or resolved later.
+        received_at = min(self._moment(received, rng.randint(9, 17)), self.now)
         resolved = status in ("已解决", "已回访")
         ticket_id = str(uuid.uuid4())
         self.batch.server_write("tickets", ticket_id, {
@@ -289,14 +293,14 @@ class DemoWriter:
             "customer_id": customer_id, "owner_id": owner, "severity": rng.choice(["一般", "一般", "重要", "紧急"]),
             "category": category, "status": status,
             "reply_due_at": self._moment(received + 1, 18),
-            "first_reply_at": self._moment(received, 17) if status != "待处理" else None,
+            "first_reply_at": min(self._moment(received, 17), self.now) if status != "待处理" else None,
             "resolution": "重新铺装并补偿保养蜡" if resolved else None,
-            "resolved_at": self._moment(received + 3, 15) if resolved else None,
-            "visit_on": self._day(received + 7) if status == "已回访" else None,
+            "resolved_at": min(self._moment(received + 3, 15), self.now) if resolved else None,
+            "visit_on": self._day(min(received + 7, 0)) if status == "已回访" else None,
             "satisfaction": rng.randint(3, 5) if status == "已回访" else None,
         }, history=False)
         self.tickets.append(DemoTicket(ticket_id, customer_id, status,
-                                       self._day(received + 7) if status == "已回访" else None))
+                                       self._day(min(received + 7, 0)) if status == "已回访" else None))
 
     def _active(self, customer_id: str, offset: int) -> None:
         """Note activity on a customer ``offset`` days from today (negative in the past)."""

@@ -8,6 +8,8 @@ about 67 customers this month, after weeks of following them up.
 """
 
 import sqlite3
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -39,3 +41,25 @@ def test_customer_created_before_activity(demo_database):
         conn.close()
     assert late == [], f"{len(late)} demo customers were created after their first activity, such as {late[:3]}"
     assert months >= 3  # new customers spread over the last months, not all in this one
+
+
+def test_nothing_dated_after_now(demo_database):
+    conn = sqlite3.connect(demo_database)
+    try:
+        now = conn.execute("SELECT max(updated_at) FROM customers").fetchone()[0]
+        # The demo's dates are in its organisation's zone, Asia/Shanghai.
+        today = datetime.fromisoformat(now.replace("Z", "+00:00")).astimezone(ZoneInfo("Asia/Shanghai")).date()
+        later = {
+            "customers.created_at": conn.execute("SELECT count(*) FROM customers WHERE created_at > ?", (now,)),
+            "follow_ups.happened_at": conn.execute("SELECT count(*) FROM follow_ups WHERE happened_at > ?", (now,)),
+            "payments.paid_on": conn.execute("SELECT count(*) FROM payments WHERE paid_on > ?", (today.isoformat(),)),
+            "tickets.received_at": conn.execute("SELECT count(*) FROM tickets WHERE received_at > ?", (now,)),
+            "tickets.first_reply_at": conn.execute("SELECT count(*) FROM tickets WHERE first_reply_at > ?", (now,)),
+            "tickets.resolved_at": conn.execute("SELECT count(*) FROM tickets WHERE resolved_at > ?", (now,)),
+        }
+        later = {name: cursor.fetchone()[0] for name, cursor in later.items()}
+        same_day = conn.execute("SELECT count(*) FROM customers WHERE created_at = ?", (now,)).fetchone()[0]
+    finally:
+        conn.close()
+    assert later == dict.fromkeys(later, 0)
+    assert same_day < 10  # customers without activity are spread over past days too
