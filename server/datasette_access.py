@@ -123,14 +123,19 @@ def wants_json(path: str, query_string: bytes) -> bool:
 
 
 def error_page(status: int, title: str, message: str, message_en: str, *, as_json: bool,
-               login_link: bool = True) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """Return (status, headers, body) of a Chinese-first error page or JSON error."""
+               login_link: bool = True, back: str | None = None) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Return (status, headers, body) of a Chinese-first error page or JSON error.
+
+    ``back`` is a URL the page links to, to try again (the report with its defaults).
+    """
     if as_json:
         body = json.dumps({"ok": False, "status": status, "title": title, "error": message,
                            "error_en": message_en}, ensure_ascii=False).encode()
         content_type = b"application/json; charset=utf-8"
     else:
         link = '<p><a href="/">登录跟踪 · Log in</a></p>' if login_link else ""
+        if back:
+            link += f'<p><a href="{html.escape(back)}">按默认条件重新打开 · Open with the defaults</a></p>'
         body = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1">'
                 f"<title>{html.escape(title)}</title></head><body>"

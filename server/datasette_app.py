@@ -191,7 +191,7 @@ class DatasetteMount:
             log.info("datasette request rejected: %s path=%s", problem[1], path)
             await access.send_page(send, access.error_page(
                 400, "参数错误 · Invalid parameter", problem[0], problem[1], as_json=as_json,
-                login_link=False))
+                login_link=False, back=PREFIX + path))
             return
         if path.endswith(".csv"):
             send = with_byte_order_mark(send)

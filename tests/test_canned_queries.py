@@ -345,6 +345,12 @@ def test_invalid_period_rejected(published, value):
     assert value in response.json()["error"]
 
 
+def test_invalid_period_page_links_to_defaults(published):
+    response = published.get("/data/genzong/rep_monthly_performance", params={"开始日期": "2026/11/01"})
+    assert response.status_code == 400
+    assert '<a href="/data/genzong/rep_monthly_performance">' in response.text
+
+
 def test_reversed_period_rejected(published):
     response = published.get("/data/genzong/weekly_issue_report", params={"开始日期": "2026-03-01",
                                                                          "结束日期": "2026-02-01"})
