@@ -86,15 +86,12 @@ CROSS JOIN calendar
 
 
 def _user_name(user_id: str, empty: str) -> str:
-    """Return SQL for the display name of user ``user_id`` as a subquery, ``empty`` when it is NULL."""
-    return (f"CASE WHEN {user_id} IS NULL THEN {empty} ELSE coalesce("
+    """Return SQL for the display name of user ``user_id``, or the text ``empty`` when it is NULL.
+
+    The name is a subquery, so a row count or facet that does not read it costs no lookup.
+    """
+    return (f"CASE WHEN {user_id} IS NULL THEN '{empty}' ELSE coalesce("
             f"(SELECT coalesce(u.name, u.username) FROM users u WHERE u.id = {user_id}), {user_id}) END")
-
-
-def _owner_name(user: str, owner_id: str, empty: str) -> str:
-    """Return SQL for a user's display name, ``empty`` when there is no owner."""
-    return (f"CASE WHEN {owner_id} IS NULL THEN '{empty}' "
-            f"ELSE coalesce({user}.name, {user}.username, {owner_id}) END")
 
 
 CUSTOMER_LIST = f"""
@@ -110,7 +107,7 @@ SELECT
     c.source AS 客户来源,
     c.interest AS 意向度,
     c.stage AS 阶段,
-    {_owner_name('u', 'c.owner_id', '公海')} AS 负责人,
+    {_user_name('c.owner_id', '公海')} AS 负责人,
     c.expected_purchase_date AS 预计购买日期,
     c.expected_amount_fen / 100.0 AS 预计金额,
     c.next_follow_up AS 下次跟进日期,
@@ -123,7 +120,6 @@ SELECT
     c.notes AS 备注
 FROM customers c
 CROSS JOIN (SELECT time_zone FROM org_calendar) cal
-LEFT JOIN users u ON u.id = c.owner_id
 LEFT JOIN customers referrer ON referrer.id = c.referred_by AND referrer.deleted = 0
 LEFT JOIN dealers dealer ON dealer.id = c.dealer_id AND dealer.deleted = 0
 WHERE c.deleted = 0
@@ -137,8 +133,8 @@ SELECT
     -- scope_owner, which the server keeps equal to the customer's owner.
     (SELECT c.code FROM customers c WHERE c.id = f.customer_id) AS 客户编号,
     (SELECT c.name FROM customers c WHERE c.id = f.customer_id) AS 客户名称,
-    {_user_name('f.scope_owner', "'公海'")} AS 负责人,
-    {_user_name('f.created_by', "'系统'")} AS 记录人,
+    {_user_name('f.scope_owner', '公海')} AS 负责人,
+    {_user_name('f.created_by', '系统')} AS 记录人,
     f.channel AS 沟通方式,
     f.content AS 跟进内容,
     f.result AS 跟进结果,
@@ -157,7 +153,7 @@ SELECT
     -- Looked up per row, so the row count and facets need no customer or user.
     (SELECT c.code FROM customers c WHERE c.id = b.customer_id) AS 客户编号,
     (SELECT c.name FROM customers c WHERE c.id = b.customer_id) AS 客户名称,
-    {_user_name('b.owner_id', "'公海'")} AS 负责人,
+    {_user_name('b.owner_id', '公海')} AS 负责人,
     b.order_no AS 订单号,
     b.sale_date AS 销售日期,
     b.due_date AS 付款期限,
@@ -189,7 +185,7 @@ SELECT
     t.contact AS 联系方式,
     c.code AS 客户编号,
     c.name AS 客户名称,
-    {_owner_name('u', 't.owner_id', '未分配')} AS 负责人,
+    {_user_name('t.owner_id', '未分配')} AS 负责人,
     t.severity AS 严重程度,
     t.category AS 类别,
     t.status AS 处理状态,
@@ -212,7 +208,6 @@ SELECT
 FROM tickets t
 CROSS JOIN (SELECT time_zone FROM org_calendar) cal
 LEFT JOIN customers c ON c.id = t.customer_id
-LEFT JOIN users u ON u.id = t.owner_id
 WHERE t.deleted = 0 AND coalesce(c.deleted, 0) = 0
 """
 
