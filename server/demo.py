@@ -242,7 +242,7 @@ class DemoWriter:
         rng = self.rng
         channel = rng.choices(list(CHANNEL_NOTES), [5, 3, 2, 4, 1, 1])[0]
         offset = -age - rng.randint(0, 60)
-        happened = min(self._moment(offset, rng.randint(9, 18)), self.now)  # never later than now
+        happened = self._past_moment(offset, rng.randint(9, 18))
         self._active(customer_id, offset)
         fields = {
             "customer_id": customer_id, "happened_at": happened, "channel": channel,
@@ -283,9 +283,9 @@ class DemoWriter:
         received = -rng.randint(0, 30)
         self._active(customer_id, received)
         status = rng.choice(["待处理", "处理中", "已解决", "已回访"])
-        # Times of the last days stop at now, so no ticket is received, replied to or resolved later.
-        received_at = min(self._moment(received, rng.randint(9, 17)), self.now)
+        received_at = self._past_moment(received, rng.randint(9, 17))
         resolved = status in ("已解决", "已回访")
+        visit_on = self._day(min(received + 7, 0)) if status == "已回访" else None
         ticket_id = str(uuid.uuid4())
         self.batch.server_write("tickets", ticket_id, {
             "number": self.numbers.next("tickets"), "kind": kind, "received_at": received_at,
@@ -293,14 +293,13 @@ class DemoWriter:
             "customer_id": customer_id, "owner_id": owner, "severity": rng.choice(["一般", "一般", "重要", "紧急"]),
             "category": category, "status": status,
             "reply_due_at": self._moment(received + 1, 18),
-            "first_reply_at": min(self._moment(received, 17), self.now) if status != "待处理" else None,
+            "first_reply_at": self._past_moment(received, 17) if status != "待处理" else None,
             "resolution": "重新铺装并补偿保养蜡" if resolved else None,
-            "resolved_at": min(self._moment(received + 3, 15), self.now) if resolved else None,
-            "visit_on": self._day(min(received + 7, 0)) if status == "已回访" else None,
+            "resolved_at": self._past_moment(received + 3, 15) if resolved else None,
+            "visit_on": visit_on,
             "satisfaction": rng.randint(3, 5) if status == "已回访" else None,
         }, history=False)
-        self.tickets.append(DemoTicket(ticket_id, customer_id, status,
-                                       self._day(min(received + 7, 0)) if status == "已回访" else None))
+        self.tickets.append(DemoTicket(ticket_id, customer_id, status, visit_on))
 
     def _active(self, customer_id: str, offset: int) -> None:
         """Note activity on a customer ``offset`` days from today (negative in the past)."""
@@ -313,3 +312,7 @@ class DemoWriter:
         local = datetime.combine(self.today + timedelta(days=day_offset), time(hour, self.rng.randint(0, 59)),
                                  tzinfo=zone(DEFAULT_TIME_ZONE))
         return format_stamp(local.astimezone(timezone.utc))
+
+    def _past_moment(self, day_offset: int, hour: int) -> str:
+        """Return ``_moment``, or now when that is later: the demo records nothing that has not happened."""
+        return min(self._moment(day_offset, hour), self.now)

@@ -524,7 +524,7 @@ def post_import(published, data: bytes, filename: str, **params) -> dict:
 
 
 def test_imported_customers_count_as_new(published):
-    """docs/datasette.md: imported customers count as new in the month of the import, for their owner."""
+    """Imported customers count as new in the month of the import, for their owner."""
     zhang = add_rep(published, "张三")
     before = today()
     data = csv_bytes([["客户姓名", "联系电话"], ["王建国", "13912340001"], ["李秀英", "13912340002"]])
