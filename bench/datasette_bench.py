@@ -7,7 +7,8 @@ written as server writes through the same storage code as a sync (search
 triggers included), then starts ``genzong serve`` on 127.0.0.1, logs in as
 a manager and requests each page as a manager's browser would: the HTML
 page of every canned query with its default parameters (the search with
-关键词=地板), of every report view and of the customers table. Each page is
+关键词=地板, and once more with 类型=跟进记录 for its 1,000-row page), of every
+report view and of the customers table. Each page is
 requested once to warm up, then up to ``--repeat`` times (less when a page
 has used its time budget); p50 and p99 are of those requests. The JSON
 form of each page is requested once more for the SQL time Datasette
@@ -209,6 +210,8 @@ def pages() -> list[tuple[str, str, str, dict]]:
         metadata = yaml.safe_load(handle)["databases"]["genzong"]
     found = [("canned query", name, query.get("title", name), {"关键词": SEARCH_WORD} if name == "search" else {})
              for name, query in metadata["queries"].items()]
+    found.append(("canned query", "search", f"{metadata['queries']['search']['title']}（类型=跟进记录）",
+                  {"关键词": SEARCH_WORD, "类型": "跟进记录"}))
     found += [("view", name, metadata.get("tables", {}).get(name, {}).get("title", name), {})
               for name in REPORT_VIEWS]
     found.append(("table", "customers", "客户 (table page)", {}))

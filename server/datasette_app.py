@@ -76,6 +76,10 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Canned-query parameters that take a month, YYYY-MM (blank: the current month).
 MONTH_PARAMETERS = ("月份",)
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+# The canned query ``search`` and its kind parameter (blank: every kind).
+SEARCH_QUERY = "search"
+KIND_PARAMETER = "类型"
+SEARCH_KINDS = ("客户", "跟进记录", "工单")
 
 
 def load_metadata(database_name: str) -> dict:
@@ -185,8 +189,12 @@ class DatasetteMount:
         if path == "/":
             await send_redirect(send, f"{BASE_URL}{self.database_name}")
             return
-        scope = {**scope, "query_string": strip_date_parameters(scope.get("query_string", b""))}
+        searching = path.split(".", 1)[0] == f"/{self.database_name}/{SEARCH_QUERY}"
+        cleaned = DATE_PARAMETERS + MONTH_PARAMETERS + ((KIND_PARAMETER,) if searching else ())
+        scope = {**scope, "query_string": strip_parameters(scope.get("query_string", b""), cleaned)}
         problem = check_date_parameters(scope["query_string"])
+        if searching and not problem:
+            problem = check_search_kind(scope["query_string"])
         if problem:
             log.info("datasette request rejected: %s path=%s", problem[1], path)
             await access.send_page(send, access.error_page(
@@ -207,14 +215,13 @@ def strip_prefix(scope) -> dict:
     return {**scope, "path": path or "/", "raw_path": raw_path, "root_path": ""}
 
 
-def strip_date_parameters(query_string: bytes) -> bytes:
-    """Return the query string with spaces of any kind cut from around period and month values.
+def strip_parameters(query_string: bytes, names: tuple[str, ...]) -> bytes:
+    """Return the query string with spaces of any kind cut from around the values of ``names``.
 
     A date pasted from a chat or typed with a Chinese input method often
     carries a full-width or no-break space, which SQL's trim() keeps, so
     the value is cleaned here before the check and the query see it.
     """
-    names = DATE_PARAMETERS + MONTH_PARAMETERS
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
     if not any(name in names and value != value.strip() for name, value in pairs):
         return query_string
@@ -244,6 +251,16 @@ def check_date_parameters(query_string: bytes) -> tuple[str, str] | None:
     if start and end and start > end:
         return (f"开始日期 {start} 晚于结束日期 {end}。请调换两个日期。",
                 f"The start date {start} is after the end date {end}. Swap them.")
+    return None
+
+
+def check_search_kind(query_string: bytes) -> tuple[str, str] | None:
+    """Return (Chinese, English) messages for a search kind outside ``SEARCH_KINDS``, or None."""
+    for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        if name == KIND_PARAMETER and value and value not in SEARCH_KINDS:
+            return (f"类型“{value}”不是可搜索的类型。请填写 客户、跟进记录 或 工单；留空则每类显示最新的 100 条。",
+                    f"Kind \"{value}\" is not a searched kind. Enter 客户 (customers), 跟进记录 (follow-ups) "
+                    "or 工单 (tickets), or leave it blank for the latest 100 of each.")
     return None
 
 

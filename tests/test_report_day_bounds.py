@@ -132,7 +132,7 @@ def test_follow_up_log_page_in_index_order(conn):
 @pytest.mark.parametrize("name", ["payments_by_status", "search"])
 def test_deleted_customers_read_from_partial_index(conn, name):
     """The set of deleted customers comes from a partial index, not a scan of every customer."""
-    params = {"开始日期": "", "结束日期": "", "关键词": "地板"}
+    params = {"开始日期": "", "结束日期": "", "关键词": "地板", "类型": ""}
     plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + canned_query(name), params)]
     assert "SCAN customers USING INDEX customers_deleted_id" in plan
 

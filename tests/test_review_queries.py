@@ -374,8 +374,9 @@ def test_monthly_performance_from_first_day(published):
 
 # Search -------------------------------------------------------------------------
 
-def search_page(published, word: str) -> dict:
-    response = published.get("/data/genzong/search.json", params={"关键词": word, "_shape": "objects"})
+def search_page(published, word: str, kind: str = "") -> dict:
+    params = {"关键词": word, "_shape": "objects", **({"类型": kind} if kind else {})}
+    response = published.get("/data/genzong/search.json", params=params)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -385,7 +386,7 @@ def minute_stamp(minute: int) -> str:
 
 
 def test_search_past_cap_of_customers(published):
-    """1,005 matching customers, the latest ones deleted: the page shows the latest 1,000 live ones."""
+    """1,005 matching customers, the latest ones deleted: the kind shows its latest 1,000 live ones."""
     for number in range(1005):
         put(published, "customers", {"code": f"KH{number:06d}", "name": f"核对客户{number}"},
             stamp=minute_stamp(number))
@@ -393,12 +394,16 @@ def test_search_past_cap_of_customers(published):
         put(published, "customers", {"code": f"KH{number:06d}", "name": f"核对客户{number}"},
             stamp=minute_stamp(number), deleted=True)
 
-    page = search_page(published, "核对客户")
+    page = search_page(published, "核对客户", "客户")
     assert page["truncated"] is True
     codes = [row["编号"] for row in page["rows"]]
     assert len(codes) == 1000
     assert codes == [f"KH{number:06d}" for number in range(1004, 4, -1)]
     assert {row["负责人"] for row in page["rows"]} == {"公海"}, "a customer without an owner is in the pool"
+
+    every_kind = search_page(published, "核对客户")
+    assert every_kind["truncated"] is False
+    assert [row["编号"] for row in every_kind["rows"]] == codes[:100]
 
 
 def test_search_tickets_past_cap(published):
@@ -434,16 +439,90 @@ def test_search_tickets_past_cap(published):
             put(published, "tickets", fields)
             expected.append((minute, number, "王芳" if customer == live else "匿名"))
 
-    page = search_page(published, "木门异响")
+    expected.sort(reverse=True)
+    page = search_page(published, "木门异响", "工单")
     assert page["truncated"] is True
+    tickets = page["rows"]
+    assert [(r["编号"], r["客户名称"]) for r in tickets] == [(number, name) for _, number, name in expected[:1000]]
+    assert {r["负责人"] for r in tickets if r["客户名称"] == "王芳"} == {"未分配"}, "a ticket shows its own owner"
+
+    page = search_page(published, "木门异响")
+    assert page["truncated"] is False
     rows = page["rows"]
-    assert len(rows) == 1000
     assert [(r["类型"], r["编号"]) for r in rows[:1]] == [("客户", "KH000001")]
     assert [r["内容"] for r in rows[1:4]] == ["第 2 次 木门异响", "第 1 次 木门异响", "第 0 次 木门异响"]
-    expected.sort(reverse=True)
-    tickets = rows[4:]
-    assert [(r["编号"], r["客户名称"]) for r in tickets] == [(number, name) for _, number, name in expected[:996]]
-    assert {r["负责人"] for r in tickets if r["客户名称"] == "王芳"} == {"未分配"}, "a ticket shows its own owner"
+    assert [r["编号"] for r in rows[4:]] == [number for _, number, _ in expected[:100]]
+
+
+# Past this many matches of a kind the search query walks an index from the
+# latest row instead of sorting every match (see its SQL).
+INDEX_WALK_MATCHES = 10_000
+
+
+def put_many(published, table: str, rows: list[tuple[dict, str, bool]]) -> list[str]:
+    """Write (fields, stamp, deleted) rows in one transaction, each as ``put`` would."""
+    conn = published.state.records.get()
+    ids = [str(uuid.uuid4()) for _ in rows]
+    with transaction(conn):
+        first = store.allocate_seqs(conn, len(rows))
+        stored = []
+        for offset, (record_id, (fields, stamp, deleted)) in enumerate(zip(ids, rows)):
+            values = {**fields, "deleted": True} if deleted else dict(fields)
+            version = Version({"server": 1}, {name: ("server", 1, stamp) for name in values}, values)
+            stored.append((record_id, version, first + offset, stamp, None))
+        store.upsert_records(conn, TABLES[table], stored)
+    return ids
+
+
+def test_search_many_matches_walks_index(published):
+    """Past the walk threshold and below it, each kind shows its latest live matches."""
+    count = INDEX_WALK_MATCHES + 200
+    live = put(published, "customers", {"code": "KH999999", "name": "王芳"})
+    gone = put(published, "customers", {"code": "KH999998", "name": "刘强"}, deleted=True)
+
+    # Customers stored in time order; every tenth one deleted.
+    put_many(published, "customers", [({"code": f"KH{n:06d}", "name": f"批量客户{n}"}, minute_stamp(n), n % 10 == 3)
+                                      for n in range(count)])
+    customer_codes = [f"KH{n:06d}" for n in reversed(range(count)) if n % 10 != 3]
+
+    # Follow-ups stored out of time order, some deleted or of a deleted customer.
+    # The first 50 minutes also hold a rarer word, found by sorting its matches.
+    minutes = sorted(range(count), key=lambda n: (n * 7919) % count)
+    put_many(published, "follow_ups", [
+        ({"customer_id": gone if n % 10 == 7 else live, "happened_at": minute_stamp(n),
+          "content": f"批量跟进 {n}" + (" 稀有回访" if n < 50 else "")}, minute_stamp(n), n % 10 == 3)
+        for n in minutes])
+    shown = [n for n in reversed(range(count)) if n % 10 not in (3, 7)]
+
+    def contents(word: str, kind: str = "") -> list[str]:
+        return [row["内容"] for row in search_page(published, word, kind)["rows"]]
+
+    assert [row["编号"] for row in search_page(published, "批量客户")["rows"]] == customer_codes[:100]
+    assert [row["编号"] for row in search_page(published, "批量客户", "客户")["rows"]] == customer_codes[:1000]
+    assert contents("批量跟进") == [f"批量跟进 {n}" for n in shown[:100]]
+    assert contents("批量跟进", "跟进记录") == [f"批量跟进 {n}" for n in shown[:1000]]
+    rare = [f"批量跟进 {n} 稀有回访" for n in shown if n < 50]
+    assert contents("稀有回访") == rare
+    assert contents("稀有回访", "跟进记录") == rare
+    assert contents("批量跟进", "客户") == []
+
+
+def test_search_kind_checked(published):
+    put(published, "customers", {"code": "KH000001", "name": "王芳", "notes": "木门异响"})
+    put(published, "tickets", {"number": "GD000001", "kind": "投诉", "subject": "木门异响", "complainant": "匿名",
+                               "received_at": minute_stamp(1)})
+    assert [r["编号"] for r in search_page(published, "木门异响", "\u3000工单 ")["rows"]] == ["GD000001"], \
+        "a full-width space typed around the kind is dropped"
+
+    response = published.get("/data/genzong/search.json", params={"关键词": "木门异响", "类型": "投诉"})
+    assert response.status_code == 400
+    assert "类型“投诉”不是可搜索的类型" in response.json()["error"]
+    page = published.get("/data/genzong/search", params={"关键词": "木门异响", "类型": "投诉"})
+    assert page.status_code == 400
+    assert "请填写 客户、跟进记录 或 工单" in page.text
+
+    tickets = published.get("/data/genzong/ticket_log.json", params={"类型": "投诉", "_shape": "objects"})
+    assert tickets.status_code == 200, "another page's 类型 filter is not the search's kind"
 
 
 def test_search_ticket_of_deleted_customer_hidden(published):

@@ -263,7 +263,7 @@ def manager_device(published) -> Device:
 
 
 def test_search_query_shows_latest_thousand(published):
-    """Past 1,000 matches of one kind, the page shows the latest 1,000 and reports it is truncated."""
+    """Past 1,000 matches of the chosen kind, the page shows the latest 1,000 and reports it is truncated."""
     device = manager_device(published)
     li_na = next(cid for cid, row in device.rows("customers").items() if row["name"] == "李娜")
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -272,7 +272,8 @@ def test_search_query_shows_latest_thousand(published):
                     channel="电话", content=f"第 {minute} 次核对账单")
     device.sync()
 
-    response = published.get("/data/genzong/search.json", params={"关键词": "核对账单", "_shape": "objects"})
+    response = published.get("/data/genzong/search.json",
+                             params={"关键词": "核对账单", "类型": "跟进记录", "_shape": "objects"})
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["truncated"] is True
@@ -280,6 +281,9 @@ def test_search_query_shows_latest_thousand(published):
     assert len(contents) == 1000
     assert contents[0] == "第 1004 次核对账单"
     assert contents[-1] == "第 5 次核对账单"
+
+    every_kind = [row["内容"] for row in published.rows("/data/genzong/search", 关键词="核对账单")]
+    assert every_kind == contents[:100]
 
 
 def test_search_query_skips_tombstones(published):
