@@ -126,7 +126,7 @@ def error_page(status: int, title: str, message: str, message_en: str, *, as_jso
                login_link: bool = True, back: str | None = None) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """Return (status, headers, body) of a Chinese-first error page or JSON error.
 
-    ``back`` is a URL the page links to, to try again (the report with its defaults).
+    ``back`` is a URL the page links to, to try again (the report without the invalid values).
     """
     if as_json:
         body = json.dumps({"ok": False, "status": status, "title": title, "error": message,
@@ -135,7 +135,7 @@ def error_page(status: int, title: str, message: str, message_en: str, *, as_jso
     else:
         link = '<p><a href="/">登录跟踪 · Log in</a></p>' if login_link else ""
         if back:
-            link += f'<p><a href="{html.escape(back)}">按默认条件重新打开 · Open with the defaults</a></p>'
+            link += f'<p><a href="{html.escape(back)}">去掉有误的条件重新打开 · Open without the invalid values</a></p>'
         body = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1">'
                 f"<title>{html.escape(title)}</title></head><body>"

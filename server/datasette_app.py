@@ -15,8 +15,9 @@ request it:
    token. Nothing in Genzong's Datasette takes a POST: its canned queries
    only read, and Datasette 0.65 answers a POST to a table or a read-only
    canned query with a 500;
-4. returns 400 for a period parameter that is not a date, or a month
-   parameter that is not YYYY-MM;
+4. returns 400 for a period parameter that is not a date, a month
+   parameter that is not YYYY-MM, or a search kind that is not searched.
+   The page links to the same report without the invalid values;
 5. starts every CSV body with a UTF-8 byte order mark, so Excel on Chinese
    Windows reads it as UTF-8 instead of GBK.
 
@@ -28,6 +29,7 @@ import html
 import logging
 import re
 from datetime import date
+from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
 import yaml
@@ -80,6 +82,35 @@ _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 SEARCH_QUERY = "search"
 KIND_PARAMETER = "类型"
 SEARCH_KINDS = ("客户", "跟进记录", "工单")
+# The kinds of a ticket, which people try as the search's kind.
+TICKET_KINDS = ("投诉", "问题", "需求")
+# Spaces, and characters that show nothing, around a pasted value.
+_EDGE_SPACE = re.compile(r"^[\s\u200b-\u200d\u2060\ufeff]+|[\s\u200b-\u200d\u2060\ufeff]+$")
+# YAML folds a description's line breaks into spaces, which Chinese text has
+# no use for after its own punctuation.
+_FOLDED_BREAK = re.compile(r"(?<=[，。；：、）]) (?=\S)")
+
+
+class Problem(NamedTuple):
+    """An invalid parameter: messages in Chinese and English, and the parameters to drop."""
+
+    message: str
+    message_en: str
+    names: tuple[str, ...]
+
+
+def unfold_chinese(node):
+    """Return ``node`` with the spaces that YAML folding left after Chinese punctuation removed.
+
+    SQL is left alone.
+    """
+    if isinstance(node, dict):
+        return {key: value if key == "sql" else unfold_chinese(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [unfold_chinese(value) for value in node]
+    if isinstance(node, str):
+        return _FOLDED_BREAK.sub("", node)
+    return node
 
 
 def load_metadata(database_name: str) -> dict:
@@ -90,7 +121,7 @@ def load_metadata(database_name: str) -> dict:
     no entry for it.
     """
     with open(project_root() / METADATA_FILE, encoding="utf-8") as handle:
-        metadata = yaml.safe_load(handle)
+        metadata = unfold_chinese(yaml.safe_load(handle))
     database = metadata["databases"][database_name]
     database["description_html"] = contents_html(database_name, database)
     return metadata
@@ -196,10 +227,10 @@ class DatasetteMount:
         if searching and not problem:
             problem = check_search_kind(scope["query_string"])
         if problem:
-            log.info("datasette request rejected: %s path=%s", problem[1], path)
+            log.info("datasette request rejected: %s path=%s", problem.message_en, path)
             await access.send_page(send, access.error_page(
-                400, "参数错误 · Invalid parameter", problem[0], problem[1], as_json=as_json,
-                login_link=False, back=PREFIX + path))
+                400, "参数错误 · Invalid parameter", problem.message, problem.message_en, as_json=as_json,
+                login_link=False, back=page_without(path, scope["query_string"], problem.names)))
             return
         if path.endswith(".csv"):
             send = with_byte_order_mark(send)
@@ -219,23 +250,32 @@ def strip_parameters(query_string: bytes, names: tuple[str, ...]) -> bytes:
     """Return the query string with spaces of any kind cut from around the values of ``names``.
 
     A date pasted from a chat or typed with a Chinese input method often
-    carries a full-width or no-break space, which SQL's trim() keeps, so
-    the value is cleaned here before the check and the query see it.
+    carries a full-width, no-break or zero-width space, which SQL's trim()
+    keeps, so the value is cleaned here before the check and the query see it.
     """
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-    if not any(name in names and value != value.strip() for name, value in pairs):
+    cleaned = [(name, _EDGE_SPACE.sub("", value) if name in names else value) for name, value in pairs]
+    if cleaned == pairs:
         return query_string
-    return urlencode([(name, value.strip() if name in names else value) for name, value in pairs]).encode()
+    return urlencode(cleaned).encode()
 
 
-def check_date_parameters(query_string: bytes) -> tuple[str, str] | None:
-    """Return (Chinese, English) messages for an invalid period or month parameter, or None."""
+def page_without(path: str, query_string: bytes, names: tuple[str, ...]) -> str:
+    """Return the URL of the HTML page at ``path`` with its other parameters, dropping ``names``."""
+    page = path.removesuffix(".json").removesuffix(".csv")
+    other_pairs = [(name, value) for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+            if name not in names and name != "_format"]
+    return PREFIX + page + (f"?{urlencode(other_pairs)}" if other_pairs else "")
+
+
+def check_date_parameters(query_string: bytes) -> Problem | None:
+    """Return the problem of an invalid period or month parameter, or None."""
     values = {}
     for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
         if name in MONTH_PARAMETERS and value.strip() and not _MONTH.fullmatch(value.strip()):
-            return (f"{name}“{value.strip()}”不是有效月份。请按 YYYY-MM 填写，例如 2026-01；留空则为本月。",
-                    f"{name} \"{value.strip()}\" is not a valid month. Use YYYY-MM, such as 2026-01, "
-                    "or leave it blank for this month.")
+            return Problem(f"{name}“{value.strip()}”不是有效月份。请按 YYYY-MM 填写，例如 2026-01；留空则为本月。",
+                           f"{name} \"{value.strip()}\" is not a valid month. Use YYYY-MM, such as 2026-01, "
+                           "or leave it blank for this month.", (name,))
         if name not in DATE_PARAMETERS or not value.strip():
             continue
         value = value.strip()
@@ -244,23 +284,30 @@ def check_date_parameters(query_string: bytes) -> tuple[str, str] | None:
                 raise ValueError(value)
             values[name] = date.fromisoformat(value)
         except ValueError:
-            return (f"{name}“{value}”不是有效日期。请按 YYYY-MM-DD 填写，例如 2026-01-31；留空则使用默认期间。",
-                    f"{name} \"{value}\" is not a valid date. Use YYYY-MM-DD, such as 2026-01-31, "
-                    "or leave it blank for the default period.")
+            return Problem(f"{name}“{value}”不是有效日期。请按 YYYY-MM-DD 填写，例如 2026-01-31；留空则使用默认期间。",
+                           f"{name} \"{value}\" is not a valid date. Use YYYY-MM-DD, such as 2026-01-31, "
+                           "or leave it blank for the default period.", (name,))
     start, end = values.get("开始日期"), values.get("结束日期")
     if start and end and start > end:
-        return (f"开始日期 {start} 晚于结束日期 {end}。请调换两个日期。",
-                f"The start date {start} is after the end date {end}. Swap them.")
+        return Problem(f"开始日期 {start} 晚于结束日期 {end}。请调换两个日期。",
+                       f"The start date {start} is after the end date {end}. Swap them.", DATE_PARAMETERS)
     return None
 
 
-def check_search_kind(query_string: bytes) -> tuple[str, str] | None:
-    """Return (Chinese, English) messages for a search kind outside ``SEARCH_KINDS``, or None."""
+def check_search_kind(query_string: bytes) -> Problem | None:
+    """Return the problem of a search kind outside ``SEARCH_KINDS``, or None."""
     for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
-        if name == KIND_PARAMETER and value and value not in SEARCH_KINDS:
-            return (f"类型“{value}”不是可搜索的类型。请填写 客户、跟进记录 或 工单；留空则每类显示最新的 100 条。",
-                    f"Kind \"{value}\" is not a searched kind. Enter 客户 (customers), 跟进记录 (follow-ups) "
-                    "or 工单 (tickets), or leave it blank for the latest 100 of each.")
+        if name != KIND_PARAMETER or not value or value in SEARCH_KINDS:
+            continue
+        if value in TICKET_KINDS:
+            return Problem(f"“{value}”是工单的类型，不是可搜索的类型。要搜索工单，类型请填写 工单；"
+                           "要按投诉、问题或需求查看工单，请打开投诉台账并按类型筛选。",
+                           f"\"{value}\" is a kind of ticket, not a searched kind. Enter 工单 to search "
+                           "tickets, or filter 投诉台账 (ticket log) by its 类型 to list one kind of ticket.",
+                           (name,))
+        return Problem(f"类型“{value}”不是可搜索的类型。请填写 客户、跟进记录 或 工单；留空则每类显示最新的 100 条。",
+                       f"Kind \"{value}\" is not a searched kind. Enter 客户 (customers), 跟进记录 (follow-ups) "
+                       "or 工单 (tickets), or leave it blank for the latest 100 of each.", (name,))
     return None
 
 

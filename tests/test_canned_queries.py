@@ -8,6 +8,7 @@ connection and compute dates with zoneinfo, not with Genzong's SQL.
 """
 
 import json
+import re
 import sqlite3
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
@@ -349,6 +350,26 @@ def test_invalid_period_page_links_to_defaults(published):
     response = published.get("/data/genzong/rep_monthly_performance", params={"开始日期": "2026/11/01"})
     assert response.status_code == 400
     assert '<a href="/data/genzong/rep_monthly_performance">' in response.text
+
+
+def test_invalid_export_links_to_page_with_other_values(published):
+    response = published.get("/data/genzong/payments_by_status.csv",
+                             params={"开始日期": "2026-01-01", "结束日期": "2026-13-01"})
+    assert response.status_code == 400
+    assert '<a href="/data/genzong/payments_by_status?%E5%BC%80%E5%A7%8B%E6%97%A5%E6%9C%9F=2026-01-01">' \
+        in response.text, "the HTML page, keeping the valid start date"
+
+    reversed_period = published.get("/data/genzong/payments_by_status",
+                                    params={"开始日期": "2026-03-01", "结束日期": "2026-02-01", "_size": "max"})
+    assert reversed_period.status_code == 400
+    assert '<a href="/data/genzong/payments_by_status?_size=max">' in reversed_period.text
+
+
+def test_descriptions_have_no_folded_spaces(published):
+    metadata = published.datasette().metadata()
+    descriptions = [query["description"] for query in metadata["databases"]["genzong"]["queries"].values()]
+    assert not [text for text in descriptions if re.search(r"[，。；：、）] ", text)]
+    assert "都可以；多个词" in metadata["databases"]["genzong"]["queries"]["search"]["description"]
 
 
 def test_reversed_period_rejected(published):

@@ -374,6 +374,11 @@ def test_monthly_performance_from_first_day(published):
 
 # Search -------------------------------------------------------------------------
 
+def more_note(kind: str) -> str:
+    """Return the note that ends a kind's 100 rows when it has more matches."""
+    return f"只显示了最新的 100 条{kind}。要看更多，类型填写 {kind}（最多 1,000 条）。"
+
+
 def search_page(published, word: str, kind: str = "") -> dict:
     params = {"关键词": word, "_shape": "objects", **({"类型": kind} if kind else {})}
     response = published.get("/data/genzong/search.json", params=params)
@@ -403,7 +408,8 @@ def test_search_past_cap_of_customers(published):
 
     every_kind = search_page(published, "核对客户")
     assert every_kind["truncated"] is False
-    assert [row["编号"] for row in every_kind["rows"]] == codes[:100]
+    assert [row["编号"] for row in every_kind["rows"]] == [*codes[:100], None]
+    assert every_kind["rows"][-1]["内容"] == more_note("客户")
 
 
 def test_search_tickets_past_cap(published):
@@ -451,7 +457,8 @@ def test_search_tickets_past_cap(published):
     rows = page["rows"]
     assert [(r["类型"], r["编号"]) for r in rows[:1]] == [("客户", "KH000001")]
     assert [r["内容"] for r in rows[1:4]] == ["第 2 次 木门异响", "第 1 次 木门异响", "第 0 次 木门异响"]
-    assert [r["编号"] for r in rows[4:]] == [number for _, number, _ in expected[:100]]
+    assert [r["编号"] for r in rows[4:]] == [*(number for _, number, _ in expected[:100]), None]
+    assert rows[-1]["内容"] == more_note("工单")
 
 
 # Past this many matches of a kind the search query walks an index from the
@@ -478,7 +485,7 @@ def test_search_many_matches_walks_index(published):
     """Past the walk threshold and below it, each kind shows its latest live matches."""
     count = INDEX_WALK_MATCHES + 200
     live = put(published, "customers", {"code": "KH999999", "name": "王芳"})
-    gone = put(published, "customers", {"code": "KH999998", "name": "刘强"}, deleted=True)
+    deleted_customer = put(published, "customers", {"code": "KH999998", "name": "刘强"}, deleted=True)
 
     # Customers stored in time order; every tenth one deleted.
     put_many(published, "customers", [({"code": f"KH{n:06d}", "name": f"批量客户{n}"}, minute_stamp(n), n % 10 == 3)
@@ -489,19 +496,19 @@ def test_search_many_matches_walks_index(published):
     # The first 50 minutes also hold a rarer word, found by sorting its matches.
     minutes = sorted(range(count), key=lambda n: (n * 7919) % count)
     put_many(published, "follow_ups", [
-        ({"customer_id": gone if n % 10 == 7 else live, "happened_at": minute_stamp(n),
+        ({"customer_id": deleted_customer if n % 10 == 7 else live, "happened_at": minute_stamp(n),
           "content": f"批量跟进 {n}" + (" 稀有回访" if n < 50 else "")}, minute_stamp(n), n % 10 == 3)
         for n in minutes])
-    shown = [n for n in reversed(range(count)) if n % 10 not in (3, 7)]
+    expected_minutes = [n for n in reversed(range(count)) if n % 10 not in (3, 7)]
 
     def contents(word: str, kind: str = "") -> list[str]:
         return [row["内容"] for row in search_page(published, word, kind)["rows"]]
 
-    assert [row["编号"] for row in search_page(published, "批量客户")["rows"]] == customer_codes[:100]
+    assert [row["编号"] for row in search_page(published, "批量客户")["rows"]] == [*customer_codes[:100], None]
     assert [row["编号"] for row in search_page(published, "批量客户", "客户")["rows"]] == customer_codes[:1000]
-    assert contents("批量跟进") == [f"批量跟进 {n}" for n in shown[:100]]
-    assert contents("批量跟进", "跟进记录") == [f"批量跟进 {n}" for n in shown[:1000]]
-    rare = [f"批量跟进 {n} 稀有回访" for n in shown if n < 50]
+    assert contents("批量跟进") == [*(f"批量跟进 {n}" for n in expected_minutes[:100]), more_note("跟进记录")]
+    assert contents("批量跟进", "跟进记录") == [f"批量跟进 {n}" for n in expected_minutes[:1000]]
+    rare = [f"批量跟进 {n} 稀有回访" for n in expected_minutes if n < 50]
     assert contents("稀有回访") == rare
     assert contents("稀有回访", "跟进记录") == rare
     assert contents("批量跟进", "客户") == []
@@ -514,12 +521,22 @@ def test_search_kind_checked(published):
     assert [r["编号"] for r in search_page(published, "木门异响", "\u3000工单 ")["rows"]] == ["GD000001"], \
         "a full-width space typed around the kind is dropped"
 
-    response = published.get("/data/genzong/search.json", params={"关键词": "木门异响", "类型": "投诉"})
+    assert [r["编号"] for r in search_page(published, "木门异响", "工单\u200b")["rows"]] == ["GD000001"], \
+        "a zero-width space pasted after the kind is dropped"
+
+    response = published.get("/data/genzong/search.json", params={"关键词": "木门异响", "类型": "客服"})
     assert response.status_code == 400
-    assert "类型“投诉”不是可搜索的类型" in response.json()["error"]
-    page = published.get("/data/genzong/search", params={"关键词": "木门异响", "类型": "投诉"})
+    assert "类型“客服”不是可搜索的类型" in response.json()["error"]
+    page = published.get("/data/genzong/search", params={"关键词": "木门异响", "类型": "客服"})
     assert page.status_code == 400
     assert "请填写 客户、跟进记录 或 工单" in page.text
+    assert '<a href="/data/genzong/search?%E5%85%B3%E9%94%AE%E8%AF%8D=%E6%9C%A8%E9%97%A8%E5%BC%82%E5%93%8D">' \
+        in page.text, "the page links back to the search with its keyword, without the kind"
+
+    ticket_kind = published.get("/data/genzong/search.json", params={"关键词": "木门异响", "类型": "投诉"})
+    assert ticket_kind.status_code == 400
+    assert "“投诉”是工单的类型" in ticket_kind.json()["error"]
+    assert "投诉台账" in ticket_kind.json()["error"]
 
     tickets = published.get("/data/genzong/ticket_log.json", params={"类型": "投诉", "_shape": "objects"})
     assert tickets.status_code == 200, "another page's 类型 filter is not the search's kind"
