@@ -47,6 +47,20 @@ document.querySelectorAll("dl.column-descriptions").forEach((list) => {
 });
 """
 
+# A script that turns the search's 类型 text box into a list of the kinds it accepts.
+SEARCH_KIND_CHOICES = """
+const kindBox = document.querySelector('body.query-search input[name="类型"]');
+if (kindBox) {
+  const choices = document.createElement("select");
+  choices.id = kindBox.id;
+  choices.name = kindBox.name;
+  for (const [value, label] of [["", "全部（每类最新 100 条）"], ["客户", "客户"], ["跟进记录", "跟进记录"], ["工单", "工单"]]) {
+    choices.append(new Option(label, value, false, value === kindBox.value));
+  }
+  kindBox.replaceWith(choices);
+}
+"""
+
 # Columns of the views and canned queries that hold 元.
 YUAN_COLUMNS = frozenset({"应收金额", "已收金额", "未收金额", "多付金额", "预计金额", "回款金额",
                           "销售额", "回款额", "月末逾期金额"})
@@ -120,9 +134,13 @@ class GenzongPlugin:
 
     @hookimpl
     def extra_body_script(self, template, database, datasette):
-        if not self._ours(datasette) or database != self.database or template != "table.html":
+        if not self._ours(datasette) or database != self.database:
             return None
-        return FOLD_COLUMN_DESCRIPTIONS
+        if template == "table.html":
+            return FOLD_COLUMN_DESCRIPTIONS
+        if template.startswith("query"):
+            return SEARCH_KIND_CHOICES
+        return None
 
     @hookimpl
     def forbidden(self, datasette, request, message):

@@ -106,6 +106,24 @@ def test_search_box_in_browser(server, manager_page):
 
 
 @pytest.mark.browser
+def test_search_kind_from_list(server, manager_page):
+    page = manager_page
+    page.goto(server.url + "/data/genzong/search")
+    assert page.locator('select[name="类型"] option').all_inner_texts() == [
+        "全部（每类最新 100 条）", "客户", "跟进记录", "工单"]
+    page.fill('input[name="关键词"]', "地板")
+    page.select_option('select[name="类型"]', "跟进记录")
+    page.click('input[type="submit"]')
+    page.wait_for_url("**%E7%B1%BB%E5%9E%8B=*")
+    kinds = column_texts(page, "类型")
+    assert kinds
+    assert set(kinds) == {"跟进记录"}
+    assert page.locator('select[name="类型"]').input_value() == "跟进记录", "the list keeps the chosen kind"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "search_one_kind.png", full_page=True)
+
+
+@pytest.mark.browser
 def test_anonymous_sees_chinese_refusal(server, browser):
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
