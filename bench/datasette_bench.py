@@ -12,7 +12,9 @@ report view and of the customers table. Each page is
 requested once to warm up, then up to ``--repeat`` times (less when a page
 has used its time budget); p50 and p99 are of those requests. The JSON
 form of each page is requested once more for the SQL time Datasette
-reports and the row count.
+reports and the row count. At the end it reads the server's resident
+memory: now, at its peak, and now split into anonymous memory and pages of
+mapped files (the database, when SQLite maps it).
 
 ``--data DIR`` reuses a data folder made by an earlier run (generation
 takes several minutes).
@@ -249,6 +251,18 @@ def measure(client: httpx.Client, path: str, params: dict, repeat: int, budget_s
     }
 
 
+def resident_memory_mb(pid: int) -> dict:
+    """Return the resident memory of process ``pid`` in MB: total, peak, anonymous and file-backed."""
+    fields = {"VmRSS": "rss_mb", "VmHWM": "peak_rss_mb", "RssAnon": "anonymous_mb", "RssFile": "file_mb"}
+    found = {}
+    with open(f"/proc/{pid}/status") as handle:
+        for line in handle:
+            name, _, rest = line.partition(":")
+            if name in fields:
+                found[fields[name]] = round(int(rest.split()[0]) / 1024, 1)
+    return found
+
+
 def run(work: Path, data_folder: Path | None, customers: int, follow_ups: int, receivables: int,
         ticket_share: float, repeat: int, budget_s: float, log=print) -> dict:
     result = {"customers": customers, "follow_ups_per_customer": follow_ups,
@@ -279,6 +293,8 @@ def run(work: Path, data_folder: Path | None, customers: int, follow_ups: int, r
                     f"JSON p50 {figures['json_p50_ms']} ms, p99 {figures['json_p99_ms']} ms; "
                     f"SQL {figures['sql_ms']} ms, {figures['rows']} rows, errors {figures['errors']}")
                 result["pages"].append({"kind": kind, "name": name, "title": title, "params": params, **figures})
+        result["server_memory"] = resident_memory_mb(server.process.pid)
+        log(f"    server memory (MB): {result['server_memory']}")
     finally:
         server.stop()
     return result
