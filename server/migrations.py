@@ -55,11 +55,16 @@ SERVER_INDEXES = (
 REPORT_INDEXES = (
     "CREATE INDEX IF NOT EXISTS customers_deleted_id ON customers (id) WHERE deleted = 1",
     "CREATE INDEX IF NOT EXISTS receivables_deleted_id ON receivables (id) WHERE deleted = 1",
+    # Follow-ups without a creator (imports, the demo) by owner and time: 业务员月度业绩
+    # credits them to their customer's owner.
+    "CREATE INDEX IF NOT EXISTS follow_ups_imported_scope_owner "
+    "ON follow_ups (scope_owner, happened_at, deleted, customer_id, created_by) WHERE created_by IS NULL",
 )
 
 # Indexes that a longer index now serves, dropped from existing databases.
 REPLACED_INDEXES = (
     "customers_next_follow_up",  # by customers (next_follow_up, code)
+    "customers_owner_id",  # by customers (owner_id, created_at, deleted)
     "receivables_due_date",  # by receivables (due_date, deleted, amount_fen, id, customer_id, sale_date, ...)
     "receivables_due_date_deleted_amount_fen_id_customer_id_sale_date",  # by the same with scope_owner, dealer_id
     "follow_ups_happened_at",  # by follow_ups (happened_at, deleted, customer_id, scope_owner, created_by)

@@ -135,9 +135,12 @@ CUSTOMERS = Table("customers", "客户", rank=0, fields=(
     Field("location", LOCATION, "客户位置", description="在客户处签到时记录的经纬度"),
     long_text("notes", "备注"),
     ref("dealer_id", "经销点", "dealers"),
-), indexes=(("owner_id",), ("next_follow_up", "code"), ("phone",), ("name",), ("dealer_id",),
-             # Covers the customers 业务员月度业绩 counts as new in a month.
-             ("created_at", "deleted", "owner_id")))
+), indexes=(
+    # Finds an owner's customers, and counts 业务员月度业绩's new customers per owner and month.
+    ("owner_id", "created_at", "deleted"),
+    ("next_follow_up", "code"), ("phone",), ("name",), ("dealer_id",),
+    # Gives 业务员月度业绩 the first and last creation times.
+    ("created_at", "deleted", "owner_id")))
 
 FOLLOW_UPS = Table("follow_ups", "跟进记录", rank=1, parent=("customer_id", "customers"), fields=(
     ref("customer_id", "客户", "customers", required=True),
@@ -150,10 +153,13 @@ FOLLOW_UPS = Table("follow_ups", "跟进记录", rank=1, parent=("customer_id", 
     Field("checked_in_at", TIMESTAMP, "签到时间", description="拜访签到的时间，与签到位置一起记录"),
 ), indexes=(("customer_id",),
              # Serves the follow-up log newest first, and contains what its row count reads of each
-             # follow-up and what 业务员月度业绩 reads of each follow-up in its period.
+             # follow-up. The search walks it from the latest follow-up.
              ("happened_at", "deleted", "customer_id", "scope_owner", "created_by"),
              # Covers a customer's latest follow-up, count and "followed up since" checks in the reports.
-             ("customer_id", "deleted", "happened_at")))
+             ("customer_id", "deleted", "happened_at"),
+             # Counts 业务员月度业绩's follow-ups per creator and month (imported ones: see
+             # follow_ups_imported_scope_owner in server.migrations).
+             ("created_by", "happened_at", "deleted", "customer_id")))
 
 RECEIVABLES = Table("receivables", "应收", rank=1, parent=("customer_id", "customers"), fields=(
     ref("customer_id", "客户", "customers", required=True),
@@ -177,10 +183,12 @@ PAYMENTS = Table("payments", "回款记录", rank=2, parent=("receivable_id", "r
     choice("method", "付款方式", PAYMENT_METHODS),
     long_text("notes", "备注"),
 ), indexes=(("receivable_id",),
-             # Covers what 业务员月度业绩 reads of each payment in its period.
+             # Covers what the reports read of the payments of a period or month.
              ("paid_on", "deleted", "receivable_id", "scope_owner", "amount_fen"),
              # Covers a receivable's paid total and last payment date in receivable_balances.
-             ("receivable_id", "deleted", "amount_fen", "paid_on")))
+             ("receivable_id", "deleted", "amount_fen", "paid_on"),
+             # Counts and sums 业务员月度业绩's payments per owner and month.
+             ("scope_owner", "paid_on", "deleted", "receivable_id", "amount_fen")))
 
 TICKETS = Table("tickets", "工单", rank=1, parent=("customer_id", "customers"), fields=(
     text("number", "工单编号", 20, server_only=True, description="服务器在首次同步时分配，如 GD000123"),

@@ -125,6 +125,25 @@ def test_payment_reports_read_period_range(conn, name):
     assert not [step for step in plan if step.startswith("SCAN r")]
 
 
+def test_monthly_performance_counts_through_indexes(conn):
+    """业务员月度业绩 counts each user's month through an index range, grouping no row."""
+    plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + canned_query("rep_monthly_performance"),
+                                           {"开始日期": "", "结束日期": ""})]
+    ranges = [
+        "SEARCH c USING COVERING INDEX customers_owner_id_created_at_deleted"
+        " (owner_id=? AND created_at>? AND created_at<?)",
+        "SEARCH f USING COVERING INDEX follow_ups_created_by_happened_at_deleted_customer_id"
+        " (created_by=? AND happened_at>? AND happened_at<?)",
+        "SEARCH f USING COVERING INDEX follow_ups_imported_scope_owner"
+        " (scope_owner=? AND happened_at>? AND happened_at<?)",
+        "SEARCH p USING COVERING INDEX payments_scope_owner_paid_on_deleted_receivable_id_amount_fen"
+        " (scope_owner=? AND paid_on>? AND paid_on<?)",
+    ]
+    for step in ranges:
+        assert step in plan
+    assert len([step for step in plan if step == "USE TEMP B-TREE FOR GROUP BY"]) == 1, "only the final rows"
+
+
 def test_follow_up_log_page_in_index_order(conn):
     """The follow-up log's default page reads the newest follow-ups through an index and stops."""
     sql = 'SELECT * FROM follow_up_log ORDER BY "时间戳" DESC LIMIT 101'
