@@ -263,8 +263,8 @@ def strip_parameters(query_string: bytes, names: tuple[str, ...]) -> bytes:
 def page_without(path: str, query_string: bytes, names: tuple[str, ...]) -> str:
     """Return the URL of the HTML page at ``path`` with its other parameters, dropping ``names``."""
     page = path.removesuffix(".json").removesuffix(".csv")
-    other_pairs = [(name, value) for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-            if name not in names and name != "_format"]
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    other_pairs = [(name, value) for name, value in pairs if name not in names and name != "_format"]
     return PREFIX + page + (f"?{urlencode(other_pairs)}" if other_pairs else "")
 
 
