@@ -35,6 +35,7 @@ from urllib.parse import parse_qsl, urlencode
 import yaml
 from datasette.app import Datasette
 from datasette.plugins import pm
+from datasette.utils import tilde_decode
 
 from . import datasette_access as access
 from .datasette_plugin import GenzongPlugin
@@ -220,7 +221,8 @@ class DatasetteMount:
         if path == "/":
             await send_redirect(send, f"{BASE_URL}{self.database_name}")
             return
-        searching = path.split(".", 1)[0] == f"/{self.database_name}/{SEARCH_QUERY}"
+        # Datasette also finds a query by its tilde-encoded name (sear~63h for search).
+        searching = tilde_decode(path.split(".", 1)[0]) == f"/{self.database_name}/{SEARCH_QUERY}"
         cleaned = DATE_PARAMETERS + MONTH_PARAMETERS + ((KIND_PARAMETER,) if searching else ())
         scope = {**scope, "query_string": strip_parameters(scope.get("query_string", b""), cleaned)}
         problem = check_date_parameters(scope["query_string"])

@@ -61,6 +61,11 @@ REPORT_INDEXES = (
     "ON follow_ups (scope_owner, happened_at, deleted, customer_id, created_by) WHERE created_by IS NULL",
 )
 
+# Indexes that canned queries name with INDEXED BY: a query fails on a file
+# without them. Schema version 4 is the first to have all of them.
+NAMED_INDEXES = ("customers_seq", "follow_ups_happened_at_deleted_customer_id_scope_owner_created_by",
+                 "follow_ups_imported_scope_owner")
+
 # Indexes that a longer index now serves, dropped from existing databases.
 REPLACED_INDEXES = (
     "customers_next_follow_up",  # by customers (next_follow_up, code)
@@ -114,10 +119,21 @@ def _fill_creation_columns(conn: sqlite3.Connection) -> None:
             WHERE created_at IS NULL""")
 
 
+def _check_named_indexes(conn: sqlite3.Connection) -> None:
+    # _ensure_tables has just made the report indexes. This version marks a
+    # file that has them, because a canned query names one with INDEXED BY
+    # and a read-only folder is served only at the current version.
+    for name in NAMED_INDEXES:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)).fetchone() is None:
+            raise RuntimeError(f"the index {name} is missing after the upgrade made the indexes; "
+                               "this version is not recorded, so the next start tries again")
+
+
 MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [
     (1, _seed_meta),
     (2, _add_full_pull_flag),
     (3, _fill_creation_columns),
+    (4, _check_named_indexes),
 ]
 SCHEMA_VERSION = max(version for version, _ in MIGRATIONS)
 

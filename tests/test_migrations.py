@@ -1,13 +1,18 @@
 """Schema upgrades happen in place and keep the data."""
 
 import json
+import re
 import sqlite3
 
 import pytest
+import yaml
 
+from genzong.server import state as server_state
 from genzong.server.db import connect
-from genzong.server.migrations import SCHEMA_VERSION, upgrade
+from genzong.server.migrations import NAMED_INDEXES, SCHEMA_VERSION, upgrade
+from genzong.server.paths import DataDir, project_root
 from genzong.server.schema import TABLES
+from genzong.server.state import DataDirError, open_data_dir
 
 
 def columns(conn, table):
@@ -98,3 +103,39 @@ def test_upgrade_adds_report_indexes(tmp_path):
     assert "payments_receivable_id_deleted_amount_fen_paid_on" in names
     plan = " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN SELECT * FROM receivable_balances"))
     assert "COVERING INDEX payments_receivable_id_deleted_amount_fen_paid_on" in plan
+
+
+def test_named_indexes_listed_and_made(tmp_path):
+    """Every index a canned query names is in NAMED_INDEXES and in a new file."""
+    with open(project_root() / "datasette-metadata.yml", encoding="utf-8") as handle:
+        queries = yaml.safe_load(handle)["databases"]["genzong"]["queries"].values()
+    named = {name for query in queries for name in re.findall(r"INDEXED BY (\w+)", query["sql"])}
+    assert named == set(NAMED_INDEXES)
+
+    conn = connect(tmp_path / "new.db")
+    upgrade(conn)
+    present = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert named <= present
+
+
+def test_read_only_folder_at_version_3_refused(tmp_path, monkeypatch):
+    """A file from before the named report index cannot be upgraded when read-only, so it is refused."""
+    data = DataDir(tmp_path / "data")
+    open_data_dir(data).close()
+    conn = sqlite3.connect(data.database)
+    conn.execute("DROP INDEX follow_ups_imported_scope_owner")
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+
+    monkeypatch.setattr(server_state, "folder_is_read_only", lambda folder: True)
+    with pytest.raises(DataDirError, match="schema 3, expected 4"):
+        open_data_dir(data)
+
+    monkeypatch.setattr(server_state, "folder_is_read_only", lambda folder: False)
+    upgraded = open_data_dir(data)
+    try:
+        names = {row[0] for row in upgraded.records.get().execute("SELECT name FROM sqlite_master")}
+    finally:
+        upgraded.close()
+    assert "follow_ups_imported_scope_owner" in names

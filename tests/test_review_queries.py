@@ -376,7 +376,7 @@ def test_monthly_performance_from_first_day(published):
 
 def more_note(kind: str) -> str:
     """Return the note that ends a kind's 100 rows when it has more matches."""
-    return f"只显示了最新的 100 条{kind}。要看更多，类型填写 {kind}（最多 1,000 条）。"
+    return f"只显示了最新的 100 条{kind}。要看更多，类型选 {kind}（最多 1,000 条）。"
 
 
 def search_page(published, word: str, kind: str = "") -> dict:
@@ -532,6 +532,9 @@ def test_search_kind_checked(published):
     assert "请填写 客户、跟进记录 或 工单" in page.text
     assert '<a href="/data/genzong/search?%E5%85%B3%E9%94%AE%E8%AF%8D=%E6%9C%A8%E9%97%A8%E5%BC%82%E5%93%8D">' \
         in page.text, "the page links back to the search with its keyword, without the kind"
+
+    tilde_name = published.get("/data/genzong/sear~63h.json", params={"关键词": "木门异响", "类型": "客服"})
+    assert tilde_name.status_code == 400, "the query's tilde-encoded name is checked too"
 
     ticket_kind = published.get("/data/genzong/search.json", params={"关键词": "木门异响", "类型": "投诉"})
     assert ticket_kind.status_code == 400

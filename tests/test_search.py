@@ -284,7 +284,7 @@ def test_search_query_shows_latest_thousand(published):
 
     every_kind = [row["内容"] for row in published.rows("/data/genzong/search", 关键词="核对账单")]
     assert every_kind[:100] == contents[:100]
-    assert every_kind[100:] == ["只显示了最新的 100 条跟进记录。要看更多，类型填写 跟进记录（最多 1,000 条）。"]
+    assert every_kind[100:] == ["只显示了最新的 100 条跟进记录。要看更多，类型选 跟进记录（最多 1,000 条）。"]
 
 
 def test_search_query_skips_tombstones(published):
