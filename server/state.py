@@ -97,6 +97,7 @@ def _open_read_only(data: DataDir) -> ServerState:
     finally:
         conn.close()
     if version != SCHEMA_VERSION:
+        shutil.rmtree(copy, ignore_errors=True)
         raise DataDirError(f"the data folder {data.root} is read-only and its database needs an upgrade "
                            f"(schema {version}, expected {SCHEMA_VERSION}); make it writable and start again")
     log.warning("data folder %s is read-only: serving reads only; syncs with changes will fail", data.root)

@@ -3,6 +3,7 @@
 import json
 import re
 import sqlite3
+import tempfile
 
 import pytest
 import yaml
@@ -129,8 +130,12 @@ def test_read_only_folder_at_version_3_refused(tmp_path, monkeypatch):
     conn.close()
 
     monkeypatch.setattr(server_state, "folder_is_read_only", lambda folder: True)
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(copies))
     with pytest.raises(DataDirError, match="schema 3, expected 4"):
         open_data_dir(data)
+    assert list(copies.iterdir()) == [], "the refused folder's copy is removed"
 
     monkeypatch.setattr(server_state, "folder_is_read_only", lambda folder: False)
     upgraded = open_data_dir(data)
