@@ -16,8 +16,8 @@ request it:
    only read, and Datasette 0.65 answers a POST to a table or a read-only
    canned query with a 500;
 4. returns 400 for a period parameter that is not a date, a month
-   parameter that is not YYYY-MM, or a search kind that is not searched.
-   The page links to the same report without the invalid values;
+   parameter that is not YYYY-MM, or a search kind other than 客户, 跟进记录
+   and 工单. The page links to the same report without the invalid values;
 5. starts every CSV body with a UTF-8 byte order mark, so Excel on Chinese
    Windows reads it as UTF-8 instead of GBK.
 
@@ -85,7 +85,7 @@ KIND_PARAMETER = "类型"
 SEARCH_KINDS = ("客户", "跟进记录", "工单")
 # The kinds of a ticket, which people try as the search's kind.
 TICKET_KINDS = ("投诉", "问题", "需求")
-# Spaces, and characters that show nothing, around a pasted value.
+# Whitespace and zero-width characters at either end of a pasted value.
 _EDGE_SPACE = re.compile(r"^[\s\u200b-\u200d\u2060\ufeff]+|[\s\u200b-\u200d\u2060\ufeff]+$")
 # YAML folds a description's line breaks into spaces, which Chinese text has
 # no use for after its own punctuation.
@@ -223,8 +223,8 @@ class DatasetteMount:
             return
         # Datasette also finds a query by its tilde-encoded name (sear~63h for search).
         searching = tilde_decode(path.split(".", 1)[0]) == f"/{self.database_name}/{SEARCH_QUERY}"
-        cleaned = DATE_PARAMETERS + MONTH_PARAMETERS + ((KIND_PARAMETER,) if searching else ())
-        scope = {**scope, "query_string": strip_parameters(scope.get("query_string", b""), cleaned)}
+        stripped = DATE_PARAMETERS + MONTH_PARAMETERS + ((KIND_PARAMETER,) if searching else ())
+        scope = {**scope, "query_string": strip_parameters(scope.get("query_string", b""), stripped)}
         problem = check_date_parameters(scope["query_string"])
         if searching and not problem:
             problem = check_search_kind(scope["query_string"])

@@ -352,7 +352,7 @@ def test_invalid_period_page_links_to_defaults(published):
     assert '<a href="/data/genzong/rep_monthly_performance">' in response.text
 
 
-def test_invalid_export_links_to_page_with_other_values(published):
+def test_invalid_value_link_keeps_others(published):
     response = published.get("/data/genzong/payments_by_status.csv",
                              params={"开始日期": "2026-01-01", "结束日期": "2026-13-01"})
     assert response.status_code == 400

@@ -124,6 +124,21 @@ def test_search_kind_from_list(server, manager_page):
 
 
 @pytest.mark.browser
+def test_search_every_kind_page(server, manager_page):
+    page = manager_page
+    page.goto(server.url + "/data/genzong/search?" + "%E5%85%B3%E9%94%AE%E8%AF%8D=%E5%9C%B0%E6%9D%BF")
+    kinds = column_texts(page, "类型")
+    assert set(kinds) == {"客户", "跟进记录", "工单"}, "every kind with matches shows"
+    assert all(kinds.count(kind) <= 101 for kind in set(kinds))
+    # The seeded demo has more than 100 follow-ups that mention 地板.
+    contents = column_texts(page, "内容")
+    last_follow_up = max(index for index, kind in enumerate(kinds) if kind == "跟进记录")
+    assert contents[last_follow_up].startswith("只显示了最新的 100 条跟进记录")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "search_every_kind.png", full_page=True)
+
+
+@pytest.mark.browser
 def test_anonymous_sees_chinese_refusal(server, browser):
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()

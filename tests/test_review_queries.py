@@ -487,7 +487,7 @@ def test_search_many_matches_walks_index(published):
     live = put(published, "customers", {"code": "KH999999", "name": "王芳"})
     deleted_customer = put(published, "customers", {"code": "KH999998", "name": "刘强"}, deleted=True)
 
-    # Customers stored in time order; every tenth one deleted.
+    # Customers stored in time order, with every tenth one deleted.
     put_many(published, "customers", [({"code": f"KH{n:06d}", "name": f"批量客户{n}"}, minute_stamp(n), n % 10 == 3)
                                       for n in range(count)])
     customer_codes = [f"KH{n:06d}" for n in reversed(range(count)) if n % 10 != 3]
