@@ -23,7 +23,7 @@ from .db import transaction
 from .migrations import read_meta, write_meta
 from .records import Batch
 from .settings import read_synced
-from .timeutil import local_date, now_stamp, today as org_today
+from .timeutil import day_start_stamp, local_date, now_stamp, today as org_today
 
 log = logging.getLogger("genzong.pool")
 
@@ -47,13 +47,20 @@ def idle_customers(conn: sqlite3.Connection, today: date, time_zone: str | None,
                    within_days: int = 0) -> list[IdleCustomer]:
     """Return owned customers that return to the pool on or before ``today + within_days``."""
     pool_days = read_synced(conn, "pool_days")
+    last_day = today + timedelta(days=within_days)
+    # A customer active on or after this bound cannot return by last_day,
+    # whatever its kind, so the query leaves it out.
+    shortest = min(days for days in (*pool_days.values(), UNKNOWN_KIND_DAYS) if days > 0)
+    bound = day_start_stamp((last_day - timedelta(days=shortest - 1)).isoformat(), time_zone)
     rows = conn.execute("""
         SELECT c.id, c.name, c.owner_id, c.kind, c.company, c.phone,
                json_extract(c.dots, '$.owner_id[2]') AS owned_since,
                (SELECT max(f.happened_at) FROM follow_ups f
                  WHERE f.customer_id = c.id AND f.deleted = 0) AS last_follow_up
           FROM customers c
-         WHERE c.owner_id IS NOT NULL AND c.deleted = 0""")
+         WHERE c.owner_id IS NOT NULL AND c.deleted = 0
+           AND max(coalesce(owned_since, last_follow_up), coalesce(last_follow_up, owned_since)) < ?""",
+                        (bound,))
     found = []
     for row in rows:
         stamps = [s for s in (row["owned_since"], row["last_follow_up"]) if s]
@@ -64,7 +71,7 @@ def idle_customers(conn: sqlite3.Connection, today: date, time_zone: str | None,
         if days == 0:
             continue  # 0 switches the rule off for that kind
         returns_on = last + timedelta(days=days)
-        if returns_on <= today + timedelta(days=within_days):
+        if returns_on <= last_day:
             found.append(IdleCustomer(row["id"], row["name"], row["owner_id"], last, returns_on,
                                       row["kind"], row["company"], row["phone"]))
     return found

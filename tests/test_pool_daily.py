@@ -16,13 +16,14 @@ from genzong.server.app import create_app
 from genzong.server.cli import main
 from genzong.server.db import transaction
 from genzong.server.migrations import read_meta
-from genzong.server.pool import LAST_RUN_KEY, run_daily_return
+from genzong.server.pool import LAST_RUN_KEY, idle_customers, run_daily_return
 from genzong.server.records import Batch
 from genzong.server.reminders import text
 from genzong.server.reminders.items import POOL_WARNING, due_items
 from genzong.server.reminders.run import run_pass
 from genzong.server.reminders.scheduler import ReminderScheduler
 from genzong.server.state import open_data_dir
+from genzong.server.timeutil import local_date, zone
 from genzong.sync import format_stamp
 
 from reminder_helpers import FAST, NOW, subscribe
@@ -219,3 +220,37 @@ def test_pool_warning_pushed_once(state, http, login_as, rep):
     assert sub.messages == [{"title": "即将退回公海：李四",
                              "body": "自 2026-02-25 起没有跟进，2 天后（2026-03-12）退回公海。写一条跟进即可保留该客户。",
                              "url": f"/#/customer/{customer}", "tag": f"genzong-pool-{customer}"}]
+
+
+def test_idle_customers_at_day_edges(state, rep):
+    """The query filters by one stamp bound, so check each kind's own day edge."""
+    time_zone = "Asia/Shanghai"
+    conn = state.records.get()
+    pool_days = {"直接": 5, "间接": 0, "潜在": 2}
+    org_settings.write(conn, state.private.get(), "pool_days", pool_days)
+    today = datetime(2026, 3, 10).date()
+    local_midnight = datetime(2026, 3, 10, tzinfo=zone(time_zone))
+    # Last activity from 40 days back to today, every six hours, and a
+    # millisecond either side of each local midnight.
+    moments = [local_midnight - timedelta(hours=6 * step) for step in range(-3, 160)]
+    moments += [m + timedelta(milliseconds=delta) for m in moments[::4] for delta in (-1, 0, 1)]
+    kinds = ["直接", "间接", "潜在", None]
+    expected = {0: set(), 3: set()}
+    for index, moment in enumerate(moments):
+        kind = kinds[index % len(kinds)]
+        # Half of them got their owner earlier and were followed up at the moment.
+        if index % 2:
+            customer = seed_owned(state, rep.id, moment - 50 * DAY, kind=kind)
+            seed_follow_up(state, customer, moment)
+        else:
+            customer = seed_owned(state, rep.id, moment, kind=kind)
+        days = {**pool_days, None: 30}[kind]
+        for within in expected:
+            returns_on = local_date(format_stamp(moment), time_zone) + timedelta(days=days)
+            if days and returns_on <= today + timedelta(days=within):
+                expected[within].add(customer)
+
+    for within, customers in expected.items():
+        found = idle_customers(conn, today, time_zone, within_days=within)
+        assert {c.id for c in found} == customers
+    assert 0 < len(expected[0]) < len(expected[3]) < len(moments)

@@ -89,6 +89,24 @@ def test_each_due_item_pushed_once(state, http, login_as, rep, push_service):
     assert max(sub.payload_sizes) <= MAX_PAYLOAD_BYTES
 
 
+def test_pass_without_targets_skips_lookup(state, http, login_as, rep, push_service, caplog):
+    user, token = login_as(rep)
+    due_follow_up(state, user)
+    overdue_receivable(state, user)
+    caplog.set_level(logging.INFO, logger="genzong")
+
+    first = run_pass(state, now=NOW, policy=FAST)
+    assert first.no_targets
+    assert first.due == 0
+    assert "reminder pass: nothing to do: no push subscription and no chat robot" in caplog.text
+
+    sub = subscribe(http, token, push_service)
+    result = run_pass(state, now=NOW + timedelta(minutes=1), policy=FAST)
+    assert not result.no_targets
+    assert (result.due, result.pushed) == (2, 2)
+    assert len(sub.messages) == 2
+
+
 def test_second_pass_sends_nothing(state, http, login_as, rep, push_service):
     user, token = login_as(rep)
     due_follow_up(state, user)

@@ -184,6 +184,11 @@ def delete(private: sqlite3.Connection, subscription_id: str) -> None:
         private.execute("DELETE FROM push_subscriptions WHERE id = ?", (subscription_id,))
 
 
+def any_saved(private: sqlite3.Connection) -> bool:
+    """Return whether any user has a push subscription."""
+    return private.execute("SELECT 1 FROM push_subscriptions LIMIT 1").fetchone() is not None
+
+
 def for_users(private: sqlite3.Connection, user_ids: Iterable[str]) -> dict[str, list[Subscription]]:
     """Return the subscriptions of each of ``user_ids`` that has any."""
     ids = sorted(set(user_ids))
