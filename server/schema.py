@@ -174,7 +174,10 @@ RECEIVABLES = Table("receivables", "应收", rank=1, parent=("customer_id", "cus
              # not, and what 回款统计：按付款状态 and the monthly reviews read of every receivable.
              ("due_date", "deleted", "amount_fen", "id", "customer_id", "sale_date", "scope_owner", "dealer_id"),
              # Covers what the two 回款统计 queries read of the receivables sold in their period.
-             ("sale_date", "deleted", "amount_fen", "due_date", "id", "customer_id", "scope_owner")))
+             ("sale_date", "deleted", "amount_fen", "due_date", "id", "customer_id", "scope_owner"),
+             # Reports that sum many receivables' payments walk this one, in id order,
+             # so their lookups in the payments' receivable_id index go in order too.
+             ("id", "deleted", "due_date", "sale_date", "amount_fen", "customer_id", "scope_owner", "dealer_id")))
 
 PAYMENTS = Table("payments", "回款记录", rank=2, parent=("receivable_id", "receivables"), fields=(
     ref("receivable_id", "应收", "receivables", required=True),

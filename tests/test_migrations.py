@@ -119,13 +119,17 @@ def test_named_indexes_listed_and_made(tmp_path):
     assert named <= present
 
 
-def test_read_only_folder_at_version_3_refused(tmp_path, monkeypatch):
-    """A file from before the named report index cannot be upgraded when read-only, so it is refused."""
+@pytest.mark.parametrize("version, index", [
+    (3, "follow_ups_imported_scope_owner"),
+    (4, "receivables_id_deleted_due_date_sale_date_amount_fen_customer_id_scope_owner_dealer_id"),
+])
+def test_read_only_folder_before_named_index_refused(tmp_path, monkeypatch, version, index):
+    """A file from before a named report index cannot be upgraded when read-only, so it is refused."""
     data = DataDir(tmp_path / "data")
     open_data_dir(data).close()
     conn = sqlite3.connect(data.database)
-    conn.execute("DROP INDEX follow_ups_imported_scope_owner")
-    conn.execute("PRAGMA user_version = 3")
+    conn.execute(f"DROP INDEX {index}")
+    conn.execute(f"PRAGMA user_version = {version}")
     conn.commit()
     conn.close()
 
@@ -133,7 +137,7 @@ def test_read_only_folder_at_version_3_refused(tmp_path, monkeypatch):
     copies = tmp_path / "copies"
     copies.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(copies))
-    with pytest.raises(DataDirError, match="schema 3, expected 4"):
+    with pytest.raises(DataDirError, match=f"schema {version}, expected {SCHEMA_VERSION}"):
         open_data_dir(data)
     assert list(copies.iterdir()) == [], "the refused folder's copy is removed"
 
@@ -143,4 +147,4 @@ def test_read_only_folder_at_version_3_refused(tmp_path, monkeypatch):
         names = {row[0] for row in upgraded.records.get().execute("SELECT name FROM sqlite_master")}
     finally:
         upgraded.close()
-    assert "follow_ups_imported_scope_owner" in names
+    assert index in names

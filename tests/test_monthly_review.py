@@ -4,7 +4,7 @@ real app, against values computed in Python from the raw tables.
 The data is the demo (dealers in six cities) plus edge cases a manager's
 device syncs. They are a receivable whose own dealer differs from its
 customer's, a deleted dealer, a deleted customer with a receivable and a
-complaint, and a complaint without a customer. A complaint arrives just
+complaint, a deleted receivable, and a complaint without a customer. A complaint arrives just
 after midnight in Shanghai on the first of a month (still the month before
 in UTC), and a payment after the month's end.
 """
@@ -76,6 +76,12 @@ def add_edge_cases(published) -> dict:
                 received_at=f"{last_month}-05T02:00:00.000Z")
     device.sync()
     device.delete("customers", dropped)
+
+    # A deleted receivable of a live customer, unpaid and overdue, leaves the review too.
+    gone = device.edit("receivables", customer_id=owned[3], order_no="DELETED", amount_fen=7_700_000,
+                       sale_date=f"{last_month}-04", due_date=f"{last_month}-08")
+    device.sync()
+    device.delete("receivables", gone)
 
     # Complaints: one without a customer (its owner's), one just after midnight in Shanghai.
     device.edit("tickets", kind="投诉", owner_id=users["liuyang"], subject="无客户投诉",

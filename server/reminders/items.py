@@ -50,6 +50,9 @@ POOL_WARNING = "pool_warning"
 KIND_ORDER = (TICKET_OVERDUE, TICKET_DUE, RECEIVABLE_OVERDUE, RISK_OVERDUE, FOLLOW_UP, POOL_WARNING, ESCALATION,
               RECEIVABLE_DUE, RISK_HIGH)
 
+# The receivables' covering index that leads with id (server/schema.py).
+RECEIVABLES_BY_ID = "receivables_id_deleted_due_date_sale_date_amount_fen_customer_id_scope_owner_dealer_id"
+
 OPEN_TICKET_STATUSES = ("待处理", "处理中")
 # Exposure (probability × impact, 1–25) from which an open risk is reminded
 # even before its due date; the PWA's projects.js uses the same threshold.
@@ -155,12 +158,14 @@ def _follow_ups(conn, people, today: date, escalation_days: int) -> list[DueItem
 def _receivables(conn, people, today: date, days_before: int) -> list[DueItem]:
     horizon = (today + timedelta(days=days_before)).isoformat()
     # Most receivables past their due date are paid, so the query leaves them
-    # out. Building a row for each took about 2 s a pass at 200,000.
+    # out. Building a row for each took about 2 s a pass at 200,000. Read in
+    # id order, their payments' lookups go in index order, in half the time.
     rows = conn.execute(
         "SELECT r.id, r.customer_id, r.order_no, r.amount_fen, r.due_date, r.scope_owner, c.name AS customer, "
         "c.company, (SELECT coalesce(sum(p.amount_fen), 0) FROM payments p "
         "            WHERE p.receivable_id = r.id AND p.deleted = 0) AS paid_fen "
-        "FROM receivables r JOIN customers c ON c.id = r.customer_id AND c.deleted = 0 "
+        f"FROM receivables r INDEXED BY {RECEIVABLES_BY_ID} "
+        "JOIN customers c ON c.id = r.customer_id AND c.deleted = 0 "
         "WHERE r.deleted = 0 AND r.scope_owner IS NOT NULL AND r.due_date IS NOT NULL "
         "AND r.due_date <= ? AND paid_fen < coalesce(r.amount_fen, 0)", (horizon,))
     items = []
