@@ -78,10 +78,11 @@ def add_edge_cases(published) -> dict:
     device.delete("customers", dropped)
 
     # A deleted receivable of a live customer, unpaid and overdue, leaves the review too.
-    gone = device.edit("receivables", customer_id=owned[3], order_no="DELETED", amount_fen=7_700_000,
-                       sale_date=f"{last_month}-04", due_date=f"{last_month}-08")
+    deleted_receivable = device.edit("receivables", customer_id=owned[3], order_no="DELETED",
+                                     amount_fen=7_700_000, sale_date=f"{last_month}-04",
+                                     due_date=f"{last_month}-08")
     device.sync()
-    device.delete("receivables", gone)
+    device.delete("receivables", deleted_receivable)
 
     # Complaints: one without a customer (its owner's), one just after midnight in Shanghai.
     device.edit("tickets", kind="投诉", owner_id=users["liuyang"], subject="无客户投诉",
