@@ -15,7 +15,7 @@ import sqlite3
 from typing import Callable
 
 from .db import transaction
-from .schema import ADDED_SYNC_COLUMNS, SYNC_COLUMNS, TABLES, Table
+from .schema import ADDED_SYNC_COLUMNS, RECEIVABLES_BY_ID, SYNC_COLUMNS, TABLES, Table
 from .search import drop_search_triggers, ensure_search_indexes
 from .views import create_views, drop_views
 
@@ -64,8 +64,7 @@ REPORT_INDEXES = (
 # Indexes that canned queries name with INDEXED BY: a query fails on a file
 # without them. Schema version 5 is the first to have all of them.
 NAMED_INDEXES = ("customers_seq", "follow_ups_happened_at_deleted_customer_id_scope_owner_created_by",
-                 "follow_ups_imported_scope_owner",
-                 "receivables_id_deleted_due_date_sale_date_amount_fen_customer_id_scope_owner_dealer_id")
+                 "follow_ups_imported_scope_owner", RECEIVABLES_BY_ID)
 
 # Indexes that a longer index now serves, dropped from existing databases.
 REPLACED_INDEXES = (

@@ -15,7 +15,7 @@ from genzong.server import store
 from genzong.server.db import connect, transaction
 from genzong.server.migrations import upgrade
 from genzong.server.paths import project_root
-from genzong.server.schema import TABLES
+from genzong.server.schema import RECEIVABLES_BY_ID, TABLES
 from genzong.sync import Version, format_stamp
 
 
@@ -115,19 +115,29 @@ def test_overdue_receivables_in_due_order(conn):
     assert "USE TEMP B-TREE FOR ORDER BY" not in plan
 
 
-ID_ORDER_INDEX = "receivables_id_deleted_due_date_sale_date_amount_fen_customer_id_scope_owner_dealer_id"
-
-
 @pytest.mark.parametrize("name", ["payments_by_status", "payments_by_rep_month", "rep_monthly_review",
                                   "dealer_monthly_review"])
 def test_payment_sums_walk_receivables_in_id_order(conn, name):
     """Reports that sum many receivables' payments read the receivables in id order, from a covering index."""
     params = {"开始日期": "", "结束日期": "", "月份": ""}
     plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + canned_query(name), params)]
-    assert f"SCAN r USING COVERING INDEX {ID_ORDER_INDEX}" in plan
+    assert f"SCAN r USING COVERING INDEX {RECEIVABLES_BY_ID}" in plan
     assert ("SEARCH p USING COVERING INDEX payments_receivable_id_deleted_amount_fen_paid_on"
             " (receivable_id=? AND deleted=?)") in plan
-    assert [step for step in plan if step.startswith("SCAN r ")] == [f"SCAN r USING COVERING INDEX {ID_ORDER_INDEX}"]
+    assert [step for step in plan if step.startswith("SCAN r ")] == [f"SCAN r USING COVERING INDEX {RECEIVABLES_BY_ID}"]
+
+
+def test_receivable_tracking_count_reads_no_payment(conn):
+    """The 回款跟踪 view walks receivables in id order, and its row count skips the payments."""
+    plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN SELECT * FROM receivable_tracking")]
+    assert f"SCAN r USING INDEX {RECEIVABLES_BY_ID}" in plan
+    lookups = {step for step in plan if step.startswith("SEARCH p ")}
+    assert lookups == {"SEARCH p USING COVERING INDEX payments_receivable_id_deleted_amount_fen_paid_on"
+                       " (receivable_id=? AND deleted=?)"}
+
+    count_plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN SELECT count(*) FROM receivable_tracking")]
+    assert f"SCAN r USING COVERING INDEX {RECEIVABLES_BY_ID}" in count_plan
+    assert not [step for step in count_plan if step.startswith("SEARCH p ")]
 
 
 @pytest.mark.parametrize("name", ["payments_by_status", "payments_by_rep_month"])

@@ -137,16 +137,19 @@ def test_tombstones_left_out(state, customer):
     gone_payment = write(state, "payments", {"receivable_id": receivable(state, remaining, "KEPT-2", 1_000, "2030-01-01"),
                                              "paid_on": "2029-12-01", "amount_fen": 1_000})
     receivable(state, customer, "OF-DELETED", 1_000, "2030-01-01")
+    deleted_receivable = receivable(state, remaining, "DELETED-ITSELF", 1_000, "2020-01-01")
     write(state, "follow_ups", {"customer_id": customer, "happened_at": "2026-01-05T02:00:00.000Z",
                                 "content": "被删除客户的跟进"})
     write(state, "tickets", {"kind": "投诉", "customer_id": customer, "subject": "被删除客户的投诉"})
     write(state, "customers", {"deleted": True}, customer)
     write(state, "payments", {"deleted": True}, gone_payment)
+    write(state, "receivables", {"deleted": True}, deleted_receivable)
 
     conn = state.records.get()
     assert [r[0] for r in conn.execute("SELECT 客户名称 FROM customer_list")] == ["李强"]
     assert sorted(r[0] for r in conn.execute("SELECT 订单号 FROM receivable_tracking")) == ["KEPT", "KEPT-2"]
     assert tracking(state, "KEPT-2")["已收金额"] == 0.0
+    assert tracking(state, "KEPT-2")["最近回款日期"] is None
     assert conn.execute("SELECT count(*) FROM follow_up_log").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM ticket_log").fetchone()[0] == 0
 

@@ -35,6 +35,7 @@ from typing import Any
 
 from ...sync import format_stamp
 from ..pool import idle_customers
+from ..schema import RECEIVABLES_BY_ID
 from ..timeutil import today as org_today
 from ..visibility import SEES_EVERYTHING
 
@@ -49,9 +50,6 @@ RISK_HIGH = "risk_high"
 POOL_WARNING = "pool_warning"
 KIND_ORDER = (TICKET_OVERDUE, TICKET_DUE, RECEIVABLE_OVERDUE, RISK_OVERDUE, FOLLOW_UP, POOL_WARNING, ESCALATION,
               RECEIVABLE_DUE, RISK_HIGH)
-
-# The receivables' covering index that leads with id (server/schema.py).
-RECEIVABLES_BY_ID = "receivables_id_deleted_due_date_sale_date_amount_fen_customer_id_scope_owner_dealer_id"
 
 OPEN_TICKET_STATUSES = ("待处理", "处理中")
 # Exposure (probability × impact, 1–25) from which an open risk is reminded
