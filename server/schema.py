@@ -177,10 +177,10 @@ RECEIVABLES = Table("receivables", "应收", rank=1, parent=("customer_id", "cus
     long_text("notes", "备注"),
     ref("dealer_id", "经销点", "dealers"),
 ), indexes=(("customer_id",), ("dealer_id",),
-             # Covers the columns 逾期回款 reads of every receivable it scans, shown or
-             # not, and what 回款统计：按付款状态 and the monthly reviews read of every receivable.
+             # Covers the columns 逾期回款 reads of every receivable it scans, shown or not.
              ("due_date", "deleted", "amount_fen", "id", "customer_id", "sale_date", "scope_owner", "dealer_id"),
-             # Covers what the two 回款统计 queries read of the receivables sold in their period.
+             # Covers what the monthly reviews read of the month's sales, and what the
+             # two 回款统计 queries read of receivables without a sale date.
              ("sale_date", "deleted", "amount_fen", "due_date", "id", "customer_id", "scope_owner"),
              RECEIVABLES_BY_ID_COLUMNS))
 

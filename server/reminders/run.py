@@ -48,7 +48,7 @@ MAX_SENDING_THREADS = 8
 @dataclass
 class PassResult:
     skipped: bool = False          # another pass held the lock
-    no_targets: bool = False          # no push subscription and no chat robot, so nothing was looked up
+    no_targets: bool = False       # no push subscription and no chat robot, so nothing was looked up
     due: int = 0                   # items due now, sent before or not
     pushed: int = 0                # push messages the push services accepted
     push_failed: int = 0
