@@ -134,7 +134,7 @@ MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [
     (2, _add_full_pull_flag),
     (3, _fill_creation_columns),
     (4, _check_named_indexes),
-    (5, _check_named_indexes),  # the same check, once the receivables' id-order index is named
+    (5, _check_named_indexes),  # run again: RECEIVABLES_BY_ID joined NAMED_INDEXES
 ]
 SCHEMA_VERSION = max(version for version, _ in MIGRATIONS)
 

@@ -59,6 +59,7 @@ def idle_customers(conn: sqlite3.Connection, today: date, time_zone: str | None,
                  WHERE f.customer_id = c.id AND f.deleted = 0) AS last_follow_up
           FROM customers c
          WHERE c.owner_id IS NOT NULL AND c.deleted = 0
+           -- the later of the two stamps, either of which may be NULL
            AND max(coalesce(owned_since, last_follow_up), coalesce(last_follow_up, owned_since)) < ?""",
                         (bound,))
     found = []

@@ -70,10 +70,10 @@ SELECT
     t.last_paid_on, t.notes
 -- Every receivable has its customer, and scope_owner is that customer's
 -- owner, so checking a few deleted ids replaces a join per receivable.
--- Read in id order, each receivable's payments lie next to the previous
--- one's in their index, so the two lookups per receivable cost less than
--- grouping every payment and joining the groups. A row count or facet that
--- reads no payment column skips them.
+-- In id order each receivable's payments lie next to the previous one's in
+-- their index. So the lookups cost less than grouping every payment, though
+-- SQLite repeats paid_fen's lookup for each column that reads it. A row
+-- count or facet that reads no payment column skips them.
 FROM (SELECT r.id, r.customer_id, r.scope_owner AS owner_id, r.order_no, r.sale_date, r.due_date,
              r.amount_fen,
              (SELECT coalesce(sum(p.amount_fen), 0) FROM payments p

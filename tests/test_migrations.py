@@ -123,8 +123,8 @@ def test_named_indexes_listed_and_made(tmp_path):
     (3, "follow_ups_imported_scope_owner"),
     (4, "receivables_id_deleted_due_date_sale_date_amount_fen_customer_id_scope_owner_dealer_id"),
 ])
-def test_read_only_folder_before_named_index_refused(tmp_path, monkeypatch, version, index):
-    """A file from before a named report index cannot be upgraded when read-only, so it is refused."""
+def test_read_only_folder_before_named_index_rejected(tmp_path, monkeypatch, version, index):
+    """A file from before a named report index cannot be upgraded when read-only, so it is rejected."""
     data = DataDir(tmp_path / "data")
     open_data_dir(data).close()
     conn = sqlite3.connect(data.database)
