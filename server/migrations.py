@@ -15,7 +15,7 @@ import sqlite3
 from typing import Callable
 
 from .db import transaction
-from .schema import ADDED_SYNC_COLUMNS, RECEIVABLES_BY_ID, SYNC_COLUMNS, TABLES, Table
+from .schema import ADDED_SYNC_COLUMNS, DERIVED_COLUMNS, RECEIVABLES_BY_ID, SYNC_COLUMNS, TABLES, Table
 from .search import drop_search_triggers, ensure_search_indexes
 from .views import create_views, drop_views
 
@@ -62,7 +62,7 @@ REPORT_INDEXES = (
 )
 
 # Indexes that canned queries name with INDEXED BY: a query fails on a file
-# without them. Schema version 5 is the first to have all of them.
+# without them. Schema version 6 is the first to have all of them.
 NAMED_INDEXES = ("customers_seq", "follow_ups_happened_at_deleted_customer_id_scope_owner_created_by",
                  "follow_ups_imported_scope_owner", RECEIVABLES_BY_ID)
 
@@ -75,7 +75,35 @@ REPLACED_INDEXES = (
     "follow_ups_happened_at",  # by follow_ups (happened_at, deleted, customer_id, scope_owner, created_by)
     "follow_ups_happened_at_deleted_customer_id",  # by the same
     "payments_paid_on",  # by payments (paid_on, deleted, receivable_id, scope_owner, amount_fen)
+    # by the same with paid_fen, last_paid_on
+    "receivables_id_deleted_due_date_sale_date_amount_fen_customer_id_scope_owner_dealer_id",
 )
+
+def _paid_totals(receivable: str) -> str:
+    """Return SQL for (paid_fen, last_paid_on) of the receivable whose id is the SQL ``receivable``."""
+    return (f"(SELECT coalesce(sum(p.amount_fen), 0), max(p.paid_on) FROM payments p "
+            f"WHERE p.receivable_id = {receivable} AND p.deleted = 0)")
+
+
+def _set_paid_totals(receivable: str, condition: str = "") -> str:
+    return (f" UPDATE receivables SET (paid_fen, last_paid_on) = {_paid_totals(receivable)} "
+            f"WHERE id = {receivable}{condition};")
+
+
+# Keep each receivable's paid totals (schema.DERIVED_COLUMNS) as its payments
+# change. A payment may arrive before its receivable, so a new receivable
+# sums the payments already stored for it.
+PAID_TOTAL_TRIGGERS = {
+    "payments_paid_totals_insert": f"AFTER INSERT ON payments BEGIN{_set_paid_totals('new.receivable_id')} END",
+    "payments_paid_totals_update": (
+        "AFTER UPDATE OF receivable_id, paid_on, amount_fen, deleted ON payments BEGIN"
+        + _set_paid_totals("new.receivable_id")
+        + _set_paid_totals("old.receivable_id", " AND old.receivable_id IS NOT new.receivable_id") + " END"),
+    "payments_paid_totals_delete": f"AFTER DELETE ON payments BEGIN{_set_paid_totals('old.receivable_id')} END",
+    "receivables_paid_totals_insert": (
+        "AFTER INSERT ON receivables WHEN EXISTS (SELECT 1 FROM payments WHERE receivable_id = new.id) "
+        f"BEGIN{_set_paid_totals('new.id')} END"),
+}
 
 UNIQUE_INDEXES = (
     "CREATE UNIQUE INDEX IF NOT EXISTS customers_code ON customers (code) WHERE code IS NOT NULL",
@@ -119,6 +147,13 @@ def _fill_creation_columns(conn: sqlite3.Connection) -> None:
             WHERE created_at IS NULL""")
 
 
+def _fill_paid_totals(conn: sqlite3.Connection) -> None:
+    # _ensure_tables has just added the receivables' paid totals, and the
+    # triggers keep them from now on; this fills them for stored payments.
+    conn.execute(f"UPDATE receivables SET (paid_fen, last_paid_on) = {_paid_totals('receivables.id')}")
+    _check_named_indexes(conn)
+
+
 def _check_named_indexes(conn: sqlite3.Connection) -> None:
     # _ensure_tables has just made the report indexes. This version marks a
     # file that has them, because a canned query names one with INDEXED BY
@@ -135,6 +170,7 @@ MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [
     (3, _fill_creation_columns),
     (4, _check_named_indexes),
     (5, _check_named_indexes),  # run again: RECEIVABLES_BY_ID joined NAMED_INDEXES
+    (6, _fill_paid_totals),  # RECEIVABLES_BY_ID now holds the paid totals, under a new name
 ]
 SCHEMA_VERSION = max(version for version, _ in MIGRATIONS)
 
@@ -155,7 +191,11 @@ def upgrade(conn: sqlite3.Connection) -> int:
         # are dropped while tables change and made again from this version.
         drop_views(conn)
         drop_search_triggers(conn)
+        for name in PAID_TOTAL_TRIGGERS:
+            conn.execute(f"DROP TRIGGER IF EXISTS {name}")
         _ensure_tables(conn)
+        for name, body in PAID_TOTAL_TRIGGERS.items():
+            conn.execute(f"CREATE TRIGGER {name} {body}")
         ensure_search_indexes(conn)
         create_views(conn)
     for version, migrate in MIGRATIONS:
@@ -196,6 +236,7 @@ def _create_synced_table(table: Table) -> str:
         "created_at TEXT",
         "created_by TEXT",
     ]
+    columns += [f"{name} {kind}" for name, kind in DERIVED_COLUMNS.get(table.name, ())]
     return f"CREATE TABLE {table.name} ({', '.join(columns)})"
 
 
@@ -208,6 +249,9 @@ def _add_missing_columns(conn: sqlite3.Connection, table: Table) -> None:
         if name not in present:
             conn.execute(f"ALTER TABLE {table.name} ADD COLUMN {name} TEXT")
             present.add(name)
+    for name, kind in DERIVED_COLUMNS.get(table.name, ()):
+        if name not in present:
+            conn.execute(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}")
     missing_sync = [c for c in SYNC_COLUMNS if c not in present]
     if missing_sync:
         raise RuntimeError(f"table {table.name} lacks sync columns {missing_sync}; it was not made by Genzong")

@@ -161,11 +161,17 @@ FOLLOW_UPS = Table("follow_ups", "跟进记录", rank=1, parent=("customer_id", 
              # follow_ups_imported_scope_owner in server.migrations).
              ("created_by", "happened_at", "deleted", "customer_id")))
 
-# A covering index that leads with id. Reports that sum many receivables'
+# Columns the database derives from other rows and never syncs, with their
+# types. A receivable's paid_fen and last_paid_on are the sum and latest
+# paid_on of its live payments; triggers (server.migrations) keep them.
+DERIVED_COLUMNS = {"receivables": (("paid_fen", "INTEGER NOT NULL DEFAULT 0"), ("last_paid_on", "TEXT"))}
+
+# A covering index that leads with id. Reports that look up many receivables'
 # payments walk it, in id order, so their lookups in the payments'
-# receivable_id index go in order too.
+# receivable_id index go in order too. The paid totals in it let them skip
+# the lookup for most receivables.
 RECEIVABLES_BY_ID_COLUMNS = ("id", "deleted", "due_date", "sale_date", "amount_fen", "customer_id", "scope_owner",
-                             "dealer_id")
+                             "dealer_id", "paid_fen", "last_paid_on")
 RECEIVABLES_BY_ID = "receivables_" + "_".join(RECEIVABLES_BY_ID_COLUMNS)
 
 RECEIVABLES = Table("receivables", "应收", rank=1, parent=("customer_id", "customers"), fields=(

@@ -51,8 +51,9 @@ FROM today
 # Payment status, first match wins: paid >= amount is 已付款 (overpaid_fen
 # flags an overpayment); past the due date is 逾期未付款; some payment is
 # 部分付款; otherwise 待付款. A receivable due today is not yet overdue.
-# The view computes every receivable's paid total. The receivable canned
-# queries repeat this rule to compute it only for the rows they read, and
+# paid_fen and last_paid_on are the receivable's paid total and latest
+# payment date, which the database keeps (schema.DERIVED_COLUMNS). The
+# receivable canned queries repeat this rule for the rows they read, and
 # tests check both against one Python model (tests/receivable_model.py).
 RECEIVABLE_BALANCES = f"""
 WITH calendar AS MATERIALIZED (SELECT today FROM org_calendar)
@@ -69,18 +70,10 @@ SELECT
          THEN CAST(julianday(calendar.today) - julianday(t.due_date) AS INTEGER) END AS days_overdue,
     t.last_paid_on, t.notes
 -- Every receivable has its customer, and scope_owner is that customer's
--- owner, so checking a few deleted ids replaces a join per receivable.
--- In id order each receivable's payments lie next to the previous one's in
--- their index. So the lookups cost less than grouping every payment, though
--- SQLite repeats paid_fen's lookup for each column that reads it. A row
--- count or facet that reads no payment column skips them.
+-- owner, so checking a few deleted ids replaces a join per receivable. The
+-- index holds the paid totals, so a row count or a facet reads no row.
 FROM (SELECT r.id, r.customer_id, r.scope_owner AS owner_id, r.order_no, r.sale_date, r.due_date,
-             r.amount_fen,
-             (SELECT coalesce(sum(p.amount_fen), 0) FROM payments p
-              WHERE p.receivable_id = r.id AND p.deleted = 0) AS paid_fen,
-             (SELECT max(p.paid_on) FROM payments p
-              WHERE p.receivable_id = r.id AND p.deleted = 0) AS last_paid_on,
-             r.notes
+             r.amount_fen, r.paid_fen, r.last_paid_on, r.notes
       FROM receivables r INDEXED BY {RECEIVABLES_BY_ID}
       WHERE r.deleted = 0 AND r.customer_id NOT IN (SELECT id FROM customers WHERE deleted = 1)) t
 CROSS JOIN calendar

@@ -6,7 +6,7 @@ device syncs. They are a receivable whose own dealer differs from its
 customer's, a deleted dealer, a deleted customer with a receivable and a
 complaint, a deleted receivable, and a complaint without a customer. A complaint arrives just
 after midnight in Shanghai on the first of a month (still the month before
-in UTC), and a payment after the month's end.
+in UTC), payments arrive after the month's end, and a payment is deleted.
 """
 
 from datetime import date, datetime, timedelta, timezone
@@ -59,6 +59,16 @@ def add_edge_cases(published) -> dict:
                              sale_date=f"{last_month}-03", due_date=f"{last_month}-10", dealer_id=other_dealer)
     device.edit("payments", receivable_id=receivable, paid_on=f"{last_month}-20", amount_fen=100_000)
     device.edit("payments", receivable_id=receivable, paid_on=first_of_this_month.isoformat(), amount_fen=150_000)
+    # Paid in full, but only after the month: all of it was overdue at the month's end.
+    paid_late = device.edit("receivables", customer_id=target, order_no="PAID-LATE", amount_fen=300_000,
+                            sale_date=f"{last_month}-04", due_date=f"{last_month}-12", dealer_id=other_dealer)
+    device.edit("payments", receivable_id=paid_late, paid_on=first_of_this_month.isoformat(), amount_fen=300_000)
+    # A payment entered and then deleted pays nothing.
+    unpaid = device.edit("receivables", customer_id=target, order_no="PAYMENT-DELETED", amount_fen=200_000,
+                         sale_date=f"{last_month}-05", due_date=f"{last_month}-14", dealer_id=other_dealer)
+    undone = device.edit("payments", receivable_id=unpaid, paid_on=f"{last_month}-13", amount_fen=200_000)
+    device.sync()
+    device.delete("payments", undone)
 
     # A dealer deleted: the figures of its customers and receivables count as no dealer.
     closed_dealer = device.edit("dealers", name="已撤销经销点", region="测试")
@@ -162,8 +172,9 @@ def test_review_overdue_ignores_later_payments(published):
                   if d["id"] == published.edge_cases["other_dealer"])
     before = {row["经销点"]: as_fen(row) for row in query(published, "dealer_monthly_review", last_month)}
     expected = monthly_review(read_tables(published.data.database), last_month)["dealers"][dealer]
-    # 5,000 due on the 10th, 1,000 paid on the 20th and 1,500 only after the month: 4,000 overdue from it.
-    assert before[dealer]["overdue"] == expected["overdue"] >= 400_000
+    # 5,000 due on the 10th, 1,000 paid on the 20th and 1,500 only after the month: 4,000 overdue
+    # from it. 3,000 paid in full only after the month, and 2,000 whose payment was deleted.
+    assert before[dealer]["overdue"] == expected["overdue"] >= 400_000 + 300_000 + 200_000
     assert before[dealer]["collected"] == expected["collected"] >= 100_000
 
 

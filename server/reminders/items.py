@@ -155,16 +155,15 @@ def _follow_ups(conn, people, today: date, escalation_days: int) -> list[DueItem
 
 def _receivables(conn, people, today: date, days_before: int) -> list[DueItem]:
     horizon = (today + timedelta(days=days_before)).isoformat()
-    # Most receivables are paid, so the query leaves them out. It reads in id
-    # order, so each payments lookup lands next to the previous one.
+    # Most receivables are paid, so the query leaves them out. The index holds
+    # each receivable's paid total, so only the others are read further.
     rows = conn.execute(
         "SELECT r.id, r.customer_id, r.order_no, r.amount_fen, r.due_date, r.scope_owner, c.name AS customer, "
-        "c.company, (SELECT coalesce(sum(p.amount_fen), 0) FROM payments p "
-        "            WHERE p.receivable_id = r.id AND p.deleted = 0) AS paid_fen "
+        "c.company, r.paid_fen "
         f"FROM receivables r INDEXED BY {RECEIVABLES_BY_ID} "
         "JOIN customers c ON c.id = r.customer_id AND c.deleted = 0 "
         "WHERE r.deleted = 0 AND r.scope_owner IS NOT NULL AND r.due_date IS NOT NULL "
-        "AND r.due_date <= ? AND paid_fen < coalesce(r.amount_fen, 0)", (horizon,))
+        "AND r.due_date <= ? AND r.paid_fen < coalesce(r.amount_fen, 0)", (horizon,))
     items = []
     for row in rows:
         owner = row["scope_owner"]
