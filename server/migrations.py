@@ -79,6 +79,7 @@ REPLACED_INDEXES = (
     "receivables_id_deleted_due_date_sale_date_amount_fen_customer_id_scope_owner_dealer_id",
 )
 
+
 def _paid_totals(receivable: str) -> str:
     """Return SQL for (paid_fen, last_paid_on) of the receivable whose id is the SQL ``receivable``."""
     return (f"(SELECT coalesce(sum(p.amount_fen), 0), max(p.paid_on) FROM payments p "
