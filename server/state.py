@@ -59,6 +59,8 @@ def open_data_dir(data: DataDir) -> ServerState:
     conn = connect(data.database)
     try:
         upgrade(conn)
+    except RuntimeError as error:
+        raise DataDirError(f"the data folder {data.root} cannot be opened: {error}") from error
     finally:
         conn.close()
     private = connect(data.private_database)

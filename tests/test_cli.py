@@ -52,6 +52,29 @@ def test_data_dir_from_environment(tmp_path, capsys, monkeypatch):
     assert (tmp_path / "env-data" / "genzong.db").exists()
 
 
+def test_folder_from_newer_genzong_refused_in_one_line(tmp_path, capsys):
+    """A folder that a newer Genzong upgraded gets one error line saying what to do, and stays as it was."""
+    folder = tmp_path / "data"
+    assert run(capsys, "user", "add", "boss", "--role", "manager", "--password", "pw123456",
+               "--data-dir", str(folder))[0] == 0
+    conn = sqlite3.connect(folder / "genzong.db")
+    newer = conn.execute("PRAGMA user_version").fetchone()[0] + 1
+    conn.execute(f"PRAGMA user_version = {newer}")
+    conn.commit()
+    conn.close()
+
+    code, out, err = run(capsys, "user", "list", "--data-dir", str(folder))
+    assert code == 1
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith(f"error: the data folder {folder} cannot be opened: the database is at schema version "
+                          f"{newer}, newer than this Genzong's")
+    assert "upgrade Genzong before opening it" in err
+    conn = sqlite3.connect(folder / "genzong.db")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == newer
+    conn.close()
+
+
 def test_demo_fills_empty_database_once(tmp_path, capsys):
     folder = str(tmp_path / "data")
     code, out, _ = run(capsys, "demo", "--customers", "40", "--data-dir", folder)
