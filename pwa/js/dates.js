@@ -120,10 +120,11 @@ export function localInputToStamp(value, timeZone) {
 }
 
 // "2026-12-04 16:15" for a UTC stamp, in `timeZone`; "12-04 16:15" when
-// `currentYear` is given and the stamp falls in it.
-export function formatStampLocal(stamp, timeZone, currentYear = null) {
+// `currentYear` is given and the stamp falls in it; "… 16:15:07" with `seconds`.
+export function formatStampLocal(stamp, timeZone, currentYear = null, { seconds = false } = {}) {
   if (!stamp) return '';
   const parts = zonedParts(Date.parse(stamp), timeZone);
   const date = currentYear && parts.date.startsWith(`${currentYear}-`) ? parts.date.slice(5) : parts.date;
-  return `${date} ${parts.time}`;
+  const time = seconds ? `${parts.time}:${String(parts.seconds).padStart(2, '0')}` : parts.time;
+  return `${date} ${time}`;
 }

@@ -65,8 +65,8 @@ export function savedToast() {
 }
 
 // A UTC stamp as local time in the organisation's zone, without the year when it is this year.
-export function formatStamp(stamp) {
-  return formatStampLocal(stamp, app.timeZone(), app.today().slice(0, 4));
+export function formatStamp(stamp, options) {
+  return formatStampLocal(stamp, app.timeZone(), app.today().slice(0, 4), options);
 }
 
 export function customerName(customerId) {

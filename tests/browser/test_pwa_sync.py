@@ -6,12 +6,14 @@ import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from device import Device
 from genzong.server.state import open_data_dir
+from genzong.server.timeutil import DEFAULT_TIME_ZONE
 from .pwa_helpers import (PASSWORD, go_online, log_in, pending, save_form, screenshot, sync_now, wait_synced,
                          wait_until)
 
@@ -76,9 +78,14 @@ def test_concurrent_edits_show_conflict(site, new_context):
     card = rep_page.locator(".conflict")
     assert card.count() == 1
     assert card.locator(".conflict-kept .conflict-value").inner_text() == "13822222222"
-    assert card.locator(".conflict-kept .conflict-who").inner_text().startswith("王经理 · ")
     assert card.locator(".conflict-other .conflict-value").inner_text() == "13811111111"
-    assert card.locator(".conflict-other .conflict-who").inner_text().startswith("李娜 · ")
+    # Each side shows who wrote it and when, to the second, in the organisation's zone.
+    assert not site.query("SELECT id FROM settings WHERE key = 'time_zone' AND deleted = 0")
+    zone = ZoneInfo(DEFAULT_TIME_ZONE)
+    for side, dot, name in (("kept", "kept_dot", "王经理"), ("other", "other_dot", "李娜")):
+        written = datetime.fromisoformat(json.loads(conflicts[0][dot])[2].replace("Z", "+00:00")).astimezone(zone)
+        expected_time = written.strftime("%m-%d %H:%M:%S" if written.year == datetime.now(zone).year else "%Y-%m-%d %H:%M:%S")
+        assert card.locator(f".conflict-{side} .conflict-who").inner_text() == f"{name} · {expected_time}"
     screenshot(rep_page, "07-sync-conflict")
 
     card.locator("text=改用另一个值").click()

@@ -158,7 +158,8 @@ function side(conflict, which) {
   return h('div', { class: ['conflict-side', `conflict-${which}`] },
     h('div', { class: 'conflict-label', text: t(`conflict.${which}`) }),
     h('div', { class: 'conflict-value', text: value }),
-    h('div', { class: 'conflict-who', text: `${user} · ${dot ? formatStamp(dot[2]) : ''}` }));
+    // With seconds: two edits in the same minute would otherwise show the same time.
+    h('div', { class: 'conflict-who', text: `${user} · ${dot ? formatStamp(dot[2], { seconds: true }) : ''}` }));
 }
 
 function conflictCard(conflict) {
