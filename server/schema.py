@@ -185,8 +185,8 @@ RECEIVABLES = Table("receivables", "应收", rank=1, parent=("customer_id", "cus
 ), indexes=(("customer_id",), ("dealer_id",),
              # Covers the columns 逾期回款 reads of every receivable it scans, shown or not.
              ("due_date", "deleted", "amount_fen", "id", "customer_id", "sale_date", "scope_owner", "dealer_id"),
-             # Covers what the monthly reviews read of the month's sales, and what the
-             # two 回款统计 queries read of receivables without a sale date.
+             # Covers what the monthly reviews read of the month's sales, and finds the
+             # two 回款统计 queries' receivables without a sale date.
              ("sale_date", "deleted", "amount_fen", "due_date", "id", "customer_id", "scope_owner"),
              RECEIVABLES_BY_ID_COLUMNS))
 
@@ -199,7 +199,8 @@ PAYMENTS = Table("payments", "回款记录", rank=2, parent=("receivable_id", "r
 ), indexes=(("receivable_id",),
              # Covers what the reports read of the payments of a period or month.
              ("paid_on", "deleted", "receivable_id", "scope_owner", "amount_fen"),
-             # Covers a receivable's paid total and last payment date in receivable_balances.
+             # Covers a receivable's paid total and last payment date, which the triggers that
+             # keep receivables.paid_fen read, and the reviews' sums up to a month's end.
              ("receivable_id", "deleted", "amount_fen", "paid_on"),
              # Counts and sums 业务员月度业绩's payments per owner and month.
              ("scope_owner", "paid_on", "deleted", "receivable_id", "amount_fen")))
