@@ -27,6 +27,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "The request must be sent as JSON (Content-Type: application/json), got {value}. Update the app and retry."),
     "login_locked": ("登录失败次数过多，请 {seconds} 秒后再试。",
                      "Too many failed logins. Try again in {seconds} seconds."),
+    "handover_not_user_id": ("交接请求的“{name}”应为用户编号，收到的是 {value}。请从用户列表中选择。",
+                             "\"{name}\" of the hand-over request must be a user id, got {value}. Choose one from the user list."),
     "handover_unknown_user": ("找不到用户 {username}。请从用户列表中选择。",
                               "No user {username}. Choose one from the user list."),
     "handover_same_user": ("交出和接手的是同一个人。请选择另一位接手的业务员。",
@@ -68,6 +70,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "\"{title}\" is assigned by the server and cannot be changed on a device."),
     "permission_denied": ("无权修改该记录：{detail}。",
                           "You may not change this record: {detail}."),
+    "reassigned": ("这条记录已转给其他人负责，你的修改没有保存。请把修改的内容告诉现在的负责人或经理，由他们补录。",
+                   "This record was given to someone else, so your change was not saved. "
+                   "Give what you changed to its new owner or a manager to add."),
     "parent_not_found": ("找不到关联的{title}（{value}），或你无权查看它。请先同步该记录。",
                          "The linked {title} ({value}) does not exist or you cannot see it. Sync it first."),
     "already_claimed": ("该客户已被 {name} 认领。你的备注仍保留在本机。",

@@ -48,6 +48,8 @@ SERVER_TABLES = {
 SERVER_INDEXES = (
     "CREATE INDEX IF NOT EXISTS revocations_audience ON revocations (audience, seq)",
     "CREATE INDEX IF NOT EXISTS devices_user ON devices (user_id)",
+    # Finds whether a rejected change's record was taken from its sender (sync_service).
+    "CREATE INDEX IF NOT EXISTS revocations_record ON revocations (record_id)",
 )
 
 # Canned queries leave out the children of deleted customers by testing ids

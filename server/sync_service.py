@@ -197,6 +197,8 @@ class ChangeApplier:
         self.sees_everything = user.role in SEES_EVERYTHING
         self._users: dict[str, bool] = {}
         self._stored_seqs: dict[tuple[str, str], int] = {}
+        # Changes of this request rejected as reassigned: their children are too.
+        self._reassigned: set[tuple[str, str]] = set()
         self.numbers = NumberCounter(conn)
 
     def apply(self, changes: list[ParsedChange]):
@@ -208,6 +210,8 @@ class ChangeApplier:
             outcome = self._apply_one(change)
             if outcome[0] not in ("merged", "unchanged"):
                 code, values = outcome
+                if code == "reassigned":
+                    self._reassigned.add((change.table.name, change.id))
                 results[change.index] = _rejected(change.table.name, change.id, code, values)
                 log.info("rejected change user=%s device=%s table=%s id=%s code=%s field=%s",
                          self.user.username, self.device, change.table.name, change.id, code,
@@ -263,6 +267,8 @@ class ChangeApplier:
         allowed = (self._may_edit(base_scope) if table.device_writable
                    else can_see(self.user.role, self.user.id, table.name, base_scope))
         if found is not None and not allowed:
+            if self._taken_from_user(table.name, change.id):
+                return "reassigned", {}
             return "permission_denied", {"detail": "该记录不属于你" if table.name != "customers"
                                          else "该客户不属于你；公海客户需先认领"}
         rejection = check_change(base, incoming, self.device, self.latest_stamp,
@@ -334,9 +340,24 @@ class ChangeApplier:
                 # claimer who owns the customer now.
                 claiming = table.name == "pool_claims" and base is None and parent is not None
                 if parent is None or not (self._may_edit(parent[1]) or claiming):
+                    if (parent_table, parent_id) in self._reassigned or (
+                            parent is not None and self._taken_from_user(parent_table, parent_id)):
+                        return "reassigned", {"field": parent_field}
                     return "parent_not_found", {"field": parent_field, "value": parent_id,
                                                 "title": TABLES[parent_table].title}
         return None
+
+    def _taken_from_user(self, table_name: str, record_id: str) -> bool:
+        """Return whether the record left this user's devices for someone else's (a revocation names the user).
+
+        Only then does a rejection say the record was reassigned: a user never
+        learns that a record they did not have exists.
+        """
+        row = self.conn.execute(
+            "SELECT 1 FROM revocations WHERE record_id = ? AND record_table = ? "
+            "AND (audience = ? OR (audience IS NULL AND except_user IS NOT ?)) LIMIT 1",
+            (record_id, table_name, self.user.id, self.user.id)).fetchone()
+        return row is not None
 
     def _settle_claim(self, claim: Version):
         """Settle a new claim of a pool customer, in the order claims reach the server.

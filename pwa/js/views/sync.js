@@ -78,6 +78,9 @@ function storageNotice() {
   return app.store.persistent ? null : h('p', { class: 'notice notice-danger', text: t('storage.memory_only') });
 }
 
+// Rejections that sending again cannot fix: the record went to someone else.
+const GONE_CODES = new Set(['revoked', 'reassigned']);
+
 function rejectionReason(entry) {
   if (entry.code === 'revoked') return t('sync.revoked_reason');
   const message = language() === 'en' ? entry.message_en : entry.message;
@@ -121,7 +124,7 @@ function rejectedSection() {
         h('summary', { text: t('sync.typed_values') }),
         detailList(typed.map(([name, value]) => [fieldLabel(entry.table, name), formatValue(entry.table, name, value)]))) : null,
       h('div', { class: 'actions' },
-        exists ? button(t('sync.retry'), () => retry(entry)) : null,
+        exists && !GONE_CODES.has(entry.code) ? button(t('sync.retry'), () => retry(entry)) : null,
         exists ? button(t('sync.discard'), () => discard(entry), 'danger')
           : button(t('sync.dismiss'), () => app.store.mutate((tx) => tx.clearRejected(recordKey(entry.table, entry.id))))));
   })));

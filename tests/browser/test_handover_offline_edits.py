@@ -1,0 +1,85 @@
+"""The reason a rep reads when a customer they edited offline was handed over.
+
+The rep's unsynced edits reach the server in the same sync that revokes
+the customer. The server rejects them as ``reassigned``. The sync page shows
+that the record went to someone else, and offers no retry, which could
+never succeed.
+"""
+
+import uuid
+
+import httpx
+
+from genzong.server.db import transaction
+from genzong.server.records import Batch
+from genzong.server.state import open_data_dir
+from genzong.server.timeutil import now_stamp
+from .pwa_helpers import PASSWORD, TIMEOUT_MS, go_online, log_in, save_form
+
+HANDED_OVER = "这条记录已转给其他人负责"
+
+
+def add_customer(site, owner_id: str) -> str:
+    customer = str(uuid.uuid4())
+    state = open_data_dir(site.data)
+    try:
+        conn = state.records.get()
+        with transaction(conn):
+            batch = Batch(conn, now_stamp(), None, "server")
+            batch.server_write("customers", customer, {"name": "韩文博", "owner_id": owner_id})
+            batch.flush()
+    finally:
+        state.close()
+    return customer
+
+
+def hand_over(site, manager, source, target) -> None:
+    with httpx.Client(base_url=site.url) as http:
+        token = http.post("/api/login", json={"username": manager.username, "password": PASSWORD}).json()["token"]
+        response = http.post("/api/handover", json={"from": source.id, "to": target.id},
+                             headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+
+
+def edit_offline_then_hand_over(site, new_context):
+    manager = site.add_user("manager")
+    leaving = site.add_user("sales", name="张离职")
+    taking = site.add_user("sales", name="李接手")
+    customer = add_customer(site, leaving.id)
+    context = new_context()
+    page = context.new_page()
+    log_in(page, leaving)
+
+    context.set_offline(True)
+    page.goto(f"/#/customer/{customer}/edit")
+    page.fill("#field-notes", "离线备注：客户周六来店看样")
+    save_form(page)
+    page.wait_for_url(f"**/#/customer/{customer}")
+    page.goto(f"/#/customer/{customer}/follow-up/new")
+    page.fill("textarea[name=content]", "离线跟进：电话确认了安装日期")
+    save_form(page)
+    page.wait_for_url(f"**/#/customer/{customer}")
+
+    hand_over(site, manager, leaving, taking)
+    go_online(context, page)
+    page.goto("/#/sync")
+    page.wait_for_selector("li.card.rejected", timeout=TIMEOUT_MS)
+    return page
+
+
+def test_moved_customer_edit_reason(site, new_context):
+    page = edit_offline_then_hand_over(site, new_context)
+    card = page.locator("li.card.rejected").filter(has_text="韩文博")
+    reason = card.locator(".notice").inner_text()
+    assert "公海" not in reason, f"the customer was handed over, not returned to the pool: {reason}"
+    assert HANDED_OVER in reason
+
+
+def test_moved_customer_new_follow_up_reason(site, new_context):
+    page = edit_offline_then_hand_over(site, new_context)
+    card = page.locator("li.card.rejected[data-code]").filter(has_text="跟进记录")
+    reason = card.locator(".notice").inner_text()
+    assert "请先同步" not in reason, f"syncing again cannot help: {reason}"
+    assert HANDED_OVER in reason
+    assert card.locator("button", has_text="重试").count() == 0
+    assert card.locator("button", has_text="放弃本机修改").count() == 1

@@ -1,0 +1,89 @@
+"""Offline edits of a customer handed over meanwhile are rejected as reassigned.
+
+A rep edits a customer and adds to it offline; a manager hands the rep's
+customers to another rep before the device syncs. The server rejects each
+of those changes with ``reassigned``: its message explains that the record
+went to someone else and asks the rep to pass the change on. Before, it
+was that the customer is not theirs, or that its parent must be synced
+first. A rep
+who never had the customer still gets ``permission_denied`` or
+``parent_not_found``, which tell nothing about it.
+"""
+
+import pytest
+
+from genzong.server.messages import MESSAGES
+
+
+@pytest.fixture
+def handed_over(http, make_device, make_user, login_as):
+    """Return (leaving rep's device with offline edits, ids by what they are, the taking rep)."""
+    leaving, taking = make_user("sales", name="张离职"), make_user("sales", name="李接手")
+    device = make_device(leaving)
+    customer = device.edit("customers", name="韩文博", owner_id=leaving.id)
+    receivable = device.edit("receivables", customer_id=customer, amount_fen=500_000, due_date="2026-11-20")
+    follow_up = device.edit("follow_ups", customer_id=customer, happened_at="2026-11-02T02:00:00.000Z",
+                            content="第一次拜访")
+    device.sync()
+    assert not device.rejected
+
+    # Offline: an edit of the customer and of a follow-up, a payment, and a
+    # new receivable with its payment.
+    ids = {
+        "customer": device.edit("customers", customer, notes="客户周六来店看样"),
+        "follow-up edit": device.edit("follow_ups", follow_up, result="约好周六"),
+        "new follow-up": device.edit("follow_ups", customer_id=customer, happened_at="2026-11-05T03:00:00.000Z",
+                                     content="电话确认安装日期"),
+        "payment": device.edit("payments", receivable_id=receivable, paid_on="2026-11-06", amount_fen=123_400),
+    }
+    ids["new receivable"] = device.edit("receivables", customer_id=customer, amount_fen=80_000)
+    ids["its payment"] = device.edit("payments", receivable_id=ids["new receivable"], paid_on="2026-11-06",
+                                     amount_fen=80_000)
+
+    _, token = login_as("manager")
+    response = http.post("/api/handover", json={"from": leaving.id, "to": taking.id},
+                         headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    return device, ids, taking
+
+
+def test_offline_edits_rejected_as_reassigned(handed_over, state):
+    device, ids, _ = handed_over
+    device.sync()
+
+    codes = {name: device.rejected.get((table, record_id), {}).get("code")
+             for (name, record_id), table in zip(ids.items(), ["customers", "follow_ups", "follow_ups", "payments",
+                                                                "receivables", "payments"])}
+    assert codes == dict.fromkeys(ids, "reassigned")
+    result = device.rejected[("customers", ids["customer"])]
+    assert result["message"] == MESSAGES["reassigned"][0]
+    assert "公海" not in result["message"]
+    assert result["message_en"].startswith("This record was given to someone else")
+    # Nothing was stored, and the device dropped the customer, which is no longer the rep's.
+    conn = state.records.get()
+    assert conn.execute("SELECT notes FROM customers WHERE id = ?", (ids["customer"],)).fetchone()[0] is None
+    assert conn.execute("SELECT count(*) FROM payments WHERE amount_fen = 123400").fetchone()[0] == 0
+    assert ("customers", ids["customer"]) in device.revoked
+
+
+def test_taking_rep_sees_nothing_of_the_rejected_edits(handed_over, make_device):
+    device, ids, taking = handed_over
+    device.sync()
+    taker = make_device(taking)
+    taker.sync()
+    customer = taker.get("customers", ids["customer"])
+    assert customer["name"] == "韩文博"
+    assert customer.get("notes") is None
+    assert taker.get("follow_ups", ids["new follow-up"]) is None
+    assert taker.get("follow_ups", ids["follow-up edit"]).get("result") is None
+
+
+def test_rep_who_never_had_the_customer_learns_nothing(handed_over, make_device):
+    device, ids, _ = handed_over
+    stranger = make_device("sales")
+    stranger.records[("customers", ids["customer"])] = device.records[("customers", ids["customer"])]
+    stranger.outbox.add(("customers", ids["customer"]))
+    stranger.edit("follow_ups", customer_id=ids["customer"], happened_at="2026-11-07T03:00:00.000Z", content="猜的")
+    stranger.sync()
+    codes = sorted(result["code"] for result in stranger.rejected.values())
+    assert codes == ["parent_not_found", "permission_denied"]
