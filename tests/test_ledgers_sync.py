@@ -192,6 +192,11 @@ def test_handover_rejects_bad_users(http, login_as, make_user):
     same = http.post("/api/handover", json={"from": rep.id, "to": rep.id}, headers=headers)
     assert same.status_code == 400
     assert same.json()["error"] == "handover_same_user"
+    by_name = http.post("/api/handover", json={"from": rep.username, "to": rep.id}, headers=headers)
+    assert by_name.status_code == 400
+    body = by_name.json()
+    assert body["error"] == "handover_not_user_id"
+    assert body["message"] == f"交接请求的“from”应为用户编号，收到的是 '{rep.username}'。请从用户列表中选择。"
     _, rep_token = login_as(rep)
     forbidden = http.post("/api/handover", json={"from": rep.id, "to": rep.id},
                           headers={"Authorization": f"Bearer {rep_token}"})

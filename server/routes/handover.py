@@ -21,7 +21,7 @@ async def handover(request: Request) -> JSONResponse:
     target = body.get("to") if isinstance(body, dict) else None
     for name, value in (("from", source), ("to", target)):
         if not isinstance(value, str) or not UUID_RE.match(value):
-            raise ApiError(400, "invalid_request", detail=f"{name} must be a user id, got {value!r}")
+            raise ApiError(400, "handover_not_user_id", name=name, value=repr(value))
     state = state_of(request)
     try:
         result = await run_in_threadpool(
