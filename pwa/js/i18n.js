@@ -188,6 +188,7 @@ const zh = {
   'login.other_user_pending': '本机还有 {name} 的 {count} 条修改尚未同步。用其他账号登录会删除这些修改，确定继续吗？',
 
   'today.title': '今日', 'today.scope_mine': '我的', 'today.scope_team': '团队',
+  'today.moved_away': '你负责的 {count} 位客户已转给其他人负责，已从本机移除（{when}）。',
   'today.follow_ups': '待跟进', 'today.receivables': '回款', 'today.tickets': '工单答复',
   'today.nothing_due': '今天没有到期的事项。', 'today.owner': '负责人：{name}',
   'today.escalations': '团队逾期跟进', 'today.follow_up_detail': '计划跟进',
@@ -331,6 +332,7 @@ const en = {
   'login.other_user_pending': '{name} has {count} unsynced changes on this device. Logging in as another user deletes them. Continue?',
 
   'today.title': 'Today', 'today.scope_mine': 'Mine', 'today.scope_team': 'Team',
+  'today.moved_away': '{count} of your customers were given to someone else and removed from this device ({when}).',
   'today.follow_ups': 'Follow-ups due', 'today.receivables': 'Payments due', 'today.tickets': 'Ticket replies',
   'today.nothing_due': 'Nothing is due today.', 'today.owner': 'Owner: {name}',
   'today.escalations': 'Team follow-ups overdue', 'today.follow_up_detail': 'Planned follow-up',

@@ -219,8 +219,24 @@ export class SyncClient extends EventTarget {
     // Revocations first: a record revoked and later shared again arrives in
     // the same page as both, and only its change is current (a revoked
     // record that stays revoked is never among the changes).
-    for (const item of response.revoked) this.applyRevocation(tx, item, now);
-    for (const change of response.changes) this.applyChange(tx, device, change);
+    const userId = tx.getMeta('session')?.user?.id;
+    const movedAway = new Set();
+    for (const item of response.revoked) {
+      // A customer this user owned went to someone else (a pool customer
+      // claimed by another rep was never theirs).
+      if (item.table === 'customers' && userId && tx.record(item.table, item.id)?.fields.owner_id === userId) {
+        movedAway.add(item.id);
+      }
+      this.applyRevocation(tx, item, now);
+    }
+    for (const change of response.changes) {
+      if (change.table === 'customers') movedAway.delete(change.id); // given back in the same page
+      this.applyChange(tx, device, change);
+    }
+    if (movedAway.size) {
+      const earlier = tx.getMeta('moved_away')?.count ?? 0;
+      tx.setMeta('moved_away', { count: earlier + movedAway.size, at: now });
+    }
 
     tx.setMeta('cursor', response.cursor);
     tx.setMeta('epoch', response.epoch);

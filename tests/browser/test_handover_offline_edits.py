@@ -1,9 +1,9 @@
-"""The reason a rep reads when a customer they edited offline was handed over.
+"""What a rep reads when their customers were handed over to another rep.
 
 The rep's unsynced edits reach the server in the same sync that revokes
 the customer. The server rejects them as ``reassigned``. The sync page shows
 that the record went to someone else, and offers no retry, which could
-never succeed.
+never succeed. 今日 shows how many of the rep's customers left the device.
 """
 
 import uuid
@@ -14,7 +14,7 @@ from genzong.server.db import transaction
 from genzong.server.records import Batch
 from genzong.server.state import open_data_dir
 from genzong.server.timeutil import now_stamp
-from .pwa_helpers import PASSWORD, TIMEOUT_MS, go_online, log_in, save_form
+from .pwa_helpers import PASSWORD, TIMEOUT_MS, go_online, log_in, save_form, sync_now
 
 HANDED_OVER = "这条记录已转给其他人负责"
 
@@ -83,3 +83,41 @@ def test_moved_customer_new_follow_up_reason(site, new_context):
     assert HANDED_OVER in reason
     assert card.locator("button", has_text="重试").count() == 0
     assert card.locator("button", has_text="放弃本机修改").count() == 1
+
+
+def test_rep_told_how_many_customers_left(site, new_context):
+    """After a hand-over, 今日 shows the giving rep how many of their customers left, until dismissed."""
+    manager = site.add_user("manager")
+    leaving = site.add_user("sales", name="张离职")
+    taking = site.add_user("sales", name="李接手")
+    for _ in range(2):
+        add_customer(site, leaving.id)
+    # A pool customer another rep gets was never the rep's: it leaves without counting.
+    pool_customer = add_customer(site, None)
+    page = new_context().new_page()
+    log_in(page, leaving)
+    set_owner(site, pool_customer, taking.id)
+    hand_over(site, manager, leaving, taking)
+
+    sync_now(page)
+    page.goto("/#/today")
+    notice = page.locator(".moved-away")
+    notice.wait_for(timeout=TIMEOUT_MS)
+    assert notice.inner_text().startswith("你负责的 2 位客户已转给其他人负责，已从本机移除")
+    notice.locator("button", has_text="知道了").click()
+    notice.wait_for(state="detached", timeout=TIMEOUT_MS)
+    page.reload()
+    page.wait_for_selector(".view-today", timeout=TIMEOUT_MS)
+    assert page.locator(".moved-away").count() == 0
+
+
+def set_owner(site, customer: str, owner_id: str) -> None:
+    state = open_data_dir(site.data)
+    try:
+        conn = state.records.get()
+        with transaction(conn):
+            batch = Batch(conn, now_stamp(), None, "server")
+            batch.server_write("customers", customer, {"owner_id": owner_id})
+            batch.flush()
+    finally:
+        state.close()

@@ -13,7 +13,7 @@ import { reminderPrompt } from '../notifications.js';
 import { ownerStamp } from '../pool.js';
 import { dueItems } from '../reminders.js';
 import { route } from '../router.js';
-import { emptyState, formatStamp, pageHeader } from '../ui.js';
+import { button, emptyState, formatStamp, pageHeader } from '../ui.js';
 import { poolReturnText } from './pool.js';
 
 let scope = 'mine'; // managers may switch to the whole team
@@ -88,6 +88,17 @@ function group(title, items, today) {
     h('ul', { class: 'cards' }, items.map((item) => itemCard(item, today, scope === 'team'))));
 }
 
+// How many of the rep's customers left this device because they were given
+// to someone else, until the rep dismisses it.
+function movedAwayNotice() {
+  const movedAway = app.store.getMeta('moved_away');
+  if (!movedAway?.count) return null;
+  return h('div', { class: 'notice notice-warning moved-away', attrs: { role: 'status' } },
+    h('span', { text: t('today.moved_away', { count: movedAway.count, when: formatStamp(new Date(movedAway.at).toISOString()) }) }),
+    ' ',
+    button(t('sync.dismiss'), () => app.store.mutate((tx) => tx.setMeta('moved_away', null), { local: true })));
+}
+
 function render(params, page) {
   page.rerenderOnChange(app.store);
   const today = app.today();
@@ -102,7 +113,7 @@ function render(params, page) {
     }))) : null;
   const byKind = (...kinds) => items.filter((item) => kinds.includes(item.kind));
   return h('div', { class: 'view view-today' },
-    header, toggle, reminderPrompt(),
+    header, toggle, movedAwayNotice(), reminderPrompt(),
     items.length === 0 ? emptyState(t('today.nothing_due')) : null,
     group(t('today.follow_ups'), byKind('follow_up'), today),
     group(t('today.pool_warnings'), byKind('pool_warning'), today),
