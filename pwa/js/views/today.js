@@ -93,10 +93,11 @@ function group(title, items, today) {
 function movedAwayNotice() {
   const movedAway = app.store.getMeta('moved_away');
   if (!movedAway?.count) return null;
+  const when = formatStamp(new Date(movedAway.at).toISOString());
+  const dismiss = () => app.store.mutate((tx) => tx.setMeta('moved_away', null), { local: true });
   return h('div', { class: 'notice notice-warning moved-away', attrs: { role: 'status' } },
-    h('span', { text: t('today.moved_away', { count: movedAway.count, when: formatStamp(new Date(movedAway.at).toISOString()) }) }),
-    ' ',
-    button(t('sync.dismiss'), () => app.store.mutate((tx) => tx.setMeta('moved_away', null), { local: true })));
+    h('div', { text: t('today.moved_away', { count: movedAway.count, when }) }),
+    h('div', { class: 'actions' }, button(t('sync.dismiss'), dismiss)));
 }
 
 function render(params, page) {
