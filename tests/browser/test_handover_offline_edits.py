@@ -14,19 +14,20 @@ from genzong.server.db import transaction
 from genzong.server.records import Batch
 from genzong.server.state import open_data_dir
 from genzong.server.timeutil import now_stamp
-from .pwa_helpers import PASSWORD, TIMEOUT_MS, go_online, log_in, save_form, sync_now
+from .pwa_helpers import PASSWORD, TIMEOUT_MS, go_online, log_in, save_form, screenshot, sync_now
 
 HANDED_OVER = "这条记录已转给其他人负责"
 
 
-def add_customer(site, owner_id: str) -> str:
-    customer = str(uuid.uuid4())
+def write_customer(site, changes: dict, customer: str | None = None) -> str:
+    """Store a server write of ``changes`` to a customer (a new one when ``customer`` is None); return its id."""
+    customer = customer or str(uuid.uuid4())
     state = open_data_dir(site.data)
     try:
         conn = state.records.get()
         with transaction(conn):
             batch = Batch(conn, now_stamp(), None, "server")
-            batch.server_write("customers", customer, {"name": "韩文博", "owner_id": owner_id})
+            batch.server_write("customers", customer, changes)
             batch.flush()
     finally:
         state.close()
@@ -45,7 +46,7 @@ def edit_offline_then_hand_over(site, new_context):
     manager = site.add_user("manager")
     leaving = site.add_user("sales", name="张离职")
     taking = site.add_user("sales", name="李接手")
-    customer = add_customer(site, leaving.id)
+    customer = write_customer(site, {"name": "韩文博", "owner_id": leaving.id})
     context = new_context()
     page = context.new_page()
     log_in(page, leaving)
@@ -67,22 +68,22 @@ def edit_offline_then_hand_over(site, new_context):
     return page
 
 
-def test_moved_customer_edit_reason(site, new_context):
+def test_offline_edits_show_reassigned_reason(site, new_context):
+    """The customer edit and the new follow-up say the customer went to someone else, with no retry."""
     page = edit_offline_then_hand_over(site, new_context)
-    card = page.locator("li.card.rejected").filter(has_text="韩文博")
-    reason = card.locator(".notice").inner_text()
+
+    customer_card = page.locator("li.card.rejected").filter(has_text="韩文博")
+    reason = customer_card.locator(".notice").inner_text()
     assert "公海" not in reason, f"the customer was handed over, not returned to the pool: {reason}"
     assert HANDED_OVER in reason
 
-
-def test_moved_customer_new_follow_up_reason(site, new_context):
-    page = edit_offline_then_hand_over(site, new_context)
-    card = page.locator("li.card.rejected[data-code]").filter(has_text="跟进记录")
-    reason = card.locator(".notice").inner_text()
+    follow_up_card = page.locator("li.card.rejected[data-code]").filter(has_text="跟进记录")
+    reason = follow_up_card.locator(".notice").inner_text()
     assert "请先同步" not in reason, f"syncing again cannot help: {reason}"
     assert HANDED_OVER in reason
-    assert card.locator("button", has_text="重试").count() == 0
-    assert card.locator("button", has_text="放弃本机修改").count() == 1
+    assert follow_up_card.locator("button", has_text="重试").count() == 0
+    assert follow_up_card.locator("button", has_text="放弃本机修改").count() == 1
+    screenshot(page, "sync-reassigned-edits", full_page=True)
 
 
 def test_rep_told_how_many_customers_left(site, new_context):
@@ -91,12 +92,12 @@ def test_rep_told_how_many_customers_left(site, new_context):
     leaving = site.add_user("sales", name="张离职")
     taking = site.add_user("sales", name="李接手")
     for _ in range(2):
-        add_customer(site, leaving.id)
+        write_customer(site, {"name": "韩文博", "owner_id": leaving.id})
     # A pool customer another rep gets was never the rep's: it leaves without counting.
-    pool_customer = add_customer(site, None)
+    pool_customer = write_customer(site, {"name": "王芳", "owner_id": None})
     page = new_context().new_page()
     log_in(page, leaving)
-    set_owner(site, pool_customer, taking.id)
+    write_customer(site, {"owner_id": taking.id}, pool_customer)
     hand_over(site, manager, leaving, taking)
 
     sync_now(page)
@@ -104,20 +105,10 @@ def test_rep_told_how_many_customers_left(site, new_context):
     notice = page.locator(".moved-away")
     notice.wait_for(timeout=TIMEOUT_MS)
     assert notice.inner_text().startswith("你负责的 2 位客户已转给其他人负责，已从本机移除")
+    screenshot(page, "today-customers-moved-away")
     notice.locator("button", has_text="知道了").click()
     notice.wait_for(state="detached", timeout=TIMEOUT_MS)
     page.reload()
     page.wait_for_selector(".view-today", timeout=TIMEOUT_MS)
     assert page.locator(".moved-away").count() == 0
 
-
-def set_owner(site, customer: str, owner_id: str) -> None:
-    state = open_data_dir(site.data)
-    try:
-        conn = state.records.get()
-        with transaction(conn):
-            batch = Batch(conn, now_stamp(), None, "server")
-            batch.server_write("customers", customer, {"owner_id": owner_id})
-            batch.flush()
-    finally:
-        state.close()
