@@ -152,7 +152,7 @@ def _fill_creation_columns(conn: sqlite3.Connection) -> None:
 
 def _fill_paid_totals(conn: sqlite3.Connection) -> None:
     # _ensure_tables has just added the receivables' paid totals, and the
-    # triggers keep them from now on; this fills them for stored payments.
+    # triggers keep them from now on. This fills them for stored payments.
     conn.execute(f"UPDATE receivables SET (paid_fen, last_paid_on) = {_paid_totals('receivables.id')}")
     _check_named_indexes(conn)
 
@@ -173,7 +173,7 @@ MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [
     (3, _fill_creation_columns),
     (4, _check_named_indexes),
     (5, _check_named_indexes),  # run again: RECEIVABLES_BY_ID joined NAMED_INDEXES
-    (6, _fill_paid_totals),  # RECEIVABLES_BY_ID now holds the paid totals, under a new name
+    (6, _fill_paid_totals),  # RECEIVABLES_BY_ID now contains the paid totals, under a new name
 ]
 SCHEMA_VERSION = max(version for version, _ in MIGRATIONS)
 

@@ -74,9 +74,9 @@ class Batch:
         self.device = device
         self._loaded: dict[tuple[str, str], store.StoredRecord | None] = {}
         self._staged: dict[tuple[str, str], Staged] = {}
-        # The staged rows' ids by what they belong to (see _belongs_to), so a
-        # scope change finds a record's staged children without a scan of
-        # every staged row, which made a large hand-over quadratic.
+        # The staged rows' ids by what they belong to (see _belongs_to). A scope
+        # change looks up a record's staged children here, because scanning
+        # every staged row made a large hand-over quadratic.
         self._staged_members: dict[tuple, dict[str, None]] = {}
         self._device_users: dict[str, str | None] = {}
 

@@ -163,7 +163,7 @@ FOLLOW_UPS = Table("follow_ups", "跟进记录", rank=1, parent=("customer_id", 
 
 # Columns the database derives from other rows and never syncs, with their
 # types. A receivable's paid_fen and last_paid_on are the sum and latest
-# paid_on of its live payments; triggers (server.migrations) keep them.
+# paid_on of its live payments. Triggers in server.migrations keep them.
 DERIVED_COLUMNS = {"receivables": (("paid_fen", "INTEGER NOT NULL DEFAULT 0"), ("last_paid_on", "TEXT"))}
 
 # A covering index that leads with id. Reports that look up many receivables'

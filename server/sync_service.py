@@ -197,7 +197,7 @@ class ChangeApplier:
         self.sees_everything = user.role in SEES_EVERYTHING
         self._users: dict[str, bool] = {}
         self._stored_seqs: dict[tuple[str, str], int] = {}
-        # Changes of this request rejected as reassigned: their children are too.
+        # Changes of this request rejected as reassigned. Their children get the same code.
         self._reassigned: set[tuple[str, str]] = set()
         self.numbers = NumberCounter(conn)
 
@@ -348,10 +348,10 @@ class ChangeApplier:
         return None
 
     def _taken_from_user(self, table_name: str, record_id: str) -> bool:
-        """Return whether the record left this user's devices for someone else's (a revocation names the user).
+        """Return whether a revocation took the record from this user's devices.
 
-        Only then does a rejection say the record was reassigned: a user never
-        learns that a record they did not have exists.
+        Only then is a rejection reported as reassigned, so a user never learns
+        that a record they never had exists.
         """
         row = self.conn.execute(
             "SELECT 1 FROM revocations WHERE record_id = ? AND record_table = ? "

@@ -52,7 +52,7 @@ def test_data_dir_from_environment(tmp_path, capsys, monkeypatch):
     assert (tmp_path / "env-data" / "genzong.db").exists()
 
 
-def test_folder_from_newer_genzong_refused_in_one_line(tmp_path, capsys):
+def test_newer_folder_gets_one_error_line(tmp_path, capsys):
     """A folder that a newer Genzong upgraded gets one error line saying what to do, and stays as it was."""
     folder = tmp_path / "data"
     assert run(capsys, "user", "add", "boss", "--role", "manager", "--password", "pw123456",

@@ -1,10 +1,10 @@
 """Every API that writes payments or receivables keeps the stored paid totals right.
 
-After each step through the real app (sync moves, deletes and restores, a
-conflict, hand-over, the public pool and a claim, imports with a dry run),
-each receivable's paid_fen and last_paid_on must equal the sum and latest
-date of its live payments. No pull, history row, conflict or export carries
-them.
+The steps go through the real app: sync moves, deletes and restores, a
+conflict, hand-over, the public pool and a claim, and imports with a dry
+run. After each one, every receivable's paid_fen and last_paid_on must
+equal the sum and latest date of its live payments. No pull, history row,
+conflict or export carries them.
 """
 
 import io
@@ -127,7 +127,7 @@ def test_totals_follow_every_write_path(state, http, make_device, make_user, log
     assert stale_totals(state) == []
 
 
-def test_totals_leave_no_trace_outside_the_table(state, http, make_device, login_as):
+def test_totals_stay_in_their_table(state, http, make_device, login_as):
     """Pulls, history, conflicts and the receivables export carry no paid_fen or last_paid_on."""
     rep = make_device("sales")
     customer = rep.edit("customers", name="王芳")

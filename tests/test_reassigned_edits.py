@@ -3,7 +3,7 @@
 A rep edits a customer and adds to it offline; a manager hands the rep's
 customers to another rep before the device syncs. The server rejects each
 of those changes with ``reassigned``: its message explains that the record
-went to someone else and asks the rep to pass the change on. Before, it
+went to someone else and that the rep should pass the change on. Before, it
 was that the customer is not theirs, or that its parent must be synced
 first. A rep
 who never had the customer still gets ``permission_denied`` or
@@ -66,7 +66,7 @@ def test_offline_edits_rejected_as_reassigned(handed_over, state):
     assert ("customers", ids["customer"]) in device.revoked
 
 
-def test_taking_rep_sees_nothing_of_the_rejected_edits(handed_over, make_device):
+def test_taking_rep_gets_no_rejected_edit(handed_over, make_device):
     device, ids, taking = handed_over
     device.sync()
     taker = make_device(taking)
@@ -78,7 +78,7 @@ def test_taking_rep_sees_nothing_of_the_rejected_edits(handed_over, make_device)
     assert taker.get("follow_ups", ids["follow-up edit"]).get("result") is None
 
 
-def test_rep_who_never_had_the_customer_learns_nothing(handed_over, make_device):
+def test_stranger_gets_the_usual_codes(handed_over, make_device):
     device, ids, _ = handed_over
     stranger = make_device("sales")
     stranger.records[("customers", ids["customer"])] = device.records[("customers", ids["customer"])]

@@ -119,7 +119,7 @@ PAYMENT_LOOKUP = "SEARCH p USING COVERING INDEX payments_receivable_id_deleted_a
 
 
 @pytest.mark.parametrize("name", ["payments_by_status", "payments_by_rep_month"])
-def test_payment_reports_read_paid_totals_from_index(conn, name):
+def test_payment_reports_read_stored_totals(conn, name):
     """The 回款统计 queries read each receivable's paid total from an index, looking up no payment."""
     plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + canned_query(name), {"开始日期": "", "结束日期": ""})]
     assert [step for step in plan if step.startswith("SCAN r ")] == [f"SCAN r USING COVERING INDEX {RECEIVABLES_BY_ID}"]

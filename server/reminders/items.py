@@ -155,7 +155,7 @@ def _follow_ups(conn, people, today: date, escalation_days: int) -> list[DueItem
 
 def _receivables(conn, people, today: date, days_before: int) -> list[DueItem]:
     horizon = (today + timedelta(days=days_before)).isoformat()
-    # Most receivables are paid, so the query leaves them out. The index holds
+    # Most receivables are paid, so the query leaves them out. The index contains
     # each receivable's paid total, so only the others are read further.
     rows = conn.execute(
         "SELECT r.id, r.customer_id, r.order_no, r.amount_fen, r.due_date, r.scope_owner, c.name AS customer, "

@@ -69,7 +69,7 @@ def edit_offline_then_hand_over(site, new_context):
 
 
 def test_offline_edits_show_reassigned_reason(site, new_context):
-    """The customer edit and the new follow-up say the customer went to someone else, with no retry."""
+    """The customer edit and the new follow-up show that the customer went to someone else, with no retry."""
     page = edit_offline_then_hand_over(site, new_context)
 
     customer_card = page.locator("li.card.rejected").filter(has_text="韩文博")
@@ -86,7 +86,7 @@ def test_offline_edits_show_reassigned_reason(site, new_context):
     screenshot(page, "sync-reassigned-edits", full_page=True)
 
 
-def test_rep_told_how_many_customers_left(site, new_context):
+def test_today_counts_moved_customers(site, new_context):
     """After a hand-over, 今日 shows the giving rep how many of their customers left, until dismissed."""
     manager = site.add_user("manager")
     leaving = site.add_user("sales", name="张离职")
