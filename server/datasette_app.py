@@ -172,11 +172,12 @@ class DatasetteMount:
         database_file = state.records.path
         self.database_name = database_file.stem
         self.verifier = access.ActorVerifier(state)
+        metadata = load_metadata(self.database_name)
         self.datasette = Datasette(files=[str(database_file)],
-                                   metadata=load_metadata(self.database_name),
+                                   metadata=metadata,
                                    template_dir=str(project_root() / TEMPLATE_DIR),
                                    settings=SETTINGS, secret=state.secret.decode())
-        plugin = GenzongPlugin(self.verifier, self.database_name, self.datasette)
+        plugin = GenzongPlugin(self.verifier, self.database_name, self.datasette, metadata)
         pm.register(plugin, name=f"genzong-{id(plugin)}")
         self._plugin = plugin
         self._app = self.datasette.app()

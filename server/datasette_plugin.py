@@ -15,18 +15,25 @@ that it was called for its own instance and otherwise returns None.
   through the character-pair indexes of ``server.search``.
 - ``render_cell`` shows money as ``¥1,234.50``: fen columns of the tables
   and 元 columns of the views and queries.
-- ``extra_body_script`` folds a table's column descriptions into a
-  collapsed 列说明 section, so the rows start near the top of the page.
+- ``extra_body_script`` puts Datasette's own interface into Chinese, with a
+  switch to English (``datasette_chinese.js``), and folds a table's column
+  descriptions into a collapsed 列说明 section, so the rows start near the
+  top of the page.
 - ``handle_exception`` answers a query stopped at the SQL time limit with a
-  Chinese-first page that requests a shorter period.
+  Chinese-first page that requests a shorter period. Other errors Datasette
+  raises on purpose (not found, invalid SQL) get a page with Datasette's
+  header, so the interface script runs there too.
 """
 
+import json
 import sqlite3
+from pathlib import Path
 
 from datasette import hookimpl
 from datasette.filters import FilterArguments
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import Base400, Response
 from datasette.views.base import DatasetteError
+from markupsafe import Markup
 
 from . import search
 from .datasette_access import (FORBIDDEN_MESSAGE, FORBIDDEN_TITLE, TIMED_OUT_MESSAGE, TIMED_OUT_MESSAGE_EN,
@@ -36,12 +43,16 @@ from .sqlfunctions import register_functions
 
 SEARCH_PARAMETER = "genzong_search"
 
+CHINESE_INTERFACE = Path(__file__).with_name("datasette_chinese.js").read_text(encoding="utf-8")
+NAMES_PLACEHOLDER = "__GENZONG_NAMES__"
+
 # Wraps Datasette's list of column descriptions in a collapsed <details>.
 FOLD_COLUMN_DESCRIPTIONS = """
 document.querySelectorAll("dl.column-descriptions").forEach((list) => {
   const details = document.createElement("details");
   const summary = document.createElement("summary");
-  summary.textContent = "列说明（" + list.querySelectorAll("dt").length + " 列）";
+  const count = list.querySelectorAll("dt").length;
+  summary.textContent = document.documentElement.lang === "en" ? `Column notes (${count})` : `列说明（${count} 列）`;
   list.parentNode.insertBefore(details, list);
   details.append(summary, list);
 });
@@ -69,13 +80,14 @@ YUAN_COLUMNS = frozenset({"应收金额", "已收金额", "未收金额", "多�
 class GenzongPlugin:
     """The hooks for one Datasette instance publishing ``database``."""
 
-    def __init__(self, verifier: ActorVerifier, database: str, datasette):
+    def __init__(self, verifier: ActorVerifier, database: str, datasette, metadata: dict):
         # Datasette lists plugins by __name__ and looks for static files in
         # the package of that name; a module name makes it skip the lookup.
         self.__name__ = __name__
         self.verifier = verifier
         self.database = database
         self.datasette = datasette
+        self.chinese_interface = chinese_interface_script(database, metadata)
 
     def _ours(self, datasette) -> bool:
         return datasette is self.datasette
@@ -134,13 +146,15 @@ class GenzongPlugin:
 
     @hookimpl
     def extra_body_script(self, template, database, datasette):
-        if not self._ours(datasette) or database != self.database:
+        if not self._ours(datasette):
             return None
-        if template == "table.html":
-            return FOLD_COLUMN_DESCRIPTIONS
-        if template.startswith("query"):
-            return SEARCH_KIND_CHOICES
-        return None
+        # The interface script runs first: it sets the page's language, which the others read.
+        scripts = [self.chinese_interface]
+        if database == self.database and template == "table.html":
+            scripts.append(FOLD_COLUMN_DESCRIPTIONS)
+        elif database == self.database and template.startswith("query"):
+            scripts.append(SEARCH_KIND_CHOICES)
+        return "\n".join(scripts)
 
     @hookimpl
     def forbidden(self, datasette, request, message):
@@ -155,10 +169,39 @@ class GenzongPlugin:
 
     @hookimpl(tryfirst=True)
     def handle_exception(self, datasette, request, exception):
-        # Datasette turns a query stopped at the SQL time limit into this error.
-        if (not self._ours(datasette) or not isinstance(exception, DatasetteError)
-                or exception.title != "SQL Interrupted"):
+        if not self._ours(datasette):
             return None
+        # Datasette turns a query stopped at the SQL time limit into this error.
+        if isinstance(exception, DatasetteError) and exception.title == "SQL Interrupted":
+            return self._timed_out(datasette, request)
+        if isinstance(exception, (Base400, DatasetteError)) and not wants_json(
+                request.path, request.query_string.encode()):
+            return self._error_page(datasette, request, exception)
+        # Datasette's own handler logs anything else as a server error and answers JSON requests.
+        return None
+
+    @staticmethod
+    def _error_page(datasette, request, exception: Base400 | DatasetteError):
+        """Show an error Datasette raised, such as a table not found, in a page with its header and scripts.
+
+        Datasette's own handler renders error.html without the header's links
+        and without the plugins' scripts, so the page could not be put into Chinese.
+        """
+        if isinstance(exception, DatasetteError):
+            status, title = exception.status, exception.title
+            message = Markup(exception.message) if exception.message_is_html else exception.message
+        else:
+            status, title, message = exception.status, None, exception.args[0]
+
+        async def page():
+            body = await datasette.render_template(
+                [f"{status}.html", "error.html"],
+                {"ok": False, "error": message, "status": status, "title": title}, request=request)
+            return Response.html(body, status=status)
+        return page
+
+    @staticmethod
+    def _timed_out(datasette, request):
         seconds = f"{datasette.setting('sql_time_limit_ms') / 1000:g}"
         message = TIMED_OUT_MESSAGE.format(seconds=seconds)
         message_en = TIMED_OUT_MESSAGE_EN.format(seconds=seconds)
@@ -171,6 +214,18 @@ class GenzongPlugin:
                 "error.html", {"title": TIMED_OUT_TITLE, "error": f"{message} {message_en}"}, request=request)
             return Response.html(body, status=400)
         return page
+
+
+def chinese_interface_script(database: str, metadata: dict) -> str:
+    """Return ``datasette_chinese.js`` with the Chinese titles of the database and its tables and views."""
+    entry = metadata["databases"][database]
+    names = {
+        "database": {database: entry.get("title", database)},
+        "tables": {name: table["title"] for name, table in entry.get("tables", {}).items() if "title" in table},
+    }
+    # "</script>" or "<!--" in a title would change how the inline <script> element parses.
+    literal = json.dumps(names, ensure_ascii=False).replace("<", "\\u003c")
+    return CHINESE_INTERFACE.replace(NAMES_PLACEHOLDER, literal)
 
 
 def format_yuan(amount: float) -> str:

@@ -4,6 +4,7 @@ The screenshots land in tests/artifacts/screenshots/ for a person to look at.
 """
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -146,3 +147,147 @@ def test_anonymous_sees_chinese_refusal(server, browser):
     assert response.status == 403
     assert "销售经理和管理员" in page.locator("body").inner_text()
     context.close()
+
+
+FOLLOW_UPS_FILTERED = "/data/genzong/follow_up_log?负责人=张伟&沟通方式__in=电话,拜访&_sort=跟进时间"
+
+
+def collect_page_errors(page) -> list:
+    """Return a list that fills with the page's uncaught script errors."""
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    return errors
+
+
+def filtered_count(page, server, path: str) -> int:
+    """Return Datasette's own count of the rows that ``path`` selects, read from its JSON."""
+    table, _, query = path.partition("?")
+    response = page.context.request.get(f"{server.url}{table}.json?{query}&_size=0")
+    assert response.ok, response.text()
+    return response.json()["filtered_table_rows_count"]
+
+
+@pytest.mark.browser
+def test_table_page_in_chinese(server, manager_page):
+    page = manager_page
+    errors = collect_page_errors(page)
+    page.goto(server.url + FOLLOW_UPS_FILTERED)
+    count = filtered_count(page, server, FOLLOW_UPS_FILTERED)
+    assert count > 0
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator("section.content > h3").first.inner_text() == (
+        f"共 {count} 行；条件：沟通方式 属于 电话、拜访，负责人 = “张伟”；按 跟进时间 升序排列")
+    assert page.title() == f"跟进记录 · 共 {count} 行；条件：沟通方式 属于 电话、拜访，负责人 = “张伟”；按 跟进时间 升序排列"
+    assert page.locator("h1").inner_text().startswith("跟进记录（视图）")
+
+    assert page.locator(".crumbs").inner_text().split() == ["首页", "/", "跟踪业务数据"]
+    assert page.locator('form.filters input[type="submit"]').input_value() == "应用"
+    assert page.locator('select[name="_filter_column"] option').first.inner_text() == "- 选择列 -"
+    operators = page.locator('select[name="_filter_op"] option').all_inner_texts()
+    assert operators[:5] == ["=", "!=", "包含", "结尾是", "开头是"]
+    assert "不为空" in operators
+    assert page.locator(".export-links").inner_text() == "数据导出为 json, CSV (高级选项)"
+    assert page.locator("#export h3").inner_text() == "高级导出"
+    assert page.locator('input[value="导出 CSV"]').count() == 1
+    assert page.locator("footer").inner_text().startswith("基于 Datasette · 查询用时 ")
+
+    # table.js adds these after the page's own scripts have run.
+    assert page.locator(".filter-row a.remove-filter, .filter-row [aria-label]").first.get_attribute(
+        "aria-label") == "移除此条件"
+    page.locator('th[data-column="客户名称"] svg.dropdown-menu-icon').click()
+    assert page.locator(".dropdown-menu .dropdown-sort-asc").inner_text() == "升序排列"
+    assert page.locator(".dropdown-menu .dropdown-hide-column").inner_text() == "隐藏此列"
+    page.locator('th[data-column="时间戳"] svg.dropdown-menu-icon').click()
+    assert page.locator(".dropdown-menu .dropdown-column-type").inner_text() == "类型：TEXT"
+
+    assert errors == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "datasette_chinese_table.png")
+
+
+@pytest.mark.browser
+def test_chinese_filter_form_sends_same_values(server, manager_page):
+    page = manager_page
+    page.goto(server.url + "/data/genzong/follow_up_log")
+    page.select_option('select[name="_filter_column"]', "沟通方式")
+    page.select_option('select[name="_filter_op"]', label="包含")
+    page.fill('input[name="_filter_value"]', "电")
+    page.click('form.filters input[type="submit"]')
+    page.wait_for_url("**__contains=*")
+    assert "沟通方式__contains=电" in unquote(page.url)
+    channels = column_texts(page, "沟通方式")
+    assert channels
+    assert all("电" in channel for channel in channels)
+    assert page.locator("section.content > h3").first.inner_text().endswith(
+        "条件：沟通方式 包含 “电”；按 时间戳 降序排列")
+
+
+@pytest.mark.browser
+def test_data_cells_stay_untranslated(server, manager_page):
+    page = manager_page
+    page.goto(server.url + "/data/genzong?sql=" + "select 'Apply' as a, 'Next page' as b, '12 rows' as c")
+    assert page.locator("table.rows-and-columns tbody td").all_inner_texts() == ["Apply", "Next page", "12 rows"]
+    assert page.locator("form.sql h3").inner_text().startswith("自定义 SQL 查询，返回 1 行")
+    assert page.locator('form.sql input[type="submit"]').input_value() == "运行 SQL"
+
+
+@pytest.mark.browser
+def test_extra_where_clause_heading(server, manager_page):
+    page = manager_page
+    path = "/data/genzong/payments?amount_fen__gte=100&_where=paid_on+is+not+null"
+    page.goto(server.url + path)
+    count = filtered_count(page, server, path)
+    heading = page.locator("section.content > h3").first.inner_text()
+    assert heading == f"共 {count} 行；条件：amount_fen ≥ 100"
+    assert page.locator(".extra-wheres h3").inner_text() == "1 个附加 where 条件"
+
+
+@pytest.mark.browser
+def test_unknown_condition_stays_english(server, manager_page):
+    page = manager_page
+    # Python's str.isdigit() accepts "²", so Datasette writes the value without quotes
+    # where the script expects quotes. The script then keeps Datasette's English words.
+    page.goto(server.url + "/data/genzong/payments?notes=²")
+    heading = page.locator("section.content > h3").first.inner_text()
+    assert heading == "共 0 行；where notes = ²"
+
+
+@pytest.mark.browser
+def test_language_switch_to_english_and_back(server, browser):
+    context = browser.new_context(locale="zh-CN")
+    response = context.request.post(server.url + "/api/login", data={"username": "jingli", "password": "genzong123"})
+    assert response.ok, response.text()
+    page = context.new_page()
+    page.goto(server.url + FOLLOW_UPS_FILTERED)
+    count = filtered_count(page, server, FOLLOW_UPS_FILTERED)
+
+    page.click("button.genzong-language")
+    page.wait_for_selector("html[lang=en]")
+    assert page.locator("button.genzong-language").inner_text() == "中文"
+    assert page.locator("section.content > h3").first.inner_text().startswith(f"{count:,} rows where")
+    assert page.locator('form.filters input[type="submit"]').input_value() == "Apply"
+    assert page.evaluate("localStorage.getItem('genzong.language')") == "en", "the PWA reads the same choice"
+
+    page.goto(server.url + "/data/genzong")
+    assert page.locator("h2#tables").inner_text() == "Tables"
+
+    page.click("button.genzong-language")
+    page.wait_for_selector("html[lang=zh-CN]")
+    assert page.locator("h2#tables").inner_text() == "数据表"
+    assert page.locator(".db-table h3 a", has_text="customers").first.inner_text() == "客户（customers）"
+    context.close()
+
+
+@pytest.mark.browser
+def test_not_found_page_in_chinese(server, manager_page):
+    page = manager_page
+    response = page.goto(server.url + "/data/genzong/no_such_table")
+    assert response.status == 404
+    assert page.locator("h1").inner_text() == "错误 404"
+    assert "找不到该表或视图" in page.locator("section.content").inner_text()
+    assert page.locator(".crumbs").inner_text().split() == ["首页"]
+    assert page.title() == "错误 404"
+
+    response = page.context.request.get(server.url + "/data/genzong/no_such_table.json")
+    assert response.status == 404
+    assert response.json()["error"] == "Table not found", "JSON errors stay as Datasette writes them"

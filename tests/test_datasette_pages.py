@@ -12,7 +12,7 @@ import yaml
 from starlette.testclient import TestClient
 
 from genzong.server.app import create_app
-from genzong.server.datasette_plugin import YUAN_COLUMNS
+from genzong.server.datasette_plugin import YUAN_COLUMNS, chinese_interface_script
 from genzong.server.paths import DataDir, project_root
 from genzong.server.routes.auth import actor_cookie
 from genzong.server.schema import SYNC_COLUMNS, TABLES
@@ -363,3 +363,19 @@ def test_read_only_folder_served_from_copy(tmp_path):
         response = client.get("/data/genzong/users.json?_shape=array", headers=cookie_header(cookie))
     assert response.status_code == 200
     assert [row["username"] for row in response.json()] == ["jingli"]
+
+
+def test_interface_script_escapes_titles():
+    metadata = {"databases": {"genzong": {"title": "跟踪</script><b>", "tables": {
+        "customers": {"title": "客户"}, "plain": {}}}}}
+    script = chinese_interface_script("genzong", metadata)
+    assert "__GENZONG_NAMES__" not in script
+    assert "</script>" not in script, "a title must not end the inline script element"
+    assert '{"database": {"genzong": "跟踪\\u003c/script>\\u003cb>"}, "tables": {"customers": "客户"}}' in script
+
+
+def test_every_page_carries_interface_script(published):
+    for path in ["/data/genzong", "/data/genzong/customers", "/data/genzong/overdue_receivables",
+                 "/data/genzong/no_such_table"]:
+        response = published.get(path)
+        assert "genzong.language" in response.text, path

@@ -1,0 +1,335 @@
+// Datasette's own interface in Chinese, with a header button that switches to English.
+//
+// Datasette 0.65 writes its buttons, filter choices, row counts and footer in
+// English. The plugin inlines this script at the end of every Datasette page.
+// When the language is Chinese it rewrites those texts in place. The choice is
+// the one the PWA stores under "genzong.language" on this origin, so switching
+// either one switches both. Only visible texts change: links, form field names
+// and the values a form sends stay as Datasette wrote them. A text this script
+// does not know stays English, and the rows, facet values and SQL are data,
+// which it never touches.
+(() => {
+  const STORAGE_KEY = 'genzong.language';
+  // Filled in by the plugin: {"database": {name: title}, "tables": {name: title}}.
+  const NAMES = __GENZONG_NAMES__;
+
+  // Regions that hold data, SQL or metadata text rather than Datasette's own words.
+  const DATA_REGIONS = 'table.rows-and-columns, .facet-results, pre, code, textarea, .CodeMirror, ' +
+    '.metadata-description, dl.column-descriptions, .actor, .message-error, .db-table > p > em';
+
+  const TEXTS = new Map(Object.entries({
+    'Menu': '菜单',
+    'Log out': '退出登录',
+    'Table actions': '表操作',
+    'Search:': '搜索：',
+    '- remove filter -': '- 移除条件 -',
+    '- column -': '- 选择列 -',
+    'Sort...': '排序…',
+    'Apply': '应用',
+    'View and edit SQL': '查看和编辑 SQL',
+    'This data as': '数据导出为',
+    'Next page': '下一页',
+    'Advanced export': '高级导出',
+    'JSON shape:': 'JSON 格式：',
+    'CSV options:': 'CSV 选项：',
+    'Export CSV': '导出 CSV',
+    'Sort ascending': '升序排列',
+    'Sort descending': '降序排列',
+    'Facet by this': '按此列分组计数',
+    'Hide this column': '隐藏此列',
+    'Show all columns': '显示全部列',
+    'Show not-blank rows': '只看此列不为空的行',
+    'Remove this filter': '移除此条件',
+    '(view)': '（视图）',
+    'Custom SQL query': '自定义 SQL 查询',
+    'Format SQL': '格式化 SQL',
+    'Run SQL': '运行 SQL',
+    'Edit SQL': '编辑 SQL',
+    'Query parameters': '查询参数',
+    'Queries': '查询',
+    'Tables': '数据表',
+    'Views': '视图',
+    '(hidden)': '（隐藏）',
+    'Many rows': '行数未统计',
+    '0 results': '没有结果',
+    'Links from other tables': '其他表中指向此行的记录',
+    'Powered by': '基于',
+    'Data license:': '数据许可：',
+    'Data source:': '数据来源：',
+    'About:': '关于：',
+    'Table not found': '找不到该表或视图',
+    'Record not found': '找不到该记录',
+    'Database not found': '找不到该数据库',
+  }));
+
+  // Short words that are Datasette's only inside one kind of element.
+  const SCOPED_TEXTS = [
+    ['.crumbs', {'home': '首页'}],
+    ['.filter-op option', {
+      'contains': '包含', 'ends with': '结尾是', 'starts with': '开头是',
+      'like': '匹配 like', 'not like': '不匹配 like', 'glob': '匹配 glob',
+      'in': '属于', 'not in': '不属于', 'array contains': '数组包含', 'array does not contain': '数组不包含',
+      'date': '日期是', 'is null': '为 null', 'is not null': '不为 null', 'is blank': '为空', 'is not blank': '不为空',
+    }],
+    ['label.sort_by_desc', {'descending': '降序'}],
+    ['.export-links', {'advanced': '高级选项'}],
+    ['.advanced-export', {
+      'default': '默认', 'array': '数组', 'newline-delimited': '每行一条', 'object': '对象',
+      'download file': '下载为文件', 'expand labels': '显示外键的名称', 'stream all rows': '导出全部行（不止本页）',
+    }],
+    ['.show-hide-sql', {'hide': '隐藏 SQL', 'show': '显示 SQL'}],
+    ['.extra-wheres', {'remove': '移除'}],
+  ];
+
+  // Texts with numbers or names in them: [pattern, replacement function].
+  const PATTERNS = [
+    [/^(.+) \(view\)(.*)$/, (m) => `${m[1]}（视图）${m[2]}`],
+    [/^· Queries took ([\d.]+)ms$/, (m) => `· 查询用时 ${m[1]} 毫秒`],
+    [/^Sort by (.+)$/, (m) => `按 ${m[1]} 排序`],
+    [/^Type: (.+)$/, (m) => `类型：${m[1]}`],
+    [/^([\d,]+) rows?$/, (m) => `${m[1]} 行`],
+    [/^Error (\d+)$/, (m) => `错误 ${m[1]}`],
+    [/^Cannot sort table by (.+)$/, (m) => `不能按 ${m[1]} 排序：没有这一列，或这一列不能排序`],
+    [/^These facets timed out: (.+)$/, (m) => `以下分组计数超时，未显示：${m[1].split(', ').join('、')}`],
+    [/^(\d+) extra where clauses?$/, (m) => `${m[1]} 个附加 where 条件`],
+    [/^from (.+) in (.+)$/, (m) => `（${tableTitle(m[2])}的 ${m[1]} 列）`],
+    [/^Custom SQL query returning (more than )?([\d,]+) rows?$/, (m) => `自定义 SQL 查询，返回${m[1] ? '超过 ' : ' '}${m[2]} 行`],
+    [/^\.\.\. and$/, () => '……另有'],
+    [/^([\d,]+) hidden tables?$/, (m) => `${m[1]} 个隐藏表`],
+    [/^[\d,]+ rows in .*|^\d+ tables?(, .*)?$|^[\d,]+ views?$/, (m) => describeDatabase(m[0])],
+  ];
+
+  function storedLanguage() {
+    try {
+      return localStorage.getItem(STORAGE_KEY);
+    } catch {
+      return null;
+    }
+  }
+
+  function tableTitle(name) {
+    return NAMES.tables[name] ?? name;
+  }
+
+  // "1,234 rows in 20 tables, 56 rows in 3 hidden tables, 12 views" from the home page.
+  function describeDatabase(text) {
+    const parts = text.split(', ').map((part) => {
+      let m = /^(?:([\d,]+) rows in )?(\d+) (hidden )?tables?$/.exec(part);
+      if (m) {
+        const tables = `${m[2]} 个${m[3] ? '隐藏' : ''}表`;
+        return m[1] ? `${tables}共 ${m[1]} 行` : tables;
+      }
+      m = /^([\d,]+) views?$/.exec(part);
+      return m ? `${m[1]} 个视图` : null;
+    });
+    return parts.includes(null) ? null : parts.join('，');
+  }
+
+  // Python's json.dumps of a list: ", " between items and \uXXXX for every non-ASCII character.
+  function pythonJson(values) {
+    return '[' + values.map((value) => JSON.stringify(String(value))
+      .replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))).join(', ') + ']';
+  }
+
+  function inValues(value) {
+    if (value.startsWith('[')) {
+      try {
+        return JSON.parse(value);
+      } catch {
+        return null;
+      }
+    }
+    return value.split(',').map((item) => item.trim());
+  }
+
+  // Each lookup as Datasette 0.65 describes it in English (datasette/filters.py), and in Chinese.
+  const LOOKUPS = {
+    exact: (c, v) => [/^\d+$/.test(v) ? `${c} = ${v}` : `${c} = "${v}"`, `${c} = “${v}”`],
+    not: (c, v) => [/^\d+$/.test(v) ? `${c} != ${v}` : `${c} != "${v}"`, `${c} ≠ “${v}”`],
+    contains: (c, v) => [`${c} contains "${v}"`, `${c} 包含 “${v}”`],
+    endswith: (c, v) => [`${c} ends with "${v}"`, `${c} 以 “${v}” 结尾`],
+    startswith: (c, v) => [`${c} starts with "${v}"`, `${c} 以 “${v}” 开头`],
+    gt: (c, v) => [`${c} > ${v}`, `${c} > ${v}`],
+    gte: (c, v) => [`${c} ≥ ${v}`, `${c} ≥ ${v}`],
+    lt: (c, v) => [`${c} < ${v}`, `${c} < ${v}`],
+    lte: (c, v) => [`${c} ≤ ${v}`, `${c} ≤ ${v}`],
+    like: (c, v) => [`${c} like "${v}"`, `${c} 匹配 like “${v}”`],
+    notlike: (c, v) => [`${c} not like "${v}"`, `${c} 不匹配 like “${v}”`],
+    glob: (c, v) => [`${c} glob "${v}"`, `${c} 匹配 glob “${v}”`],
+    in: (c, v) => {
+      const values = inValues(v);
+      return values && [`${c} in ${pythonJson(values)}`, `${c} 属于 ${values.join('、')}`];
+    },
+    notin: (c, v) => {
+      const values = inValues(v);
+      return values && [`${c} not in ${pythonJson(values)}`, `${c} 不属于 ${values.join('、')}`];
+    },
+    arraycontains: (c, v) => [`${c} contains "${v}"`, `${c} 包含 “${v}”`],
+    arraynotcontains: (c, v) => [`${c} does not contain "${v}"`, `${c} 不包含 “${v}”`],
+    date: (c, v) => [`"${c}" is on date ${v}`, `${c} 的日期是 ${v}`],
+    isnull: (c) => [`${c} is null`, `${c} 为 null`],
+    notnull: (c) => [`${c} is not null`, `${c} 不为 null`],
+    isblank: (c) => [`${c} is blank`, `${c} 为空`],
+    notblank: (c) => [`${c} is not blank`, `${c} 不为空`],
+  };
+
+  // Orders [key, value] pairs as Python sorts tuples of strings, except that JavaScript
+  // compares UTF-16 code units: a name with characters beyond U+FFFF may sort differently.
+  function comparePairs([keyA, valueA], [keyB, valueB]) {
+    if (keyA !== keyB) return keyA < keyB ? -1 : 1;
+    if (valueA !== valueB) return valueA < valueB ? -1 : 1;
+    return 0;
+  }
+
+  // The page's filters as [English, Chinese] pairs, in the order Datasette lists them:
+  // the search first, then the query's column filters sorted by name and value.
+  function filterDescriptions() {
+    const params = new URLSearchParams(location.search);
+    const descriptions = [];
+    const search = (params.get('_search') ?? '').trim();
+    if (search) descriptions.push([`搜索“${search}”`, `搜索“${search}”`]);
+    const pairs = [...params].filter(([key]) => !(key.startsWith('_') && !key.includes('__')));
+    pairs.sort(comparePairs);
+    for (const [key, value] of pairs) {
+      const split = key.lastIndexOf('__');
+      const [column, lookup] = split < 0 ? [key, 'exact'] : [key.slice(0, split), key.slice(split + 2)];
+      const describe = LOOKUPS[lookup];
+      const pair = describe && describe(column, value);
+      if (pair) descriptions.push(pair);
+    }
+    return descriptions;
+  }
+
+  // "where a = "1", b > 2 and c is null" in Chinese, or null when it is not the one the URL's filters give.
+  function describeWhere(text) {
+    const descriptions = filterDescriptions();
+    const english = descriptions.map(([en]) => en);
+    const joined = english.length > 1 ? `${english.slice(0, -1).join(', ')} and ${english.at(-1)}` : english.join('');
+    if (text !== `where ${joined}`) return null;
+    return '条件：' + descriptions.map(([, zh]) => zh).join('，');
+  }
+
+  // The table page's "157 rows where 负责人 = "张伟" sorted by 时间戳 descending".
+  function describeRows(text) {
+    const parts = [];
+    let rest = text;
+    const count = /^([\d,]+) rows?(?: |$)/.exec(rest);
+    if (count) {
+      parts.push(`共 ${count[1]} 行`);
+      rest = rest.slice(count[0].length);
+    }
+    const sort = /(?:^| )sorted by (.+?)( descending)?$/.exec(rest);
+    if (sort) rest = rest.slice(0, sort.index);
+    // A condition this script cannot describe (an unknown filter) stays English.
+    if (rest) parts.push(describeWhere(rest) ?? rest);
+    if (sort) parts.push(`按 ${sort[1]} ${sort[2] ? '降序' : '升序'}排列`);
+    return parts.join('；');
+  }
+
+  function translated(text, element) {
+    if (TEXTS.has(text)) return TEXTS.get(text);
+    for (const [selector, texts] of SCOPED_TEXTS) {
+      if (Object.hasOwn(texts, text) && element.closest(selector)) return texts[text];
+    }
+    if (element.closest('.crumbs')) {
+      if (Object.hasOwn(NAMES.database, text)) return NAMES.database[text];
+      if (Object.hasOwn(NAMES.tables, text)) return NAMES.tables[text];
+    }
+    if (element.matches('.db-table > h3 > a') && Object.hasOwn(NAMES.tables, text)) {
+      return `${NAMES.tables[text]}（${text}）`;
+    }
+    if (element.matches('section.content > h3') && /\brows?\b|^where |^sorted by /.test(text)) {
+      return describeRows(text);
+    }
+    for (const [pattern, replace] of PATTERNS) {
+      const m = pattern.exec(text);
+      if (m) return replace(m);
+    }
+    return null;
+  }
+
+  function translateTextNode(node) {
+    const element = node.parentElement;
+    if (!element || element.closest(DATA_REGIONS) || element.closest('script, style')) return;
+    const text = node.data.replace(/\s+/g, ' ').trim();
+    if (!/[A-Za-z]/.test(text)) return;
+    const result = translated(text, element);
+    if (result) node.data = node.data.replace(/\S[\s\S]*\S|\S/, result);
+  }
+
+  function translateAttributes(element) {
+    if (element.closest(DATA_REGIONS)) return;
+    for (const name of ['aria-label', 'title', 'placeholder']) {
+      const value = element.getAttribute(name);
+      if (value && TEXTS.has(value)) element.setAttribute(name, TEXTS.get(value));
+    }
+    if (element.matches('input[type=submit], input[type=button]') && TEXTS.has(element.value)) {
+      element.value = TEXTS.get(element.value);
+    }
+    if (element.matches('a[title]') && /^[\d,]+ rows?$/.test(element.title)) {
+      element.title = element.title.replace(/ rows?$/, ' 行');
+    }
+  }
+
+  function translateTree(root) {
+    if (root.nodeType === Node.TEXT_NODE) {
+      translateTextNode(root);
+      return;
+    }
+    if (root.nodeType !== Node.ELEMENT_NODE) return;
+    translateAttributes(root);
+    root.querySelectorAll('[aria-label], [title], [placeholder], input').forEach(translateAttributes);
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) translateTextNode(node);
+  }
+
+  function translateTitle() {
+    const heading = document.querySelector('section.content > h3');
+    const h1 = document.querySelector('.page-header h1');
+    if (document.body.classList.contains('table') && heading && h1) {
+      document.title = `${h1.textContent.replace(/（视图）|🔒/g, '').trim()} · ${heading.textContent.trim()}`;
+    } else if (/^Error \d+$/.test(document.title)) {
+      document.title = document.title.replace('Error', '错误');
+    } else {
+      // The database page's title is the database's name, and a query page's is "name · 跟踪".
+      const name = document.title.split(' · ')[0];
+      if (Object.hasOwn(NAMES.database, name)) document.title = NAMES.database[name] + document.title.slice(name.length);
+    }
+  }
+
+  function addLanguageButton(language) {
+    const nav = document.querySelector('header nav');
+    if (!nav) return;
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'genzong-language';
+    button.lang = language === 'en' ? 'zh-CN' : 'en';
+    button.textContent = language === 'en' ? '中文' : 'English';
+    button.addEventListener('click', () => {
+      try {
+        localStorage.setItem(STORAGE_KEY, language === 'en' ? 'zh' : 'en');
+      } catch {
+        // Without localStorage the page cannot remember the choice, so it stays as it is.
+        return;
+      }
+      location.reload();
+    });
+    const style = document.createElement('style');
+    style.textContent = '.genzong-language { float: right; margin-left: 1em; padding: 0; border: 0; background: none;' +
+      ' color: inherit; font: inherit; text-decoration: underline; cursor: pointer; }';
+    document.head.append(style);
+    nav.prepend(button);
+  }
+
+  const language = storedLanguage() === 'en' ? 'en' : 'zh';
+  document.documentElement.lang = language === 'en' ? 'en' : 'zh-CN';
+  addLanguageButton(language);
+  if (language === 'en') return;
+
+  translateTree(document.body);
+  translateTitle();
+  // Datasette's table.js adds the column menu and the filters' remove buttons after this script runs.
+  new MutationObserver((records) => {
+    for (const record of records) record.addedNodes.forEach(translateTree);
+  }).observe(document.body, {childList: true, subtree: true});
+})();
