@@ -5,6 +5,16 @@ API errors carry a stable ``code`` (the PWA translates by code) and a
 message says what failed, on which value, and what to do next.
 """
 
+from typing import NamedTuple
+
+
+class Detail(NamedTuple):
+    """A part of a message, such as a field's title, in Chinese and in English."""
+
+    zh: str
+    en: str
+
+
 MESSAGES: dict[str, tuple[str, str]] = {
     # Envelope errors: the whole request is refused and nothing is stored.
     "invalid_json": ("请求内容不是有效的 JSON：{detail}。请更新应用后重试。",
@@ -91,13 +101,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 
 def message(code: str, lang: str = "zh", **values) -> str:
-    """Return the message for ``code`` in ``lang`` ("zh" or "en") with ``values`` filled in."""
+    """Return the message for ``code`` in ``lang`` ("zh" or "en") with ``values`` filled in.
+
+    A value that is a ``Detail`` fills in its text in ``lang``.
+    """
     zh, en = MESSAGES[code]
     template = en if lang == "en" else zh
+    values = {name: _in_language(value, lang) for name, value in values.items()}
     try:
         return template.format(**values)
     except (KeyError, IndexError):
         return template
+
+
+def _in_language(value, lang: str):
+    if not isinstance(value, Detail):
+        return value
+    return value.en if lang == "en" else value.zh
 
 
 def error_body(code: str, **values) -> dict:

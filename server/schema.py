@@ -13,6 +13,8 @@ the user whose device made it (see ``server.store``).
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from .messages import Detail
+
 TEXT = "text"          # str, at most max_length characters
 INTEGER = "integer"    # int between minimum and maximum
 BOOLEAN = "boolean"    # true or false
@@ -337,6 +339,85 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     DEALERS, PROJECTS, PROJECT_STAGES, RISKS, SURVEYS, POOL_CLAIMS,
 )}
 
+# The English names of the tables and fields, which English error messages
+# show. The PWA's catalogs (pwa/js/i18n.js) use the same names, and
+# tests/browser/test_pwa_modules.py checks that they match.
+ENGLISH_TITLES: dict[str, tuple[str, dict[str, str]]] = {
+    "customers": ("Customer", {
+        "code": "Customer no.", "legacy_code": "Former no.", "name": "Name", "company": "Company",
+        "title": "Position", "phone": "Phone", "email": "Email", "address": "Address", "kind": "Customer type",
+        "source": "Source", "interest": "Interest", "expected_purchase_date": "Expected purchase date",
+        "expected_amount_fen": "Expected amount", "stage": "Follow-up status", "owner_id": "Owner",
+        "referred_by": "Referred by", "next_follow_up": "Next follow-up", "location": "Location", "notes": "Notes",
+        "dealer_id": "Dealer",
+    }),
+    "follow_ups": ("Follow-up", {
+        "customer_id": "Customer", "happened_at": "Time", "channel": "Channel", "content": "What happened",
+        "result": "Result", "next_follow_up": "Next follow-up", "location": "Check-in location",
+        "checked_in_at": "Checked in at",
+    }),
+    "receivables": ("Receivable", {
+        "customer_id": "Customer", "order_no": "Order no.", "sale_date": "Sale date", "amount_fen": "Amount due",
+        "due_date": "Due date", "notes": "Notes", "dealer_id": "Dealer",
+    }),
+    "payments": ("Payment", {
+        "receivable_id": "Receivable", "paid_on": "Paid on", "amount_fen": "Amount paid", "method": "Method",
+        "notes": "Notes",
+    }),
+    "tickets": ("Ticket", {
+        "number": "Ticket no.", "legacy_number": "Former no.", "kind": "Type", "received_at": "Received",
+        "subject": "Subject", "content": "Details", "complainant": "Complainant", "contact": "Contact",
+        "customer_id": "Customer", "owner_id": "Owner", "severity": "Severity", "category": "Category",
+        "status": "Status", "reply_due_at": "Reply due", "first_reply_at": "First reply",
+        "investigation": "Investigation", "resolution": "Resolution", "result": "Outcome",
+        "resolved_at": "Resolved", "visit_on": "Follow-up visit", "satisfaction": "Satisfaction",
+        "steps": "Steps to reproduce", "expected_result": "Expected result", "actual_result": "Actual result",
+        "decision": "Decision", "shipped_version": "Shipped in version",
+    }),
+    "users": ("User", {
+        "username": "Username", "name": "Name", "role": "Role", "manager_id": "Manager", "disabled": "Disabled",
+    }),
+    "settings": ("Setting", {
+        "key": "Key", "value": "Value",
+    }),
+    "history": ("History", {
+        "record_table": "Table", "record_id": "Record", "field": "Field", "old_value": "Old value",
+        "new_value": "New value", "user_id": "Changed by", "device": "Device", "changed_at": "Changed at",
+    }),
+    "conflicts": ("Conflict review", {
+        "record_table": "Table", "record_id": "Record", "field": "Field", "kept_value": "Kept value",
+        "kept_dot": "Kept write", "kept_user": "Kept by", "other_value": "Other value", "other_dot": "Other write",
+        "other_user": "Other by", "detected_at": "Detected", "resolved_at": "Resolved", "resolution": "Resolution",
+    }),
+    "dealers": ("Dealer", {
+        "name": "Dealer name", "region": "Region", "contact": "Contact person", "phone": "Phone",
+        "address": "Address", "notes": "Notes",
+    }),
+    "projects": ("Project", {
+        "customer_id": "Customer", "name": "Project name", "owner_id": "Owner", "content": "Scope",
+        "stage": "Current stage", "status": "Status", "expected_completion": "Expected completion",
+        "outcome": "Outcome",
+    }),
+    "project_stages": ("Project stage", {
+        "project_id": "Project", "name": "Stage", "position": "Order", "planned_on": "Planned completion",
+        "actual_on": "Actual completion", "notes": "Notes",
+    }),
+    "risks": ("Risk", {
+        "project_id": "Project", "category": "Risk category", "description": "Description",
+        "probability": "Probability", "impact": "Impact", "owner_id": "Owner", "mitigation": "Mitigation",
+        "status": "Status", "due_on": "Act by",
+    }),
+    "surveys": ("Satisfaction survey", {
+        "customer_id": "Customer", "ticket_id": "Ticket", "kind": "Survey type", "surveyed_on": "Survey date",
+        "answers": "Scores", "comment": "Customer comments",
+    }),
+    "pool_claims": ("Pool claim", {
+        "customer_id": "Customer", "claimed_by": "Claimed by", "claimed_at": "Claimed at", "status": "Result",
+        "note": "Claim note",
+    }),
+}
+
+
 # Tables whose rows belong to one record of another table: their visibility
 # follows that record's (see server.visibility).
 RECORD_ATTACHED = ("history", "conflicts")
@@ -349,3 +430,20 @@ ADDED_SYNC_COLUMNS = ("created_at", "created_by")
 def children_of(table_name: str) -> list[Table]:
     """Return the tables whose ``parent`` points at ``table_name``."""
     return [t for t in TABLES.values() if t.parent and t.parent[1] == table_name]
+
+
+def title_pair(table_name: str, field_name: str | None = None) -> Detail:
+    """Return the Chinese and English title of a table, or of its field ``field_name``.
+
+    A name the schema does not know is returned as it is, in both languages.
+    """
+    table = TABLES.get(table_name)
+    if table is None:
+        return Detail(table_name, table_name)
+    english_title, english_fields = ENGLISH_TITLES[table_name]
+    if field_name is None:
+        return Detail(table.title, english_title)
+    spec = table.field_map.get(field_name)
+    if spec is None:
+        return Detail(field_name, field_name)
+    return Detail(spec.title, english_fields[field_name])

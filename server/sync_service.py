@@ -18,19 +18,27 @@ from . import pull as pulling
 from .auth import User
 from .db import transaction
 from .failpoints import failpoint
-from .messages import message
+from .messages import Detail, message
 from .migrations import earlier_epochs, read_meta
 from .numbers import NUMBERED, NumberCounter
 from .records import SERVER_DEVICE, Batch, server_counter
 from .settings import read_synced
 from .timeutil import today, zone
-from .schema import TABLES, Table
+from .schema import TABLES, Table, title_pair
 from .visibility import SEES_EVERYTHING, can_see
 from .wire import ChangeRejection, ParsedChange, RequestError, SyncRequest, parse_change
 
 log = logging.getLogger("genzong.sync")
 
 OWNER_FIELDS = {"customers": "owner_id", "tickets": "owner_id", "projects": "owner_id", "risks": "owner_id"}
+
+# Reasons for rejecting a change, shown in the messages of permission_denied and invalid_value.
+NOT_YOURS = Detail("该记录不属于你", "the record is not yours")
+NOT_YOURS_CUSTOMER = Detail("该客户不属于你；公海客户需先认领",
+                            "the customer is not yours; claim a pool customer first")
+NEW_RECORD_OWNER = Detail("新记录的负责人只能是你自己", "a new record's owner can only be yourself")
+OWNER_CHANGE = Detail("只有经理或管理员可以更改负责人", "only a manager or admin may change the owner")
+NO_ACTIVE_USER = Detail("没有这个用户，或该用户已停用", "there is no such user, or the user is disabled")
 
 
 @dataclass
@@ -258,9 +266,11 @@ class ChangeApplier:
         if not table.device_writable and not self.resending:
             # Server-written tables come back from devices only after a
             # restore, when they may hold rows the backup lost.
-            return "read_only_table", {"value": table.title}
+            return "read_only_table", {"value": title_pair(table.name)}
         if table.write_roles and self.user.role not in table.write_roles and not self.resending:
-            return "permission_denied", {"detail": f"只有经理或管理员可以修改{table.title}"}
+            english_title = title_pair(table.name).en.lower()
+            return "permission_denied", {"detail": Detail(f"只有经理或管理员可以修改{table.title}",
+                                                          f"only a manager or admin may change a {english_title}")}
         # Permission first: the checks below compare the change with the
         # stored version, so their outcome would tell a user about a record
         # they may not see (its clock counters, its dots, its values).
@@ -269,8 +279,7 @@ class ChangeApplier:
         if found is not None and not allowed:
             if self._taken_from_user(table.name, change.id):
                 return "reassigned", {}
-            return "permission_denied", {"detail": "该记录不属于你" if table.name != "customers"
-                                         else "该客户不属于你；公海客户需先认领"}
+            return "permission_denied", {"detail": NOT_YOURS_CUSTOMER if table.name == "customers" else NOT_YOURS}
         rejection = check_change(base, incoming, self.device, self.latest_stamp,
                                  table.server_fields, self.resending)
         if rejection is not None:
@@ -314,22 +323,22 @@ class ChangeApplier:
         """Return (code, values) when the merged record may not be stored."""
         for name in table.required_fields:
             if fields.get(name) is None:
-                return "missing_field", {"field": name, "title": table.field_map[name].title}
+                return "missing_field", {"field": name, "title": title_pair(table.name, name)}
 
         owner_field = OWNER_FIELDS.get(table.name)
         if owner_field and not self.sees_everything:
             owner = fields.get(owner_field)
             if base is None and owner != self.user.id:
-                return "permission_denied", {"field": owner_field, "detail": "新记录的负责人只能是你自己"}
+                return "permission_denied", {"field": owner_field, "detail": NEW_RECORD_OWNER}
             if base is not None and owner != base.fields.get(owner_field):
-                return "permission_denied", {"field": owner_field, "detail": "只有经理或管理员可以更改负责人"}
+                return "permission_denied", {"field": owner_field, "detail": OWNER_CHANGE}
 
         for spec in table.user_references:
             value = fields.get(spec.name)
             changed = base is None or base.fields.get(spec.name) != value
             if value is not None and changed and not self._active_user(value):
-                return "invalid_value", {"field": spec.name, "title": spec.title, "value": value,
-                                         "detail": "没有这个用户，或该用户已停用"}
+                return "invalid_value", {"field": spec.name, "title": title_pair(table.name, spec.name), "value": value,
+                                         "detail": NO_ACTIVE_USER}
 
         if table.parent:
             parent_field, parent_table = table.parent
@@ -344,7 +353,7 @@ class ChangeApplier:
                             parent is not None and self._taken_from_user(parent_table, parent_id)):
                         return "reassigned", {"field": parent_field}
                     return "parent_not_found", {"field": parent_field, "value": parent_id,
-                                                "title": TABLES[parent_table].title}
+                                                "title": title_pair(parent_table)}
         return None
 
     def _taken_from_user(self, table_name: str, record_id: str) -> bool:
@@ -434,6 +443,5 @@ def _explain(table: Table, rejection: Rejection):
     values = dict(rejection.detail)
     if rejection.field:
         values["field"] = rejection.field
-        spec = table.field_map.get(rejection.field)
-        values["title"] = spec.title if spec else rejection.field
+        values["title"] = title_pair(table.name, rejection.field)
     return rejection.code, values

@@ -14,8 +14,9 @@ from functools import lru_cache
 from typing import Any
 
 from ..sync import DELETED, Version
+from .messages import Detail
 from .schema import (BOOLEAN, CHOICE, DATE, INTEGER, JSON, LOCATION, REFERENCE, SCORES, TABLES,
-                     TEXT, TIMESTAMP, Field, Table)
+                     TEXT, TIMESTAMP, Field, Table, title_pair)
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_CHANGES = 5000
@@ -141,7 +142,8 @@ def parse_change(index: int, change: Any) -> ParsedChange | ChangeRejection:
             return reject("unknown_field", table=table.name, field=_show(name))
         problem = value_problem(spec, value)
         if problem:
-            return reject("invalid_value", field=name, title=spec.title, value=_show(value), detail=problem)
+            return reject("invalid_value", field=name, title=title_pair(table.name, name), value=_show(value),
+                          detail=problem)
         values[name] = value
 
     parsed_dots = {}
@@ -170,8 +172,8 @@ def parse_change(index: int, change: Any) -> ParsedChange | ChangeRejection:
     return ParsedChange(index, table, record_id, Version(dict(clock), parsed_dots, values))
 
 
-def value_problem(spec: Field, value: Any) -> str | None:
-    """Return why ``value`` does not fit field ``spec``, or None when it does.
+def value_problem(spec: Field, value: Any) -> Detail | None:
+    """Return why ``value`` does not fit field ``spec``, in Chinese and English, or None when it does.
 
     Every field may be null (cleared); required fields are checked on the
     merged record instead, because a change may leave them to the stored one.
@@ -181,35 +183,39 @@ def value_problem(spec: Field, value: Any) -> str | None:
     kind = spec.kind
     if kind == TEXT:
         if not isinstance(value, str):
-            return "must be text"
+            return Detail("必须是文本", "must be text")
         if len(value) > spec.max_length:
-            return f"at most {spec.max_length} characters, got {len(value)}"
+            return Detail(f"最多 {spec.max_length} 个字符，收到 {len(value)} 个",
+                          f"at most {spec.max_length} characters, got {len(value)}")
         if "\x00" in value:
-            return "must not contain NUL characters"
+            return Detail("不能包含 NUL 字符", "must not contain NUL characters")
         if SURROGATE_RE.search(value):
-            return "must not contain unpaired UTF-16 surrogates"
+            return Detail("不能包含不成对的 UTF-16 代理项", "must not contain unpaired UTF-16 surrogates")
     elif kind == INTEGER:
         if not _is_int(value):
-            return "must be a whole number"
+            return Detail("必须是整数", "must be a whole number")
         if spec.minimum is not None and value < spec.minimum:
-            return f"must be at least {spec.minimum}"
+            return Detail(f"不能小于 {spec.minimum}", f"must be at least {spec.minimum}")
         if spec.maximum is not None and value > spec.maximum:
-            return f"must be at most {spec.maximum}"
+            return Detail(f"不能大于 {spec.maximum}", f"must be at most {spec.maximum}")
     elif kind == BOOLEAN:
         if not isinstance(value, bool):
-            return "must be true or false"
+            return Detail("必须是 true 或 false", "must be true or false")
     elif kind == CHOICE:
         if value not in spec.choices:
-            return f"must be one of {'/'.join(spec.choices)}"
+            choices = '/'.join(spec.choices)
+            return Detail(f"必须是 {choices} 之一", f"must be one of {choices}")
     elif kind == DATE:
         if not isinstance(value, str) or not _valid_date(value):
-            return "must be a date YYYY-MM-DD"
+            return Detail("必须是 YYYY-MM-DD 格式的日期", "must be a date YYYY-MM-DD")
     elif kind == TIMESTAMP:
         if not isinstance(value, str) or not valid_stamp(value):
-            return "must be a UTC time YYYY-MM-DDTHH:MM:SS.sssZ"
+            return Detail("必须是 YYYY-MM-DDTHH:MM:SS.sssZ 格式的 UTC 时间",
+                          "must be a UTC time YYYY-MM-DDTHH:MM:SS.sssZ")
     elif kind == REFERENCE:
         if not isinstance(value, str) or not UUID_RE.match(value):
-            return "must be the id (a lowercase UUID) of a record"
+            return Detail("必须是一条记录的编号（小写 UUID）",
+                          "must be the id (a lowercase UUID) of a record")
     elif kind == LOCATION:
         return _location_problem(value)
     elif kind == SCORES:
@@ -218,7 +224,8 @@ def value_problem(spec: Field, value: Any) -> str | None:
         try:
             json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
         except (UnicodeEncodeError, RecursionError, ValueError):
-            return "must be JSON that UTF-8 can hold, without unpaired surrogates or NaN"
+            return Detail("必须是能用 UTF-8 保存的 JSON，不能含不成对的代理项或 NaN",
+                          "must be JSON that UTF-8 can hold, without unpaired surrogates or NaN")
     return None
 
 
@@ -238,29 +245,34 @@ def _valid_date(value: str) -> bool:
     return True
 
 
-def _location_problem(value: Any) -> str | None:
+def _location_problem(value: Any) -> Detail | None:
     if not isinstance(value, dict) or not {"lat", "lng"} <= value.keys() <= {"lat", "lng", "accuracy"}:
-        return 'must be {"lat": …, "lng": …} with an optional "accuracy"'
+        return Detail('必须是 {"lat": …, "lng": …}，可另带 "accuracy"',
+                      'must be {"lat": …, "lng": …} with an optional "accuracy"')
     for key, low, high in (("lat", -90, 90), ("lng", -180, 180), ("accuracy", 0, 10_000_000)):
         number = value.get(key)
         if key == "accuracy" and number is None:
             continue
         if isinstance(number, bool) or not isinstance(number, (int, float)) or not low <= number <= high:
-            return f"{key} must be a number from {low} to {high}"
+            return Detail(f"{key} 必须是 {low} 到 {high} 之间的数",
+                          f"{key} must be a number from {low} to {high}")
     return None
 
 
 MAX_SCORED_QUESTIONS = 50
 
 
-def _scores_problem(value: Any) -> str | None:
+def _scores_problem(value: Any) -> Detail | None:
     if not isinstance(value, dict) or len(value) > MAX_SCORED_QUESTIONS:
-        return f'must be {{"question key": score}} with at most {MAX_SCORED_QUESTIONS} questions'
+        return Detail(f'必须是 {{"问题键": 分数}}，最多 {MAX_SCORED_QUESTIONS} 个问题',
+                      f'must be {{"question key": score}} with at most {MAX_SCORED_QUESTIONS} questions')
     for key, score in value.items():
         if not key or len(key) > 50 or SURROGATE_RE.search(key):
-            return f"question key {_show(key)} must be 1-50 characters"
+            return Detail(f"问题键 {_show(key)} 必须是 1–50 个字符",
+                          f"question key {_show(key)} must be 1-50 characters")
         if score is not None and (not _is_int(score) or not 1 <= score <= 5):
-            return f"the score of {_show(key)} must be a whole number from 1 to 5, or null when unanswered"
+            return Detail(f"{_show(key)} 的分数必须是 1 到 5 的整数，未回答时为 null",
+                          f"the score of {_show(key)} must be a whole number from 1 to 5, or null when unanswered")
     return None
 
 

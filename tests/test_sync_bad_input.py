@@ -214,4 +214,64 @@ def test_lone_surrogate_is_rejected_not_a_crash(rep, state):
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), {"weight": float("-inf")}])
 def test_json_field_rejects_nan(value):
     problem = value_problem(Field("value", JSON, "值"), value)
-    assert problem == "must be JSON that UTF-8 can hold, without unpaired surrogates or NaN"
+    assert problem.en == "must be JSON that UTF-8 can hold, without unpaired surrogates or NaN"
+    assert problem.zh == "必须是能用 UTF-8 保存的 JSON，不能含不成对的代理项或 NaN"
+
+
+def follow_up_change(device, customer_id):
+    fields = {"customer_id": customer_id, "happened_at": STAMP, "content": "电话沟通"}
+    return {"table": "follow_ups", "id": new_id(), "clock": {device.id: 1},
+            "dots": {name: [device.id, 1, STAMP] for name in fields}, "fields": fields, "deleted": False}
+
+
+def dealer_change(device):
+    return {"table": "dealers", "id": new_id(), "clock": {device.id: 1},
+            "dots": {"name": [device.id, 1, STAMP]}, "fields": {"name": "城东经销点"}, "deleted": False}
+
+
+# Rejections a person may meet, with the whole message in Chinese and in English.
+REJECTION_MESSAGES = [
+    ("wrong_type", lambda d, other: customer_change(d, fields={"name": 42}),
+     "“客户名称”的值 42 无效：必须是文本。", 'Invalid value 42 for "Name": must be text.'),
+    ("interest_out_of_range", lambda d, other: customer_change(
+        d, fields={"name": "张伟", "interest": 11}, dots={"name": [d.id, 1, STAMP], "interest": [d.id, 1, STAMP]}),
+     "“意向度”的值 11 无效：不能大于 10。", 'Invalid value 11 for "Interest": must be at most 10.'),
+    ("missing_name", lambda d, other: customer_change(d, fields={"phone": "1"}, dots={"phone": [d.id, 1, STAMP]}),
+     "缺少必填项“客户名称”。", 'Required field "Name" is missing.'),
+    ("code_from_device", lambda d, other: customer_change(
+        d, fields={"name": "张伟", "code": "KH999999"}, dots={"name": [d.id, 1, STAMP], "code": [d.id, 1, STAMP]}),
+     "“客户编号”由服务器分配，不能在设备上修改。",
+     '"Customer no." is assigned by the server and cannot be changed on a device.'),
+    ("history_is_read_only", lambda d, other: customer_change(
+        d, table="history", fields={"record_table": "customers"}, dots={"record_table": [d.id, 1, STAMP]}),
+     "“修改历史”由服务器维护，设备不能修改。", '"History" is maintained by the server; devices cannot change it.'),
+    ("owner_is_someone_else", lambda d, other: customer_change(
+        d, fields={"name": "张伟", "owner_id": other.user.id},
+        dots={"name": [d.id, 1, STAMP], "owner_id": [d.id, 1, STAMP]}),
+     "无权修改该记录：新记录的负责人只能是你自己。",
+     "You may not change this record: a new record's owner can only be yourself."),
+    ("dealer_by_rep", lambda d, other: dealer_change(d),
+     "无权修改该记录：只有经理或管理员可以修改经销点。",
+     "You may not change this record: only a manager or admin may change a dealer."),
+]
+
+
+@pytest.mark.parametrize("name, make, zh, en", REJECTION_MESSAGES, ids=[r[0] for r in REJECTION_MESSAGES])
+def test_rejection_message_per_language(make_device, name, make, zh, en):
+    rep, other = make_device("sales"), make_device("sales")
+    rep.sync()
+    other.sync()
+    response = rep.post({"device": rep.id, "epoch": rep.epoch, "cursor": rep.cursor, "changes": [make(rep, other)]})
+    result = response.json()["results"][0]
+    assert result["message"] == zh
+    assert result["message_en"] == en
+
+
+def test_missing_parent_message_per_language(rep):
+    missing = new_id()
+    response = rep.post({"device": rep.id, "epoch": rep.epoch, "cursor": rep.cursor,
+                         "changes": [follow_up_change(rep, missing)]})
+    result = response.json()["results"][0]
+    assert result["code"] == "parent_not_found"
+    assert result["message"] == f"找不到关联的客户（{missing}），或你无权查看它。请先同步该记录。"
+    assert result["message_en"] == f"The linked Customer ({missing}) does not exist or you cannot see it. Sync it first."

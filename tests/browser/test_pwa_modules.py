@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from genzong.server.schema import TABLES
+from genzong.server.schema import ENGLISH_TITLES, TABLES
 from .pwa_helpers import REPO
 
 pytestmark = pytest.mark.browser
@@ -339,7 +339,10 @@ def test_schema_matches_server(module_page):
 
 
 def test_catalogs_complete(module_page):
-    """Every key the app uses exists in Chinese and English, and every field and choice has an English name."""
+    """Every key the app uses exists in Chinese and English, and every field and choice has an English name.
+
+    The tables' and fields' English names are the ones the server's English messages use.
+    """
     # Modules that bring their own strings add them when imported.
     adders = ["/" + path.relative_to(REPO / "pwa").as_posix() for path in (REPO / "pwa" / "js").rglob("*.js")
               if path.name != "i18n.js" and "addMessages(" in path.read_text()]
@@ -357,11 +360,13 @@ def test_catalogs_complete(module_page):
     assert sorted(zh.keys() - en.keys()) == []
     assert sorted(k for k in en if not k.startswith("value.") and k not in zh) == []
     for name, table in TABLES.items():
+        english_title, english_fields = ENGLISH_TITLES[name]
         assert f"table.{name}" in zh
-        assert f"table.{name}" in en
+        assert en[f"table.{name}"] == english_title, "the server's English messages use the same name"
+        assert list(english_fields) == [spec.name for spec in table.fields], name
         for spec in table.fields:
             assert f"field.{name}.{spec.name}" in zh
-            assert f"field.{name}.{spec.name}" in en
+            assert en[f"field.{name}.{spec.name}"] == english_fields[spec.name], f"{name}.{spec.name}"
             for value in spec.choices:
                 if not value.isascii():  # Chinese values need an English name
                     assert f"value.{value}" in en, f"{name}.{spec.name} choice {value}"
