@@ -41,7 +41,6 @@
     'Show not-blank rows': '只看此列不为空的行',
     'Remove this filter': '移除此条件',
     '(view)': '（视图）',
-    'Custom SQL query': '自定义 SQL 查询',
     'Format SQL': '格式化 SQL',
     'Run SQL': '运行 SQL',
     'Edit SQL': '编辑 SQL',
@@ -93,7 +92,7 @@
     [/^These facets timed out: (.+)$/, (m) => `以下分组计数超时，未显示：${m[1].split(', ').join('、')}`],
     [/^(\d+) extra where clauses?$/, (m) => `${m[1]} 个附加 where 条件`],
     [/^from (.+) in (.+)$/, (m) => `（${tableTitle(m[2])}的 ${m[1]} 列）`],
-    [/^Custom SQL query returning (more than )?([\d,]+) rows?$/, (m) => `自定义 SQL 查询，返回${m[1] ? '超过 ' : ' '}${m[2]} 行`],
+    [/^Custom SQL query(?: returning (more than )?([\d,]+) rows?)?$/, (m) => describeQuery(m[1], m[2])],
     [/^\.\.\. and$/, () => '……另有'],
     [/^([\d,]+) hidden tables?$/, (m) => `${m[1]} 个隐藏表`],
     [/^[\d,]+ rows in .*|^\d+ tables?(, .*)?$|^[\d,]+ views?$/, (m) => describeDatabase(m[0])],
@@ -109,6 +108,14 @@
 
   function tableTitle(name) {
     return NAMES.tables[name] ?? name;
+  }
+
+  // The query page's heading. A canned query's page has the class query-<name>, and its SQL is not the reader's.
+  function describeQuery(moreThan, count) {
+    const canned = [...document.body.classList].some((name) => name.startsWith('query-'));
+    const title = canned ? '查询结果' : '自定义 SQL 查询';
+    if (!count) return title;
+    return `${title}：${moreThan ? '超过 ' : ''}${count} 行`;
   }
 
   // "1,234 rows in 20 tables, 56 rows in 3 hidden tables, 12 views" from the home page.

@@ -90,6 +90,7 @@ def test_overdue_receivables_screenshot(server, manager_page):
     days = [int(text) for text in column_texts(page, "逾期天数")]
     assert days == sorted(days, reverse=True)
     assert min(days) >= 1
+    assert page.locator("form.sql h3").inner_text().startswith(f"查询结果：{rows.count()} 行")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "overdue_receivables.png", full_page=True)
 
@@ -227,7 +228,7 @@ def test_data_cells_stay_untranslated(server, manager_page):
     page = manager_page
     page.goto(server.url + "/data/genzong?sql=" + "select 'Apply' as a, 'Next page' as b, '12 rows' as c")
     assert page.locator("table.rows-and-columns tbody td").all_inner_texts() == ["Apply", "Next page", "12 rows"]
-    assert page.locator("form.sql h3").inner_text().startswith("自定义 SQL 查询，返回 1 行")
+    assert page.locator("form.sql h3").inner_text().startswith("自定义 SQL 查询：1 行")
     assert page.locator('form.sql input[type="submit"]').input_value() == "运行 SQL"
 
 
