@@ -14,8 +14,9 @@
   const NAMES = __GENZONG_NAMES__;
 
   // Regions that hold data, SQL or metadata text rather than Datasette's own words.
+  // A query's error message is not one of them: SQLite's own messages match no text here and stay English.
   const DATA_REGIONS = 'table.rows-and-columns, .facet-results, pre, code, textarea, .CodeMirror, ' +
-    '.metadata-description, dl.column-descriptions, .actor, .message-error, .db-table > p > em';
+    '.metadata-description, dl.column-descriptions, .actor, .db-table > p > em, form.sql label';
 
   const TEXTS = new Map(Object.entries({
     'Menu': '菜单',
@@ -27,7 +28,7 @@
     'Sort...': '排序…',
     'Apply': '应用',
     'View and edit SQL': '查看和编辑 SQL',
-    'This data as': '数据导出为',
+    'This data as': '数据格式：',
     'Next page': '下一页',
     'Advanced export': '高级导出',
     'JSON shape:': 'JSON 格式：',
@@ -51,6 +52,7 @@
     '(hidden)': '（隐藏）',
     'Many rows': '行数未统计',
     '0 results': '没有结果',
+    '0 records': '没有符合条件的记录',
     'Links from other tables': '其他表中指向此行的记录',
     'Powered by': '基于',
     'Data license:': '数据许可：',
@@ -59,6 +61,9 @@
     'Table not found': '找不到该表或视图',
     'Record not found': '找不到该记录',
     'Database not found': '找不到该数据库',
+    'Invalid SQL': 'SQL 无效',
+    'Statement must be a SELECT': '只能运行 SELECT 查询语句',
+    '_size must be a positive integer': '_size（每页行数）必须是正整数',
   }));
 
   // Short words that are Datasette's only inside one kind of element.
@@ -67,8 +72,10 @@
     ['.filter-op option', {
       'contains': '包含', 'ends with': '结尾是', 'starts with': '开头是',
       'like': '匹配 like', 'not like': '不匹配 like', 'glob': '匹配 glob',
-      'in': '属于', 'not in': '不属于', 'array contains': '数组包含', 'array does not contain': '数组不包含',
-      'date': '日期是', 'is null': '为 null', 'is not null': '不为 null', 'is blank': '为空', 'is not blank': '不为空',
+      'in': '是以下之一（逗号分隔）', 'not in': '不是以下任何一个（逗号分隔）',
+      'array contains': '数组包含', 'array does not contain': '数组不包含',
+      'date': '日期为', 'is null': '未填写（null）', 'is not null': '已填写（非 null）',
+      'is blank': '为空或未填写', 'is not blank': '有内容',
     }],
     ['label.sort_by_desc', {'descending': '降序'}],
     ['.export-links', {'advanced': '高级选项'}],
@@ -87,6 +94,8 @@
     [/^Sort by (.+)$/, (m) => `按 ${m[1]} 排序`],
     [/^Type: (.+)$/, (m) => `类型：${m[1]}`],
     [/^([\d,]+) rows?$/, (m) => `${m[1]} 行`],
+    [/^>([\d,]+) rows$/, (m) => `超过 ${m[1]} 行`],
+    [/^_size must be <= (\d+)$/, (m) => `_size（每页行数）不能大于 ${m[1]}`],
     [/^Error (\d+)$/, (m) => `错误 ${m[1]}`],
     [/^Cannot sort table by (.+)$/, (m) => `不能按 ${m[1]} 排序：没有这一列，或这一列不能排序`],
     [/^These facets timed out: (.+)$/, (m) => `以下分组计数超时，未显示：${m[1].split(', ').join('、')}`],
@@ -165,19 +174,19 @@
     glob: (c, v) => [`${c} glob "${v}"`, `${c} 匹配 glob “${v}”`],
     in: (c, v) => {
       const values = inValues(v);
-      return values && [`${c} in ${pythonJson(values)}`, `${c} 属于 ${values.join('、')}`];
+      return values && [`${c} in ${pythonJson(values)}`, `${c} 是 ${values.join('、')} 之一`];
     },
     notin: (c, v) => {
       const values = inValues(v);
-      return values && [`${c} not in ${pythonJson(values)}`, `${c} 不属于 ${values.join('、')}`];
+      return values && [`${c} not in ${pythonJson(values)}`, `${c} 不是 ${values.join('、')} 中的任何一个`];
     },
     arraycontains: (c, v) => [`${c} contains "${v}"`, `${c} 包含 “${v}”`],
     arraynotcontains: (c, v) => [`${c} does not contain "${v}"`, `${c} 不包含 “${v}”`],
-    date: (c, v) => [`"${c}" is on date ${v}`, `${c} 的日期是 ${v}`],
-    isnull: (c) => [`${c} is null`, `${c} 为 null`],
-    notnull: (c) => [`${c} is not null`, `${c} 不为 null`],
-    isblank: (c) => [`${c} is blank`, `${c} 为空`],
-    notblank: (c) => [`${c} is not blank`, `${c} 不为空`],
+    date: (c, v) => [`"${c}" is on date ${v}`, `${c} 为 ${v} 当天`],
+    isnull: (c) => [`${c} is null`, `${c} 未填写`],
+    notnull: (c) => [`${c} is not null`, `${c} 已填写`],
+    isblank: (c) => [`${c} is blank`, `${c} 为空或未填写`],
+    notblank: (c) => [`${c} is not blank`, `${c} 有内容`],
   };
 
   // Orders [key, value] pairs as Python sorts tuples of strings, except that JavaScript
@@ -242,8 +251,12 @@
       if (Object.hasOwn(NAMES.database, text)) return NAMES.database[text];
       if (Object.hasOwn(NAMES.tables, text)) return NAMES.tables[text];
     }
-    if (element.matches('.db-table > h3 > a') && Object.hasOwn(NAMES.tables, text)) {
+    if (element.matches('.db-table > h3 > a, #views + ul > li > a') && Object.hasOwn(NAMES.tables, text)) {
       return `${NAMES.tables[text]}（${text}）`;
+    }
+    if (document.body.classList.contains('row') && element.matches('section.content > h1')) {
+      const name = text.split(': ')[0];
+      if (Object.hasOwn(NAMES.tables, name)) return `${NAMES.tables[name]}：${text.slice(name.length + 2)}`;
     }
     if (element.matches('section.content > h3') && /\brows?\b|^where |^sorted by /.test(text)) {
       return describeRows(text);
@@ -261,7 +274,10 @@
     const text = node.data.replace(/\s+/g, ' ').trim();
     if (!/[A-Za-z]/.test(text)) return;
     const result = translated(text, element);
-    if (result) node.data = node.data.replace(/\S[\s\S]*\S|\S/, result);
+    if (!result) return;
+    node.data = node.data.replace(/\S[\s\S]*\S|\S/, result);
+    // A full-width colon needs no space after it.
+    if (result.endsWith('：')) node.data = node.data.replace(/：\s+$/, '：');
   }
 
   function translateAttributes(element) {
@@ -278,6 +294,16 @@
     }
   }
 
+  // Datasette separates links with ", " and puts "( )" around some; Chinese uses 、 and （）.
+  const PUNCTUATED = '.export-links, .advanced-export p, .show-hide-sql, body.row section.content > p';
+
+  function punctuate(container) {
+    for (const node of container.childNodes) {
+      if (node.nodeType !== Node.TEXT_NODE || /[A-Za-z]/.test(node.data)) continue;
+      node.data = node.data.replace(/\s*,\s*/g, '、').replace(/\s*\(\s*/g, '（').replace(/\s*\)\s*/g, '）');
+    }
+  }
+
   function translateTree(root) {
     if (root.nodeType === Node.TEXT_NODE) {
       translateTextNode(root);
@@ -288,6 +314,8 @@
     root.querySelectorAll('[aria-label], [title], [placeholder], input').forEach(translateAttributes);
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) translateTextNode(node);
+    if (root.matches(PUNCTUATED)) punctuate(root);
+    root.querySelectorAll(PUNCTUATED).forEach(punctuate);
   }
 
   function translateTitle() {
@@ -295,6 +323,10 @@
     const h1 = document.querySelector('.page-header h1');
     if (document.body.classList.contains('table') && heading && h1) {
       document.title = `${h1.textContent.replace(/（视图）|🔒/g, '').trim()} · ${heading.textContent.trim()}`;
+    } else if (document.body.classList.contains('row')) {
+      document.title = document.querySelector('section.content > h1').textContent.replace('🔒', '').trim();
+    } else if (TEXTS.has(document.title)) {
+      document.title = TEXTS.get(document.title);
     } else if (/^Error \d+$/.test(document.title)) {
       document.title = document.title.replace('Error', '错误');
     } else {

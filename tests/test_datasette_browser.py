@@ -177,8 +177,8 @@ def test_table_page_in_chinese(server, manager_page):
     assert count > 0
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert page.locator("section.content > h3").first.inner_text() == (
-        f"共 {count} 行；条件：沟通方式 属于 电话、拜访，负责人 = “张伟”；按 跟进时间 升序排列")
-    assert page.title() == f"跟进记录 · 共 {count} 行；条件：沟通方式 属于 电话、拜访，负责人 = “张伟”；按 跟进时间 升序排列"
+        f"共 {count} 行；条件：沟通方式 是 电话、拜访 之一，负责人 = “张伟”；按 跟进时间 升序排列")
+    assert page.title() == f"跟进记录 · 共 {count} 行；条件：沟通方式 是 电话、拜访 之一，负责人 = “张伟”；按 跟进时间 升序排列"
     assert page.locator("h1").inner_text().startswith("跟进记录（视图）")
 
     assert page.locator(".crumbs").inner_text().split() == ["首页", "/", "跟踪业务数据"]
@@ -186,8 +186,9 @@ def test_table_page_in_chinese(server, manager_page):
     assert page.locator('select[name="_filter_column"] option').first.inner_text() == "- 选择列 -"
     operators = page.locator('select[name="_filter_op"] option').all_inner_texts()
     assert operators[:5] == ["=", "!=", "包含", "结尾是", "开头是"]
-    assert "不为空" in operators
-    assert page.locator(".export-links").inner_text() == "数据导出为 json, CSV (高级选项)"
+    assert "有内容" in operators
+    assert page.locator(".export-links").inner_text() == "数据格式：json、CSV（高级选项）"
+    assert page.locator(".advanced-export p").first.inner_text() == "JSON 格式：默认、数组、每行一条"
     assert page.locator("#export h3").inner_text() == "高级导出"
     assert page.locator('input[value="导出 CSV"]').count() == 1
     assert page.locator("footer").inner_text().startswith("基于 Datasette · 查询用时 ")
@@ -292,3 +293,64 @@ def test_not_found_page_in_chinese(server, manager_page):
     response = page.context.request.get(server.url + "/data/genzong/no_such_table.json")
     assert response.status == 404
     assert response.json()["error"] == "Table not found", "JSON errors stay as Datasette writes them"
+
+
+@pytest.mark.browser
+def test_empty_table_page_in_chinese(server, manager_page):
+    page = manager_page
+    page.goto(server.url + "/data/genzong/customer_list?客户名称=没有这个客户")
+    assert page.locator("section.content > h3").first.inner_text() == "共 0 行；条件：客户名称 = “没有这个客户”；按 客户编号 升序排列"
+    assert page.locator("p.zero-results").inner_text() == "没有符合条件的记录"
+
+
+@pytest.mark.browser
+def test_datasette_errors_in_chinese(server, manager_page):
+    page = manager_page
+    response = page.goto(server.url + "/data/genzong?sql=update+customers+set+name%3D1")
+    assert response.status == 400
+    assert page.locator("section.content h1").inner_text() == "SQL 无效"
+    assert page.title() == "SQL 无效"
+    assert "只能运行 SELECT 查询语句" in page.locator("section.content").inner_text()
+
+    response = page.goto(server.url + "/data/genzong/customers?_facet=nope")
+    assert response.status == 400
+    assert page.locator("section.content h1").inner_text() == "SQL 无效"
+    assert "no such column: nope" in page.locator("section.content").inner_text(), "SQLite's message stays"
+
+    response = page.goto(server.url + "/data/genzong/customers?_size=abc")
+    assert response.status == 400
+    assert page.locator("section.content h1").inner_text() == "错误 400"
+    assert "_size（每页行数）必须是正整数" in page.locator("section.content").inner_text()
+
+
+@pytest.mark.browser
+def test_sql_parameter_names_untranslated(server, manager_page):
+    page = manager_page
+    page.goto(server.url + "/data/genzong?sql=select+:Apply+as+a,+:Tables+as+b&Apply=1&Tables=2")
+    labels = page.locator("form.sql label").evaluate_all(
+        "labels => labels.map(label => [label.textContent.trim(), document.getElementById(label.htmlFor).name])")
+    assert labels == [["Apply", "Apply"], ["Tables", "Tables"]]
+    assert page.locator("form.sql h3 .show-hide-sql").inner_text() == "（隐藏 SQL）"
+
+
+@pytest.mark.browser
+def test_row_page_in_chinese(server, manager_page):
+    page = manager_page
+    response = page.context.request.get(server.url + "/data/genzong/customers.json?_shape=array&_size=1")
+    assert response.ok, response.text()
+    customer_id = response.json()[0]["id"]
+    page.goto(f"{server.url}/data/genzong/customers/{customer_id}")
+    assert page.locator(".crumbs").inner_text().split() == ["首页", "/", "跟踪业务数据", "/", "客户"]
+    assert page.locator("section.content > h1").inner_text().startswith(f"客户：{customer_id}")
+    assert page.title() == f"客户：{customer_id}"
+    assert page.locator("section.content > p").first.inner_text() == "数据格式：json"
+
+
+@pytest.mark.browser
+def test_database_page_names_views(server, manager_page):
+    page = manager_page
+    page.goto(server.url + "/data/genzong")
+    views = page.locator("h2#views + ul li a").all_inner_texts()
+    assert "客户一览（customer_list）" in views
+    assert "跟进记录（follow_up_log）" in views
+    assert page.title() == "跟踪业务数据"
