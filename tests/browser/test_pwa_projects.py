@@ -395,6 +395,23 @@ def test_report_only_for_managers(site, new_context):
     page.goto("/#/settings")
     assert page.locator("a[href='#/surveys/report']").count() == 0
     assert page.locator("a[href='#/projects']").count() == 1
+    assert page.locator("a[href='/data/']").count() == 0, "Datasette answers reps with 403"
+
+
+def test_manager_opens_datasette_from_settings(site, new_context):
+    manager = site.add_user("manager")
+    context = new_context()
+    page = context.new_page()
+    log_in(page, manager, path="/#/settings")
+    link = page.locator("a[href='/data/']")
+    assert link.inner_text() == "浏览全部数据（Datasette）"
+    assert link.get_attribute("target") == "_blank"
+    with context.expect_page() as opened:
+        link.click()
+    data_page = opened.value
+    data_page.wait_for_load_state()
+    assert data_page.locator("h1").first.inner_text().startswith("跟踪业务数据")
+    assert data_page.locator("button.genzong-language").inner_text() == "English"
 
 
 # Tickets as the test-tracking ledger ------------------------------------------------

@@ -25,6 +25,8 @@ addMessages({
     'report.chart_label': '{month}各问题平均分与上月对比', 'report.question': '问题', 'report.average': '平均分',
     'report.answers_column': '回答数', 'report.month_suffix': '月',
     'reports.title': '报表', 'reports.survey_monthly': '满意度月报', 'reports.projects': '项目一览',
+    'reports.browse_data': '浏览全部数据（Datasette）',
+    'reports.browse_data_hint': '在新窗口打开，需要联网：可筛选、排序、运行回款和业绩等统计查询，导出的 CSV 可直接用 Excel 打开。',
   },
   en: {
     'survey.title': 'Satisfaction survey', 'survey.new_title': 'Fill in a satisfaction survey', 'survey.edit_title': 'Edit satisfaction survey',
@@ -48,5 +50,7 @@ addMessages({
     'report.chart_label': 'Average per question in {month} against the month before', 'report.question': 'Question', 'report.average': 'Average',
     'report.answers_column': 'Answers', 'report.month_suffix': '',
     'reports.title': 'Reports', 'reports.survey_monthly': 'Monthly satisfaction', 'reports.projects': 'Projects',
+    'reports.browse_data': 'Browse all data (Datasette)',
+    'reports.browse_data_hint': 'Opens in a new window and needs a connection: filter, sort, run the payment and performance queries, and export CSV that Excel opens as it is.',
   },
 });

@@ -162,11 +162,24 @@ function render(params) {
     section(t('report.trend'), trendChart(report)));
 }
 
+// Datasette at /data/ serves managers and admins only. It opens in a new
+// window because an installed app's window has no way back from it.
+function browseDataLink() {
+  return [
+    h('div', { class: 'actions' }, h('a', { class: ['button', 'button-secondary'], href: '/data/',
+      text: t('reports.browse_data'), attrs: { target: '_blank', rel: 'noopener' } })),
+    h('p', { class: 'hint', text: t('reports.browse_data_hint') }),
+  ];
+}
+
 registerSettingsSection({
   id: 'reports', order: 22, title: () => t('reports.title'),
-  render: () => h('div', { class: 'actions' },
-    linkButton(t('reports.projects'), '#/projects'),
-    app.seesEverything ? linkButton(t('reports.survey_monthly'), '#/surveys/report') : null),
+  render: () => [
+    h('div', { class: 'actions' },
+      linkButton(t('reports.projects'), '#/projects'),
+      app.seesEverything ? linkButton(t('reports.survey_monthly'), '#/surveys/report') : null),
+    app.seesEverything ? browseDataLink() : null,
+  ],
 });
 
 route('/surveys/report', { tab: 'settings', render });
