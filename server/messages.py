@@ -5,7 +5,10 @@ API errors carry a stable ``code`` (the PWA translates by code) and a
 message says what failed, on which value, and what to do next.
 """
 
+import logging
 from typing import NamedTuple
+
+log = logging.getLogger("genzong.messages")
 
 
 class Detail(NamedTuple):
@@ -60,10 +63,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "Record id \"{value}\" is not a lowercase canonical UUID."),
     "unknown_field": ("数据表 {table} 没有字段“{field}”。请更新应用，以免数据丢失。",
                       "Table {table} has no field \"{field}\". Update the app so no data is lost."),
-    "invalid_value": ("“{title}”的值 {value} 无效：{detail}。",
-                      "Invalid value {value} for \"{title}\": {detail}."),
-    "missing_field": ("缺少必填项“{title}”。",
-                      "Required field \"{title}\" is missing."),
+    "invalid_value": ("“{title}”的值 {value} 无效：{detail}。请改正后再保存。",
+                      "Invalid value {value} for \"{title}\": {detail}. Change it and save again."),
+    "missing_field": ("缺少必填项“{title}”。请填写后再保存。",
+                      "Required field \"{title}\" is missing. Fill it in and save again."),
     "invalid_clock": ("版本时钟无效：{detail}。",
                       "Invalid vector clock: {detail}."),
     "invalid_dot": ("字段“{field}”的写入标记无效：{detail}。",
@@ -76,15 +79,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "The same write of field \"{field}\" differs from the server's copy; the device data may be corrupt. Log in again to download fresh data."),
     "dot_not_later": ("字段“{field}”的修改时间早于它所覆盖的修改。请校正设备时间后重试。",
                       "The edit of field \"{field}\" is stamped earlier than the edit it replaces. Correct the device clock and retry."),
-    "server_field": ("“{title}”由服务器分配，不能在设备上修改。",
-                     "\"{title}\" is assigned by the server and cannot be changed on a device."),
+    "server_field": ("“{title}”由服务器分配，不能在设备上修改。请更新应用。",
+                     "\"{title}\" is assigned by the server and cannot be changed on a device. Update the app."),
     "permission_denied": ("无权修改该记录：{detail}。",
                           "You may not change this record: {detail}."),
-    "reassigned": ("这条记录已转给其他人负责，你的修改没有保存。请把修改的内容告诉现在的负责人或经理，由他们补录。",
-                   "This record was given to someone else, so your change was not saved. "
-                   "Give what you changed to its new owner or a manager to add."),
-    "parent_not_found": ("找不到关联的{title}（{value}），或你无权查看它。请先同步该记录。",
-                         "The linked {title} ({value}) does not exist or you cannot see it. Sync it first."),
+    "reassigned": ("这条记录或它所属的客户已转给其他人负责，你的修改没有保存。请把修改的内容告诉现在的负责人或经理，由他们补录。",
+                   "This record or its customer was handed over to someone else, so your change was not saved. "
+                   "Tell its new owner or a manager what you changed so they can enter it."),
+    "parent_not_found": ("找不到关联的{title}（{value}），或你无权查看它。请先同步；仍然如此时，请放弃这条修改或联系经理。",
+                         "The linked {title} ({value}) does not exist or you cannot see it. "
+                         "Sync first; if it stays so, discard the change or ask a manager."),
     "already_claimed": ("该客户已被 {name} 认领。你的备注仍保留在本机。",
                         "This customer was already claimed by {name}. Your notes stay on this device."),
     "claim_limit": ("今天已认领 {limit} 个公海客户，达到每日上限。请明天再认领，或请经理分配。",
@@ -107,11 +111,20 @@ def message(code: str, lang: str = "zh", **values) -> str:
     """
     zh, en = MESSAGES[code]
     template = en if lang == "en" else zh
-    values = {name: _in_language(value, lang) for name, value in values.items()}
-    try:
-        return template.format(**values)
-    except (KeyError, IndexError):
-        return template
+    values = _Values({name: _in_language(value, lang) for name, value in values.items()}, code)
+    return template.format_map(values)
+
+
+class _Values(dict):
+    """The values of one message. A missing one is logged and shown as —, never as its {placeholder}."""
+
+    def __init__(self, values: dict, code: str):
+        super().__init__(values)
+        self.code = code
+
+    def __missing__(self, name: str) -> str:
+        log.error("message %s has no value for {%s}", self.code, name)
+        return "—"
 
 
 def _in_language(value, lang: str):

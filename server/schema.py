@@ -418,6 +418,18 @@ ENGLISH_TITLES: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
+# The English names of the stored Chinese choices, as the PWA shows them.
+ENGLISH_CHOICES: dict[str, str] = {
+    "直接": "Direct", "间接": "Key contact", "潜在": "Prospect", "线索": "Lead", "跟进中": "In progress", "已成交": "Won",
+    "已流失": "Lost", "电话": "Phone", "拜访": "Visit", "到店": "Store visit", "微信": "WeChat", "短信": "SMS",
+    "邮件": "Email", "其他": "Other", "现金": "Cash", "转账": "Bank transfer", "支付宝": "Alipay", "投诉": "Complaint",
+    "问题": "Problem", "需求": "Request", "一般": "Normal", "重要": "Important", "紧急": "Urgent", "质量": "Quality",
+    "非质量": "Non-quality", "待处理": "Open", "处理中": "In progress", "已解决": "Resolved", "已回访": "Visited",
+    "暂缓": "On hold", "已处理": "Handled", "进行中": "In progress", "已完成": "Completed", "已暂停": "Paused",
+    "已取消": "Cancelled", "设计": "Design", "进度": "Schedule", "人员": "Staffing", "技术": "Technical", "成本": "Cost",
+    "已关闭": "Closed", "回访": "Follow-up visit", "安装": "Installation", "已认领": "Claimed",
+}
+
 # Tables whose rows belong to one record of another table: their visibility
 # follows that record's (see server.visibility).
 RECORD_ATTACHED = ("history", "conflicts")

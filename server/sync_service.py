@@ -38,7 +38,8 @@ NOT_YOURS_CUSTOMER = Detail("该客户不属于你；公海客户需先认领",
                             "the customer is not yours; claim a pool customer first")
 NEW_RECORD_OWNER = Detail("新记录的负责人只能是你自己", "a new record's owner can only be yourself")
 OWNER_CHANGE = Detail("只有经理或管理员可以更改负责人", "only a manager or admin may change the owner")
-NO_ACTIVE_USER = Detail("没有这个用户，或该用户已停用", "there is no such user, or the user is disabled")
+NO_SUCH_USER = Detail("没有这个用户", "there is no such user")
+USER_DISABLED = Detail("该用户已停用", "the user is disabled")
 
 
 @dataclass
@@ -337,8 +338,10 @@ class ChangeApplier:
             value = fields.get(spec.name)
             changed = base is None or base.fields.get(spec.name) != value
             if value is not None and changed and not self._active_user(value):
-                return "invalid_value", {"field": spec.name, "title": title_pair(table.name, spec.name), "value": value,
-                                         "detail": NO_ACTIVE_USER}
+                # The name, not the id, because the app shows users by name.
+                name = self._user_name(value)
+                return "invalid_value", {"field": spec.name, "title": title_pair(table.name, spec.name),
+                                         "value": name or value, "detail": USER_DISABLED if name else NO_SUCH_USER}
 
         if table.parent:
             parent_field, parent_table = table.parent
@@ -353,7 +356,7 @@ class ChangeApplier:
                             parent is not None and self._taken_from_user(parent_table, parent_id)):
                         return "reassigned", {"field": parent_field}
                     return "parent_not_found", {"field": parent_field, "value": parent_id,
-                                                "title": title_pair(parent_table)}
+                                                "title": _in_sentence(title_pair(parent_table))}
         return None
 
     def _taken_from_user(self, table_name: str, record_id: str) -> bool:
@@ -406,6 +409,10 @@ class ChangeApplier:
             self._users[user_id] = row is not None and not row[0]
         return self._users[user_id]
 
+    def _user_name(self, user_id: str) -> str | None:
+        row = self.conn.execute("SELECT coalesce(name, username) FROM users WHERE id = ?", (user_id,)).fetchone()
+        return row[0] if row else None
+
     def _server_number(self, table: Table, record_id: str, merged: Version) -> dict:
         """Return the code of a new customer or the number of a new ticket, if it needs one.
 
@@ -433,6 +440,11 @@ class ChangeApplier:
             return True
         return any(s.table == table_name and s.id != record_id and s.version.fields.get(field_name) == number
                    for s in self.batch.staged())
+
+
+def _in_sentence(title: Detail) -> Detail:
+    """Return a table's title as it reads inside an English sentence: "the linked customer"."""
+    return Detail(title.zh, title.en.lower())
 
 
 def _same(a: Version, b: Version) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 from ..sync import DELETED, Version
 from .messages import Detail
 from .schema import (BOOLEAN, CHOICE, DATE, INTEGER, JSON, LOCATION, REFERENCE, SCORES, TABLES,
-                     TEXT, TIMESTAMP, Field, Table, title_pair)
+                     TEXT, TIMESTAMP, ENGLISH_CHOICES, Field, Table, title_pair)
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_CHANGES = 5000
@@ -118,9 +118,9 @@ def parse_change(index: int, change: Any) -> ParsedChange | ChangeRejection:
 
     table = TABLES.get(table_name) if isinstance(table_name, str) else None
     if table is None:
-        return reject("unknown_table", value=_show(table_name))
+        return reject("unknown_table", value=_show_text(table_name))
     if not isinstance(record_id, str) or not UUID_RE.match(record_id):
-        return reject("invalid_id", value=_show(record_id))
+        return reject("invalid_id", value=_show_text(record_id))
 
     clock = change.get("clock")
     problem = _clock_problem(clock)
@@ -139,7 +139,7 @@ def parse_change(index: int, change: Any) -> ParsedChange | ChangeRejection:
     for name, value in fields.items():
         spec = table.field_map.get(name)
         if spec is None:
-            return reject("unknown_field", table=table.name, field=_show(name))
+            return reject("unknown_field", table=table.name, field=_show_text(name))
         problem = value_problem(spec, value)
         if problem:
             return reject("invalid_value", field=name, title=title_pair(table.name, name), value=_show(value),
@@ -203,11 +203,12 @@ def value_problem(spec: Field, value: Any) -> Detail | None:
             return Detail("必须是 true 或 false", "must be true or false")
     elif kind == CHOICE:
         if value not in spec.choices:
-            choices = '/'.join(spec.choices)
-            return Detail(f"必须是 {choices} 之一", f"must be one of {choices}")
+            english = ", ".join(f"{choice} ({ENGLISH_CHOICES[choice]})" if choice in ENGLISH_CHOICES else choice
+                                for choice in spec.choices)
+            return Detail(f"必须是 {'/'.join(spec.choices)} 之一", f"must be one of {english}")
     elif kind == DATE:
         if not isinstance(value, str) or not _valid_date(value):
-            return Detail("必须是 YYYY-MM-DD 格式的日期", "must be a date YYYY-MM-DD")
+            return Detail("必须是存在的日期，格式为 YYYY-MM-DD", "must be a real date in the form YYYY-MM-DD")
     elif kind == TIMESTAMP:
         if not isinstance(value, str) or not valid_stamp(value):
             return Detail("必须是 YYYY-MM-DDTHH:MM:SS.sssZ 格式的 UTC 时间",
@@ -315,6 +316,17 @@ def _valid_device(device: str) -> bool:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _show_text(value: Any, limit: int = 60) -> str:
+    """Return a received name or id as it is, shortened, for a message that puts it in quotes.
+
+    Values other than text, and text with lone surrogates, are shown as by ``_show``.
+    """
+    if not isinstance(value, str):
+        return _show(value, limit)
+    text = SURROGATE_RE.sub("\ufffd", value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _show(value: Any, limit: int = 60) -> str:

@@ -62,7 +62,9 @@ def _dots_inside_clock(stored, incoming, sender, latest_stamp, server_fields):
     clock = incoming.clock
     for name, dot in incoming.dots.items():
         if clock.get(dot[0], 0) < dot[1]:  # covers(clock, dot), inlined: this runs for every field
-            return Rejection("invalid_dot", name, {"dot": list(dot), "clock": incoming.clock})
+            return Rejection("invalid_dot", name, {
+                "dot": list(dot), "clock": incoming.clock,
+                "detail": f"write {dot[1]} of device {dot[0]} is not in the change's clock"})
     return None
 
 

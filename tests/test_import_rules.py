@@ -87,9 +87,10 @@ def test_no_ledger_in_file(state):
 @pytest.mark.parametrize("data, name, code", [
     (b"", "x.xlsx", "file_empty"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "x.xlsx", "xls_not_supported"),
-    (b"PK\x03\x04 this is no zip", "x.xlsx", "file_unreadable"),
+    (b"PK\x03\x04 this is no zip", "x.xlsx", "xlsx_damaged"),
     (bytes(range(128, 256)) * 4, "x.csv", "encoding_unknown"),
     (bytes(range(128, 256)) * 4, "x.xlsx", "xlsx_damaged"),
+    (("名称,电话\n张伟," + "1" * 200_000 + "\n").encode(), "x.csv", "csv_unreadable"),
 ])
 def test_unreadable_files(state, data, name, code):
     with pytest.raises(ImportFailure) as caught:

@@ -58,7 +58,7 @@ def test_offline_edits_rejected_as_reassigned(handed_over, state):
     result = device.rejected[("customers", ids["customer"])]
     assert result["message"] == MESSAGES["reassigned"][0]
     assert "公海" not in result["message"]
-    assert result["message_en"].startswith("This record was given to someone else")
+    assert result["message_en"].startswith("This record or its customer was handed over to someone else")
     # Nothing was stored, and the device dropped the customer, which is no longer the rep's.
     conn = state.records.get()
     assert conn.execute("SELECT notes FROM customers WHERE id = ?", (ids["customer"],)).fetchone()[0] is None

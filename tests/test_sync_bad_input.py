@@ -232,16 +232,18 @@ def dealer_change(device):
 # Rejections a person may meet, with the whole message in Chinese and in English.
 REJECTION_MESSAGES = [
     ("wrong_type", lambda d, other: customer_change(d, fields={"name": 42}),
-     "“客户名称”的值 42 无效：必须是文本。", 'Invalid value 42 for "Name": must be text.'),
+     "“客户名称”的值 42 无效：必须是文本。请改正后再保存。",
+     'Invalid value 42 for "Name": must be text. Change it and save again.'),
     ("interest_out_of_range", lambda d, other: customer_change(
         d, fields={"name": "张伟", "interest": 11}, dots={"name": [d.id, 1, STAMP], "interest": [d.id, 1, STAMP]}),
-     "“意向度”的值 11 无效：不能大于 10。", 'Invalid value 11 for "Interest": must be at most 10.'),
+     "“意向度”的值 11 无效：不能大于 10。请改正后再保存。",
+     'Invalid value 11 for "Interest": must be at most 10. Change it and save again.'),
     ("missing_name", lambda d, other: customer_change(d, fields={"phone": "1"}, dots={"phone": [d.id, 1, STAMP]}),
-     "缺少必填项“客户名称”。", 'Required field "Name" is missing.'),
+     "缺少必填项“客户名称”。请填写后再保存。", 'Required field "Name" is missing. Fill it in and save again.'),
     ("code_from_device", lambda d, other: customer_change(
         d, fields={"name": "张伟", "code": "KH999999"}, dots={"name": [d.id, 1, STAMP], "code": [d.id, 1, STAMP]}),
-     "“客户编号”由服务器分配，不能在设备上修改。",
-     '"Customer no." is assigned by the server and cannot be changed on a device.'),
+     "“客户编号”由服务器分配，不能在设备上修改。请更新应用。",
+     '"Customer no." is assigned by the server and cannot be changed on a device. Update the app.'),
     ("history_is_read_only", lambda d, other: customer_change(
         d, table="history", fields={"record_table": "customers"}, dots={"record_table": [d.id, 1, STAMP]}),
      "“修改历史”由服务器维护，设备不能修改。", '"History" is maintained by the server; devices cannot change it.'),
@@ -273,5 +275,6 @@ def test_missing_parent_message_per_language(rep):
                          "changes": [follow_up_change(rep, missing)]})
     result = response.json()["results"][0]
     assert result["code"] == "parent_not_found"
-    assert result["message"] == f"找不到关联的客户（{missing}），或你无权查看它。请先同步该记录。"
-    assert result["message_en"] == f"The linked Customer ({missing}) does not exist or you cannot see it. Sync it first."
+    assert result["message"] == f"找不到关联的客户（{missing}），或你无权查看它。请先同步；仍然如此时，请放弃这条修改或联系经理。"
+    assert result["message_en"] == (f"The linked customer ({missing}) does not exist or you cannot see it. "
+                                    "Sync first; if it stays so, discard the change or ask a manager.")

@@ -11,8 +11,9 @@ IMPORT_MESSAGES: dict[str, tuple[str, str]] = {
     "file_empty": ("文件 {name} 是空的。", "The file {name} is empty."),
     "xls_not_supported": ("不支持旧的 .xls 格式（{name}）。请在 Excel 中“另存为”.xlsx 后再导入。",
                           "The old .xls format is not supported ({name}). Save it as .xlsx in Excel and import that."),
-    "file_unreadable": ("无法读取文件 {name}：{detail}。请确认它是 .xlsx 或 .csv 文件。",
-                        "Cannot read {name}: {detail}. Check that it is an .xlsx or .csv file."),
+    "csv_unreadable": ("无法按 CSV 读取 {name} 的第 {line} 行。请在 Excel 中打开它并另存为 .xlsx 后再导入。",
+                       "Cannot read line {line} of {name} as CSV ({detail}). Open it in Excel, save it as .xlsx "
+                       "and import that."),
     "xlsx_damaged": ("{name} 不是有效的 Excel 工作簿，可能已损坏或没有下载完整。请在 Excel 中打开并另存为 .xlsx 后再导入。",
                      "{name} is not a valid Excel workbook: it may be damaged or incompletely downloaded. "
                      "Open it in Excel, save it as .xlsx and import that."),

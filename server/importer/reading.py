@@ -9,6 +9,7 @@ whose result the file did not save. Numbers shown with a ``000…`` format
 import codecs
 import csv
 import io
+import logging
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900
 from openpyxl.utils.exceptions import InvalidFileException
 
 from .problems import ImportFailure
+
+log = logging.getLogger("genzong.importer")
 
 MAX_ROWS = 200_000  # per sheet, to bound memory: larger ledgers are imported in parts
 PROGRESS_EVERY = 2000  # rows between progress reports
@@ -84,7 +87,9 @@ def _read_xlsx(data: bytes, file_name: str, progress=None) -> Workbook:
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ImportFailure("file_unreadable", name=file_name, detail=str(error)[:200]) from None
+        # The file starts like a zip archive, as every workbook does, so it is a damaged or cut-off one.
+        log.info("import of %s failed: not a readable workbook: %s", file_name, error)
+        raise ImportFailure("xlsx_damaged", name=file_name) from None
     try:
         sheets = []
         formulas_in: list[int] = []
@@ -181,8 +186,7 @@ def _read_csv(data: bytes, file_name: str) -> Workbook:
             if len(rows) > MAX_ROWS:
                 raise ImportFailure("too_many_rows", name=file_name, limit=MAX_ROWS)
     except csv.Error as error:
-        raise ImportFailure("file_unreadable", name=file_name,
-                            detail=f"line {reader.line_num}: {error}") from None
+        raise ImportFailure("csv_unreadable", name=file_name, line=reader.line_num, detail=str(error)[:200]) from None
     while rows and not rows[-1]:
         rows.pop()
     sheet_name = re.sub(r"\.[^.]*$", "", file_name) or "CSV"

@@ -78,8 +78,9 @@ function storageNotice() {
   return app.store.persistent ? null : h('p', { class: 'notice notice-danger', text: t('storage.memory_only') });
 }
 
-// Rejections that sending again cannot fix: the record went to someone else.
-const GONE_CODES = new Set(['revoked', 'reassigned']);
+// Rejections that sending again cannot fix: the record went to someone else, or
+// another rep claimed the pool customer first.
+const GONE_CODES = new Set(['revoked', 'reassigned', 'already_claimed']);
 
 function rejectionReason(entry) {
   if (entry.code === 'revoked') return t('sync.revoked_reason');
