@@ -161,7 +161,10 @@ FOLLOW_UPS = Table("follow_ups", "跟进记录", rank=1, parent=("customer_id", 
              ("customer_id", "deleted", "happened_at"),
              # Counts 业务员月度业绩's follow-ups per creator and month (imported ones: see
              # follow_ups_imported_scope_owner in server.migrations).
-             ("created_by", "happened_at", "deleted", "customer_id")))
+             ("created_by", "happened_at", "deleted", "customer_id"),
+             # Serves the 沟通方式 facet of the follow-up log, which counts every follow-up per channel:
+             # at 1,000,000 follow-ups a scan of the table passed Datasette's 200 ms facet limit.
+             ("channel", "deleted", "customer_id")))
 
 # Columns the database derives from other rows and never syncs, with their
 # types. A receivable's paid_fen and last_paid_on are the sum and latest
