@@ -28,8 +28,9 @@ IMPORT_MESSAGES: dict[str, tuple[str, str]] = {
                         "within its first 30 rows."),
     "no_ledger_of_kind": ("没有找到{kind_title}的表头行。请检查列名，或换一种台账类型。",
                           "No header row of a {kind_title_en} was found. Check the column names or choose another kind."),
-    "owner_not_found": ("找不到用户 {username}。请先用“genzong user add”创建，或检查拼写。",
-                        "No user named {username}. Create it with 'genzong user add' or check the spelling."),
+    "owner_not_found": ("找不到用户 {username}。请检查拼写，或请管理员先创建该用户（genzong user add）。",
+                        "No user named {username}. Check the spelling, or ask the administrator to create the user "
+                        "('genzong user add')."),
     "owner_disabled": ("用户 {username} 已停用，不能作为负责人。", "User {username} is disabled and cannot own records."),
     "rows_rejected": ("有 {count} 行无法导入，所以没有导入任何数据。请按报告修改这些行后重新导入。",
                       "{count} rows cannot be imported, so nothing was imported. Fix them as the report says and import again."),

@@ -89,7 +89,7 @@ def parse_subscription(body: Any) -> SubscriptionInput:
     endpoint = body.get("endpoint")
     problem = outbound_url_problem(endpoint, MAX_ENDPOINT_LENGTH)
     if problem:
-        raise SubscriptionError(f"endpoint {problem[0]}", f"endpoint: {problem[1]}")
+        raise SubscriptionError(f"endpoint：{problem[0]}", f"endpoint: {problem[1]}")
     keys = body.get("keys")
     if not isinstance(keys, dict):
         raise SubscriptionError("缺少 keys（p256dh 和 auth）", "keys (p256dh and auth) are missing")
