@@ -67,3 +67,10 @@ def test_security_headers_on_the_app(http):
     assert "script-src 'self'" in policy
     assert "style-src 'self'" in policy
     assert response.headers["cache-control"] == "no-cache"
+
+
+def test_favicon_is_the_app_icon(http):
+    response = http.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/svg+xml"
+    assert response.content == (PWA / "icons" / "icon.svg").read_bytes()

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 # Files a page may load: cached by the service worker on install.
@@ -68,11 +68,17 @@ class ShellManifest:
 
 
 def routes_for(folder: Path) -> list[Route]:
-    """Return the routes that serve the PWA's service worker from ``folder``."""
+    """Return the routes that serve the PWA's service worker and the site's icon from ``folder``."""
     shell = ShellManifest(folder)
+    icon = folder / "icons" / "icon.svg"
 
     async def service_worker(request: Request) -> Response:
         # no-cache (set by the security middleware) makes the browser revalidate on every update check.
         return Response(shell.service_worker(), media_type="text/javascript")
 
-    return [Route("/sw.js", service_worker, methods=["GET", "HEAD"])]
+    async def favicon(request: Request) -> Response:
+        # Datasette's pages name no icon, so browsers ask for /favicon.ico; the app's icon answers.
+        return FileResponse(icon, media_type="image/svg+xml")
+
+    return [Route("/sw.js", service_worker, methods=["GET", "HEAD"]),
+            Route("/favicon.ico", favicon, methods=["GET", "HEAD"])]
