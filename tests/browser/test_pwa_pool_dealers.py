@@ -248,7 +248,11 @@ def test_dealers_managed_by_managers(site, new_context):
         {"name": "杭州西湖经销点", "region": "华东", "contact": "周建平"}]
 
     rep_page = new_context().new_page()
-    log_in(rep_page, rep, path="/#/dealers")
+    log_in(rep_page, rep, path="/#/settings")
+    section = rep_page.locator("[data-section=management]")
+    assert section.locator("h3").inner_text() == "经销点"
+    assert section.locator("a[href='#/dealers']").inner_text() == "查看经销点", "not the heading again"
+    rep_page.goto("/#/dealers")
     rep_page.wait_for_selector(f".dealer[data-id='{dealer}']:has-text('周建平')")
     assert rep_page.locator("text=新建经销点").count() == 0
     assert "经销点由经理维护" in rep_page.inner_text("main")

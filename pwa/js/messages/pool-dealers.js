@@ -41,7 +41,7 @@ addMessages({
     'check_in.error_unsupported': '无法签到：此浏览器不支持定位。可以不签到直接保存。',
     'check_in.error_insecure': '无法签到：只有通过 HTTPS 打开时浏览器才允许定位。请让管理员配置 HTTPS；也可以不签到直接保存。',
 
-    'dealer.title': '经销点', 'dealer.new': '新建经销点', 'dealer.new_title': '新建经销点', 'dealer.edit_title': '编辑经销点',
+    'dealer.title': '经销点', 'dealer.open_list': '查看经销点', 'dealer.new': '新建经销点', 'dealer.new_title': '新建经销点', 'dealer.edit_title': '编辑经销点',
     'dealer.create': '保存经销点', 'dealer.count': '共 {count} 个经销点', 'dealer.empty': '还没有经销点。',
     'dealer.read_only': '经销点由经理维护，你可以查看。', 'dealer.not_found': '找不到这个经销点，可能已被删除。',
     'dealer.customers': '客户数', 'dealer.receivables': '应收笔数', 'dealer.region_hint': '例如 浙江、华东',
@@ -106,7 +106,7 @@ addMessages({
     'check_in.error_unsupported': 'Cannot check in: this browser cannot locate you. Save without a check-in.',
     'check_in.error_insecure': 'Cannot check in: browsers allow locating only on HTTPS pages. Ask the admin to set up HTTPS, or save without a check-in.',
 
-    'dealer.title': 'Dealers', 'dealer.new': 'New dealer', 'dealer.new_title': 'New dealer', 'dealer.edit_title': 'Edit dealer',
+    'dealer.title': 'Dealers', 'dealer.open_list': 'View dealers', 'dealer.new': 'New dealer', 'dealer.new_title': 'New dealer', 'dealer.edit_title': 'Edit dealer',
     'dealer.create': 'Save dealer', 'dealer.count': '{count} dealers', 'dealer.empty': 'No dealers yet.',
     'dealer.read_only': 'Managers keep the dealers; you can view them.', 'dealer.not_found': 'This dealer was not found; it may have been deleted.',
     'dealer.customers': 'Customers', 'dealer.receivables': 'Receivables', 'dealer.region_hint': 'Such as 浙江 or 华东',
