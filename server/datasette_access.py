@@ -118,6 +118,12 @@ TIMED_OUT_MESSAGE_EN = ("The query for this page ran past the {seconds} s time l
                         "report with 开始日期 and 结束日期, one month) or with a filter.")
 
 
+# A page failed on an error Datasette did not expect, such as a mangled next-page link.
+FAILED_TITLE = "页面出错 · Page failed"
+FAILED_MESSAGE = "这个页面出错了。请返回上一页重试；如果一直出错，请联系管理员。"
+FAILED_MESSAGE_EN = "This page failed. Go back and try again; if it keeps failing, contact the administrator."
+
+
 def wants_json(path: str, query_string: bytes) -> bool:
     return path.endswith(".json") or b"_format=json" in query_string
 

@@ -19,7 +19,9 @@ request it:
    parameter that is not YYYY-MM, or a search kind other than 客户, 跟进记录
    and 工单. The page links to the same report without the invalid values;
 5. starts every CSV body with a UTF-8 byte order mark, so Excel on Chinese
-   Windows reads it as UTF-8 instead of GBK.
+   Windows reads it as UTF-8 instead of GBK, and sends it as a download
+   named after the page's Chinese title (回款跟踪.csv), because Datasette
+   shows a CSV link without ``_dl`` as text in the browser.
 
 Datasette opens only ``genzong.db``, never ``private.db``, and its
 connections to it are read-only (see ``server.datasette_plugin``).
@@ -30,7 +32,7 @@ import logging
 import re
 from datetime import date
 from typing import NamedTuple
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 import yaml
 from datasette.app import Datasette
@@ -164,6 +166,7 @@ class DatasetteMount:
         self.datasette: Datasette | None = None
         self.verifier: access.ActorVerifier | None = None
         self._plugin: GenzongPlugin | None = None
+        self.titles: dict[str, str] = {}
         self._app = None
 
     def start(self, state: ServerState) -> None:
@@ -173,6 +176,7 @@ class DatasetteMount:
         self.database_name = database_file.stem
         self.verifier = access.ActorVerifier(state)
         metadata = load_metadata(self.database_name)
+        self.titles = page_titles(metadata, self.database_name)
         self.datasette = Datasette(files=[str(database_file)],
                                    metadata=metadata,
                                    template_dir=str(project_root() / TEMPLATE_DIR),
@@ -194,6 +198,11 @@ class DatasetteMount:
             self.datasette = None
             log.info("datasette stopped")
         self._app = None
+
+    def csv_file_names(self, path: str) -> tuple[str, str]:
+        """Return the download names of a CSV path: the page's title (回款跟踪.csv) and its name."""
+        name = tilde_decode(path.rsplit("/", 1)[-1][:-len(".csv")])
+        return f"{self.titles.get(name, name)}.csv", f"{name}.csv"
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -236,7 +245,7 @@ class DatasetteMount:
                 login_link=False, back=page_without(path, scope["query_string"], problem.names)))
             return
         if path.endswith(".csv"):
-            send = with_byte_order_mark(send)
+            send = as_csv_download(send, *self.csv_file_names(path))
         await self._app(scope, receive, send)
 
 
@@ -320,9 +329,26 @@ async def send_redirect(send, location: str) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
-def with_byte_order_mark(send):
-    """Wrap ``send`` so a successful response body starts with the UTF-8 BOM."""
+def page_titles(metadata: dict, database_name: str) -> dict[str, str]:
+    """Return the title of the database and of each table, view and canned query, by name."""
+    database = metadata["databases"][database_name]
+    titles = {database_name: database.get("title", database_name)}
+    for group in ("tables", "queries"):
+        for name, entry in database.get(group, {}).items():
+            if isinstance(entry, dict) and entry.get("title"):
+                titles[name] = entry["title"]
+    return titles
+
+
+def as_csv_download(send, file_name: str, fallback: str):
+    """Wrap ``send`` so a successful CSV response is a download named ``file_name`` that starts with the UTF-8 BOM.
+
+    ``fallback``, the table or query name, goes in the plain ``filename`` for
+    clients that do not read ``filename*`` (RFC 6266), which carries the Chinese name.
+    """
     pending = False
+    fallback = re.sub(r'[^A-Za-z0-9._-]', "_", fallback)
+    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name)}".encode()
 
     async def send_with_bom(message):
         nonlocal pending
@@ -332,7 +358,12 @@ def with_byte_order_mark(send):
             for name, value in message.get("headers", []):
                 if name.lower() == b"content-length":
                     value = str(int(value) + len(UTF8_BOM)).encode()
+                elif name.lower() == b"content-type":
+                    value = b"text/csv; charset=utf-8"
+                elif name.lower() == b"content-disposition":
+                    continue
                 headers.append((name, value))
+            headers.append((b"content-disposition", disposition))
             message = {**message, "headers": headers}
         elif message["type"] == "http.response.body" and pending:
             pending = False

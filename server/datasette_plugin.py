@@ -22,10 +22,12 @@ that it was called for its own instance and otherwise returns None.
 - ``handle_exception`` answers a query stopped at the SQL time limit with a
   Chinese-first page that requests a shorter period. Other errors Datasette
   raises on purpose (not found, invalid SQL) get a page with Datasette's
-  header, so the interface script runs there too.
+  header, so the interface script runs there too. An unexpected error is
+  logged and gets a page in both languages.
 """
 
 import json
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -36,10 +38,13 @@ from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
 from . import search
-from .datasette_access import (FORBIDDEN_MESSAGE, FORBIDDEN_TITLE, TIMED_OUT_MESSAGE, TIMED_OUT_MESSAGE_EN,
+from .datasette_access import (FAILED_MESSAGE, FAILED_MESSAGE_EN, FAILED_TITLE, FORBIDDEN_MESSAGE,
+                               FORBIDDEN_TITLE, TIMED_OUT_MESSAGE, TIMED_OUT_MESSAGE_EN,
                                TIMED_OUT_TITLE, ActorVerifier, wants_json)
 from .db import BUSY_TIMEOUT_MS
 from .sqlfunctions import register_functions
+
+log = logging.getLogger("genzong.datasette")
 
 SEARCH_PARAMETER = "genzong_search"
 
@@ -174,25 +179,24 @@ class GenzongPlugin:
         # Datasette turns a query stopped at the SQL time limit into this error.
         if isinstance(exception, DatasetteError) and exception.title == "SQL Interrupted":
             return self._timed_out(datasette, request)
-        if isinstance(exception, (Base400, DatasetteError)) and not wants_json(
-                request.path, request.query_string.encode()):
-            return self._error_page(datasette, request, exception)
-        # Datasette's own handler logs anything else as a server error and answers JSON requests.
-        return None
+        # Datasette's own handler answers JSON requests.
+        if wants_json(request.path, request.query_string.encode()):
+            return None
+        if isinstance(exception, DatasetteError):
+            message = Markup(exception.message) if exception.message_is_html else exception.message
+            return self._error_page(datasette, request, exception.status, exception.title, message)
+        if isinstance(exception, Base400):
+            return self._error_page(datasette, request, exception.status, None, exception.args[0])
+        log.error("datasette page %s failed", request.path, exc_info=exception)
+        return self._error_page(datasette, request, 500, FAILED_TITLE, f"{FAILED_MESSAGE} {FAILED_MESSAGE_EN}")
 
     @staticmethod
-    def _error_page(datasette, request, exception: Base400 | DatasetteError):
-        """Show an error Datasette raised, such as a table not found, in a page with its header and scripts.
+    def _error_page(datasette, request, status: int, title: str | None, message: str):
+        """Show an error, such as a table not found, in a page with Datasette's header and the plugins' scripts.
 
         Datasette's own handler renders error.html without the header's links
         and without the plugins' scripts, so the page could not be put into Chinese.
         """
-        if isinstance(exception, DatasetteError):
-            status, title = exception.status, exception.title
-            message = Markup(exception.message) if exception.message_is_html else exception.message
-        else:
-            status, title, message = exception.status, None, exception.args[0]
-
         async def page():
             body = await datasette.render_template(
                 [f"{status}.html", "error.html"],

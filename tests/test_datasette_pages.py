@@ -5,7 +5,7 @@ import io
 import re
 import sqlite3
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
 import yaml
@@ -379,3 +379,29 @@ def test_every_page_carries_interface_script(published):
                  "/data/genzong/no_such_table"]:
         response = published.get(path)
         assert "genzong.language" in response.text, path
+
+
+@pytest.mark.parametrize("path, name, fallback", [
+    ("/data/genzong/receivable_tracking.csv", "回款跟踪.csv", "receivable_tracking.csv"),
+    ("/data/genzong/overdue_receivables.csv?_size=max", "逾期回款.csv", "overdue_receivables.csv"),
+    ("/data/genzong/customers.csv?_dl=1", "客户.csv", "customers.csv"),
+    ("/data/genzong.csv?sql=select+1", "跟踪业务数据.csv", "genzong.csv"),
+])
+def test_csv_downloads_under_chinese_title(published, path, name, fallback):
+    response = published.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    disposition = response.headers["content-disposition"]
+    assert disposition == f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
+
+
+def test_unexpected_error_page_in_both_languages(published, caplog):
+    # A mangled next-page link makes Datasette fail on int("zzz").
+    with caplog.at_level("ERROR", logger="genzong.datasette"):
+        response = published.get("/data/genzong/follow_up_log?_next=zzz")
+    assert response.status_code == 500
+    assert "这个页面出错了" in response.text
+    assert "This page failed" in response.text
+    assert "invalid literal" not in response.text, "the exception's text goes to the log, not the page"
+    assert 'class="crumbs"' in response.text, "the page has Datasette's header"
+    assert any("follow_up_log failed" in record.getMessage() for record in caplog.records)

@@ -10,12 +10,13 @@ or handler may come from the data, and the text must appear as typed.
 
 import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Error as PlaywrightError, expect
 
 from genzong.sync import format_stamp
 
@@ -248,16 +249,30 @@ def test_datasette_pages_show_markup_as_text(manager_page, seeded, dialogs):
     assert dialogs == []
 
 
-@pytest.mark.parametrize("suffix", [".json", ".csv", ".json?_shape=array", ".csv?_stream=on"])
+@pytest.mark.parametrize("suffix", [".json", ".json?_shape=array"])
 def test_datasette_exports_are_not_html(manager_page, seeded, dialogs, suffix):
     page = manager_page
     response = page.goto("/data/genzong/customers" + suffix)
     assert response.ok
     content_type = response.headers["content-type"]
     assert not content_type.startswith("text/html"), content_type
-    text = response.text()
-    if ".json" in suffix:
-        text = json.dumps(json.loads(text), ensure_ascii=False)
+    text = json.dumps(json.loads(response.text()), ensure_ascii=False)
+    assert TEXT["name"] in text
+    assert injected(page) == []
+    assert dialogs == []
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv?_stream=on"])
+def test_datasette_csv_is_a_download(manager_page, seeded, dialogs, suffix):
+    """The browser saves a CSV export as a file and never renders it as a page."""
+    page = manager_page
+    page.goto("/data/genzong")
+    with page.expect_download() as started:
+        with pytest.raises(PlaywrightError, match="Download is starting"):
+            page.goto("/data/genzong/customers" + suffix)
+    download = started.value
+    assert download.suggested_filename == "客户.csv"
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
     assert TEXT["name"] in text
     assert injected(page) == []
     assert dialogs == []
