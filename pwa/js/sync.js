@@ -73,6 +73,21 @@ export function restamp(record, device, nowMs) {
   return { ...record, dots };
 }
 
+// Names of customers removed from this device, newest last, so a rejected edit
+// that points at one still shows whose it was. At most this many are kept.
+const REMOVED_NAMES_KEPT = 200;
+
+function rememberRemovedNames(tx, names) {
+  const kept = { ...(tx.getMeta('removed_customers') ?? {}) };
+  for (const [id, name] of Object.entries(names)) {
+    delete kept[id];
+    kept[id] = name;
+  }
+  const ids = Object.keys(kept);
+  for (const id of ids.slice(0, Math.max(0, ids.length - REMOVED_NAMES_KEPT))) delete kept[id];
+  tx.setMeta('removed_customers', kept);
+}
+
 export class SyncClient extends EventTarget {
   constructor(store, { post = postJson } = {}) {
     super();
@@ -221,14 +236,18 @@ export class SyncClient extends EventTarget {
     // record that stays revoked is never among the changes).
     const userId = tx.getMeta('session')?.user?.id;
     const movedAway = new Set();
+    const removedNames = {};
     for (const item of response.revoked) {
+      const removed = tx.record(item.table, item.id);
       // A customer this user owned went to someone else (a pool customer
       // claimed by another rep was never theirs).
-      if (item.table === 'customers' && userId && tx.record(item.table, item.id)?.fields.owner_id === userId) {
+      if (item.table === 'customers' && userId && removed?.fields.owner_id === userId) {
         movedAway.add(item.id);
       }
+      if (item.table === 'customers' && removed?.fields.name) removedNames[item.id] = removed.fields.name;
       this.applyRevocation(tx, item, now);
     }
+    if (Object.keys(removedNames).length) rememberRemovedNames(tx, removedNames);
     for (const change of response.changes) {
       if (change.table === 'customers') movedAway.delete(change.id); // given back in the same page
       this.applyChange(tx, device, change);

@@ -71,7 +71,9 @@ export function formatStamp(stamp, options) {
 
 export function customerName(customerId) {
   const fields = customerId ? app.store.fields('customers', customerId) : null;
-  return fields ? fields.name : null;
+  if (fields) return fields.name;
+  // A customer taken from this device, which a rejected edit may still name.
+  return customerId ? app.store.getMeta('removed_customers')?.[customerId] ?? null : null;
 }
 
 // Format a stored value of `table`.`field` for display: money as ¥1,234.50,

@@ -72,12 +72,13 @@ def test_offline_edits_show_reassigned_reason(site, new_context):
     """The customer edit and the new follow-up show that the customer went to someone else, with no retry."""
     page = edit_offline_then_hand_over(site, new_context)
 
-    customer_card = page.locator("li.card.rejected").filter(has_text="韩文博")
+    customer_card = page.locator("li.card.rejected").filter(has_text="客户：韩文博")
     reason = customer_card.locator(".notice").inner_text()
     assert "公海" not in reason, f"the customer was handed over, not returned to the pool: {reason}"
     assert HANDED_OVER in reason
 
     follow_up_card = page.locator("li.card.rejected[data-code]").filter(has_text="跟进记录")
+    assert "跟进记录：韩文博" in follow_up_card.inner_text(), "the title names the customer that left the device"
     reason = follow_up_card.locator(".notice").inner_text()
     assert "请先同步" not in reason, f"syncing again cannot help: {reason}"
     assert HANDED_OVER in reason
