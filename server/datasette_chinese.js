@@ -43,7 +43,6 @@
     'Remove this filter': '移除此条件',
     '(view)': '（视图）',
     'Format SQL': '格式化 SQL',
-    'Run SQL': '运行 SQL',
     'Edit SQL': '编辑 SQL',
     'Query parameters': '查询参数',
     'Queries': '查询',
@@ -51,7 +50,6 @@
     'Views': '视图',
     '(hidden)': '（隐藏）',
     'Many rows': '行数未统计',
-    '0 results': '没有结果',
     '0 records': '没有符合条件的记录',
     'Links from other tables': '其他表中指向此行的记录',
     'Powered by': '基于',
@@ -103,6 +101,8 @@
     [/^from (.+) in (.+)$/, (m) => `（${tableTitle(m[2])}的 ${m[1]} 列）`],
     [/^Custom SQL query(?: returning (more than )?([\d,]+) rows?)?$/, (m) => describeQuery(m[1], m[2])],
     [/^\.\.\. and$/, () => '……另有'],
+    [/^Run SQL$/, () => (isCannedQuery() ? '查询' : '运行 SQL')],
+    [/^0 results$/, () => (searchNotStarted() ? '输入要找的字、词或电话号码片段，再点“查询”。' : '没有结果')],
     [/^([\d,]+) hidden tables?$/, (m) => `${m[1]} 个隐藏表`],
     [/^[\d,]+ rows in .*|^\d+ tables?(, .*)?$|^[\d,]+ views?$/, (m) => describeDatabase(m[0])],
   ];
@@ -119,9 +119,20 @@
     return NAMES.tables[name] ?? name;
   }
 
-  // The query page's heading. A canned query's page has the class query-<name>, and its SQL is not the reader's.
+  // A canned query's page has the class query-<name>, and its SQL is not the reader's.
+  function isCannedQuery() {
+    return [...document.body.classList].some((name) => name.startsWith('query-'));
+  }
+
+  // The search page before anything was typed in: Datasette says "0 results".
+  function searchNotStarted() {
+    const keyword = document.querySelector('body.query-search input[name="关键词"]');
+    return keyword !== null && keyword.value.trim() === '';
+  }
+
+  // The query page's heading.
   function describeQuery(moreThan, count) {
-    const canned = [...document.body.classList].some((name) => name.startsWith('query-'));
+    const canned = isCannedQuery();
     const title = canned ? '查询结果' : '自定义 SQL 查询';
     if (!count) return title;
     return `${title}：${moreThan ? '超过 ' : ''}${count} 行`;
@@ -286,8 +297,9 @@
       const value = element.getAttribute(name);
       if (value && TEXTS.has(value)) element.setAttribute(name, TEXTS.get(value));
     }
-    if (element.matches('input[type=submit], input[type=button]') && TEXTS.has(element.value)) {
-      element.value = TEXTS.get(element.value);
+    if (element.matches('input[type=submit], input[type=button]') && /[A-Za-z]/.test(element.value)) {
+      const result = translated(element.value, element);
+      if (result) element.value = result;
     }
     if (element.matches('a[title]') && /^[\d,]+ rows?$/.test(element.title)) {
       element.title = element.title.replace(/ rows?$/, ' 行');

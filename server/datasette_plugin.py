@@ -18,7 +18,7 @@ that it was called for its own instance and otherwise returns None.
 - ``extra_body_script`` puts Datasette's own interface into Chinese, with a
   switch to English (``datasette_chinese.js``), and folds a table's column
   descriptions into a collapsed 列说明 section, so the rows start near the
-  top of the page.
+  top of the page, and its SQL definition into another.
 - ``handle_exception`` answers a query stopped at the SQL time limit with a
   Chinese-first page that requests a shorter period. Other errors Datasette
   raises on purpose (not found, invalid SQL) get a page with Datasette's
@@ -51,16 +51,26 @@ SEARCH_PARAMETER = "genzong_search"
 CHINESE_INTERFACE = Path(__file__).with_name("datasette_chinese.js").read_text(encoding="utf-8")
 NAMES_PLACEHOLDER = "__GENZONG_NAMES__"
 
-# Wraps Datasette's list of column descriptions in a collapsed <details>.
-FOLD_COLUMN_DESCRIPTIONS = """
-document.querySelectorAll("dl.column-descriptions").forEach((list) => {
+# Wraps Datasette's list of column descriptions, and the SQL that defines a
+# table or view at the foot of its page, each in a collapsed <details>.
+FOLD_TABLE_PAGE = """
+(() => {
+const english = document.documentElement.lang === "en";
+function fold(element, label) {
   const details = document.createElement("details");
   const summary = document.createElement("summary");
+  summary.textContent = label;
+  element.parentNode.insertBefore(details, element);
+  details.append(summary, element);
+}
+document.querySelectorAll("dl.column-descriptions").forEach((list) => {
   const count = list.querySelectorAll("dt").length;
-  summary.textContent = document.documentElement.lang === "en" ? `Column notes (${count})` : `列说明（${count} 列）`;
-  list.parentNode.insertBefore(details, list);
-  details.append(summary, list);
+  fold(list, english ? `Column notes (${count})` : `列说明（${count} 列）`);
 });
+document.querySelectorAll("section.content > pre.wrapped-sql").forEach((definition) => {
+  fold(definition, english ? "SQL definition" : "SQL 定义（供技术人员查看）");
+});
+})();
 """
 
 # A script that turns the search's 类型 text box into a list of the kinds it accepts.
@@ -156,7 +166,7 @@ class GenzongPlugin:
         # The interface script runs first: it sets the page's language, which the others read.
         scripts = [self.chinese_interface]
         if database == self.database and template == "table.html":
-            scripts.append(FOLD_COLUMN_DESCRIPTIONS)
+            scripts.append(FOLD_TABLE_PAGE)
         elif database == self.database and template.startswith("query"):
             scripts.append(SEARCH_KIND_CHOICES)
         return "\n".join(scripts)

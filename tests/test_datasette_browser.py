@@ -354,3 +354,19 @@ def test_database_page_names_views(server, manager_page):
     assert "客户一览（customer_list）" in views
     assert "跟进记录（follow_up_log）" in views
     assert page.title() == "跟踪业务数据"
+
+
+@pytest.mark.browser
+def test_canned_query_page_words(server, manager_page):
+    page = manager_page
+    page.goto(server.url + "/data/genzong/search")
+    assert page.locator('form.sql input[type="submit"]').input_value() == "查询"
+    assert page.locator("p.zero-results").inner_text() == "输入要找的字、词或电话号码片段，再点“查询”。"
+
+    page.goto(server.url + "/data/genzong/search?" + "%E5%85%B3%E9%94%AE%E8%AF%8D=%E6%B2%A1%E6%9C%89%E8%BF%99%E4%B8%AA")
+    assert page.locator("p.zero-results").inner_text() == "没有结果"
+
+    page.goto(server.url + "/data/genzong/follow_up_log")
+    definition = page.locator("details", has=page.locator("pre.wrapped-sql"))
+    assert definition.locator("summary").inner_text() == "SQL 定义（供技术人员查看）"
+    assert not definition.locator("pre.wrapped-sql").is_visible(), "folded until opened"
