@@ -374,11 +374,15 @@
 
   const language = storedLanguage() === 'en' ? 'en' : 'zh';
   document.documentElement.lang = language === 'en' ? 'en' : 'zh-CN';
-  addLanguageButton(language);
-  if (language === 'en') return;
-
-  translateTree(document.body);
-  translateTitle();
+  try {
+    addLanguageButton(language);
+    if (language === 'en') return;
+    translateTree(document.body);
+    translateTitle();
+  } finally {
+    // The plugin's stylesheet hides the page until this class is set.
+    document.documentElement.classList.add('genzong-ready');
+  }
   // Datasette's table.js adds the column menu and the filters' remove buttons after this script runs.
   new MutationObserver((records) => {
     for (const record of records) record.addedNodes.forEach(translateTree);

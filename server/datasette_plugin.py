@@ -30,6 +30,7 @@ import json
 import logging
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from datasette import hookimpl
 from datasette.filters import FilterArguments
@@ -50,6 +51,17 @@ SEARCH_PARAMETER = "genzong_search"
 
 CHINESE_INTERFACE = Path(__file__).with_name("datasette_chinese.js").read_text(encoding="utf-8")
 NAMES_PLACEHOLDER = "__GENZONG_NAMES__"
+
+# A stylesheet that keeps the page hidden until datasette_chinese.js, at the
+# end of the page, has translated it and marked <html> genzong-ready, so a
+# slow page does not show Datasette's English first. The animation shows the
+# page after 1.5 s whatever happens, for a browser without JavaScript or a
+# script that failed. A data: URL, because Datasette's hooks add stylesheets
+# to <head> only by URL.
+HIDE_UNTIL_TRANSLATED = "data:text/css," + quote(
+    "body{visibility:hidden;animation:genzong-reveal 0s linear 1.5s forwards}"
+    "html.genzong-ready body{visibility:visible;animation:none}"
+    "@keyframes genzong-reveal{to{visibility:visible}}")
 
 # Wraps Datasette's list of column descriptions, and the SQL that defines a
 # table or view at the foot of its page, each in a collapsed <details>.
@@ -158,6 +170,12 @@ class GenzongPlugin:
         if column in YUAN_COLUMNS:
             return format_yuan(value)
         return None
+
+    @hookimpl
+    def extra_css_urls(self, datasette):
+        if not self._ours(datasette):
+            return None
+        return [HIDE_UNTIL_TRANSLATED]
 
     @hookimpl
     def extra_body_script(self, template, database, datasette):

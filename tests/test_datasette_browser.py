@@ -370,3 +370,28 @@ def test_canned_query_page_words(server, manager_page):
     definition = page.locator("details", has=page.locator("pre.wrapped-sql"))
     assert definition.locator("summary").inner_text() == "SQL 定义（供技术人员查看）"
     assert not definition.locator("pre.wrapped-sql").is_visible(), "folded until opened"
+
+
+@pytest.mark.browser
+def test_page_shows_once_translated(server, browser):
+    context = browser.new_context(locale="zh-CN")
+    response = context.request.post(server.url + "/api/login", data={"username": "jingli", "password": "genzong123"})
+    assert response.ok, response.text()
+    page = context.new_page()
+    page.goto(server.url + "/data/genzong/customers")
+    assert page.locator("html.genzong-ready").count() == 1
+    assert page.evaluate("getComputedStyle(document.body).visibility") == "visible"
+    hiding = page.locator('head link[rel=stylesheet][href^="data:text/css"]').get_attribute("href")
+    assert "visibility%3Ahidden" in hiding, "the page starts hidden until the script has run"
+    context.close()
+
+    # Without scripts nothing translates, and the stylesheet shows the English page after 1.5 s.
+    context = browser.new_context(locale="zh-CN", java_script_enabled=False)
+    response = context.request.post(server.url + "/api/login", data={"username": "jingli", "password": "genzong123"})
+    assert response.ok, response.text()
+    page = context.new_page()
+    page.goto(server.url + "/data/genzong/customers")
+    page.locator("h1").wait_for(state="visible", timeout=5000)
+    assert page.locator("html.genzong-ready").count() == 0
+    assert page.locator('form.filters input[type="submit"]').input_value() == "Apply"
+    context.close()
