@@ -220,8 +220,7 @@
     for (const [key, value] of pairs) {
       const split = key.lastIndexOf('__');
       const [column, lookup] = split < 0 ? [key, 'exact'] : [key.slice(0, split), key.slice(split + 2)];
-      const describe = LOOKUPS[lookup];
-      const pair = describe && describe(column, value);
+      const pair = Object.hasOwn(LOOKUPS, lookup) ? LOOKUPS[lookup](column, value) : null;
       if (pair) descriptions.push(pair);
     }
     return descriptions;
@@ -286,7 +285,8 @@
     if (!/[A-Za-z]/.test(text)) return;
     const result = translated(text, element);
     if (!result) return;
-    node.data = node.data.replace(/\S[\s\S]*\S|\S/, result);
+    // A function, so a $ in a filter value is not read as a replacement pattern.
+    node.data = node.data.replace(/\S[\s\S]*\S|\S/, () => result);
     // A full-width colon needs no space after it.
     if (result.endsWith('：')) node.data = node.data.replace(/：\s+$/, '：');
   }
@@ -333,8 +333,10 @@
   function translateTitle() {
     const heading = document.querySelector('section.content > h3');
     const h1 = document.querySelector('.page-header h1');
-    if (document.body.classList.contains('table') && heading && h1) {
-      document.title = `${h1.textContent.replace(/（视图）|🔒/g, '').trim()} · ${heading.textContent.trim()}`;
+    if (document.body.classList.contains('table') && h1) {
+      // A page asked for with _nocount has no row count heading.
+      const title = h1.textContent.replace(/（视图）|🔒/g, '').trim();
+      document.title = heading ? `${title} · ${heading.textContent.trim()}` : title;
     } else if (document.body.classList.contains('row')) {
       document.title = document.querySelector('section.content > h1').textContent.replace('🔒', '').trim();
     } else if (TEXTS.has(document.title)) {

@@ -152,7 +152,7 @@ def parse_change(index: int, change: Any) -> ParsedChange | ChangeRejection:
     checked: dict[tuple, tuple] = {}
     for name, dot in dots.items():
         if name != DELETED and name not in values:
-            return reject("invalid_dot", field=_show(name), detail="a dot for a field the change does not carry")
+            return reject("invalid_dot", field=_show_text(name), detail="a dot for a field the change does not carry")
         if not _dot_shaped(dot):
             return reject("invalid_dot", field=name, detail=_dot_problem(dot))
         key = tuple(dot)  # [str, int, str], so hashable

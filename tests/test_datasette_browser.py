@@ -395,3 +395,36 @@ def test_page_shows_once_translated(server, browser):
     assert page.locator("html.genzong-ready").count() == 0
     assert page.locator('form.filters input[type="submit"]').input_value() == "Apply"
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path, expected", [
+    ("payments?notes__contains=%24%26", "共 0 行；条件：notes 包含 “$&”"),
+    ("payments?notes__contains=%24%27", "共 0 行；条件：notes 包含 “$'”"),
+    ("customers?_search=%24%26", "共 0 行；条件：搜索“$&”"),
+])
+def test_dollar_in_filter_value_kept(server, manager_page, path, expected):
+    """A value with $& or $' shows as typed, not as a String.replace pattern."""
+    page = manager_page
+    page.goto(f"{server.url}/data/genzong/{path}")
+    assert page.locator("section.content > h3").first.inner_text() == expected
+
+
+@pytest.mark.browser
+def test_lookup_named_like_object_method(server, manager_page):
+    """A lookup named like an Object.prototype method, which Datasette ignores, stops no translation."""
+    page = manager_page
+    errors = collect_page_errors(page)
+    page.goto(server.url + "/data/genzong/payments?notes__contains=a&notes__valueOf=x")
+    assert errors == []
+    assert page.locator("section.content > h3").first.inner_text() == "共 0 行；条件：notes 包含 “a”"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("query", ["_nocount=1", "_facet=method&_nocount=1"])
+def test_nocount_page_title_in_chinese(server, manager_page, query):
+    """A table page asked for without a row count, so without its heading, still gets a Chinese title."""
+    page = manager_page
+    page.goto(f"{server.url}/data/genzong/payments?{query}")
+    assert page.locator("h1").inner_text().startswith("回款记录")
+    assert page.title() == "回款记录"

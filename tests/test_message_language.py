@@ -123,3 +123,16 @@ def test_cut_workbook_reads_as_damaged(http, login_as):
     assert response.status_code == 400
     assert "zip" not in body["message"], body["message"]
     assert body["error"] == "xlsx_damaged"
+
+
+def test_stray_dot_field_quoted_once(make_device):
+    """A dot for a field the change does not carry names that field once, so the PWA can match it."""
+    rep = make_device("sales")
+    result = send_raw(rep, {"table": "customers", "id": new_id(), "clock": {rep.id: 2},
+                            "dots": {"name": [rep.id, 1, STAMP], "company": [rep.id, 2, STAMP]},
+                            "fields": {"name": "韩文博"}})
+
+    assert result["code"] == "invalid_dot"
+    assert result["field"] == "company"
+    assert '“"company"”' not in result["message"], result["message"]
+    assert '""company""' not in result["message_en"], result["message_en"]
