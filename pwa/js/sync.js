@@ -54,6 +54,14 @@ export function correctedNow(store) {
   return Date.now() - (store.getMeta('server_offset') ?? 0);
 }
 
+// The fields of `version` that this device wrote and the server has not
+// acknowledged: what the person changed since the last sync.
+export function unsyncedFields(version, device, acked) {
+  return Object.entries(version.dots)
+    .filter(([name, dot]) => name !== DELETED && dot[0] === device && dot[1] > (acked ?? 0))
+    .map(([name]) => name);
+}
+
 // Re-stamp this device's unsynced writes of a record after `clock_ahead`.
 // The counters stay; the stamps move to `nowMs`, still 1 ms after every
 // other dot of the record. Unsynced writes are this device's dots with a
@@ -245,7 +253,7 @@ export class SyncClient extends EventTarget {
         movedAway.add(item.id);
       }
       if (item.table === 'customers' && removed?.fields.name) removedNames[item.id] = removed.fields.name;
-      this.applyRevocation(tx, item, now);
+      this.applyRevocation(tx, device, item, now);
     }
     if (Object.keys(removedNames).length) rememberRemovedNames(tx, removedNames);
     for (const change of response.changes) {
@@ -284,7 +292,7 @@ export class SyncClient extends EventTarget {
       tx.setRejected(item.key, {
         table: item.table, id: item.id, code: result.code, field: result.field ?? null,
         message: result.message ?? null, message_en: result.message_en ?? null,
-        fields: item.version.fields, at: now,
+        fields: item.version.fields, changed: unsyncedFields(item.version, device, current?.acked), at: now,
       });
       this.mergeDeferred(tx, item);
       return;
@@ -303,14 +311,15 @@ export class SyncClient extends EventTarget {
     tx.putRecord({ ...rest, ...merge(shownVersion(rest), deferred).version });
   }
 
-  applyRevocation(tx, item, now) {
+  applyRevocation(tx, device, item, now) {
     const key = recordKey(item.table, item.id);
     const current = tx.record(item.table, item.id);
     if (tx.inOutbox(key)) {
       tx.dequeue(key);
       if (current) {
         tx.setRejected(key, { table: item.table, id: item.id, code: 'revoked', field: null,
-                              message: null, message_en: null, fields: current.fields, at: now });
+                              message: null, message_en: null, fields: current.fields,
+                              changed: unsyncedFields(current, device, current.acked), at: now });
       }
     }
     if (current) tx.deleteRecord(item.table, item.id);

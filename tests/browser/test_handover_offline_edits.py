@@ -76,6 +76,12 @@ def test_offline_edits_show_reassigned_reason(site, new_context):
     reason = customer_card.locator(".notice").inner_text()
     assert "公海" not in reason, f"the customer was handed over, not returned to the pool: {reason}"
     assert HANDED_OVER in reason
+    # The record left the device: the card shows what the rep typed, their change first and marked.
+    customer_card.locator("details summary").click()
+    rows = customer_card.locator("dl.details dd")
+    assert rows.first.inner_text().startswith("离线备注：客户周六来店看样")
+    assert rows.first.locator(".chip", has_text="你改的").count() == 1
+    assert customer_card.locator("dl.details .chip").count() == 1, "only the notes changed offline"
 
     follow_up_card = page.locator("li.card.rejected[data-code]").filter(has_text="跟进记录")
     assert "跟进记录：韩文博" in follow_up_card.inner_text(), "the title names the customer that left the device"

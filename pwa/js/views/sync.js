@@ -12,7 +12,7 @@ import { route } from '../router.js';
 import { TABLES } from '../schema.js';
 import { recordKey } from '../store.js';
 import {
-  button, customerName, detailList, emptyState, formatStamp, formatValue, pageHeader, savedToast, section,
+  button, chip, customerName, detailList, emptyState, formatStamp, formatValue, pageHeader, savedToast, section,
 } from '../ui.js';
 import { claimedCustomer } from './pool.js';
 
@@ -117,13 +117,19 @@ function rejectedSection() {
   if (!entries.length) return null;
   return section(t('common.counted', { title: t('sync.rejected'), count: entries.length }), h('ul', { class: 'cards' }, entries.map((entry) => {
     const exists = Boolean(app.store.record(entry.table, entry.id));
-    const typed = Object.entries(entry.fields ?? {}).filter(([name]) => name !== DELETED && TABLES[entry.table]?.fields[name]);
+    const changed = new Set(entry.changed ?? []);
+    // The fields the person changed come first, marked, before the rest of the record.
+    const typed = Object.entries(entry.fields ?? {})
+      .filter(([name]) => name !== DELETED && TABLES[entry.table]?.fields[name])
+      .sort(([a], [b]) => Number(changed.has(b)) - Number(changed.has(a)));
     return h('li', { class: 'card rejected', dataset: { code: entry.code } },
       h('div', { class: 'card-title' }, recordLink(entry.table, entry.id, entry.fields)),
       h('p', { class: 'notice notice-danger', text: rejectionReason(entry) }),
       !exists ? h('details', {},
         h('summary', { text: t('sync.typed_values') }),
-        detailList(typed.map(([name, value]) => [fieldLabel(entry.table, name), formatValue(entry.table, name, value)]))) : null,
+        detailList(typed.map(([name, value]) => [fieldLabel(entry.table, name), changed.has(name)
+          ? [formatValue(entry.table, name, value), ' ', chip(t('sync.changed_by_you'), 'warning')]
+          : formatValue(entry.table, name, value)]))) : null,
       h('div', { class: 'actions' },
         exists && !GONE_CODES.has(entry.code) ? button(t('sync.retry'), () => retry(entry)) : null,
         exists ? button(t('sync.discard'), () => discard(entry), 'danger')
