@@ -40,7 +40,7 @@ from datasette.plugins import pm
 from datasette.utils import tilde_decode
 
 from . import datasette_access as access
-from .datasette_plugin import GenzongPlugin
+from .datasette_plugin import GenzongPlugin, page_titles
 from .paths import project_root
 from .schema import TABLES
 from .state import ServerState
@@ -181,7 +181,7 @@ class DatasetteMount:
                                    metadata=metadata,
                                    template_dir=str(project_root() / TEMPLATE_DIR),
                                    settings=SETTINGS, secret=state.secret.decode())
-        plugin = GenzongPlugin(self.verifier, self.database_name, self.datasette, metadata)
+        plugin = GenzongPlugin(self.verifier, self.database_name, self.datasette, self.titles)
         pm.register(plugin, name=f"genzong-{id(plugin)}")
         self._plugin = plugin
         self._app = self.datasette.app()
@@ -327,17 +327,6 @@ async def send_redirect(send, location: str) -> None:
     await send({"type": "http.response.start", "status": 302,
                 "headers": [(b"location", location.encode()), (b"content-length", b"0")]})
     await send({"type": "http.response.body", "body": b""})
-
-
-def page_titles(metadata: dict, database_name: str) -> dict[str, str]:
-    """Return the title of the database and of each table, view and canned query, by name."""
-    database = metadata["databases"][database_name]
-    titles = {database_name: database.get("title", database_name)}
-    for group in ("tables", "queries"):
-        for name, entry in database.get(group, {}).items():
-            if isinstance(entry, dict) and entry.get("title"):
-                titles[name] = entry["title"]
-    return titles
 
 
 def as_csv_download(send, file_name: str, fallback: str):

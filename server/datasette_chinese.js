@@ -14,7 +14,8 @@
   const NAMES = __GENZONG_NAMES__;
 
   // Regions that hold data, SQL or metadata text rather than Datasette's own words.
-  // A query's error message is not one of them: SQLite's own messages match no text here and stay English.
+  // A query's error message is not one of them, because Datasette writes some of its own there.
+  // SQLite's messages match no text here and stay English.
   const DATA_REGIONS = 'table.rows-and-columns, .facet-results, pre, code, textarea, .CodeMirror, ' +
     '.metadata-description, dl.column-descriptions, .actor, .db-table > p > em, form.sql label';
 
@@ -124,7 +125,7 @@
     return [...document.body.classList].some((name) => name.startsWith('query-'));
   }
 
-  // The search page before anything was typed in: Datasette says "0 results".
+  // The search page before a keyword is entered, where Datasette writes "0 results".
   function searchNotStarted() {
     const keyword = document.querySelector('body.query-search input[name="关键词"]');
     return keyword !== null && keyword.value.trim() === '';
@@ -201,7 +202,7 @@
   };
 
   // Orders [key, value] pairs as Python sorts tuples of strings, except that JavaScript
-  // compares UTF-16 code units: a name with characters beyond U+FFFF may sort differently.
+  // compares UTF-16 code units, so a name with characters beyond U+FFFF may sort differently.
   function comparePairs([keyA, valueA], [keyB, valueB]) {
     if (keyA !== keyB) return keyA < keyB ? -1 : 1;
     if (valueA !== valueB) return valueA < valueB ? -1 : 1;

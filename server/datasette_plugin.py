@@ -55,8 +55,8 @@ NAMES_PLACEHOLDER = "__GENZONG_NAMES__"
 # A stylesheet that keeps the page hidden until datasette_chinese.js, at the
 # end of the page, has translated it and marked <html> genzong-ready, so a
 # slow page does not show Datasette's English first. The animation shows the
-# page after 1.5 s whatever happens, for a browser without JavaScript or a
-# script that failed. A data: URL, because Datasette's hooks add stylesheets
+# page after 1.5 s even when the script never marks it, so a browser without
+# JavaScript, or a failed script, still gets the page. A data: URL, because Datasette's hooks add stylesheets
 # to <head> only by URL.
 HIDE_UNTIL_TRANSLATED = "data:text/css," + quote(
     "body{visibility:hidden;animation:genzong-reveal 0s linear 1.5s forwards}"
@@ -107,14 +107,14 @@ YUAN_COLUMNS = frozenset({"应收金额", "已收金额", "未收金额", "多�
 class GenzongPlugin:
     """The hooks for one Datasette instance publishing ``database``."""
 
-    def __init__(self, verifier: ActorVerifier, database: str, datasette, metadata: dict):
+    def __init__(self, verifier: ActorVerifier, database: str, datasette, titles: dict[str, str]):
         # Datasette lists plugins by __name__ and looks for static files in
         # the package of that name; a module name makes it skip the lookup.
         self.__name__ = __name__
         self.verifier = verifier
         self.database = database
         self.datasette = datasette
-        self.chinese_interface = chinese_interface_script(database, metadata)
+        self.chinese_interface = chinese_interface_script(database, titles)
 
     def _ours(self, datasette) -> bool:
         return datasette is self.datasette
@@ -181,7 +181,7 @@ class GenzongPlugin:
     def extra_body_script(self, template, database, datasette):
         if not self._ours(datasette):
             return None
-        # The interface script runs first: it sets the page's language, which the others read.
+        # The interface script runs first because it sets the page's language, which the others read.
         scripts = [self.chinese_interface]
         if database == self.database and template == "table.html":
             scripts.append(FOLD_TABLE_PAGE)
@@ -207,7 +207,7 @@ class GenzongPlugin:
         # Datasette turns a query stopped at the SQL time limit into this error.
         if isinstance(exception, DatasetteError) and exception.title == "SQL Interrupted":
             return self._timed_out(datasette, request)
-        # Datasette's own handler answers JSON requests.
+        # Datasette's own handler returns the JSON errors of JSON requests.
         if wants_json(request.path, request.query_string.encode()):
             return None
         if isinstance(exception, DatasetteError):
@@ -248,12 +248,22 @@ class GenzongPlugin:
         return page
 
 
-def chinese_interface_script(database: str, metadata: dict) -> str:
-    """Return ``datasette_chinese.js`` with the Chinese titles of the database and its tables and views."""
-    entry = metadata["databases"][database]
+def page_titles(metadata: dict, database_name: str) -> dict[str, str]:
+    """Return the title of the database and of each table, view and canned query, by name."""
+    database = metadata["databases"][database_name]
+    titles = {database_name: database.get("title", database_name)}
+    for group in ("tables", "queries"):
+        for name, entry in database.get(group, {}).items():
+            if isinstance(entry, dict) and entry.get("title"):
+                titles[name] = entry["title"]
+    return titles
+
+
+def chinese_interface_script(database: str, titles: dict[str, str]) -> str:
+    """Return ``datasette_chinese.js`` with the titles that ``page_titles`` gives for ``database``."""
     names = {
-        "database": {database: entry.get("title", database)},
-        "tables": {name: table["title"] for name, table in entry.get("tables", {}).items() if "title" in table},
+        "database": {database: titles[database]},
+        "tables": {name: title for name, title in titles.items() if name != database},
     }
     # "</script>" or "<!--" in a title would change how the inline <script> element parses.
     literal = json.dumps(names, ensure_ascii=False).replace("<", "\\u003c")

@@ -53,12 +53,18 @@ def browser():
         launched.close()
 
 
-@pytest.fixture
-def manager_page(server, browser):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})
+def manager_context(server, browser, **options):
+    """Return a new Chinese browser context logged in as the demo manager."""
+    context = browser.new_context(locale="zh-CN", **options)
     response = context.request.post(server.url + "/api/login",
                                     data={"username": "jingli", "password": "genzong123"})
     assert response.ok, response.text()
+    return context
+
+
+@pytest.fixture
+def manager_page(server, browser):
+    context = manager_context(server, browser, viewport={"width": 1440, "height": 900})
     page = context.new_page()
     yield page
     context.close()
@@ -256,9 +262,7 @@ def test_unknown_condition_stays_english(server, manager_page):
 
 @pytest.mark.browser
 def test_language_switch_to_english_and_back(server, browser):
-    context = browser.new_context(locale="zh-CN")
-    response = context.request.post(server.url + "/api/login", data={"username": "jingli", "password": "genzong123"})
-    assert response.ok, response.text()
+    context = manager_context(server, browser)
     page = context.new_page()
     page.goto(server.url + FOLLOW_UPS_FILTERED)
     count = filtered_count(page, server, FOLLOW_UPS_FILTERED)
@@ -374,9 +378,7 @@ def test_canned_query_page_words(server, manager_page):
 
 @pytest.mark.browser
 def test_page_shows_once_translated(server, browser):
-    context = browser.new_context(locale="zh-CN")
-    response = context.request.post(server.url + "/api/login", data={"username": "jingli", "password": "genzong123"})
-    assert response.ok, response.text()
+    context = manager_context(server, browser)
     page = context.new_page()
     page.goto(server.url + "/data/genzong/customers")
     assert page.locator("html.genzong-ready").count() == 1
@@ -386,9 +388,7 @@ def test_page_shows_once_translated(server, browser):
     context.close()
 
     # Without scripts nothing translates, and the stylesheet shows the English page after 1.5 s.
-    context = browser.new_context(locale="zh-CN", java_script_enabled=False)
-    response = context.request.post(server.url + "/api/login", data={"username": "jingli", "password": "genzong123"})
-    assert response.ok, response.text()
+    context = manager_context(server, browser, java_script_enabled=False)
     page = context.new_page()
     page.goto(server.url + "/data/genzong/customers")
     page.locator("h1").wait_for(state="visible", timeout=5000)

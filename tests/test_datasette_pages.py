@@ -12,7 +12,7 @@ import yaml
 from starlette.testclient import TestClient
 
 from genzong.server.app import create_app
-from genzong.server.datasette_plugin import YUAN_COLUMNS, chinese_interface_script
+from genzong.server.datasette_plugin import YUAN_COLUMNS, chinese_interface_script, page_titles
 from genzong.server.paths import DataDir, project_root
 from genzong.server.routes.auth import actor_cookie
 from genzong.server.schema import SYNC_COLUMNS, TABLES
@@ -368,7 +368,7 @@ def test_read_only_folder_served_from_copy(tmp_path):
 def test_interface_script_escapes_titles():
     metadata = {"databases": {"genzong": {"title": "跟踪</script><b>", "tables": {
         "customers": {"title": "客户"}, "plain": {}}}}}
-    script = chinese_interface_script("genzong", metadata)
+    script = chinese_interface_script("genzong", page_titles(metadata, "genzong"))
     assert "__GENZONG_NAMES__" not in script
     assert "</script>" not in script, "a title must not end the inline script element"
     assert '{"database": {"genzong": "跟踪\\u003c/script>\\u003cb>"}, "tables": {"customers": "客户"}}' in script

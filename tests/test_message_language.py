@@ -1,4 +1,4 @@
-"""Rejection and import messages read whole in each language and say what to do.
+"""Rejection and import messages read whole in each language and name the next step.
 
 A person who switched the app to English reads ``message_en``, and one who
 kept it in Chinese reads ``message``. Each test covers a case a review of

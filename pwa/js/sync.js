@@ -54,21 +54,25 @@ export function correctedNow(store) {
   return Date.now() - (store.getMeta('server_offset') ?? 0);
 }
 
+// Whether `dot` is an unsynced write: this device's, with a counter above
+// what the server acknowledged (`acked`).
+function isUnsynced(dot, device, acked) {
+  return dot[0] === device && dot[1] > (acked ?? 0);
+}
+
 // The fields of `version` that this device wrote and the server has not
-// acknowledged: what the person changed since the last sync.
+// acknowledged, so what the person changed since the last sync.
 export function unsyncedFields(version, device, acked) {
   return Object.entries(version.dots)
-    .filter(([name, dot]) => name !== DELETED && dot[0] === device && dot[1] > (acked ?? 0))
+    .filter(([name, dot]) => name !== DELETED && isUnsynced(dot, device, acked))
     .map(([name]) => name);
 }
 
 // Re-stamp this device's unsynced writes of a record after `clock_ahead`.
 // The counters stay; the stamps move to `nowMs`, still 1 ms after every
-// other dot of the record. Unsynced writes are this device's dots with a
-// counter above what the server acknowledged (`acked`).
+// other dot of the record.
 export function restamp(record, device, nowMs) {
-  const acked = record.acked ?? 0;
-  const unsynced = (dot) => dot[0] === device && dot[1] > acked;
+  const unsynced = (dot) => isUnsynced(dot, device, record.acked);
   let stamp = nowMs;
   for (const dot of Object.values(record.dots)) {
     if (!unsynced(dot)) stamp = Math.max(stamp, parseStamp(dot[2]) + 1);
@@ -81,19 +85,20 @@ export function restamp(record, device, nowMs) {
   return { ...record, dots };
 }
 
-// Names of customers removed from this device, newest last, so a rejected edit
-// that points at one still shows whose it was. At most this many are kept.
-const REMOVED_NAMES_KEPT = 200;
+// The store meta `removed_customers` maps the ids of customers removed from
+// this device to their names, newest last, so a rejected edit that points at
+// one still shows whose it was. It holds at most this many.
+const MAX_REMOVED_NAMES = 200;
 
 function rememberRemovedNames(tx, names) {
-  const kept = { ...(tx.getMeta('removed_customers') ?? {}) };
+  const remembered = { ...(tx.getMeta('removed_customers') ?? {}) };
   for (const [id, name] of Object.entries(names)) {
-    delete kept[id];
-    kept[id] = name;
+    delete remembered[id]; // so the id moves to the end, as the newest
+    remembered[id] = name;
   }
-  const ids = Object.keys(kept);
-  for (const id of ids.slice(0, Math.max(0, ids.length - REMOVED_NAMES_KEPT))) delete kept[id];
-  tx.setMeta('removed_customers', kept);
+  const ids = Object.keys(remembered);
+  for (const id of ids.slice(0, Math.max(0, ids.length - MAX_REMOVED_NAMES))) delete remembered[id];
+  tx.setMeta('removed_customers', remembered);
 }
 
 export class SyncClient extends EventTarget {

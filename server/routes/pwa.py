@@ -77,7 +77,7 @@ def routes_for(folder: Path) -> list[Route]:
         return Response(shell.service_worker(), media_type="text/javascript")
 
     async def favicon(request: Request) -> Response:
-        # Datasette's pages name no icon, so browsers ask for /favicon.ico; the app's icon answers.
+        # Datasette's pages name no icon, so browsers request /favicon.ico, and this returns the app's icon.
         return FileResponse(icon, media_type="image/svg+xml")
 
     return [Route("/sw.js", service_worker, methods=["GET", "HEAD"]),

@@ -66,6 +66,12 @@ def claim(page, customer_id: str, note: str) -> None:
     page.wait_for_url("**/#/pool")
 
 
+def switch_to_english(page) -> None:
+    page.goto("/#/settings")
+    page.click("button[data-language=en]")
+    page.wait_for_selector("button[data-language=en][aria-pressed=true]")
+
+
 def test_offline_pool_claim_race(site, new_context):
     first = site.add_user("sales", name="张伟")
     second = site.add_user("sales", name="李娜")
@@ -370,3 +376,35 @@ def test_handover_screen(site, new_context):
     page.goto(f"/#/customer/{customers[0]}")
     page.click(".history-section summary")
     assert "周离职 → 吴接手" in page.inner_text(".history-section")
+
+
+def test_lost_claim_offers_no_retry(site, new_context):
+    """A claim that lost the race offers Dismiss on the sync page, and no Retry.
+
+    Sending it again is rejected as already_claimed every time, because the
+    customer has an owner now; the pool page offers only Dismiss too.
+    """
+    first = site.add_user("sales", name="张伟")
+    second = site.add_user("sales", name="李娜")
+    with server_writes(site) as add:
+        customer = add("customers", name="周敏", owner_id=None)
+    first_context, second_context = new_context(), new_context()
+    first_page, second_page = first_context.new_page(), second_context.new_page()
+    log_in(first_page, first, path="/#/pool")
+    log_in(second_page, second, path="/#/pool")
+    switch_to_english(second_page)
+
+    first_context.set_offline(True)
+    claim(first_page, customer, "我上周拜访过")
+    second_context.set_offline(True)
+    claim(second_page, customer, "客户主动来电找我")
+    go_online(first_context, first_page)
+    go_online(second_context, second_page)
+
+    second_page.goto("/#/sync")
+    card = second_page.locator("li.card.rejected[data-code=already_claimed]")
+    card.wait_for(timeout=15_000)
+    reason = card.locator(".notice").inner_text()
+    screenshot(second_page, "sync-lost-claim-english", full_page=True)
+    assert reason.startswith("This customer was already claimed by 张伟."), reason
+    assert card.locator("button", has_text="Retry").count() == 0

@@ -144,7 +144,7 @@ function renderForm(params) {
 registerSettingsSection({
   id: 'management', order: 25, title: () => (app.seesEverything ? t('manage.title') : t('dealer.title')),
   render: () => h('div', { class: 'actions management-links' },
-    // A rep's section is headed 经销点 already, so its one button says what it does.
+    // A rep's section is headed 经销点 already, so its one button names what it does.
     linkButton(app.seesEverything ? t('dealer.title') : t('dealer.open_list'), '#/dealers'),
     app.seesEverything ? linkButton(t('review.title'), '#/review') : null,
     app.seesEverything ? linkButton(t('handover.title'), '#/handover') : null),
