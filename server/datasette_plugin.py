@@ -207,6 +207,10 @@ class GenzongPlugin:
         # Datasette turns a query stopped at the SQL time limit into this error.
         if isinstance(exception, DatasetteError) and exception.title == "SQL Interrupted":
             return self._timed_out(datasette, request)
+        if isinstance(exception, DatasetteError) and bad_sort(exception):
+            # Datasette sends 500 for a sort by a column that does not exist,
+            # which is the request's fault, not the server's.
+            exception.status = 400
         # Datasette's own handler returns the JSON errors of JSON requests.
         if wants_json(request.path, request.query_string.encode()):
             return None
@@ -246,6 +250,11 @@ class GenzongPlugin:
                 "error.html", {"title": TIMED_OUT_TITLE, "error": f"{message} {message_en}"}, request=request)
             return Response.html(body, status=400)
         return page
+
+
+def bad_sort(exception: DatasetteError) -> bool:
+    """Tell whether Datasette raised ``exception`` for a ``_sort`` or ``_sort_desc`` it cannot sort by."""
+    return exception.status == 500 and str(exception.message).startswith("Cannot sort table by ")
 
 
 def page_titles(metadata: dict, database_name: str) -> dict[str, str]:

@@ -405,3 +405,15 @@ def test_unexpected_error_page_in_both_languages(published, caplog):
     assert "invalid literal" not in response.text, "the exception's text goes to the log, not the page"
     assert 'class="crumbs"' in response.text, "the page has Datasette's header"
     assert any("follow_up_log failed" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("parameter", ["_sort", "_sort_desc"])
+def test_sort_by_missing_column_is_bad_request(published, parameter):
+    response = published.get("/data/genzong/customers", params={parameter: "nope"})
+    assert response.status_code == 400
+    assert "Cannot sort table by nope" in response.text, "the script puts this message into Chinese"
+    assert 'class="crumbs"' in response.text
+
+    response = published.get("/data/genzong/customers.json", params={parameter: "nope"})
+    assert response.status_code == 400
+    assert response.json()["error"] == "Cannot sort table by nope"
