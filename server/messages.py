@@ -83,9 +83,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "\"{title}\" is assigned by the server and cannot be changed on a device. Update the app."),
     "permission_denied": ("无权修改该记录：{detail}。",
                           "You may not change this record: {detail}."),
-    "reassigned": ("这条记录或它所属的客户已转给其他人负责，你的修改没有保存。请把修改的内容告诉现在的负责人或经理，由他们补录。",
-                   "This record or its customer was handed over to someone else, so your change was not saved. "
-                   "Tell its new owner or a manager what you changed so they can enter it."),
+    "reassigned": ("这条记录或它所属的客户已{moved}，你的修改没有保存。请把修改的内容告诉{contact}，由他们补录。",
+                   "This record or its customer was {moved}, so your change was not saved. "
+                   "Tell {contact} what you changed so they can enter it."),
     "parent_not_found": ("找不到关联的{title}（{value}），或你无权查看它。请先同步；仍然如此时，请放弃这条修改或联系经理。",
                          "The linked {title} ({value}) does not exist or you cannot see it. "
                          "Sync first; if it stays so, discard the change or ask a manager."),

@@ -206,8 +206,9 @@ class ChangeApplier:
         self.sees_everything = user.role in SEES_EVERYTHING
         self._users: dict[str, bool] = {}
         self._stored_seqs: dict[tuple[str, str], int] = {}
-        # Changes of this request rejected as reassigned. Their children get the same code.
-        self._reassigned: set[tuple[str, str]] = set()
+        # The message values of changes of this request rejected as
+        # reassigned, by record. Their children get the same rejection.
+        self._reassigned: dict[tuple[str, str], dict] = {}
         self.numbers = NumberCounter(conn)
 
     def apply(self, changes: list[ParsedChange]):
@@ -220,7 +221,7 @@ class ChangeApplier:
             if outcome[0] not in ("merged", "unchanged"):
                 code, values = outcome
                 if code == "reassigned":
-                    self._reassigned.add((change.table.name, change.id))
+                    self._reassigned[(change.table.name, change.id)] = values
                 results[change.index] = _rejected(change.table.name, change.id, code, values)
                 log.info("rejected change user=%s device=%s table=%s id=%s code=%s field=%s",
                          self.user.username, self.device, change.table.name, change.id, code,
@@ -279,7 +280,7 @@ class ChangeApplier:
                    else can_see(self.user.role, self.user.id, table.name, base_scope))
         if found is not None and not allowed:
             if self._taken_from_user(table.name, change.id):
-                return "reassigned", {}
+                return "reassigned", self._moved_to(base_scope)
             return "permission_denied", {"detail": NOT_YOURS_CUSTOMER if table.name == "customers" else NOT_YOURS}
         rejection = check_change(base, incoming, self.device, self.latest_stamp,
                                  table.server_fields, self.resending)
@@ -352,12 +353,29 @@ class ChangeApplier:
                 # claimer who owns the customer now.
                 claiming = table.name == "pool_claims" and base is None and parent is not None
                 if parent is None or not (self._may_edit(parent[1]) or claiming):
-                    if (parent_table, parent_id) in self._reassigned or (
-                            parent is not None and self._taken_from_user(parent_table, parent_id)):
-                        return "reassigned", {"field": parent_field}
+                    moved = self._reassigned.get((parent_table, parent_id))
+                    if moved is None and parent is not None and self._taken_from_user(parent_table, parent_id):
+                        moved = self._moved_to(parent[1])
+                    if moved is not None:
+                        return "reassigned", {**moved, "field": parent_field}
                     return "parent_not_found", {"field": parent_field, "value": parent_id,
                                                 "title": _in_sentence(title_pair(parent_table))}
         return None
+
+    def _moved_to(self, scope_owner: str | None) -> dict:
+        """Return the values of a ``reassigned`` message: where the record went, and who enters the change.
+
+        That is the new owner, by name, or a manager when the customer went
+        back to the public pool.
+        """
+        if scope_owner is None:
+            return {"moved": Detail("退回公海", "returned to the public pool"), "contact": Detail("经理", "a manager")}
+        name = self._user_name(scope_owner)
+        if name is None:
+            return {"moved": Detail("转给其他人负责", "handed over to someone else"),
+                    "contact": Detail("现在的负责人或经理", "its new owner or a manager")}
+        return {"moved": Detail(f"转给{name}负责", f"handed over to {name}"),
+                "contact": Detail(f"{name}或经理", f"{name} or a manager")}
 
     def _taken_from_user(self, table_name: str, record_id: str) -> bool:
         """Return whether a revocation took the record from this user's devices.

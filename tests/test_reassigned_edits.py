@@ -12,8 +12,6 @@ who never had the customer still gets ``permission_denied`` or
 
 import pytest
 
-from genzong.server.messages import MESSAGES
-
 
 @pytest.fixture
 def handed_over(http, make_device, make_user, login_as):
@@ -55,10 +53,11 @@ def test_offline_edits_rejected_as_reassigned(handed_over, state):
              for (name, record_id), table in zip(ids.items(), ["customers", "follow_ups", "follow_ups", "payments",
                                                                 "receivables", "payments"])}
     assert codes == dict.fromkeys(ids, "reassigned")
-    result = device.rejected[("customers", ids["customer"])]
-    assert result["message"] == MESSAGES["reassigned"][0]
-    assert "公海" not in result["message"]
-    assert result["message_en"].startswith("This record or its customer was handed over to someone else")
+    for result in device.rejected.values():
+        assert result["message"] == ("这条记录或它所属的客户已转给李接手负责，你的修改没有保存。"
+                                     "请把修改的内容告诉李接手或经理，由他们补录。")
+        assert result["message_en"].startswith("This record or its customer was handed over to 李接手, "
+                                               "so your change was not saved. Tell 李接手 or a manager")
     # Nothing was stored, and the device dropped the customer, which is no longer the rep's.
     conn = state.records.get()
     assert conn.execute("SELECT notes FROM customers WHERE id = ?", (ids["customer"],)).fetchone()[0] is None
@@ -87,3 +86,21 @@ def test_stranger_gets_the_usual_codes(handed_over, make_device):
     stranger.sync()
     codes = sorted(result["code"] for result in stranger.rejected.values())
     assert codes == ["parent_not_found", "permission_denied"]
+
+
+def test_returned_to_pool_names_manager(handed_over, make_device):
+    """The customer goes on from the taking rep to the public pool, so the message names a manager."""
+    device, ids, _ = handed_over
+    manager = make_device("manager")
+    manager.sync()
+    manager.edit("customers", ids["customer"], owner_id=None)
+    manager.sync()
+    device.sync()
+
+    assert {result["code"] for result in device.rejected.values()} == {"reassigned"}
+    assert len(device.rejected) == len(ids)
+    for result in device.rejected.values():
+        assert result["message"] == ("这条记录或它所属的客户已退回公海，你的修改没有保存。"
+                                     "请把修改的内容告诉经理，由他们补录。")
+        assert result["message_en"].startswith("This record or its customer was returned to the public pool, "
+                                               "so your change was not saved. Tell a manager")

@@ -16,7 +16,7 @@ from genzong.server.state import open_data_dir
 from genzong.server.timeutil import now_stamp
 from .pwa_helpers import PASSWORD, TIMEOUT_MS, go_online, log_in, save_form, screenshot, sync_now
 
-HANDED_OVER = "这条记录或它所属的客户已转给其他人负责"
+HANDED_OVER = "这条记录或它所属的客户已转给李接手负责，你的修改没有保存。请把修改的内容告诉李接手或经理"
 
 
 def write_customer(site, changes: dict, customer: str | None = None) -> str:
