@@ -38,7 +38,7 @@ def test_dry_run_then_import(tmp_path, capsys):
     code, out, _ = run(capsys, "import", ledger, "--data-dir", str(folder), "--lang", "en")
     assert code == 0
     assert "意向客户跟踪表.csv: imported" in out
-    assert "records: customers create 5, update 0; follow_ups create 6, update 0" in out
+    assert "records: customers 5 created, 0 updated; follow-ups 6 created, 0 updated" in out
     assert count(folder, "customers") == 5
 
 

@@ -5,6 +5,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..schema import title_pair
 from .layout import KINDS
 from .problems import ERROR, INFO, REJECT, UPDATE, WARNING, ImportFailure, ImportReport
 
@@ -115,14 +116,14 @@ def render_report(report: ImportReport, lang: str = "zh", all_rows: bool = False
         lines.append(f"{report.file_name}：{mode}")
         lines.append("行：" + "，".join(f"{actions[a]} {n}" for a, n in counts.items()))
         if report.records:
-            lines.append("记录：" + "；".join(f"{t} 新建 {c['create']}、更新 {c['update']}"
+            lines.append("记录：" + "；".join(f"{title_pair(t).zh} 新建 {c['create']}、更新 {c['update']}"
                                            for t, c in report.records.items()))
     else:
         mode = "dry run (nothing written)" if report.dry_run else ("imported" if report.imported else "not imported")
         lines.append(f"{report.file_name}: {mode}")
         lines.append("rows: " + ", ".join(f"{actions[a]} {n}" for a, n in counts.items()))
         if report.records:
-            lines.append("records: " + "; ".join(f"{t} create {c['create']}, update {c['update']}"
+            lines.append("records: " + "; ".join(f"{t.replace('_', '-')} {c['create']} created, {c['update']} updated"
                                                for t, c in report.records.items()))
     for note in report.notes:
         lines.append(f"  [{levels[note.level]}] {note.to_json()[key]}")

@@ -83,6 +83,17 @@ IMPORT_MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_status": ("无法识别的状态“{value}”（可选：{allowed}）。付款状态由系统根据金额和期限计算，此列只用于核对。",
                        "Unknown status \"{value}\" (one of {allowed}). Payment status is computed from amounts and "
                        "the due date; this column is only checked."),
+    "resolved_at_from_visit": ("状态为{value}，但没有解决时间，按回访日期 {date} 记为解决时间，处理时效报表按此计算。"
+                               "如知道实际解决时间，请在应用中修改。",
+                               "The status is {value} but there is no resolution time, so the follow-up visit date "
+                               "{date} is stored as the resolution time, which the handling-time reports use. "
+                               "Correct it in the app if you know the actual time."),
+    "resolved_without_time": ("状态为{value}，但没有解决时间和回访日期，处理时效报表和问题周报不会把它计为已解决。"
+                              "请在台账中加一列“解决日期”，或导入后在应用中填写解决时间。",
+                              "The status is {value} but there is neither a resolution time nor a follow-up visit "
+                              "date, so the handling-time reports and the weekly issue report do not count it as "
+                              "resolved. Add a 解决日期 column to the ledger, or enter the time in the app after "
+                              "importing."),
     "score_from_word": ("“{value}”按 {score} 分导入。", "\"{value}\" imported as a score of {score}."),
     "phone_zero_restored": ("电话 {value} 被 Excel 存成了数字，丢了开头的 0，已恢复为 {phone}。",
                             "Excel stored the phone {value} as a number without its leading 0; restored as {phone}."),

@@ -15,7 +15,7 @@ from ..schema import TABLES
 
 TABLES_NOTES_LIMIT = TABLES["customers"].field_map["notes"].max_length
 from .problems import CREATE, ERROR, INFO, REJECT, UNCHANGED, UPDATE, WARNING, RowOutcome
-from .rows import NOTE_SEPARATOR, CustomerDraft, ReceivableDraft, TicketDraft, format_yuan
+from .rows import NOTE_SEPARATOR, RESOLVED_TICKET_STATUSES, CustomerDraft, ReceivableDraft, TicketDraft, format_yuan
 from .snapshot import CustomerEntry, Match, Snapshot, name_key, names_compatible
 
 
@@ -477,6 +477,7 @@ class TicketPlanner(Planner):
         if customer is not None and (existing is None or not existing.get("customer_id")):
             fields["customer_id"] = customer.id
             outcome.add("ticket_linked", INFO, value=customer.label)
+        self._resolution_time(draft, fields, existing)
 
         if existing is None:
             fields.setdefault("kind", "投诉")
@@ -499,6 +500,23 @@ class TicketPlanner(Planner):
             existing.update(changes)
             self.plan.update("tickets", existing["id"], changes)
         outcome.action = UPDATE if changes or "_row" in existing else UNCHANGED
+
+    @staticmethod
+    def _resolution_time(draft: TicketDraft, fields: dict, existing: dict | None) -> None:
+        """Give a ticket the ledger marks resolved its 回访日期 as resolution time, when it has none.
+
+        The handling-time reports count a ticket as resolved by its
+        resolution time, so one without it would stay open there. A time
+        the row or the database already has is kept.
+        """
+        if (fields.get("status") not in RESOLVED_TICKET_STATUSES or fields.get("resolved_at")
+                or (existing is not None and existing.get("resolved_at"))):
+            return
+        if draft.resolved_estimate is None:
+            draft.outcome.add("resolved_without_time", WARNING, value=fields["status"])
+            return
+        fields["resolved_at"] = draft.resolved_estimate
+        draft.outcome.add("resolved_at_from_visit", WARNING, value=fields["status"], date=fields["visit_on"])
 
     def _customer_for(self, draft: TicketDraft, fields: dict) -> CustomerEntry | None:
         """Link a ticket to a customer by 客户编号, else by contact phone with a compatible name."""

@@ -31,6 +31,7 @@ ENTRY_DATE = re.compile(r"^\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s
                         r"|\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?)")
 YEAR_IN_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*\d{1,2}\s*[-/.月]")
 NOTE_SEPARATOR = "；"
+RESOLVED_TICKET_STATUSES = frozenset({"已解决", "已回访"})
 
 
 @dataclass
@@ -327,6 +328,9 @@ class TicketDraft:
     owner_text: str | None = None
     customer_code: str | None = None
     contact_phones: set[str] = field(default_factory=set)
+    # The resolution time to store when the ledger marks the ticket resolved
+    # without one: its 回访日期, by which the ticket was resolved at the latest.
+    resolved_estimate: str | None = None
 
 
 def _customer_identity(reader: RowReader, fields: dict[str, Any]) -> tuple[str | None, set[str]]:
@@ -565,6 +569,9 @@ def read_ticket_row(reader: RowReader) -> TicketDraft:
     visit_on = reader.date("visit_on")
     if visit_on:
         fields["visit_on"] = visit_on
+    resolved_estimate = None
+    if fields.get("status") in RESOLVED_TICKET_STATUSES and not fields.get("resolved_at") and visit_on:
+        resolved_estimate = format_stamp(parse_moment(date.fromisoformat(visit_on), reader.context.dates).value)
     satisfaction = reader.score("satisfaction", 1, 5, choices.SATISFACTION_WORDS)
     if satisfaction is not None:
         fields["satisfaction"] = satisfaction
@@ -573,7 +580,7 @@ def read_ticket_row(reader: RowReader) -> TicketDraft:
         reader.error(None, "missing_value", column_title="投诉主题或内容", column_title_en="subject or content")
     number = reader.text("number", "tickets", "legacy_number")
     draft = TicketDraft(reader.outcome, fields, number, reader.text("owner", "customers", "name"),
-                        reader.text("customer_code", "customers", "legacy_code"), phones.keys)
+                        reader.text("customer_code", "customers", "legacy_code"), phones.keys, resolved_estimate)
     if reader.extra_notes:
         combine_notes(reader, fields, "tickets", "investigation", fields.get("investigation"))
     return draft
