@@ -400,16 +400,20 @@ class ReceivablePlanner(Planner):
         return 1
 
     def _plan_detail_payments(self, draft: ReceivableDraft, receivable: dict, stored: list[dict]) -> int:
+        """Plan the 回款记录 rows not stored yet, matched by date and amount, and return how many."""
         known = [(p["paid_on"], p["amount_fen"]) for p in stored]
         added = 0
-        for fields in draft.payments:
+        for outcome, fields in draft.payments:
+            outcome.record_id = receivable["id"]
             key = (fields["paid_on"], fields["amount_fen"])
             if key in known:
                 known.remove(key)
+                outcome.action = UNCHANGED
                 continue
             self.plan.create("payments", {"receivable_id": receivable["id"], **fields})
+            outcome.action = CREATE
             added += 1
-        total = sum(p["amount_fen"] for p in draft.payments)
+        total = sum(fields["amount_fen"] for _, fields in draft.payments)
         if draft.paid_fen is not None and draft.paid_fen != total:
             draft.outcome.add("detail_payments_mismatch", WARNING, paid=format_yuan(draft.paid_fen),
                               total=format_yuan(total))

@@ -317,7 +317,8 @@ class ReceivableDraft:
     method: str | None = None
     row_ref: str | None = None
     dealer_text: str | None = None
-    payments: list[dict[str, Any]] | None = None  # from a 回款记录 sheet, when the workbook has one
+    # The rows of a 回款记录 sheet, when the workbook has one: (outcome, payment fields).
+    payments: list[tuple[RowOutcome, dict[str, Any]]] | None = None
 
 
 @dataclass(slots=True)

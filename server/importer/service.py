@@ -170,7 +170,7 @@ def _attach_detail_payments(drafts: list, details: list) -> None:
             outcome.action = REJECT
             outcome.add("payment_receivable_not_found", "error", value=detail["ref"])
             continue
-        draft.payments.append(detail["fields"])
+        draft.payments.append((outcome, detail["fields"]))
         outcome.label = draft.outcome.label or draft.customer.name or ""
 
 
