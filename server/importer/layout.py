@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from .reading import MergedRange
 from .problems import ImportFailure
 
 CUSTOMERS, RECEIVABLES, TICKETS = "customers", "receivables", "tickets"
@@ -195,6 +196,9 @@ class Layout:
     columns: list[MappedColumn]
     unused: list[str] = field(default_factory=list)  # headers the import does not read
     score: int = 0
+    # Cells that got the value of a range merged down over data rows:
+    # (row number, 0-based column) → the range.
+    merged_cells: dict[tuple[int, int], MergedRange] = field(default_factory=dict)
     _by_key: dict[str, list[MappedColumn]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):

@@ -67,6 +67,10 @@ IMPORT_MESSAGES: dict[str, tuple[str, str]] = {
                               "in Excel, then import it."),
     "text_too_long": ("内容太长（{length} 个字，最多 {limit} 个字）：{value}",
                       "The text is too long ({length} characters, at most {limit}): {value}"),
+    "amount_merged": ("金额“{value}”在合并单元格 {range} 中，跨越多行，无法确定每一行的金额。"
+                      "请取消合并，在每一行填写它自己的金额后重新导入。",
+                      "The amount \"{value}\" is in the merged cells {range}, which span several rows, so "
+                      "each row's amount is unknown. Unmerge them, enter each row's own amount and import again."),
     "missing_value": ("缺少{column_title}。", "The {column_title_en} is missing."),
     "follow_up_customer_not_found": ("找不到跟进记录对应的客户“{value}”。请检查客户编号或客户名称。",
                                      "No customer \"{value}\" for this follow-up. Check the customer code or name."),
@@ -160,6 +164,9 @@ IMPORT_MESSAGES: dict[str, tuple[str, str]] = {
                      "Found the header of a {kind_title_en} in sheet \"{sheet}\", row {row}."),
     "detail_sheet_found": ("同时导入工作表“{sheet}”中的{kind_title}。", "Also imports the {kind_title_en} in sheet \"{sheet}\"."),
     "sheets_skipped": ("工作表 {sheets} 中没有台账，已跳过。", "The sheets {sheets} hold no ledger and were skipped."),
+    "merged_cells_filled": ("合并单元格 {ranges} 跨越多行，按 Excel 的显示把它的值用于其中每一行。请核对这些行。",
+                            "The merged cells {ranges_en} span several rows, so their value is used for each of "
+                            "those rows, as Excel shows it. Check these rows."),
     "unused_columns": ("没有导入的列：{columns}。", "Columns not imported: {columns}."),
     "years_inferred_from_file": ("{count} 个日期没有写年份（如 {examples}），按文件中最常见的年份 {year} 年导入。",
                                  "{count} dates have no year (such as {examples}); imported in {year}, the most "

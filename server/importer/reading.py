@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import openpyxl
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -28,6 +29,9 @@ MAX_ROWS = 200_000  # per sheet, to bound memory: larger ledgers are imported in
 PROGRESS_EVERY = 2000  # rows between progress reports
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 ZERO_FORMAT = re.compile(r"0+\Z")
+MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
+MERGE_CELL_MAX = 64  # bytes, more than the longest element MERGE_CELL matches
+XML_PIECE = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -40,10 +44,24 @@ class Formula:
         return self.text
 
 
+@dataclass(frozen=True)
+class MergedRange:
+    """Cells merged into one over more than one row, 1-based; Excel shows the top-left value in all of them."""
+
+    first_row: int
+    first_column: int
+    last_row: int
+    last_column: int
+
+    def __str__(self) -> str:
+        return f"{get_column_letter(self.first_column)}{self.first_row}:{get_column_letter(self.last_column)}{self.last_row}"
+
+
 @dataclass
 class Sheet:
     name: str
     rows: list[list[Any]]  # rows[0] is the sheet's row 1
+    merged: list[MergedRange] = field(default_factory=list)  # ranges over more than one row
 
 
 @dataclass
@@ -95,7 +113,7 @@ def _read_xlsx(data: bytes, file_name: str, progress=None) -> Workbook:
         formulas_in: list[int] = []
         for index, worksheet in enumerate(book.worksheets):
             rows, has_formulas = _read_sheet(worksheet, file_name, progress)
-            sheets.append(Sheet(worksheet.title, rows))
+            sheets.append(Sheet(worksheet.title, rows, _merged_down(data, worksheet)))
             if has_formulas:
                 formulas_in.append(index)
         epoch = book.epoch
@@ -142,6 +160,36 @@ def _read_sheet(worksheet, file_name: str, progress=None) -> tuple[list[list[Any
     while rows and not rows[-1]:
         rows.pop()
     return rows, has_formulas
+
+
+def _merged_down(data: bytes, worksheet) -> list[MergedRange]:
+    """Return the sheet's merged ranges that span more than one row.
+
+    openpyxl's read-only sheets do not list merged cells, so they are read
+    from the sheet's XML, in pieces, so that a large sheet is never held whole.
+    """
+    refs: set[bytes] = set()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        try:
+            stream = archive.open(worksheet._worksheet_path)
+        except KeyError:
+            return []
+        with stream:
+            carried = b""
+            while piece := stream.read(XML_PIECE):
+                text = carried + piece
+                refs.update(MERGE_CELL.findall(text))
+                # An element cut at the end of this piece is found whole in the next.
+                carried = text[-MERGE_CELL_MAX:]
+    ranges = []
+    for ref in refs:
+        first, _, last = ref.decode().partition(":")
+        first_column, first_row = coordinate_from_string(first)
+        last_column, last_row = coordinate_from_string(last or first)
+        if last_row > first_row:
+            ranges.append(MergedRange(first_row, column_index_from_string(first_column), last_row,
+                                      column_index_from_string(last_column)))
+    return sorted(ranges, key=lambda merged: (merged.first_row, merged.first_column))
 
 
 def _zero_padded(value: int | float, number_format: str | None) -> Any:

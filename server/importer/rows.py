@@ -18,7 +18,7 @@ from ..schema import TABLES
 from . import choices
 from .layout import Layout, MappedColumn
 from .problems import ERROR, INFO, REJECT, SKIP, WARNING, RowOutcome
-from .reading import Formula
+from .reading import Formula, MergedRange, Sheet
 from .values import (CellError, DateContext, Phones, clean_text, fold, full_date_year,
                      parse_amount, parse_choice, parse_date, parse_location, parse_moment, parse_phones,
                      parse_whole_number, squeeze)
@@ -118,6 +118,11 @@ class RowReader:
         """Return the amount in fen. Negative amounts are errors, and ``soft`` keeps wordy text (面议) in the notes."""
         column, value = self.raw(key)
         if column is None or value is None or self._formula(column, value):
+            return None
+        merged = self.layout.merged_cells.get((self.outcome.row, column.index))
+        if merged is not None:
+            # Repeating a merged amount in each row would count it once per row.
+            self.error(column, "amount_merged", value=_show(value), range=str(merged))
             return None
         try:
             amount = parse_amount(value, column.scale)
@@ -267,6 +272,39 @@ def format_yuan(fen: int) -> str:
 
 
 # Row classification ------------------------------------------------------
+
+def fill_merged_down(sheet: Sheet, layout: Layout) -> list[MergedRange]:
+    """Give each data row of a range merged down the range's value, as Excel shows it, and return the ranges.
+
+    Only the range's first column gets the value, so a name merged across two
+    columns does not fill the second. A row with nothing else in the ledger's
+    columns stays blank, so merged formatting below the data makes no rows.
+    The filled cells are noted in ``layout.merged_cells``.
+    """
+    rows = sheet.rows
+    mapped = [column.index for column in layout.columns]
+    used = []
+    for merged in sheet.merged:
+        if merged.first_row <= layout.header_row or merged.first_row > len(rows):
+            continue
+        column = merged.first_column - 1
+        top = rows[merged.first_row - 1]
+        value = top[column] if column < len(top) else None
+        if value is None:
+            continue
+        filled = False
+        for number in range(merged.first_row + 1, min(merged.last_row, len(rows)) + 1):
+            cells = rows[number - 1]
+            if not any(clean_text(cells[index]) for index in mapped if index < len(cells) and index != column):
+                continue
+            cells.extend([None] * (column + 1 - len(cells)))
+            cells[column] = value
+            layout.merged_cells[(number, column)] = merged
+            filled = True
+        if filled:
+            used.append(merged)
+    return used
+
 
 def classify_row(cells: list[Any], header_cells: list[Any], layout: Layout) -> str | None:
     """Return "blank", "subtotal" or "header" for a row to skip, else None."""

@@ -17,9 +17,9 @@ from ..timeutil import today as organisation_today
 from .layout import CUSTOMERS, KIND_TITLES, RECEIVABLES, TICKETS, Layout, find_detail_layout, find_layout
 from .plan import CustomerPlanner, Options, ReceivablePlanner, TicketPlanner
 from .problems import INFO, REJECT, WARNING, ImportFailure, ImportReport, Problem, RowOutcome
-from .reading import Sheet, Workbook, read_workbook
-from .rows import (FileContext, RowReader, make_context, read_customer_row, read_follow_up_detail,
-                   read_payment_detail, read_receivable_row, read_rows, read_ticket_row)
+from .reading import MergedRange, Sheet, Workbook, read_workbook
+from .rows import (FileContext, RowReader, fill_merged_down, make_context, read_customer_row,
+                   read_follow_up_detail, read_payment_detail, read_receivable_row, read_rows, read_ticket_row)
 from .snapshot import load_snapshot, name_key
 from .writing import StalePlan, write_plan
 
@@ -37,6 +37,8 @@ class ImportRequest:
     owner: str | None = None  # username of the owner of new records, or None for the pool
     dry_run: bool = False
     user_id: str | None = None  # the user importing, recorded in the history of changed records
+
+MERGED_SHOWN = 5  # merged ranges named in the report's note
 
 
 def run_import(conn: sqlite3.Connection, request: ImportRequest, *, write_lock=None,
@@ -58,6 +60,9 @@ def run_import(conn: sqlite3.Connection, request: ImportRequest, *, write_lock=N
     layout = find_layout(sheets_rows, request.kind)
     detail_layout = find_detail_layout(sheets_rows, layout.kind, layout.sheet_index)
     default_owner = _resolve_owner(conn, request.owner)
+    merged = fill_merged_down(workbook.sheets[layout.sheet_index], layout)
+    if detail_layout is not None:
+        merged += fill_merged_down(workbook.sheets[detail_layout.sheet_index], detail_layout)
 
     snapshot = load_snapshot(conn, layout.kind)
     today = today or organisation_today(snapshot.time_zone)
@@ -81,7 +86,7 @@ def run_import(conn: sqlite3.Connection, request: ImportRequest, *, write_lock=N
         for outcome in report.rows:
             del outcome.problems[parse_problem_counts[id(outcome)]:]
         plan = _plan(layout, drafts, details, snapshot, Options(default_owner))
-        _finish_report(report, workbook, layout, detail_layout, context, plan)
+        _finish_report(report, workbook, layout, detail_layout, context, plan, merged)
         if request.dry_run:
             return report
         if report.rejected:
@@ -175,7 +180,7 @@ def _attach_detail_payments(drafts: list, details: list) -> None:
 
 
 def _finish_report(report: ImportReport, workbook: Workbook, layout: Layout, detail_layout: Layout | None,
-                   context: FileContext, plan) -> None:
+                   context: FileContext, plan, merged: list[MergedRange]) -> None:
     """Fill in the report's file-level notes and counts from the finished plan."""
     notes: list[Problem] = []
     if workbook.format == "csv":
@@ -192,6 +197,12 @@ def _finish_report(report: ImportReport, workbook: Workbook, layout: Layout, det
             "kind_title": KIND_TITLES[detail_layout.kind][0], "kind_title_en": KIND_TITLES[detail_layout.kind][1]}))
     if skipped:
         notes.append(Problem("sheets_skipped", INFO, values={"sheets": "、".join(skipped)}))
+    if merged:
+        named = [str(merged_range) for merged_range in merged[:MERGED_SHOWN]]
+        more = len(merged) - MERGED_SHOWN
+        notes.append(Problem("merged_cells_filled", WARNING, values={
+            "ranges": "、".join(named) + (f" 等 {len(merged)} 处" if more > 0 else ""),
+            "ranges_en": ", ".join(named) + (f" and {more} more" if more > 0 else "")}))
     if report.unused_columns:
         notes.append(Problem("unused_columns", WARNING, values={"columns": "、".join(report.unused_columns)}))
     if context.inferred_count:

@@ -1,7 +1,7 @@
 """What a sales manager meets when moving the team's ledgers into Genzong and back.
 
-Each test states what the manager expects. An xfail marks a gap the
-importer still has.
+Re-imported exports, cells merged over several rows, tickets the ledger
+marks resolved, and the command's report.
 """
 
 import openpyxl
@@ -44,8 +44,6 @@ def test_reimported_export_counts_payments_unchanged(state):
     assert report.counts()["create"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="a value merged down over two data rows reaches only the first row, "
-                                       "so the second receivable silently has no due date")
 def test_merged_due_date_applies_to_each_row(state, tmp_path):
     ledger = merged_ledger(tmp_path / "merged.xlsx", [
         ["S公司", "13800050001", "5000元", "0", "5000元", "2027-01-31", "待付款", "同一合同分两期"],
@@ -61,8 +59,6 @@ def test_merged_due_date_applies_to_each_row(state, tmp_path):
     assert receivables[0]["notes"] == "同一合同分两期"
 
 
-@pytest.mark.xfail(strict=True, reason="a customer name merged down over two orders is read as missing, "
-                                       "and the file is rejected with 缺少客户名称")
 def test_merged_customer_name_applies_to_each_row(state, tmp_path):
     ledger = merged_ledger(tmp_path / "merged.xlsx", [
         ["Q公司", "13800040001", "5000元", "5000元", "0", "2022-08-01", "已付款", None],
@@ -73,6 +69,39 @@ def test_merged_customer_name_applies_to_each_row(state, tmp_path):
 
     assert report.rejected == 0
     assert report.counts()["create"] == 2
+    note = next(note for note in report.notes if note.code == "merged_cells_filled")
+    assert "合并单元格 A2:A3、B2:B3 跨越多行" in note.message("zh")
+
+
+def test_merged_amount_rejected(state, tmp_path):
+    """One amount merged over two orders cannot be split between them, so the lower row is rejected."""
+    ledger = merged_ledger(tmp_path / "merged.xlsx", [
+        ["Q公司", "13800040001", "5000元", "6000元", "0", "2022-08-01", "已付款", None],
+        ["Q公司", "13800040001", "3000元", None, "2000元", "2022-09-01", "部分付款", None],
+    ], ["D2:D3"])
+
+    report = import_file(state, ledger, dry_run=True)
+
+    assert report.rejected == 1
+    problem = next(problem for problem in report.rows[1].problems if problem.code == "amount_merged")
+    assert problem.column == "已收金额"
+    assert "合并单元格 D2:D3 中" in problem.message("zh")
+    assert report.rows[0].action == "create", "the range's top row keeps its amount"
+
+
+def test_merged_notes_make_no_rows(state, tmp_path):
+    """A notes cell merged down past the last order does not turn the empty rows below into orders."""
+    ledger = merged_ledger(tmp_path / "merged.xlsx", [
+        ["S公司", "13800050001", "5000元", "0", "5000元", "2027-01-31", "待付款", "分两期"],
+        ["S公司", "13800050001", "3000元", "0", "3000元", "2027-02-28", "待付款", None],
+        [None, None, None, None, None, None, None, None],
+        ["合计", None, "8000元", "0", "8000元", None, None, None],
+    ], ["H2:H4"])
+
+    report = import_file(state, ledger)
+
+    assert [outcome.action for outcome in report.rows] == ["create", "create", "skip", "skip"]
+    assert sorted(r["notes"] for r in rows(state, "receivables")) == ["分两期", "分两期"]
 
 
 def test_resolved_ticket_dated_by_visit(state):
