@@ -195,7 +195,9 @@ class Batch:
                 "record_table": table_name, "record_id": record_id, "field": name,
                 "old_value": before, "new_value": after,
                 "user_id": self.user_id if device == self.device else self.user_of_device(device),
-                "device": device, "changed_at": self.now,
+                # When the value was written, on the device: an edit made
+                # offline in the morning is dated then, not at the evening's sync.
+                "device": device, "changed_at": dot[2] if dot else self.now,
             })
 
     def _rescope_dependents(self, table_name: str, record_ids: list[str]) -> None:

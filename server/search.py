@@ -7,7 +7,8 @@ word, its overlapping character pairs followed by the word's last character
 (木地板 becomes 木地 地板 板). A query word of two or more characters becomes
 a phrase of its pairs, and a one-character word becomes a prefix query.
 Both find any substring of a word (a phone fragment too), but never one
-that spans two words.
+that spans two words, except that a number written in groups (138 0013
+8000) is also indexed as one word.
 
 Each searched table has a contentless FTS5 table ``<table>_search`` keyed by
 the table's rowid. Triggers keep it current on every insert, update and
@@ -34,7 +35,7 @@ SEARCHED_COLUMNS: dict[str, tuple[str, ...]] = {
 # Bump when ``search_terms`` changes what it produces: the indexes are then
 # rebuilt at the next upgrade, because a contentless index can only delete a
 # row by repeating the exact terms it was given.
-TOKENIZER_VERSION = 1
+TOKENIZER_VERSION = 2
 
 # Indexed tokens are one or two characters long, so this three-letter token
 # never matches. FTS5 rejects an empty query, so a query without words uses it.
@@ -44,6 +45,11 @@ _WORD = re.compile(r"[^\W_]+")
 # At each letter or digit: the pair it starts, or the letter alone when it
 # ends its word. This yields a word's pairs followed by its last character.
 _TERM = re.compile(r"(?=([^\W_]{1,2}))")
+# Digits split into groups by spaces, dashes, dots or brackets, as phone
+# numbers are often written.
+_GROUPED_DIGITS = re.compile(r"[0-9]+(?:[ \-.()]+[0-9]+)+")
+_DIGIT_GAP = re.compile(r"[0-9][ \-.()]+[0-9]")
+_NOT_DIGIT = re.compile(r"[^0-9]")
 _VERSION_KEY = "search_index_version"
 # Contentless: the terms are indexed but not stored. The per-row sizes stay
 # (columnsize=0 would save a write per row) because without them SQLite
@@ -85,11 +91,19 @@ def search_terms(*values) -> str:
     """Return the text the index stores for a row whose searched columns hold ``values``.
 
     NULLs and numbers are allowed; each value's words are indexed separately.
-    The result equals joining ``word_terms`` of every word, built with one
-    regular expression because the triggers call this on every write.
+    The result joins ``word_terms`` of every word, built with one regular
+    expression because the triggers call this on every write. Then come
+    the terms of each number a value splits into groups (138 0013 8000,
+    0571-88001234), as one word, so the whole number finds it too.
     """
-    text = " ".join(str(value) for value in values if value is not None)
-    return " ".join(_TERM.findall(normalise(text)))
+    text = normalise(" ".join(str(value) for value in values if value is not None))
+    terms = _TERM.findall(text)
+    # A quick check first: most rows have no grouped number.
+    if _DIGIT_GAP.search(text):
+        for value in values:
+            for number in _GROUPED_DIGITS.findall(normalise(str(value))) if value is not None else ():
+                terms += word_terms(_NOT_DIGIT.sub("", number))
+    return " ".join(terms)
 
 
 def search_query(text) -> str:

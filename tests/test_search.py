@@ -1,5 +1,6 @@
 """Chinese full-text search: the pair tokens, the index triggers, the search box and the 搜索 query."""
 
+import re
 import sqlite3
 import unicodedata
 import uuid
@@ -67,9 +68,30 @@ def test_match_is_substring_of_a_word(words, query):
     conn = sqlite3.connect(":memory:")
     register_functions(conn)
     conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(terms, {search.INDEX_OPTIONS})")
-    conn.execute("INSERT INTO t (rowid, terms) VALUES (1, search_terms(?))", (" ".join(words),))
+    text = " ".join(words)
+    conn.execute("INSERT INTO t (rowid, terms) VALUES (1, search_terms(?))", (text,))
     matched = conn.execute("SELECT count(*) FROM t WHERE t MATCH search_query(?)", (query,)).fetchone()[0]
-    assert bool(matched) == any(query.lower() in word.lower() for word in words)
+    # Digits on both sides of a space also form one number, as in 138 0013 8000.
+    numbers = re.findall(r"\d+", re.sub(r"(?<=\d) (?=\d)", "", text))
+    assert bool(matched) == any(query.lower() in word.lower() for word in words + numbers)
+
+
+@pytest.mark.parametrize("stored,query", [
+    ("138 0013 8000", "13800138000"),
+    ("138-0013-8000", "8001380"),
+    ("(0571)88001234转801", "057188001234"),
+    ("电话 0571 8800 1234，周六在家", "057188001234"),
+])
+def test_grouped_number_found_whole(stored, query):
+    conn = sqlite3.connect(":memory:")
+    register_functions(conn)
+    conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(terms, {search.INDEX_OPTIONS})")
+    conn.execute("INSERT INTO t (rowid, terms) VALUES (1, search_terms(?, ?))", ("欧阳振华", stored))
+    assert conn.execute("SELECT count(*) FROM t WHERE t MATCH search_query(?)", (query,)).fetchone()[0] == 1
+
+
+def test_numbers_of_two_values_stay_apart():
+    assert search.search_terms("138", "0013") == "13 38 8 00 01 13 3"
 
 
 @pytest.mark.parametrize("text,query", [
