@@ -1,6 +1,7 @@
 // Every string people see, in Chinese (zh, the default) and English (en).
 //
-// t('key', {name: value}) fills {name} placeholders. A key missing in English
+// t('key', {name: value}) fills {name} placeholders, and takes an English
+// `<key>_one` for a count of 1. A key missing in English
 // falls back to Chinese, then to the key itself. Field labels are
 // `field.<table>.<name>`; the Chinese values of choice fields (直接, 电话, 待处理…)
 // are stored as they are and shown translated through `value.<value>` in English.
@@ -207,7 +208,7 @@ const zh = {
 
   'customer.title': '客户详情', 'customer.new_title': '新客户', 'customer.edit_title': '编辑客户', 'customer.create': '保存客户',
   'customer.not_found': '找不到这位客户。客户可能已被删除，或你没有查看权限。',
-  'customer.code_pending': '编号待分配', 'customer.pool': '公海', 'customer.call': '打电话',
+  'customer.code_pending': '编号待分配', 'customer.pool': '公海', 'customer.call': '打电话', 'customer.call_number': '打电话 {number}',
   'customer.add_follow_up': '写跟进', 'customer.add_receivable': '新建应收', 'customer.add_ticket': '登记投诉/问题',
   'customer.interest_value': '意向 {value}/10', 'customer.next_short': '下次跟进 {date}',
   'customer.follow_ups': '跟进记录', 'customer.receivables': '应收与回款', 'customer.tickets': '工单',
@@ -274,7 +275,7 @@ const zh = {
   'form.datetime': '{label}不是有效的日期时间。', 'form.email': '{label}格式不正确，例如 name@example.com。',
   'form.money_positive': '{label}必须大于 0。', 'form.yuan_hint': '单位：元，例如 1234.50',
   'form.fix_errors': '请先改正标红的内容，已填写的内容都还在。', 'form.save_failed': '保存失败：{detail}',
-  'money.invalid': '{label}不是有效的金额，请填写数字，例如 1234.50。', 'money.decimals': '{label}最多两位小数（精确到分）。',
+  'money.invalid': '{label}不是有效的金额，请填写数字，例如 1234.50 或 1.5万。', 'money.decimals': '{label}最多两位小数（精确到分）。',
   'money.negative': '{label}不能为负数。退款请写在备注中。', 'money.too_large': '{label}太大，请检查是否多输了数字。',
 
   'settings.title': '设置', 'settings.language': '语言 / Language', 'settings.account': '账号', 'settings.user': '用户',
@@ -315,7 +316,7 @@ const en = {
   'banner.unauthorized': 'Your login has expired, so changes cannot sync. Your data stays on this device; log in again.',
   'banner.log_in': 'Log in again',
   'banner.install_safari': 'Add this app to your home screen (Share → Add to Home Screen). Safari may clear the data of a website you have not opened for a few days.',
-  'banner.unsynced_safari': '{count} changes are not synced yet. Sync soon: Safari may clear the data of websites not opened for a while.',
+  'banner.unsynced_safari': '{count} changes are not synced yet. Sync soon: Safari may clear the data of websites not opened for a while.', 'banner.unsynced_safari_one': '{count} change is not synced yet. Sync soon: Safari may clear the data of websites not opened for a while.',
   'banner.storage_failed': 'Saving on this device failed: {detail}. Your last change was not saved; try again.',
 
   'storage.quota': 'The phone is out of storage, so the change was not saved. Free some space and try again; what you typed is still in the form.',
@@ -329,20 +330,20 @@ const en = {
   'login.error': 'Login failed ({status}). Try again later.',
   'login.expired': 'Your login has expired. Log in again; your data and unsynced changes stay on this device.',
   'login.again': 'Log in again',
-  'login.other_user_pending': '{name} has {count} unsynced changes on this device. Logging in as another user deletes them. Continue?',
+  'login.other_user_pending': '{name} has {count} unsynced changes on this device. Logging in as another user deletes them. Continue?', 'login.other_user_pending_one': '{name} has {count} unsynced change on this device. Logging in as another user deletes it. Continue?',
 
   'today.title': 'Today', 'today.scope_mine': 'Mine', 'today.scope_team': 'Team',
-  'today.moved_away': '{count} of your customers were given to someone else and removed from this device ({when}).',
+  'today.moved_away': '{count} of your customers were given to someone else and removed from this device ({when}).', 'today.moved_away_one': '{count} of your customers was given to someone else and removed from this device ({when}).',
   'today.follow_ups': 'Follow-ups due', 'today.receivables': 'Payments due', 'today.tickets': 'Ticket replies',
   'today.nothing_due': 'Nothing is due today.', 'today.owner': 'Owner: {name}',
   'today.escalations': 'Team follow-ups overdue', 'today.follow_up_detail': 'Planned follow-up',
   'today.receivable_detail': '{amount} outstanding {order}', 'today.due_today': 'Due today', 'today.due_tomorrow': 'Due tomorrow',
-  'today.due_on': 'Due {date}', 'today.overdue_days': '{days} days overdue ({date})',
+  'today.due_on': 'Due {date}', 'today.overdue_days': '{days} days overdue ({date})', 'today.overdue_days_one': '{days} day overdue ({date})',
   'today.reply_due': 'Reply due {time}', 'today.reply_overdue': 'Reply overdue (due {time})',
 
   'customers.title': 'Customers', 'customers.new': 'New customer', 'customers.search': 'Search customers',
   'customers.search_placeholder': 'Name, company, last digits of phone, address', 'customers.filter': 'Filter',
-  'customers.count': '{count} customers', 'customers.empty': 'No customers yet. Tap "New customer" to add one.',
+  'customers.count': '{count} customers', 'customers.count_one': '{count} customer', 'customers.empty': 'No customers yet. Tap "New customer" to add one.',
   'customers.no_match': 'No customer matches.', 'customers.show_more': 'Show {count} more',
   'filter.all': 'All', 'filter.clear': 'Clear filters', 'filter.not_set': 'Not set',
   'filter.interest_high': 'High (8–10)', 'filter.interest_medium': 'Medium (4–7)', 'filter.interest_low': 'Low (1–3)',
@@ -352,14 +353,14 @@ const en = {
   'customer.title': 'Customer', 'customer.new_title': 'New customer', 'customer.edit_title': 'Edit customer',
   'customer.create': 'Save customer',
   'customer.not_found': 'This customer was not found. It may have been deleted, or you may not see it.',
-  'customer.code_pending': 'No number yet', 'customer.pool': 'Public pool', 'customer.call': 'Call',
+  'customer.code_pending': 'No number yet', 'customer.pool': 'Public pool', 'customer.call': 'Call', 'customer.call_number': 'Call {number}',
   'customer.add_follow_up': 'Log follow-up', 'customer.add_receivable': 'New receivable', 'customer.add_ticket': 'New complaint',
   'customer.interest_value': 'Interest {value}/10', 'customer.next_short': 'Next {date}',
   'customer.follow_ups': 'Follow-ups', 'customer.receivables': 'Receivables and payments', 'customer.tickets': 'Tickets',
   'customer.no_follow_ups': 'No follow-ups yet.', 'customer.no_receivables': 'No receivables.', 'customer.no_tickets': 'No tickets.',
-  'customer.has_conflicts': '{count} conflicting edits need review. Tap to see them.',
+  'customer.has_conflicts': '{count} conflicting edits need review. Tap to see them.', 'customer.has_conflicts_one': '{count} conflicting edit needs review. Tap to see it.',
   'customer.rejected_notice': 'The server rejected a change to this customer. Tap to see why.',
-  'customer.kind_hint': 'An indirect customer is a key contact.',
+  'customer.kind_hint': 'A key contact influences a purchase without making it.',
   'customer.delete': 'Delete customer', 'customer.delete_confirm': 'Delete customer "{name}"?',
 
   'follow_up.new_title': 'Log follow-up', 'follow_up.edit_title': 'Edit follow-up', 'follow_up.create': 'Save follow-up',
@@ -380,7 +381,7 @@ const en = {
   'payment_status.overdue': 'Overdue', 'payment_status.overpaid': 'Overpaid',
 
   'tickets.title': 'Tickets', 'tickets.new': 'New ticket', 'tickets.search': 'Search tickets',
-  'tickets.search_placeholder': 'Number, subject, complainant, customer', 'tickets.count': '{count} tickets',
+  'tickets.search_placeholder': 'Number, subject, complainant, customer', 'tickets.count': '{count} tickets', 'tickets.count_one': '{count} ticket',
   'tickets.empty': 'No tickets.', 'tickets.filter_open': 'Open', 'tickets.filter_done': 'Closed', 'tickets.filter_all': 'All',
   'ticket.title': 'Ticket', 'ticket.new_title': 'New ticket', 'ticket.edit_title': 'Edit ticket', 'ticket.create': 'Save ticket',
   'ticket.details': 'Details', 'ticket.customer': 'Customer', 'ticket.no_customer': 'No customer', 'ticket.number_pending': 'No number yet',
@@ -425,7 +426,7 @@ const en = {
   'form.money_positive': '{label} must be more than 0.', 'form.yuan_hint': 'In yuan, such as 1234.50',
   'form.fix_errors': 'Correct the fields marked in red; everything you typed is still here.',
   'form.save_failed': 'Saving failed: {detail}',
-  'money.invalid': '{label} is not an amount. Type a number such as 1234.50.',
+  'money.invalid': '{label} is not an amount. Type a number such as 1234.50 or 1.5万.',
   'money.decimals': '{label} takes at most two decimal places (fen).',
   'money.negative': '{label} cannot be negative. Note refunds in the notes.',
   'money.too_large': '{label} is too large. Check for extra digits.',
@@ -433,7 +434,7 @@ const en = {
   'settings.title': 'Settings', 'settings.language': 'Language', 'settings.account': 'Account', 'settings.user': 'User',
   'settings.role': 'Role', 'settings.device': 'Device id', 'settings.log_out': 'Log out',
   'settings.log_out_confirm': 'Logging out removes the data from this device; it downloads again at the next login. Log out?',
-  'settings.log_out_pending': '{count} changes are not synced yet and will be lost if you log out! Log out anyway?',
+  'settings.log_out_pending': '{count} changes are not synced yet and will be lost if you log out! Log out anyway?', 'settings.log_out_pending_one': '{count} change is not synced yet and will be lost if you log out! Log out anyway?',
   'settings.storage': 'Storage on this device', 'settings.install': 'Add to home screen',
   'settings.install_hint': 'Added to the home screen, the app opens like any other and the browser is less likely to clear its data.',
   'settings.installed': 'Installed as an app.', 'settings.about': 'About', 'settings.version': 'Version',
@@ -476,8 +477,11 @@ export function setLanguage(code) {
   document.dispatchEvent(new CustomEvent('languagechange'));
 }
 
+// English needs the singular for a count of one: a key may have a `<key>_one`
+// form, used when any of the values is the number 1 ("1 customer").
 export function t(key, values = {}) {
-  const template = CATALOGS[current][key] ?? CATALOGS.zh[key] ?? key;
+  const singular = current === 'en' && Object.values(values).includes(1) ? CATALOGS.en[`${key}_one`] : undefined;
+  const template = singular ?? CATALOGS[current][key] ?? CATALOGS.zh[key] ?? key;
   return template.replace(/\{(\w+)\}/g, (match, name) => (name in values ? String(values[name] ?? '') : match));
 }
 

@@ -13,15 +13,20 @@ function halfWidth(text) {
 // Parse yuan text into fen. Returns {fen} or {error} where error is an i18n
 // key: money.invalid (not a number), money.decimals (more than two decimal
 // places), money.negative or money.too_large. Empty text returns {fen: null}.
+// Reps also type 元 after the number and 万 for ten thousand yuan: "1.5万" is 15000.
 export function parseYuan(input) {
-  const text = halfWidth(String(input ?? '')).trim().replace(/^[¥￥]\s*/, '').replace(/,/g, '');
-  if (text === '') return { fen: null };
+  let text = halfWidth(String(input ?? '')).trim().replace(/^[¥￥]\s*/, '').replace(/,/g, '').replace(/\s*元$/, '');
+  const tenThousands = text.endsWith('万');
+  if (tenThousands) text = text.slice(0, -1).trim();
+  if (text === '') return tenThousands ? { error: 'money.invalid' } : { fen: null };
   if (text.startsWith('-')) return { error: 'money.negative' };
   const match = /^(\d+)(?:\.(\d*))?$/.exec(text) || /^()\.(\d+)$/.exec(text);
   if (!match) return { error: 'money.invalid' };
   const [, whole, fraction = ''] = match;
-  if (fraction.length > 2) return { error: 'money.decimals' };
-  const digits = (whole.replace(/^0+(?=\d)/, '') || '0') + fraction.padEnd(2, '0');
+  // Fen are the second decimal place of yuan, and the sixth of 万.
+  const places = tenThousands ? 6 : 2;
+  if (fraction.length > places) return { error: 'money.decimals' };
+  const digits = (whole.replace(/^0+(?=\d)/, '') || '0') + fraction.padEnd(places, '0');
   if (digits.length > 15) return { error: 'money.too_large' };
   const fen = Number(digits);
   if (fen > MAX_AMOUNT_FEN) return { error: 'money.too_large' };

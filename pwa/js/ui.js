@@ -36,6 +36,31 @@ export function button(label, onClick, kind = 'secondary', props = {}) {
   return h('button', { type: 'button', class: ['button', `button-${kind}`], text: label, on: { click: onClick }, ...props });
 }
 
+// A phone field may hold several numbers (the importer joins them with " / ")
+// and an extension after 转, 分机, ext or #.
+const PHONE_SEPARATOR = /\s*[/,，;；、]\s*/;
+const EXTENSION = /\s*(?:转|分机|ext\.?|x|#)\s*(\d{1,6})\s*$/i;
+
+// The numbers of a phone field as tel: links. The phone dials an extension
+// after the pause a comma makes: 0571-88001234转801 dials tel:057188001234,801.
+export function dialNumbers(phone) {
+  return (phone ?? '').split(PHONE_SEPARATOR).map((part) => {
+    const extension = part.match(EXTENSION);
+    const number = (extension ? part.slice(0, extension.index) : part).replace(/[^\d+]/g, '');
+    if (!/\d{3}/.test(number)) return null;
+    return { text: part.trim(), href: `tel:${number}${extension ? `,${extension[1]}` : ''}` };
+  }).filter(Boolean);
+}
+
+// A call button per number of the phone field, each named by its number when there are several.
+export function callButtons(phone) {
+  const numbers = dialNumbers(phone);
+  return numbers.map(({ text, href }) => h('a', {
+    class: 'button button-secondary', href,
+    text: numbers.length > 1 ? t('customer.call_number', { number: text }) : t('customer.call'),
+  }));
+}
+
 // A label/value list: rows of [label, value node or text]; empty values are left out.
 export function detailList(rows) {
   const items = rows.filter(([, value]) => value !== null && value !== undefined && value !== '');

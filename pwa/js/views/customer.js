@@ -12,7 +12,8 @@ import { projectsSection } from './projects.js';
 import { surveysSection } from './surveys.js';
 import { route } from '../router.js';
 import {
-  chip, detailList, emptyState, formatStamp, formatValue, historySection, linkButton, openConflicts, pageHeader, section,
+  callButtons, chip, detailList, emptyState, formatStamp, formatValue, historySection, linkButton, openConflicts, pageHeader,
+  section,
 } from '../ui.js';
 import { checkInSummary } from './check-in.js';
 import { poolNotice, poolReturnDetail } from './pool.js';
@@ -62,11 +63,11 @@ function receivableCard(receivable, today, editable) {
       h('span', { text: payment.paid_on }),
       h('span', { class: 'amount', text: formatFen(payment.amount_fen) }),
       payment.method ? h('span', { class: 'text-muted', text: choiceLabel(payment.method) }) : null,
-      editable ? h('a', { class: 'edit-link', href: `#/payment/${payment.id}/edit`, text: t('common.edit') }) : null))) : null,
+      editable ? h('a', { class: 'edit-link', href: `#/payment/${payment.id}/edit`, text: t('payment.edit_title') }) : null))) : null,
     editable ? h('div', { class: 'card-actions' },
       // A paid receivable (or one of ¥0) has nothing left to collect.
       status.outstanding > 0 ? linkButton(t('receivable.add_payment'), `#/receivable/${receivable.id}/payment/new`, 'primary') : null,
-      linkButton(t('common.edit'), `#/receivable/${receivable.id}/edit`),
+      linkButton(t('receivable.edit_title'), `#/receivable/${receivable.id}/edit`),
       status.status === 'overdue' ? paymentReminderLink(receivable.id) : null) : null);
 }
 
@@ -105,7 +106,6 @@ function render(params, page) {
       emptyState(t('customer.not_found')), linkButton(t('customers.title'), '#/customers'));
   }
   const editable = canEdit('customers', customer);
-  const phone = customer.phone ? customer.phone.replace(/[^\d+]/g, '') : '';
   const pending = app.store.outbox.has(`customers/${customer.id}`);
   const rejected = app.store.rejected.get(`customers/${customer.id}`);
   const owner = customer.owner_id ? app.userName(customer.owner_id) : t('customer.pool');
@@ -123,7 +123,7 @@ function render(params, page) {
     pending ? h('p', { class: 'text-muted', text: t('common.pending_sync') }) : null,
     rejected ? h('a', { class: 'notice notice-danger', href: '#/sync', text: t('customer.rejected_notice') }) : null,
     h('div', { class: 'actions' },
-      phone ? h('a', { class: 'button button-secondary', href: `tel:${phone}`, text: t('customer.call') }) : null,
+      callButtons(customer.phone),
       editable ? linkButton(t('customer.add_follow_up'), `#/customer/${customer.id}/follow-up/new`, 'primary') : null,
       editable ? linkButton(t('common.edit'), `#/customer/${customer.id}/edit`) : null),
     editable ? h('div', { class: 'actions' },

@@ -48,8 +48,17 @@ function filterSelect(name, label, choices, onChange) {
       choices.map(([value, text]) => h('option', { value, text, selected: (filters[name] ?? '') === value }))));
 }
 
-function customerItem(customer, today) {
+// The customer's code, when the search text is part of it: the card shows no
+// code otherwise, and a match by code (0013 in KH000130) would look unexplained.
+function matchedCode(customer, text) {
+  const needle = text?.trim().toLowerCase();
+  if (!needle) return null;
+  return [customer.code, customer.legacy_code].find((code) => code && code.toLowerCase().includes(needle)) ?? null;
+}
+
+function customerItem(customer, today, text) {
   const due = customer.next_follow_up && customer.next_follow_up <= today;
+  const code = matchedCode(customer, text);
   let owner = null; // a rep's own customers need no owner name
   if (!customer.owner_id) owner = t('customer.pool');
   else if (app.seesEverything) owner = app.userName(customer.owner_id);
@@ -61,6 +70,7 @@ function customerItem(customer, today) {
         customer.stage ? chip(choiceLabel(customer.stage), 'stage') : null),
       h('div', { class: 'card-detail', text: [customer.company, customer.title].filter(Boolean).join(' · ') }),
       h('div', { class: 'card-meta' },
+        code ? h('span', { class: 'code', text: code }) : null,
         customer.phone ? h('span', { text: customer.phone }) : null,
         customer.next_follow_up ? h('span', { class: due ? 'text-danger' : '', text: t('customer.next_short', { date: customer.next_follow_up }) }) : null,
         owner ? h('span', { text: owner }) : null,
@@ -81,7 +91,7 @@ function render(params, page) {
     filterCount.textContent = count ? String(count) : '';
     filterCount.hidden = !count;
     const list = found.length
-      ? h('ul', { class: 'cards' }, found.slice(0, shown).map((customer) => customerItem(customer, today)))
+      ? h('ul', { class: 'cards' }, found.slice(0, shown).map((customer) => customerItem(customer, today, filters.text)))
       : emptyState(filters.text || count ? t('customers.no_match') : t('customers.empty'));
     const more = found.length > shown
       ? h('button', { type: 'button', class: 'button button-secondary button-block', text: t('customers.show_more', { count: found.length - shown }),

@@ -13,7 +13,7 @@ import { canEdit } from '../permissions.js';
 import { navigate, route } from '../router.js';
 import { TABLES } from '../schema.js';
 import {
-  button, chip, detailList, emptyState, historySection, linkButton, pageHeader, savedToast,
+  button, callButtons, chip, detailList, emptyState, historySection, linkButton, pageHeader, savedToast,
 } from '../ui.js';
 import { registerSettingsSection } from './settings.js';
 
@@ -75,7 +75,6 @@ function renderDetail(params, page) {
     return h('div', { class: 'view' }, pageHeader(t('dealer.title'), { back: '#/dealers' }), emptyState(t('dealer.not_found')));
   }
   const counts = linkedCounts(dealer.id);
-  const phone = dealer.phone ? dealer.phone.replace(/[^\d+]/g, '') : '';
   return h('div', { class: 'view view-dealer' },
     pageHeader(dealer.name, { back: '#/dealers' }),
     h('div', { class: 'card' },
@@ -89,7 +88,7 @@ function renderDetail(params, page) {
         [t('dealer.receivables'), String(counts.receivables)],
       ]),
       h('div', { class: 'actions' },
-        phone ? h('a', { class: 'button button-secondary', href: `tel:${phone}`, text: t('customer.call') }) : null,
+        callButtons(dealer.phone),
         canEdit('dealers', dealer) ? linkButton(t('common.edit'), `#/dealer/${dealer.id}/edit`, 'primary') : null)),
     historySection('dealers', dealer.id));
 }

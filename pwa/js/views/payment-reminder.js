@@ -43,7 +43,7 @@ addMessages({
     'payment_reminder.log_manual': 'Sent it; log the follow-up',
     'payment_reminder.shared': 'Logged as a follow-up.',
     'payment_reminder.copied': 'Copied: paste it into {channel} to send it. Logged as a follow-up.',
-    'payment_reminder.overdue_since': '{date} ({days} days overdue)',
+    'payment_reminder.overdue_since': '{date} ({days} days overdue)', 'payment_reminder.overdue_since_one': '{date} ({days} day overdue)',
   },
 });
 
