@@ -38,8 +38,8 @@ def test_dry_run_report(http, login_as, state):
     first = report["rows"][0]
     assert first["row"] == 3
     assert first["action"] == "create"
-    assert first["problems"][0]["message"] == "客户“A公司”不存在，新建了该客户。"
-    assert first["problems"][0]["message_en"] == "The customer \"A公司\" did not exist and was created."
+    assert first["problems"][0]["message"] == "新建客户“A公司”。"
+    assert first["problems"][0]["message_en"] == "Creates the customer \"A公司\"."
     assert rows(state, "customers") == []
 
 
@@ -89,7 +89,9 @@ def test_owner_parameter(http, login_as, make_user, state):
     (b"", {}, 400, "file_empty"),
     (b"name\n", {"kind": "contracts"}, 400, "invalid_kind"),
     (b"\xd0\xcf\x11\xe0" + b"\x00" * 64, {}, 400, "xls_not_supported"),
-    (b"a,b\n1,2\n", {}, 400, "no_ledger_found"),
+    (b"a,b\n1,2\n", {"filename": "ledger.csv"}, 400, "no_ledger_found"),
+    (b"a,b\n1,2\n", {}, 400, "xlsx_damaged"),
+    ("客户名称,联系电话\n".encode(), {"filename": "ledger.csv"}, 400, "no_data_rows"),
 ])
 def test_bad_uploads(http, login_as, data, params, status, code):
     _, token = login_as("manager")

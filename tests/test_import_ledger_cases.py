@@ -1,16 +1,18 @@
 """What a sales manager meets when moving the team's ledgers into Genzong and back.
 
 Re-imported exports, cells merged over several rows, tickets the ledger
-marks resolved, and the command's report.
+marks resolved, a kind chosen by mistake, rows of one customer that
+disagree, and the command's report.
 """
 
+import re
+
 import openpyxl
-import pytest
 
 from genzong.server.cli import main
 from genzong.server.importer.export import export_ledger
 
-from importing import DATA, import_bytes, import_file, one, rows, write_workbook
+from importing import DATA, csv_bytes, import_bytes, import_file, one, rows, write_workbook
 
 RECEIVABLES_XLSX = DATA / "客户回款跟踪表.xlsx"
 TICKETS_XLSX = DATA / "客户投诉管理台账.xlsx"
@@ -154,3 +156,38 @@ def test_cli_report_names_tables_in_chinese(tmp_path, capsys):
     assert "customers" not in records_line
     assert "follow_ups" not in records_line
     assert "客户 新建 5" in records_line
+
+
+def test_wrong_kind_warned(state):
+    report = import_file(state, RECEIVABLES_XLSX, kind="customers", dry_run=True)
+
+    note = next(note for note in report.notes if note.code == "kind_differs")
+    assert note.level == "warning"
+    assert note.message("zh").startswith("按客户跟踪表导入，但表头更像回款跟踪表。")
+
+
+def test_right_kind_not_warned(state):
+    report = import_file(state, RECEIVABLES_XLSX, kind="receivables", dry_run=True)
+
+    assert "kind_differs" not in [note.code for note in report.notes]
+
+
+def test_later_row_replacing_values_warned(state):
+    ledger = csv_bytes([["客户名称", "联系电话", "意向度", "备注"],
+                        ["周建国", "13912340001", "6", "展会认识"],
+                        ["周建国", "13912340001", "7", None]])
+
+    report = import_bytes(state, ledger, "客户.csv", dry_run=True)
+
+    problem = next(problem for problem in report.rows[1].problems if problem.code == "row_values_replaced")
+    assert problem.message("zh") == "本行的值替换了第 2 行的值：意向度 6 → 7。请核对。"
+    assert problem.message("en") == "This row's values replace those of row 2: Interest 6 → 7. Please check."
+
+
+def test_cli_lists_skipped_rows(tmp_path, capsys):
+    code = main(["import", str(RECEIVABLES_XLSX), "--dry-run", "--data-dir", str(tmp_path / "data")])
+    out = capsys.readouterr().out
+
+    assert code == 0
+    assert re.search(r"第 \d+ 行 跳过", out), out
+    assert "合计/小计行，已跳过。" in out

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..schema import title_pair
 from .layout import KINDS
-from .problems import ERROR, INFO, REJECT, UPDATE, WARNING, ImportFailure, ImportReport
+from .problems import ERROR, INFO, REJECT, SKIP, UPDATE, WARNING, ImportFailure, ImportReport
 
 ACTION_NAMES = {"zh": {"create": "新建", "update": "更新", "unchanged": "无变化", "skip": "跳过", "reject": "拒绝"},
                 "en": {"create": "create", "update": "update", "unchanged": "unchanged", "skip": "skip",
@@ -129,7 +129,7 @@ def render_report(report: ImportReport, lang: str = "zh", all_rows: bool = False
         lines.append(f"  [{levels[note.level]}] {note.to_json()[key]}")
     hidden = 0
     for outcome in report.rows:
-        remarkable = outcome.action in (UPDATE, REJECT) or any(p.level != INFO for p in outcome.problems)
+        remarkable = outcome.action in (UPDATE, REJECT, SKIP) or any(p.level != INFO for p in outcome.problems)
         if not all_rows and not remarkable:
             hidden += 1
             continue

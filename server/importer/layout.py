@@ -297,6 +297,16 @@ def find_layout(sheets_rows: list[list[list[Any]]], kind: str | None) -> Layout:
     return best
 
 
+def likelier_kind(sheets_rows: list[list[list[Any]]], layout: Layout) -> str | None:
+    """Return the kind whose header the file matches better than the chosen kind's, or None.
+
+    A person who chooses the kind by hand and picks the wrong one would
+    otherwise import a receivables ledger as customers without a word.
+    """
+    guessed = find_layout(sheets_rows, None)
+    return guessed.kind if guessed.kind != layout.kind and guessed.score > layout.score else None
+
+
 def find_detail_layout(sheets_rows: list[list[list[Any]]], kind: str, skip_sheet: int) -> Layout | None:
     """Find a detail sheet (跟进记录 beside a customer ledger, 回款记录 beside receivables)."""
     detail_kind = DETAIL_KINDS.get(kind)

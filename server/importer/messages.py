@@ -28,6 +28,9 @@ IMPORT_MESSAGES: dict[str, tuple[str, str]] = {
                         "within its first 30 rows."),
     "no_ledger_of_kind": ("没有找到{kind_title}的表头行。请检查列名，或换一种台账类型。",
                           "No header row of a {kind_title_en} was found. Check the column names or choose another kind."),
+    "no_data_rows": ("工作表“{sheet}”第 {row} 行是{kind_title}的表头，但下面没有数据行，没有可导入的内容。请检查是否选错了文件。",
+                     "Row {row} of sheet \"{sheet}\" is the header of a {kind_title_en}, but no data rows follow, "
+                     "so there is nothing to import. Check that this is the right file."),
     "owner_not_found": ("找不到用户 {username}。请检查拼写，或请管理员先创建该用户（genzong user add）。",
                         "No user named {username}. Check the spelling, or ask the administrator to create the user "
                         "('genzong user add')."),
@@ -131,23 +134,25 @@ IMPORT_MESSAGES: dict[str, tuple[str, str]] = {
     "dealer_unknown": ("没有名为“{value}”的经销点，没有关联，名称已记入备注。请先由经理添加该经销点。",
                        "No dealer is called \"{value}\", so none was linked; the name is kept in the notes. A "
                        "manager can add the dealer first."),
-    "phone_name_differs": ("电话与已有客户 {value} 相同，但姓名明显不同，没有合并，新建了客户。请人工核对。",
-                           "The phone matches the customer {value} but the name clearly differs; not merged, a new "
-                           "customer was created. Please check."),
-    "generic_name": ("“泛称”姓名且电话不匹配（已有同名客户 {value}），没有合并，新建了客户。请人工核对。",
-                     "A generic name without a matching phone (a customer {value} has the same name); not merged, "
-                     "a new customer was created. Please check."),
-    "same_name_other_phone": ("与已有客户 {value} 同名但电话不同，没有合并，新建了客户。请人工核对。",
-                              "Same name as the customer {value} but a different phone; not merged, a new customer "
-                              "was created. Please check."),
+    "phone_name_differs": ("电话与客户 {value} 相同，但姓名明显不同，不合并，新建客户。请人工核对。",
+                           "The phone matches the customer {value} but the name clearly differs, so a new customer "
+                           "is created instead of merging. Please check."),
+    "generic_name": ("“泛称”姓名且电话不匹配（客户 {value} 同名），不合并，新建客户。请人工核对。",
+                     "A generic name without a matching phone (the customer {value} has the same name), so a new "
+                     "customer is created instead of merging. Please check."),
+    "same_name_other_phone": ("与客户 {value} 同名但电话不同，不合并，新建客户。请人工核对。",
+                              "Same name as the customer {value} but a different phone, so a new customer is created "
+                              "instead of merging. Please check."),
     "same_customer_as_row": ("与第 {other_row} 行是同一客户，合并为一条。", "Same customer as row {other_row}; merged."),
+    "row_values_replaced": ("本行的值替换了第 {other_row} 行的值：{changes}。请核对。",
+                            "This row's values replace those of row {other_row}: {changes_en}. Please check."),
     "matched_by_code": ("按客户编号匹配到已有客户 {value}。", "Matched the existing customer {value} by code."),
     "matched_by_phone": ("按电话匹配到已有客户 {value}。", "Matched the existing customer {value} by phone."),
     "matched_by_name": ("按名称和公司匹配到已有客户 {value}。", "Matched the existing customer {value} by name and company."),
     "matched_by_company": ("按公司名称匹配到已有客户 {value}。", "Matched the existing customer {value} by company name."),
     "follow_ups_added": ("新增 {count} 条跟进记录。", "Adds {count} follow-ups."),
     "referrer_not_found": ("找不到介绍人“{value}”对应的客户，没有关联。", "No customer matches the referrer \"{value}\"; not linked."),
-    "customer_created": ("客户“{value}”不存在，新建了该客户。", "The customer \"{value}\" did not exist and was created."),
+    "customer_created": ("新建客户“{value}”。", "Creates the customer \"{value}\"."),
     "payments_exceed_ledger": ("已收金额 {paid} 元少于系统中已记录的回款 {recorded} 元，没有修改回款记录。",
                                "Paid {paid} yuan is less than the {recorded} yuan of payments already recorded; "
                                "payments were left unchanged."),
@@ -164,6 +169,10 @@ IMPORT_MESSAGES: dict[str, tuple[str, str]] = {
                      "Found the header of a {kind_title_en} in sheet \"{sheet}\", row {row}."),
     "detail_sheet_found": ("同时导入工作表“{sheet}”中的{kind_title}。", "Also imports the {kind_title_en} in sheet \"{sheet}\"."),
     "sheets_skipped": ("工作表 {sheets} 中没有台账，已跳过。", "The sheets {sheets} hold no ledger and were skipped."),
+    "kind_differs": ("按{kind_title}导入，但表头更像{likely_title}。如果选错了台账类型，请改选{likely_title}或“自动识别”后重新试导入。",
+                     "Imported as a {kind_title_en}, but the header looks more like a {likely_title_en}. If the "
+                     "kind was chosen by mistake, choose {likely_title_en} or automatic detection and run the dry "
+                     "run again."),
     "merged_cells_filled": ("合并单元格 {ranges} 跨越多行，按 Excel 的显示把它的值用于其中每一行。请核对这些行。",
                             "The merged cells {ranges_en} span several rows, so their value is used for each of "
                             "those rows, as Excel shows it. Check these rows."),

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..schema import TABLES
+from ..schema import TABLES, title_pair
 
 TABLES_NOTES_LIMIT = TABLES["customers"].field_map["notes"].max_length
 from .problems import CREATE, ERROR, INFO, REJECT, UNCHANGED, UPDATE, WARNING, RowOutcome
@@ -249,6 +249,8 @@ class CustomerPlanner(Planner):
             owner = self.owner_for(outcome, draft.owner_text, fields)
             if owner is not None:
                 fields["owner_id"] = owner
+        if entry.row is not None:
+            self._report_replaced(outcome, entry, fields)
         changed = self.update_customer(entry, fields)
         outcome.record_id = entry.id
         if entry.row is not None:
@@ -256,6 +258,25 @@ class CustomerPlanner(Planner):
         else:
             outcome.action = UPDATE if changed else UNCHANGED
         return entry
+
+    @staticmethod
+    def _report_replaced(outcome: RowOutcome, entry: CustomerEntry, fields: dict) -> None:
+        """Warn when this row replaces values an earlier row of the same customer gave, naming each one."""
+        zh, en = [], []
+        for name, value in fields.items():
+            before = entry.fields.get(name)
+            if before is None or before == value or name not in TABLES["customers"].field_map:
+                continue
+            title = title_pair("customers", name)
+            if name == "owner_id":
+                zh.append(title.zh)
+                en.append(title.en)
+            else:
+                zh.append(f"{title.zh} {_shorten(before)} → {_shorten(value)}")
+                en.append(f"{title.en} {_shorten(before)} → {_shorten(value)}")
+        if zh:
+            outcome.add("row_values_replaced", WARNING, other_row=entry.row, changes="；".join(zh),
+                        changes_en="; ".join(en))
 
     def _plan_detail_follow_up(self, outcome: RowOutcome, detail: dict, by_code: dict) -> None:
         """Plan one row of a 跟进记录 sheet for its customer, found by code or else by name."""
@@ -418,6 +439,11 @@ class ReceivablePlanner(Planner):
             draft.outcome.add("detail_payments_mismatch", WARNING, paid=format_yuan(draft.paid_fen),
                               total=format_yuan(total))
         return added
+
+
+def _shorten(value: Any, limit: int = 20) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 PAYMENT_DATE_ASSUMED_NOTE = "导入台账时没有回款日期，按付款期限（未到期则按导入日）记录"

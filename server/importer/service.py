@@ -14,9 +14,10 @@ from datetime import date
 from typing import Callable
 
 from ..timeutil import today as organisation_today
-from .layout import CUSTOMERS, KIND_TITLES, RECEIVABLES, TICKETS, Layout, find_detail_layout, find_layout
+from .layout import (CUSTOMERS, KIND_TITLES, RECEIVABLES, TICKETS, Layout, find_detail_layout, find_layout,
+                     likelier_kind)
 from .plan import CustomerPlanner, Options, ReceivablePlanner, TicketPlanner
-from .problems import INFO, REJECT, WARNING, ImportFailure, ImportReport, Problem, RowOutcome
+from .problems import INFO, REJECT, SKIP, WARNING, ImportFailure, ImportReport, Problem, RowOutcome
 from .reading import MergedRange, Sheet, Workbook, read_workbook
 from .rows import (FileContext, RowReader, fill_merged_down, make_context, read_customer_row,
                    read_follow_up_detail, read_payment_detail, read_receivable_row, read_rows, read_ticket_row)
@@ -26,6 +27,7 @@ from .writing import StalePlan, write_plan
 log = logging.getLogger("genzong.importer")
 
 PLAN_ATTEMPTS = 3
+MERGED_SHOWN = 5  # merged ranges named in the report's note
 Progress = Callable[[str, int, int | None], None]
 
 
@@ -37,8 +39,6 @@ class ImportRequest:
     owner: str | None = None  # username of the owner of new records, or None for the pool
     dry_run: bool = False
     user_id: str | None = None  # the user importing, recorded in the history of changed records
-
-MERGED_SHOWN = 5  # merged ranges named in the report's note
 
 
 def run_import(conn: sqlite3.Connection, request: ImportRequest, *, write_lock=None,
@@ -57,7 +57,15 @@ def run_import(conn: sqlite3.Connection, request: ImportRequest, *, write_lock=N
     workbook = read_workbook(request.data, request.file_name,
                              lambda done, total: report_progress("read", done, total))
     sheets_rows = [sheet.rows for sheet in workbook.sheets]
-    layout = find_layout(sheets_rows, request.kind)
+    try:
+        layout = find_layout(sheets_rows, request.kind)
+    except ImportFailure as failure:
+        # Text named like a workbook and without a ledger is not a workbook,
+        # and telling so helps more than "no header found".
+        if workbook.format == "csv" and request.file_name.lower().endswith((".xlsx", ".xlsm")):
+            raise ImportFailure("xlsx_damaged", name=request.file_name) from failure
+        raise
+    likelier = likelier_kind(sheets_rows, layout) if request.kind else None
     detail_layout = find_detail_layout(sheets_rows, layout.kind, layout.sheet_index)
     default_owner = _resolve_owner(conn, request.owner)
     merged = fill_merged_down(workbook.sheets[layout.sheet_index], layout)
@@ -74,6 +82,9 @@ def run_import(conn: sqlite3.Connection, request: ImportRequest, *, write_lock=N
     report.unused_columns = list(layout.unused)
 
     drafts = _read_ledger_rows(rows, layout, context, report, report_progress)
+    if all(outcome.action == SKIP for outcome in report.rows):
+        raise ImportFailure("no_data_rows", sheet=report.sheet, row=layout.header_row,
+                            kind_title=KIND_TITLES[layout.kind][0], kind_title_en=KIND_TITLES[layout.kind][1])
     details = _read_detail_rows(workbook, detail_layout, context, report) if detail_layout else []
     # The drafts hold all the plan needs: let the cells go before planning.
     del rows, sheets_rows
@@ -86,7 +97,7 @@ def run_import(conn: sqlite3.Connection, request: ImportRequest, *, write_lock=N
         for outcome in report.rows:
             del outcome.problems[parse_problem_counts[id(outcome)]:]
         plan = _plan(layout, drafts, details, snapshot, Options(default_owner))
-        _finish_report(report, workbook, layout, detail_layout, context, plan, merged)
+        _finish_report(report, workbook, layout, detail_layout, context, plan, merged, likelier)
         if request.dry_run:
             return report
         if report.rejected:
@@ -180,7 +191,7 @@ def _attach_detail_payments(drafts: list, details: list) -> None:
 
 
 def _finish_report(report: ImportReport, workbook: Workbook, layout: Layout, detail_layout: Layout | None,
-                   context: FileContext, plan, merged: list[MergedRange]) -> None:
+                   context: FileContext, plan, merged: list[MergedRange], likelier: str | None) -> None:
     """Fill in the report's file-level notes and counts from the finished plan."""
     notes: list[Problem] = []
     if workbook.format == "csv":
@@ -191,6 +202,10 @@ def _finish_report(report: ImportReport, workbook: Workbook, layout: Layout, det
     notes.append(Problem("ledger_found", INFO, values={
         "sheet": workbook.sheets[layout.sheet_index].name, "row": layout.header_row,
         "kind_title": KIND_TITLES[layout.kind][0], "kind_title_en": KIND_TITLES[layout.kind][1]}))
+    if likelier is not None:
+        notes.append(Problem("kind_differs", WARNING, values={
+            "kind_title": KIND_TITLES[layout.kind][0], "kind_title_en": KIND_TITLES[layout.kind][1],
+            "likely_title": KIND_TITLES[likelier][0], "likely_title_en": KIND_TITLES[likelier][1]}))
     if detail_layout is not None:
         notes.append(Problem("detail_sheet_found", INFO, values={
             "sheet": workbook.sheets[detail_layout.sheet_index].name,
