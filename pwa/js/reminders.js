@@ -3,7 +3,8 @@
 //
 // The rules, kinds and keys are the server's (server/reminders/items.py),
 // so an item the server pushes and the same item found here share a key:
-//   follow_up           the customer's next_follow_up is today or earlier
+//   follow_up           the customer's next_follow_up is today or earlier,
+//                       and no follow-up was logged on or after that date
 //                       (customers in stage 已流失 excepted);
 //   escalation          the same, overdue by more than escalation_days, for
 //                       the owner's manager;
@@ -20,12 +21,13 @@
 //                       pool_warn_days days (pool.js has the rule; 0 days
 //                       turns it off). Only when records carry follow_ups
 //                       and owner_stamps.
-// Pool customers (no owner), deleted rows and disabled users get none.
+// Pool customers (no owner), deleted rows and disabled users get none; a
+// manager's team view lists their items all the same.
 //
 // dueItems is a pure function of records, settings and the time, so the 今日
 // view, the tests and local notifications can share it.
 
-import { addDays, todayIn, validTimeZone } from './dates.js';
+import { addDays, todayIn, validTimeZone, zonedParts } from './dates.js';
 import { receivableStatus } from './payments.js';
 import { lastFollowUps, poolReturn, warnDays } from './pool.js';
 import { ENDED_PROJECT_STATUSES, HIGH_EXPOSURE, riskDaysOverdue, riskExposure, riskOpen } from './projects.js';
@@ -70,27 +72,40 @@ function daysBetween(from, to) {
 //   settings: {key: value} of the settings table (time_zone and the windows)
 //   now: milliseconds since the epoch
 //   ownerId: the person whose items to return, or null for every owner's
-//            (a manager's team view; escalations are then left out)
+//            (a manager's team view; escalations are then left out). The
+//            team view also lists the public pool's items and those of
+//            disabled users, as Datasette's reports do, because nobody else
+//            follows them up.
+// A customer followed up on or after its next_follow_up date (a follow-up
+// logged without moving the date on, as imported ledgers have) is not due.
 export function dueItems({ records, settings = {}, now, ownerId = null }) {
-  const today = todayIn(validTimeZone(settings.time_zone), now);
+  const timeZone = validTimeZone(settings.time_zone);
+  const today = todayIn(timeZone, now);
   const users = records.users ? new Map(records.users.map((user) => [user.id, user])) : null;
   const active = (userId) => Boolean(userId) && (!users || (users.has(userId) && !users.get(userId).disabled));
   const forOwner = (owner) => active(owner) && (ownerId === null || owner === ownerId);
+  const listed = (owner) => ownerId === null || (owner === ownerId && active(owner));
   const allCustomers = new Map((records.customers ?? []).map((customer) => [customer.id, customer]));
+  const latestFollowUps = records.follow_ups ? lastFollowUps(records.follow_ups) : new Map();
+  const followedUpSince = (customerId, date) => {
+    const latest = latestFollowUps.get(customerId);
+    return Boolean(latest) && zonedParts(Date.parse(latest), timeZone).date >= date;
+  };
   const items = [];
 
   const escalationDays = windowSetting(settings, 'escalation_days');
   for (const customer of live(records.customers)) {
     const date = customer.next_follow_up;
     const owner = customer.owner_id;
-    if (!date || date > today || customer.stage === '已流失' || !active(owner)) continue;
+    if (!date || date > today || customer.stage === '已流失' || (ownerId !== null && !active(owner))) continue;
+    if (followedUpSince(customer.id, date)) continue;
     const daysOverdue = daysBetween(date, today);
     const base = {
       table: 'customers', id: customer.id, customerId: customer.id, customerName: customer.name,
       company: customer.company ?? null, phone: customer.phone ?? null,
       ownerId: owner, due: date, daysOverdue, overdue: date < today, url: `/#/customer/${customer.id}`,
     };
-    if (forOwner(owner)) items.push({ ...base, key: `follow_up:${customer.id}:${date}`, kind: 'follow_up' });
+    if (listed(owner)) items.push({ ...base, key: `follow_up:${customer.id}:${date}`, kind: 'follow_up' });
     // Reps may still name a manager since demoted to sales, who gets no escalations.
     const manager = users?.get(owner)?.manager_id;
     const leads = ['manager', 'admin'].includes(users?.get(manager)?.role);
@@ -109,7 +124,7 @@ export function dueItems({ records, settings = {}, now, ownerId = null }) {
   for (const receivable of live(records.receivables)) {
     const customer = allCustomers.get(receivable.customer_id);
     if (!customer || customer.deleted || !receivable.due_date || receivable.due_date > horizon) continue;
-    if (!forOwner(customer.owner_id)) continue;
+    if (!listed(customer.owner_id)) continue;
     const status = receivableStatus(receivable, paymentsByReceivable.get(receivable.id) ?? [], today);
     if (status.paid >= (receivable.amount_fen ?? 0)) continue;
     // Overdue starts the day after the due date.
@@ -132,7 +147,7 @@ export function dueItems({ records, settings = {}, now, ownerId = null }) {
     // A ticket belongs to its customer's owner, or to its own owner when it has no customer.
     const customer = ticket.customer_id ? allCustomers.get(ticket.customer_id) : null;
     const owner = ticket.customer_id ? customer?.owner_id : ticket.owner_id;
-    if (!forOwner(owner)) continue;
+    if (!listed(owner)) continue;
     const overdue = ticket.reply_due_at <= nowStamp;
     const kind = overdue ? 'ticket_overdue' : 'ticket_due';
     items.push({
@@ -144,20 +159,20 @@ export function dueItems({ records, settings = {}, now, ownerId = null }) {
     });
   }
 
-  items.push(...riskItems(records, allCustomers, forOwner, today));
+  items.push(...riskItems(records, allCustomers, listed, today));
   items.push(...poolWarnings(records, settings, today, forOwner));
   return items.sort(byUrgency);
 }
 
 // The risk items: a risk belongs to its project's customer's owner, who sees it.
-function riskItems(records, allCustomers, forOwner, today) {
+function riskItems(records, allCustomers, listed, today) {
   const projects = new Map(live(records.projects).map((project) => [project.id, project]));
   const items = [];
   for (const risk of live(records.risks)) {
     const project = projects.get(risk.project_id);
     if (!riskOpen(risk) || !project || ENDED_PROJECT_STATUSES.has(project.status)) continue;
     const customer = allCustomers.get(project.customer_id);
-    if (!customer || customer.deleted || !forOwner(customer.owner_id)) continue;
+    if (!customer || customer.deleted || !listed(customer.owner_id)) continue;
     const exposure = riskExposure(risk);
     const daysOverdue = riskDaysOverdue(risk, today);
     if (daysOverdue === 0 && (exposure ?? 0) < HIGH_EXPOSURE) continue;

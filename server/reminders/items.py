@@ -4,7 +4,8 @@ The rules are those the PWA applies to its own copy of the data, with
 "today" in the organisation's time zone:
 
 - a follow-up is due when the customer's ``next_follow_up`` is today or
-  earlier; it goes to the customer's owner, and when it is overdue by more
+  earlier and no follow-up was logged on or after that date; it goes to
+  the customer's owner, and when it is overdue by more
   than ``escalation_days`` also to the owner's manager, while that user is
   still a manager or admin;
 - a receivable not fully paid is due soon from ``reminder_receivable_days``
@@ -108,7 +109,7 @@ def due_items(conn: sqlite3.Connection, settings: dict[str, Any], now: datetime)
     today = org_today(settings["time_zone"], now)
     people = load_people(conn)
     items = [
-        *_follow_ups(conn, people, today, settings["escalation_days"]),
+        *_follow_ups(conn, people, today, settings["time_zone"], settings["escalation_days"]),
         *_receivables(conn, people, today, settings["reminder_receivable_days"]),
         *_tickets(conn, people, now, settings["reminder_ticket_hours"]),
         *_risks(conn, people, today),
@@ -123,11 +124,15 @@ def _active(people: dict[str, Person], user_id: str | None) -> bool:
     return person is not None and not person.disabled
 
 
-def _follow_ups(conn, people, today: date, escalation_days: int) -> list[DueItem]:
+def _follow_ups(conn, people, today: date, time_zone: str, escalation_days: int) -> list[DueItem]:
+    # A follow-up logged on or after the date (its UTC stamp at or after the
+    # start of that local day) settles it, as in 超期未跟进.
     rows = conn.execute(
-        "SELECT id, name, company, phone, next_follow_up, owner_id FROM customers "
-        "WHERE deleted = 0 AND owner_id IS NOT NULL AND next_follow_up IS NOT NULL "
-        "AND next_follow_up <= ? AND coalesce(stage, '') != '已流失'", (today.isoformat(),))
+        "SELECT c.id, c.name, c.company, c.phone, c.next_follow_up, c.owner_id FROM customers c "
+        "WHERE c.deleted = 0 AND c.owner_id IS NOT NULL AND c.next_follow_up IS NOT NULL "
+        "AND c.next_follow_up <= ? AND coalesce(c.stage, '') != '已流失' "
+        "AND NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.customer_id = c.id AND f.deleted = 0 "
+        "AND f.happened_at >= org_day_start(c.next_follow_up, ?))", (today.isoformat(), time_zone))
     items = []
     for row in rows:
         owner = row["owner_id"]

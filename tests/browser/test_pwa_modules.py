@@ -205,6 +205,14 @@ def test_due_items(module_page):
                 {id: 'c6', name: '流失', owner_id: me, next_follow_up: '2026-12-01', stage: '已流失'},
                 {id: 'c7', name: '公海', owner_id: null, next_follow_up: '2026-12-01'},
                 {id: 'c8', name: '停用', owner_id: 'u3', next_follow_up: '2026-12-01'},
+                {id: 'c9', name: '已跟进', owner_id: me, next_follow_up: '2026-12-01'},
+                {id: 'c10', name: '早跟进', owner_id: me, next_follow_up: '2026-12-02'},
+            ],
+            // c9 was followed up on its date (local time) without moving it on; c10 before its date.
+            follow_ups: [
+                {id: 'f1', customer_id: 'c9', happened_at: '2026-11-30T16:30:00.000Z'},
+                {id: 'f2', customer_id: 'c10', happened_at: '2026-12-01T15:00:00.000Z'},
+                {id: 'f3', customer_id: 'c10', happened_at: '2026-12-03T02:00:00.000Z', deleted: true},
             ],
             receivables: [
                 {id: 'r1', customer_id: 'c1', amount_fen: 1000, due_date: '2026-12-07'},
@@ -242,6 +250,7 @@ def test_due_items(module_page):
         "ticket_due:t1:2026-12-04T20:00:00.000Z",
         "receivable_overdue:r2:2026-12-01",
         "follow_up:c2:2026-12-01",
+        "follow_up:c10:2026-12-02",
         "follow_up:c1:2026-12-05",
         "escalation:c4:2026-12-01",  # four days overdue, past the 3-day escalation setting
         "receivable_due:r5:2026-12-05",
@@ -256,7 +265,12 @@ def test_due_items(module_page):
     assert "receivable_due:r5:2026-12-05" in everyone
     assert "receivable_due:r1:2026-12-07" not in everyone, "a 0-day window leaves out later due dates"
     assert not [key for key in everyone if key.startswith("escalation")]
-    for left_out in ("c3", "c5", "c6", "c7", "c8", "r3", "r4", "r6", "t3", "t4", "t5", "t6"):
+    # The team view lists the pool's customers and a disabled rep's, whom nobody else follows up.
+    assert "follow_up:c7:2026-12-01" in everyone
+    assert "follow_up:c8:2026-12-01" in everyone
+    for left_out in ("c7", "c8"):
+        assert not [key for key in keys if f":{left_out}:" in key], left_out
+    for left_out in ("c3", "c5", "c6", "c9", "r3", "r4", "r6", "t3", "t4", "t5", "t6"):
         assert not [key for key in keys + everyone if f":{left_out}:" in key], left_out
 
 

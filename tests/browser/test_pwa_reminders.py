@@ -23,6 +23,7 @@ import pytest
 from genzong.server import settings as org_settings
 from genzong.server.reminders.items import DueItem, due_items
 from genzong.server.reminders.text import cut, summary_payload, title_and_body
+from genzong.server.sqlfunctions import register_functions
 from genzong.server.state import open_data_dir
 from genzong.sync import format_stamp
 from reminder_helpers import seed
@@ -237,6 +238,7 @@ def test_notification_text_matches_server(browser, site, due):
     page.goto("/manifest.webmanifest")
     conn = sqlite3.connect(f"file:{site.data.database}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
+    register_functions(conn)
     private = sqlite3.connect(f"file:{site.data.private_database}?mode=ro", uri=True)
     try:
         records = {table: [dict(row) for row in conn.execute(f"SELECT * FROM {table}")]
