@@ -18,6 +18,8 @@ from ..sync.write import parse_stamp
 from . import store, visibility
 from .schema import RECORD_ATTACHED, TABLES, children_of
 
+CLOSED_TICKET_STATUSES = ("已解决", "已回访")
+
 SERVER_DEVICE = "server"
 CONFLICT_NAMESPACE = uuid.UUID("6f1c8f9e-3a57-4c1e-9a53-1c0ad0e6b7a2")
 
@@ -147,6 +149,8 @@ class Batch:
             self._record_history(table_name, record_id, old_version, version, scope)
         if old_scope != scope:
             self._rescope_dependents(table_name, [record_id])
+            if table_name == "customers":
+                self._move_open_tickets(record_id, version.fields.get("owner_id"))
         return scope
 
     def server_write(self, table_name: str, record_id: str, changes: dict[str, Any],
@@ -216,6 +220,23 @@ class Batch:
                 found = self.current(attached, row_id)
                 if found is not None:
                     self.put(attached, row_id, found[0], history=False)
+
+    def _move_open_tickets(self, customer_id: str, owner: str | None) -> None:
+        """Make the new owner of a customer the 负责人 of its open tickets, as a hand-over does.
+
+        Only the customer's owner sees its tickets, and reports and reminders
+        would otherwise name a rep who no longer does. Closed tickets keep
+        the rep who handled them.
+        """
+        for ticket_id in self._select_ids("tickets", "customer_id", [customer_id]):
+            found = self.current("tickets", ticket_id)
+            if found is None:
+                continue
+            fields = found[0].fields
+            if (fields.get("customer_id") != customer_id or fields.get(DELETED)
+                    or fields.get("status") in CLOSED_TICKET_STATUSES or fields.get("owner_id") == owner):
+                continue
+            self.server_write("tickets", ticket_id, {"owner_id": owner})
 
     def _select_ids(self, table_name: str, column: str, values: list[str]) -> list[str]:
         staged = [row_id for value in values

@@ -396,7 +396,8 @@ def test_escalation_skips_demoted_manager(state, http, push_service):
     manager = state.accounts().get(team.a.user.manager_id)
     manager_token = team.manager.token
     manager_sub = subscribe(http, manager_token, push_service)
-    team.a.edit("customers", team.a_customer, next_follow_up="2026-03-01")  # 9 days overdue: escalated
+    # 8 days overdue, and after the 2026-03-01 follow-up: escalated.
+    team.a.edit("customers", team.a_customer, next_follow_up="2026-03-02")
     team.a.sync()
     state.accounts().update(manager.username, role="sales")
     a_sub = subscribe(http, team.a.token, push_service)

@@ -390,6 +390,36 @@ def test_no_op_sync_sends_nothing(make_device):
     assert body["cursor"] == cursor
 
 
+
+def test_reassigned_customer_moves_open_tickets(make_device):
+    """Open tickets take the customer's new owner as 负责人; a closed one keeps the rep who handled it."""
+    manager = make_device("manager")
+    old_rep = make_device("sales")
+    new_rep = make_device("sales")
+    customer = old_rep.edit("customers", name="刘美华")
+    waiting = old_rep.edit("tickets", customer_id=customer, kind="投诉", subject="电子发票", status="待处理",
+                           owner_id=old_rep.user.id)
+    on_hold = old_rep.edit("tickets", customer_id=customer, kind="需求", subject="加急送货", status="暂缓",
+                           owner_id=old_rep.user.id)
+    closed = old_rep.edit("tickets", customer_id=customer, kind="投诉", subject="踢脚线", status="已解决",
+                          resolution="已更换", owner_id=old_rep.user.id)
+    old_rep.sync()
+    manager.sync()
+
+    manager.edit("customers", customer, owner_id=new_rep.user.id)
+    manager.sync()
+    new_rep.sync()
+
+    assert new_rep.get("tickets", waiting)["owner_id"] == new_rep.user.id
+    assert new_rep.get("tickets", on_hold)["owner_id"] == new_rep.user.id
+    assert new_rep.get("tickets", closed)["owner_id"] == old_rep.user.id
+    assert manager.get("tickets", waiting)["owner_id"] == new_rep.user.id, "the manager's device pulled the move"
+
+    manager.edit("customers", customer, owner_id=None)
+    manager.sync()
+    assert manager.get("tickets", waiting)["owner_id"] is None, "a pool customer's open ticket has no owner"
+
+
 def test_reassigned_away_and_back_within_one_page(make_device):
     manager = make_device("manager")
     rep = make_device("sales")

@@ -2,7 +2,7 @@
 // flow 待处理 → 处理中 → 已解决 → 已回访 (or 暂缓), a reply deadline and the resolution.
 
 import { app } from '../context.js';
-import { stampToLocalInput } from '../dates.js';
+import { localInputToStamp, stampToLocalInput } from '../dates.js';
 import { h, replace } from '../dom.js';
 import { saveRecord, deleteRecord } from '../edits.js';
 import { buildForm, options } from '../forms.js';
@@ -18,6 +18,8 @@ import { ticketSurveySection } from './surveys.js';
 
 const SPEC = TABLES.tickets.fields;
 const OPEN = new Set(['待处理', '处理中', '暂缓']);
+// A ticket on hold (暂缓) stops the reply clock, as in the reminders and reports.
+const AWAITING_REPLY = new Set(['待处理', '处理中']);
 const DONE = new Set(['已解决', '已回访']);
 const HOUR = 3600000;
 
@@ -26,7 +28,7 @@ const NEXT_STEPS = {
   待处理: [['ticket.start', '处理中'], ['ticket.postpone', '暂缓']],
   处理中: [['ticket.resolve', '已解决'], ['ticket.postpone', '暂缓']],
   暂缓: [['ticket.resume', '处理中']],
-  已解决: [['ticket.visited', '已回访']],
+  已解决: [['ticket.visited', '已回访'], ['ticket.reopen', '处理中']],
   已回访: [],
 };
 
@@ -43,7 +45,7 @@ function statusChip(ticket) {
 }
 
 function replyOverdue(ticket) {
-  return OPEN.has(ticketStatus(ticket)) && !ticket.first_reply_at && ticket.reply_due_at
+  return AWAITING_REPLY.has(ticketStatus(ticket)) && !ticket.first_reply_at && ticket.reply_due_at
     && ticket.reply_due_at < new Date(app.now()).toISOString();
 }
 
@@ -104,6 +106,8 @@ async function advance(ticket, status) {
   const now = new Date(app.now()).toISOString();
   if (status === '已解决' && !ticket.resolved_at) changes.resolved_at = now;
   if (status === '已回访' && !ticket.visit_on) changes.visit_on = app.today();
+  // A reopened ticket is resolved again later, at a new time.
+  if (OPEN.has(status) && ticket.resolved_at) changes.resolved_at = null;
   await saveRecord('tickets', ticket.id, changes);
   savedToast();
 }
@@ -120,7 +124,7 @@ function renderDetail(params, page) {
     // 已解决 needs a resolution and 已回访 takes the satisfaction score, so both open the form.
     if ((next === '已解决' && !ticket.resolution) || next === '已回访') navigate(`/ticket/${ticket.id}/edit?status=${encodeURIComponent(next)}`);
     else advance(ticket, next);
-  }, next === '暂缓' ? 'secondary' : 'primary')) : [];
+  }, next === '暂缓' || (DONE.has(status) && OPEN.has(next)) ? 'secondary' : 'primary')) : [];
   const replyButton = editable && !ticket.first_reply_at && OPEN.has(status)
     ? button(t('ticket.record_reply'), async () => {
       await saveRecord('tickets', ticket.id, { first_reply_at: new Date(app.now()).toISOString() });
@@ -211,7 +215,11 @@ function ticketFields(ticket, customerFixed) {
       .map((customer) => ({ value: customer.id, label: customer.code ? t('common.with_code', { name: customer.name, code: customer.code }) : customer.name }));
     list.splice(3, 0, { name: 'customer_id', label: t('ticket.customer'), type: 'select', options: customers, emptyLabel: t('ticket.no_customer') });
   }
-  if (canChangeOwner()) list.push({ name: 'owner_id', label: label('owner_id'), type: 'select', options: ownerOptions() });
+  // A ticket of a customer belongs to the customer's owner, the only rep who
+  // sees it, so only a ticket without a customer takes an owner of its own.
+  if (canChangeOwner() && !customerFixed && !ticket?.customer_id) {
+    list.push({ name: 'owner_id', label: label('owner_id'), type: 'select', options: ownerOptions(), hint: t('ticket.owner_hint') });
+  }
   return list;
 }
 
@@ -222,6 +230,12 @@ function validateTicket(values, creating) {
   if (DONE.has(values.status) && !values.resolution) errors.resolution = t('ticket.resolution_required');
   if (values.received_at && values.reply_due_at && values.reply_due_at < values.received_at) {
     errors.reply_due_at = t('ticket.reply_before_received');
+  }
+  if (values.received_at && values.first_reply_at && values.first_reply_at < values.received_at) {
+    errors.first_reply_at = t('ticket.time_before_received');
+  }
+  if (values.received_at && values.resolved_at && values.resolved_at < values.received_at) {
+    errors.resolved_at = t('ticket.time_before_received');
   }
   return errors;
 }
@@ -247,10 +261,15 @@ function renderForm(params) {
       const now = new Date(app.now()).toISOString();
       if (DONE.has(values.status) && !values.resolved_at) changes.resolved_at = now;
       if (values.status === '已回访' && !values.visit_on) changes.visit_on = app.today();
+      // Reopened: the time of the earlier resolution no longer holds.
+      if (OPEN.has(values.status) && (values.resolved_at || existing?.resolved_at)) changes.resolved_at = null;
       let id = existing?.id;
+      const linked = changes.customer_id ? app.store.get('customers', changes.customer_id) : customer;
+      if (changes.customer_id && linked) changes.owner_id = linked.owner_id ?? app.user.id;
       if (creating) {
         const record = { status: '待处理', ...changes };
         if (customer) record.customer_id = customer.id;
+        if (customer) record.owner_id = customer.owner_id ?? app.user.id;
         if (!canChangeOwner() || !record.owner_id) record.owner_id = app.user.id;
         id = await saveRecord('tickets', null, record);
       } else if (Object.keys(changes).length) {
@@ -277,15 +296,23 @@ function renderForm(params) {
     set('severity', '一般');
     set('received_at', stampToLocalInput(new Date(app.now()).toISOString(), zone));
     set('reply_due_at', stampToLocalInput(new Date(app.now() + 24 * HOUR).toISOString(), zone));
-    if (canChangeOwner()) set('owner_id', customer?.owner_id ?? app.user.id);
+    if (canChangeOwner() && !customer) set('owner_id', app.user.id);
     if (customer) {
       set('complainant', customer.name ?? '');
       set('contact', customer.phone ?? '');
     }
   }
   showFieldsForKind(form);
+  // A new ticket's reply deadline follows its time received (a complaint
+  // entered a day late is due 24 hours after it came in) until it is typed.
+  let deadlineTyped = !creating;
   form.addEventListener('change', (event) => {
     if (event.target.name === 'kind') showFieldsForKind(form);
+    if (event.target.name === 'reply_due_at') deadlineTyped = true;
+    if (event.target.name === 'received_at' && !deadlineTyped) {
+      const received = localInputToStamp(event.target.value, app.timeZone());
+      if (received) set('reply_due_at', stampToLocalInput(new Date(Date.parse(received) + 24 * HOUR).toISOString(), app.timeZone()));
+    }
   });
   const requested = params.query.get('status');
   if (!creating && requested && TICKET_STATUSES.includes(requested)) {
