@@ -48,6 +48,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "The departing and receiving user are the same. Choose another rep to take over."),
     "handover_disabled_user": ("{username} 已停用，不能接手客户。请选择在职的业务员。",
                                "{username} is disabled and cannot take over customers. Choose an active rep."),
+    "handover_disable_not_bool": ("交接请求的 disable_from 应为 true 或 false，收到的是 {value}。",
+                                  "disable_from of the hand-over request must be true or false, got {value}."),
+    "handover_disable_forbidden": ("不能在交接时停用 {username}：经理只能停用业务员，也不能停用自己。请让管理员用 genzong user disable 停用。",
+                                   "Cannot disable {username} with the hand-over: a manager may disable sales reps "
+                                   "only, and nobody themselves. Ask the administrator to run 'genzong user disable'."),
     "not_found": ("找不到该页面或记录。", "Page or record not found."),
     "storage_failed": ("服务器保存数据失败（{detail}），本次同步未做任何修改。请稍后重试，或联系管理员。",
                        "The server failed to store the data ({detail}); nothing was changed. Retry later or contact the administrator."),

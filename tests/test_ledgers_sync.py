@@ -201,3 +201,39 @@ def test_handover_rejects_bad_users(http, login_as, make_user):
     forbidden = http.post("/api/handover", json={"from": rep.id, "to": rep.id},
                           headers={"Authorization": f"Bearer {rep_token}"})
     assert forbidden.status_code == 403
+
+
+def test_handover_disables_departing_rep(make_device, state, http, login_as):
+    _, manager_token = login_as("manager")
+    leaving = make_device("sales")
+    taking = make_device("sales")
+    customer = leaving.edit("customers", name="老客户")
+    leaving.sync()
+
+    response = http.post("/api/handover", json={"from": leaving.user.id, "to": taking.user.id, "disable_from": True},
+                         headers={"Authorization": f"Bearer {manager_token}"})
+
+    assert response.status_code == 200
+    assert response.json() == {"moved": {"customers": 1, "tickets": 0, "projects": 0, "risks": 0}, "disabled": True}
+    assert state.accounts().get(leaving.user.id).disabled
+    assert leaving.post(leaving.request([])).status_code == 401, "the departed rep's sessions have ended"
+    taking.sync()
+    assert taking.get("customers", customer)["owner_id"] == taking.user.id
+
+
+def test_handover_disable_limits(http, login_as, make_user, state):
+    manager, token = login_as("manager")
+    other_manager, rep = make_user("manager"), make_user("sales")
+    headers = {"Authorization": f"Bearer {token}"}
+
+    for source in (other_manager, manager):
+        response = http.post("/api/handover", json={"from": source.id, "to": rep.id, "disable_from": True},
+                             headers=headers)
+        assert response.status_code == 403
+        assert response.json()["error"] == "handover_disable_forbidden"
+        assert not state.accounts().get(source.id).disabled
+    response = http.post("/api/handover", json={"from": rep.id, "to": manager.id, "disable_from": "yes"},
+                         headers=headers)
+    assert response.status_code == 400
+    assert response.json()["error"] == "handover_disable_not_bool"
+    assert not state.accounts().get(rep.id).disabled

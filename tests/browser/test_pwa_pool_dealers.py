@@ -17,7 +17,8 @@ from genzong.server.reminders.items import POOL_WARNING, due_items
 from genzong.server.state import open_data_dir
 from genzong.sync import format_stamp
 from review_reference import monthly_review, read_tables
-from .pwa_helpers import go_online, last_sync, log_in, no_horizontal_overflow, save_form, screenshot, wait_synced, wait_until
+from .pwa_helpers import (TIMEOUT_MS, go_online, last_sync, log_in, no_horizontal_overflow, save_form, screenshot,
+                          wait_synced, wait_until)
 
 pytestmark = pytest.mark.browser
 
@@ -376,6 +377,36 @@ def test_handover_screen(site, new_context):
     page.goto(f"/#/customer/{customers[0]}")
     page.click(".history-section summary")
     assert "周离职 → 吴接手" in page.inner_text(".history-section")
+
+
+
+def test_handover_disables_account(site, new_context):
+    """A manager closes a departing rep's account with the hand-over; another manager's has no such box."""
+    manager = site.add_user("manager", name="钱经理")
+    other_manager = site.add_user("manager", name="孙经理")
+    leaving = site.add_user("sales", name="周离职")
+    taking = site.add_user("sales", name="吴接手")
+    with server_writes(site) as add:
+        add("customers", name="郑一", owner_id=leaving.id)
+    rep_page = new_context().new_page()
+    log_in(rep_page, leaving)
+    page = new_context().new_page()
+    log_in(page, manager, path="/#/handover")
+    page.select_option("#handover-from", other_manager.id)
+    assert page.locator("#handover-disable").count() == 0
+
+    page.select_option("#handover-from", leaving.id)
+    page.select_option("#handover-to", taking.id)
+    page.check("#handover-disable")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("#handover-confirm")
+
+    page.wait_for_selector(".handover-done:has-text('周离职（')")
+    assert "的账号已停用，已在所有设备上退出登录。" in page.inner_text(".handover-done")
+    assert site.query("SELECT disabled FROM users WHERE id = ?", (leaving.id,)) == [{"disabled": 1}]
+    rep_page.goto("/#/sync")
+    rep_page.click("#sync-now")
+    rep_page.wait_for_selector("a[href='#/login']", timeout=TIMEOUT_MS)
 
 
 def test_lost_claim_offers_no_retry(site, new_context):

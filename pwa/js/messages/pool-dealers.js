@@ -69,6 +69,9 @@ addMessages({
     'handover.confirm_question': '确定把 {from} 的 {customers} 位客户、{tickets} 个未结工单、{projects} 个项目和 {risks} 个风险交给 {to} 吗？',
     'handover.running': '正在交接…', 'handover.done': '已把 {from} 的工作交给 {to}：',
     'handover.offline': '交接需要联网。请联网后再点“确认交接”。', 'handover.managers_only': '工作交接仅供经理和管理员使用。',
+    'handover.disable': '交接后停用 {from} 的账号（离职时选择：该账号在所有设备上退出登录，不能再登录）',
+    'handover.disable_question': '交接完成后将停用 {from} 的账号。',
+    'handover.disabled_done': '{from} 的账号已停用，已在所有设备上退出登录。',
   },
   en: {
     'pool.title': 'Public pool', 'pool.count': '{count} customers in the pool', 'pool.count_one': '{count} customer in the pool',
@@ -134,5 +137,8 @@ addMessages({
     'handover.confirm_question': 'Move {customers} customers, {tickets} open tickets, {projects} projects and {risks} risks from {from} to {to}?',
     'handover.running': 'Handing over…', 'handover.done': 'Moved the work of {from} to {to}:',
     'handover.offline': 'Handover needs a connection. Connect and tap Hand over again.', 'handover.managers_only': 'Handover is for managers and admins.',
+    'handover.disable': 'Disable the account of {from} afterwards (when they leave: they are logged out on every device and cannot log in again)',
+    'handover.disable_question': 'The account of {from} will then be disabled.',
+    'handover.disabled_done': 'The account of {from} is disabled and logged out on every device.',
   },
 });

@@ -32,6 +32,12 @@ export function handoverPreview(store, userId) {
   };
 }
 
+// The server lets a manager disable a sales rep's account with the hand-over,
+// and an admin anyone's but their own.
+function mayDisable(user) {
+  return !user.disabled && user.id !== app.user?.id && (user.role === 'sales' || app.user?.role === 'admin');
+}
+
 function userLabel(user) {
   const name = user.name || user.username;
   const label = name === user.username ? name : t('common.with_code', { name, code: user.username });
@@ -64,7 +70,7 @@ function render(params, page) {
   if (!app.seesEverything) {
     return h('div', { class: 'view' }, pageHeader(t('handover.title'), { back: '#/settings' }), emptyState(t('handover.managers_only')));
   }
-  const choice = { from: '', to: '' };
+  const choice = { from: '', to: '', disable: false };
   const listUsers = () => app.store.list('users')
     .sort((a, b) => String(a.name ?? a.username).localeCompare(String(b.name ?? b.username), 'zh-CN'));
   let users = listUsers();
@@ -72,6 +78,7 @@ function render(params, page) {
   const outcome = h('div', { class: 'handover-outcome', attrs: { role: 'status' } });
   const confirm = button(t('handover.confirm'), () => run(), 'primary', { id: 'handover-confirm' });
   const pickers = h('div');
+  const closing = h('div');
 
   // Draw the pickers and the preview again, also when a sync brings users or records.
   const update = () => {
@@ -84,6 +91,11 @@ function render(params, page) {
       userSelect('handover-from', t('handover.from'), users, choice.from, (value) => { choice.from = value; update(); }),
       userSelect('handover-to', t('handover.to'), users.filter((user) => !user.disabled && user.id !== choice.from),
         choice.to, (value) => { choice.to = value; update(); }));
+    if (!from || !mayDisable(from)) choice.disable = false;
+    replace(closing, from && mayDisable(from) ? h('label', { class: 'checkbox handover-disable' },
+      h('input', { type: 'checkbox', id: 'handover-disable', checked: choice.disable,
+                   on: { change: (event) => { choice.disable = event.target.checked; } } }),
+      h('span', { text: t('handover.disable', { from: userLabel(from) }) })) : null);
     if (!from) {
       replace(preview, h('p', { class: 'text-muted', text: t('handover.pick_from') }));
       confirm.disabled = true;
@@ -103,14 +115,17 @@ function render(params, page) {
     const from = users.find((user) => user.id === choice.from);
     const to = users.find((user) => user.id === choice.to);
     const counts = handoverPreview(app.store, from.id);
-    if (!window.confirm(t('handover.confirm_question', { from: userLabel(from), to: userLabel(to), ...counts }))) return;
+    const disable = choice.disable && mayDisable(from);
+    const question = t('handover.confirm_question', { from: userLabel(from), to: userLabel(to), ...counts });
+    if (!window.confirm(disable ? `${question}\n${t('handover.disable_question', { from: userLabel(from) })}` : question)) return;
     confirm.disabled = true;
     replace(outcome, h('p', { class: 'notice', text: t('handover.running') }));
     try {
-      const result = await postJson('/api/handover', { from: from.id, to: to.id }, app.session?.token);
+      const result = await postJson('/api/handover', { from: from.id, to: to.id, disable_from: disable }, app.session?.token);
       replace(outcome, h('div', { class: 'notice handover-done' },
         h('p', { text: t('handover.done', { from: userLabel(from), to: userLabel(to) }) }),
-        previewList({ ...counts, ...result.moved })));
+        previewList({ ...counts, ...result.moved }),
+        result.disabled ? h('p', { text: t('handover.disabled_done', { from: userLabel(from) }) }) : null));
       app.sync.syncNow();
     } catch (error) {
       let message;
@@ -131,6 +146,7 @@ function render(params, page) {
     h('p', { class: 'hint', text: t('handover.explain') }),
     outcome,
     pickers,
+    closing,
     preview,
     h('div', { class: 'form-actions' }, confirm));
 }
