@@ -15,9 +15,11 @@ request it:
    token. Nothing in Genzong's Datasette takes a POST: its canned queries
    only read, and Datasette 0.65 answers a POST to a table or a read-only
    canned query with a 500;
-4. returns 400 for a period parameter that is not a date, a month
-   parameter that is not YYYY-MM, or a search kind other than 客户, 跟进记录
-   and 工单. The page links to the same report without the invalid values;
+4. reads dates and months as managers write them (2026/11/1, 2026年11月,
+   a month alone for a period) as YYYY-MM-DD and YYYY-MM, and returns 400
+   for a period parameter that is still not a date, a month parameter that
+   is not YYYY-MM, or a search kind other than 客户, 跟进记录 and 工单. The
+   page links to the same report without the invalid values;
 5. starts every CSV body with a UTF-8 byte order mark, so Excel on Chinese
    Windows reads it as UTF-8 instead of GBK, and sends it as a download
    named after the page's Chinese title (回款跟踪.csv), because Datasette
@@ -27,6 +29,7 @@ Datasette opens only ``genzong.db``, never ``private.db``, and its
 connections to it are read-only (see ``server.datasette_plugin``).
 """
 
+import calendar
 import html
 import logging
 import re
@@ -88,6 +91,10 @@ SEARCH_KINDS = ("客户", "跟进记录", "工单")
 # The kinds of a ticket, which people try as the search's kind.
 TICKET_KINDS = ("投诉", "问题", "需求")
 # Whitespace and zero-width characters at either end of a pasted value.
+# A date or a month as managers write them: 2026-11-01, 2026/11/1,
+# 2026.11.1, 2026年11月1日; 2026-11, 2026/11, 2026年11月.
+_WRITTEN_DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
+_WRITTEN_MONTH = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
 _EDGE_SPACE = re.compile(r"^[\s\u200b-\u200d\u2060\ufeff]+|[\s\u200b-\u200d\u2060\ufeff]+$")
 # YAML folds a description's line breaks into spaces, which Chinese text has
 # no use for after its own punctuation.
@@ -259,17 +266,38 @@ def strip_prefix(scope) -> dict:
 
 
 def strip_parameters(query_string: bytes, names: tuple[str, ...]) -> bytes:
-    """Return the query string with spaces of any kind cut from around the values of ``names``.
+    """Return the query string with the values of ``names`` cleaned for the check and the query.
 
     A date pasted from a chat or typed with a Chinese input method often
     carries a full-width, no-break or zero-width space, which SQL's trim()
-    keeps, so the value is cleaned here before the check and the query see it.
+    keeps, so spaces of any kind are cut from around the values. Dates and
+    months written as managers write them (2026/11/1, 2026年11月1日, and a
+    month alone for a period, 2026-11) become YYYY-MM-DD and YYYY-MM.
     """
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-    cleaned = [(name, _EDGE_SPACE.sub("", value) if name in names else value) for name, value in pairs]
+    cleaned = [(name, _usual_form(name, _EDGE_SPACE.sub("", value)) if name in names else value)
+               for name, value in pairs]
     if cleaned == pairs:
         return query_string
     return urlencode(cleaned).encode()
+
+
+def _usual_form(name: str, value: str) -> str:
+    """Return a period or month value as YYYY-MM-DD or YYYY-MM, or unchanged when it is neither."""
+    written = _WRITTEN_DAY.fullmatch(value)
+    if written and name in DATE_PARAMETERS:
+        return f"{written[1]}-{int(written[2]):02d}-{int(written[3]):02d}"
+    month = _WRITTEN_MONTH.fullmatch(value)
+    if not month or not 1 <= int(month[2]) <= 12:
+        return value
+    year, number = int(month[1]), int(month[2])
+    if name in MONTH_PARAMETERS:
+        return f"{year}-{number:02d}"
+    if name == "开始日期":
+        return f"{year}-{number:02d}-01"
+    if name == "结束日期":
+        return f"{year}-{number:02d}-{calendar.monthrange(year, number)[1]:02d}"
+    return value
 
 
 def page_without(path: str, query_string: bytes, names: tuple[str, ...]) -> str:

@@ -1,4 +1,4 @@
-"""Report periods typed with whitespace other than the ASCII space.
+"""Report periods typed with whitespace other than the ASCII space, or written other than YYYY-MM-DD.
 
 A manager typing 开始日期 with a Chinese input method in full-width mode
 can put an ideographic space (U+3000) before the date, and a value pasted
@@ -9,6 +9,7 @@ before the digits). The reports must count the same rows as for the plain
 date.
 """
 
+import calendar
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -83,3 +84,33 @@ def test_month_with_ideographic_space(published, last_month, query):
     plain = rows_or_status(published, query, 月份=last_month)
     spaced = rows_or_status(published, query, 月份=f"\u3000{last_month}")
     assert spaced == 400 or spaced == plain, f"{query} with U+3000 before {last_month} returned {spaced!r}"
+
+
+
+@pytest.mark.parametrize("written", [
+    ("{y}/{m}/1", "{y}/{m}/{last}"), ("{y}年{m}月1日", "{y}年{m}月{last}日"), ("{y}.{m:02d}.01", "{y}.{m:02d}.{last}"),
+    ("{y}-{m:02d}", "{y}-{m:02d}"), ("{y}年{m}月", "{y}/{m}"),
+])
+@pytest.mark.parametrize("query", PERIOD_QUERIES)
+def test_period_written_as_managers_write(published, last_month, query, written):
+    """Dates with slashes, dots or 年月日, and a month alone, count what the month's YYYY-MM-DD dates count."""
+    y, m = map(int, last_month.split("-"))
+    last = calendar.monthrange(y, m)[1]
+    expected = rows_or_status(published, query, 开始日期=f"{y}-{m:02d}-01", 结束日期=f"{y}-{m:02d}-{last}")
+    assert isinstance(expected, list) and expected, "the demo has rows last month"
+    start, end = (text.format(y=y, m=m, last=last) for text in written)
+    assert rows_or_status(published, query, 开始日期=start, 结束日期=end) == expected
+
+
+@pytest.mark.parametrize("query", MONTH_QUERIES)
+def test_month_written_as_managers_write(published, last_month, query):
+    y, m = map(int, last_month.split("-"))
+    expected = rows_or_status(published, query, 月份=last_month)
+    assert isinstance(expected, list) and expected, "the demo has rows last month"
+    for written in (f"{y}/{m}", f"{y}年{m}月", f"{y}.{m:02d}"):
+        assert rows_or_status(published, query, 月份=written) == expected, written
+
+
+def test_impossible_dates_still_rejected(published):
+    for start in ("2026/13/01", "2026-02-30", "2026年2月30日"):
+        assert rows_or_status(published, "payments_by_status", 开始日期=start) == 400, start
