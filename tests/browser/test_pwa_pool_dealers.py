@@ -409,6 +409,38 @@ def test_handover_disables_account(site, new_context):
     rep_page.wait_for_selector("a[href='#/login']", timeout=TIMEOUT_MS)
 
 
+
+def test_return_to_pool_confirms_open_money(site, new_context):
+    """Returning a customer with money still owed asks first, naming the amount; cancelling keeps the owner."""
+    manager = site.add_user("manager", name="钱经理")
+    rep = site.add_user("sales", name="周业务")
+    with server_writes(site) as add:
+        customer = add("customers", name="许建华", owner_id=rep.id)
+        add("receivables", customer_id=customer, amount_fen=7_950_000, due_date="2026-11-01")
+    page = new_context().new_page()
+    log_in(page, manager)
+    page.goto(f"/#/customer/{customer}/edit")
+    questions = []
+
+    def answer(dialog, accept):
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    page.select_option("#field-owner_id", "")
+    save_form(page)
+    wait_until(page, lambda: questions)
+    assert "还有 1 笔未收清的应收（共 ¥79,500.00）和 0 个未结工单" in questions[0]
+    assert page.url.endswith("/edit"), "cancelled: the form stays open"
+
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    save_form(page)
+    page.wait_for_url(f"**/#/customer/{customer}")
+    assert "经理可以修改它" in page.inner_text(".pool-notice")
+    wait_synced(page)
+    assert site.query("SELECT owner_id FROM customers WHERE id = ?", (customer,)) == [{"owner_id": None}]
+
+
 def test_lost_claim_offers_no_retry(site, new_context):
     """A claim that lost the race offers Dismiss on the sync page, and no Retry.
 

@@ -5,6 +5,8 @@ import { h } from '../dom.js';
 import { deleteRecord, saveRecord } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
+import { formatFen } from '../money.js';
+import { receivableStatus } from '../payments.js';
 import { canChangeOwner, canEdit } from '../permissions.js';
 import { navigate, route } from '../router.js';
 import { CUSTOMER_KINDS, CUSTOMER_STAGES, TABLES } from '../schema.js';
@@ -13,6 +15,29 @@ import { dealerField } from './dealers.js';
 
 const SPEC = TABLES.customers.fields;
 
+
+// A customer returned to the public pool has no owner to collect its money or
+// answer its complaints, so the manager confirms, shown what is still open.
+function confirmReturnToPool(customer) {
+  const today = app.today();
+  const receivables = app.store.list('receivables').filter((row) => row.customer_id === customer.id);
+  let outstanding = 0;
+  let unpaid = 0;
+  for (const receivable of receivables) {
+    const payments = app.store.list('payments').filter((payment) => payment.receivable_id === receivable.id);
+    const status = receivableStatus(receivable, payments, today);
+    if (status.outstanding > 0) {
+      unpaid += 1;
+      outstanding += status.outstanding;
+    }
+  }
+  const tickets = app.store.list('tickets')
+    .filter((ticket) => ticket.customer_id === customer.id && !['已解决', '已回访'].includes(ticket.status)).length;
+  const question = unpaid || tickets
+    ? t('customer.pool_confirm_open', { name: customer.name, unpaid, amount: formatFen(outstanding), tickets })
+    : t('customer.pool_confirm', { name: customer.name });
+  return window.confirm(question);
+}
 function byOwnerName(a, b) {
   return String(a.name ?? a.username).localeCompare(String(b.name ?? b.username), 'zh-CN');
 }
@@ -83,6 +108,7 @@ function render(params) {
         navigate(`/customer/${id}`, { replace: true });
         return;
       }
+      if ('owner_id' in changes && !changes.owner_id && customer.owner_id && !confirmReturnToPool(customer)) return;
       if (Object.keys(changes).length) await saveRecord('customers', customer.id, changes);
       savedToast();
       navigate(`/customer/${customer.id}`, { replace: true });

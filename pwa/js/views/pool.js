@@ -240,7 +240,7 @@ export function poolNotice(customer) {
     const waiting = pendingClaim(customer.id);
     const claimable = !waiting && canEdit('pool_claims', { customer_id: customer.id });
     return h('div', { class: 'notice pool-notice' },
-      h('p', { text: t('pool.customer_in_pool') }),
+      h('p', { text: t(app.seesEverything ? 'pool.customer_in_pool_manager' : 'pool.customer_in_pool') }),
       waiting ? chip(t('pool.claim_pending'), 'warning') : null,
       claimable ? h('div', { class: 'actions' }, linkButton(t('pool.claim'), `#/pool/${customer.id}/claim`, 'primary')) : null);
   }
