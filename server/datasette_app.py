@@ -95,6 +95,8 @@ TICKET_KINDS = ("投诉", "问题", "需求")
 # 2026.11.1, 2026年11月1日; 2026-11, 2026/11, 2026年11月.
 _WRITTEN_DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
 _WRITTEN_MONTH = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
+# Period values that may go into a download's file name: checked dates and months.
+_FILE_NAME_SAFE = re.compile(r"[0-9]{4}-[0-9]{2}(-[0-9]{2})?")
 _EDGE_SPACE = re.compile(r"^[\s\u200b-\u200d\u2060\ufeff]+|[\s\u200b-\u200d\u2060\ufeff]+$")
 # YAML folds a description's line breaks into spaces, which Chinese text has
 # no use for after its own punctuation.
@@ -206,10 +208,26 @@ class DatasetteMount:
             log.info("datasette stopped")
         self._app = None
 
-    def csv_file_names(self, path: str) -> tuple[str, str]:
-        """Return the download names of a CSV path: the page's title (回款跟踪.csv) and its name."""
+    def csv_file_names(self, path: str, query_string: bytes = b"") -> tuple[str, str]:
+        """Return the download names of a CSV path: the page's title (回款跟踪.csv) and its name.
+
+        A report's period or month follows the title (业务员月度业绩_2026-11-01至2026-11-30.csv),
+        so the exports of two months do not get the same name.
+        """
         name = tilde_decode(path.rsplit("/", 1)[-1][:-len(".csv")])
-        return f"{self.titles.get(name, name)}.csv", f"{name}.csv"
+        values = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+        # The values were checked before the query ran; anything else is left out of the name.
+        start, end, month = (values.get(key, "") if _FILE_NAME_SAFE.fullmatch(values.get(key, "")) else ""
+                             for key in (*DATE_PARAMETERS, MONTH_PARAMETERS[0]))
+        if month:
+            period, ascii_period = month, month
+        elif start and end:
+            period, ascii_period = f"{start}至{end}", f"{start}_{end}"
+        elif start or end:
+            period, ascii_period = (f"{start}起", f"from_{start}") if start else (f"至{end}", f"to_{end}")
+        else:
+            return f"{self.titles.get(name, name)}.csv", f"{name}.csv"
+        return f"{self.titles.get(name, name)}_{period}.csv", f"{name}_{ascii_period}.csv"
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -252,7 +270,7 @@ class DatasetteMount:
                 login_link=False, back=page_without(path, scope["query_string"], problem.names)))
             return
         if path.endswith(".csv"):
-            send = as_csv_download(send, *self.csv_file_names(path))
+            send = as_csv_download(send, *self.csv_file_names(path, scope["query_string"]))
         await self._app(scope, receive, send)
 
 

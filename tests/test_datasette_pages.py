@@ -386,6 +386,11 @@ def test_every_page_carries_interface_script(published):
     ("/data/genzong/overdue_receivables.csv?_size=max", "逾期回款.csv", "overdue_receivables.csv"),
     ("/data/genzong/customers.csv?_dl=1", "客户.csv", "customers.csv"),
     ("/data/genzong.csv?sql=select+1", "跟踪业务数据.csv", "genzong.csv"),
+    ("/data/genzong/rep_monthly_performance.csv?开始日期=2026-11&结束日期=2026/11/30",
+     "业务员月度业绩_2026-11-01至2026-11-30.csv", "rep_monthly_performance_2026-11-01_2026-11-30.csv"),
+    ("/data/genzong/rep_monthly_review.csv?月份=2026年11月", "业务员月度复盘_2026-11.csv", "rep_monthly_review_2026-11.csv"),
+    ("/data/genzong/payments_by_status.csv?开始日期=&结束日期=2026-11-30",
+     "回款统计：按付款状态_至2026-11-30.csv", "payments_by_status_to_2026-11-30.csv"),
 ])
 def test_csv_downloads_under_chinese_title(published, path, name, fallback):
     response = published.get(path)
