@@ -153,8 +153,26 @@ def test_oldest_subscriptions_dropped_above_limit(http, state, login_as, push_se
 def test_settings_admin_only(http, login_as):
     for role in ("sales", "manager"):
         _, token = login_as(role)
-        assert http.get("/api/settings", headers=auth(token)).status_code == 403
         assert http.put("/api/settings/escalation_days", json={"value": 5}, headers=auth(token)).status_code == 403
+        assert http.delete("/api/settings/escalation_days", headers=auth(token)).status_code == 403
+    _, token = login_as("sales")
+    assert http.get("/api/settings", headers=auth(token)).status_code == 403
+
+
+def test_manager_reads_synced_settings(http, login_as):
+    """A manager reads the settings their reminders follow, but not the chat robot's address or secret."""
+    _, admin_token = login_as("admin")
+    _, token = login_as("manager")
+
+    every = {row["key"] for row in http.get("/api/settings", headers=auth(admin_token)).json()["settings"]}
+    response = http.get("/api/settings", headers=auth(token))
+
+    assert response.status_code == 200
+    listed = {row["key"] for row in response.json()["settings"]}
+    assert "escalation_days" in listed
+    assert "chat_webhook_url" in every
+    assert {"chat_webhook_url", "chat_webhook_secret"}.isdisjoint(listed)
+    assert listed == {row["key"] for row in response.json()["settings"] if not row["private"]}
 
 
 def test_setting_change_is_synced(http, state, login_as, make_device):

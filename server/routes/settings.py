@@ -37,15 +37,23 @@ def _api_error(error: SettingError) -> ApiError:
                     value=value, detail=error.detail, detail_en=error.detail_en)
 
 
-def _list(state) -> list[dict]:
+def _list(state, with_private: bool) -> list[dict]:
     conn, private = state.records.get(), state.private.get()
     values = org_settings.read_all(conn, private)
-    return [_describe(key, values[key], org_settings.is_stored(conn, private, key)) for key in SETTINGS]
+    return [_describe(key, values[key], org_settings.is_stored(conn, private, key)) for key in SETTINGS
+            if with_private or not SETTINGS[key].private]
 
 
 async def list_settings(request: Request) -> JSONResponse:
-    await run_in_threadpool(require_user, request, "admin")
-    return JSONResponse({"settings": await run_in_threadpool(_list, state_of(request))})
+    """List the settings: all of them for an admin, the synced ones, to read, for a manager.
+
+    A manager's reminders and team view follow these values, such as the
+    escalation threshold. The private ones (the chat robot's address and
+    secret) stay with admins.
+    """
+    user = await run_in_threadpool(require_user, request, "admin", "manager")
+    listed = await run_in_threadpool(_list, state_of(request), user.role == "admin")
+    return JSONResponse({"settings": listed})
 
 
 async def change_setting(request: Request) -> JSONResponse:

@@ -166,16 +166,29 @@ def test_invalid_value_then_reset(new_context, site, admin):
     assert "pool_warn_days" not in device_settings(page), "the reset reached the device"
 
 
-def test_rep_and_manager_not_shown(new_context, site):
-    for role in ("sales", "manager"):
-        page = new_context().new_page()
-        log_in(page, site.add_user(role))
-        page.click("nav.tabs a[data-tab=settings]")
-        page.wait_for_selector(".view-settings [data-section=account]")
-        assert page.locator("[data-section=organisation]").count() == 0, role
-        page.goto("/#/org-settings")
-        assert page.inner_text(".view-org-settings .empty") == "只有管理员可以修改组织设置。"
-        assert page.locator(".setting-card").count() == 0
+def test_rep_not_shown(new_context, site):
+    page = new_context().new_page()
+    log_in(page, site.add_user("sales"))
+    page.click("nav.tabs a[data-tab=settings]")
+    page.wait_for_selector(".view-settings [data-section=account]")
+    assert page.locator("[data-section=organisation]").count() == 0
+    page.goto("/#/org-settings")
+    assert page.inner_text(".view-org-settings .empty") == "只有管理员可以修改组织设置。"
+    assert page.locator(".setting-card").count() == 0
+
+
+def test_manager_reads_settings(new_context, site):
+    """A manager sees the values their reminders follow, without editors, and without the chat robot."""
+    page = new_context().new_page()
+    log_in(page, site.add_user("manager"))
+    page.click("nav.tabs a[data-tab=settings]")
+    page.click("[data-section=organisation] a")
+    page.wait_for_selector(".setting-card[data-key=escalation_days]")
+    assert "这里供经理查看" in page.inner_text(".org-settings-read-only")
+    card = page.locator(".setting-card[data-key=escalation_days]")
+    assert card.locator(".setting-current").inner_text() == "3 天"
+    assert page.locator(".setting-editor, .setting-actions").count() == 0
+    assert page.locator(".setting-card[data-key=chat_webhook_url]").count() == 0
 
 
 def test_offline_then_english(new_context, site, admin):

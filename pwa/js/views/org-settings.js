@@ -1,4 +1,4 @@
-// 组织设置, for admins: every organisation setting with its current value,
+// 组织设置, for admins (managers read it): every organisation setting with its current value,
 // its default and an editor, saved one at a time through PUT
 // /api/settings/<key> and reset through DELETE. The server validates; its
 // message appears under the field in the current language and the typed
@@ -40,6 +40,11 @@ const cards = new Map(); // setting key → its card element as last drawn
 
 function isAdmin() {
   return app.user?.role === 'admin';
+}
+
+// A manager reads the synced settings that their reminders follow; only an admin edits.
+function mayRead() {
+  return isAdmin() || app.user?.role === 'manager';
 }
 
 function online() {
@@ -211,10 +216,10 @@ function settingCard(setting) {
       [t('orgsettings.current'), h('span', { class: 'setting-current', text: formatSettingValue(setting, setting.value, spec) })],
       [t('orgsettings.default'), h('span', { class: 'setting-default', text: formatSettingValue(setting, setting.default, spec) })],
     ]),
-    h('div', { class: 'setting-editor' }, settingEditor(setting, spec, draft, (next, options) => updateDraft(key, next, options), Boolean(error))),
+    isAdmin() ? h('div', { class: 'setting-editor' }, settingEditor(setting, spec, draft, (next, options) => updateDraft(key, next, options), Boolean(error))) : null,
     hint ? h('p', { class: 'hint', text: hint }) : null,
-    h('p', { class: 'field-error', attrs: { role: 'alert' }, text: showText(error) }),
-    cardActions(setting));
+    isAdmin() ? h('p', { class: 'field-error', attrs: { role: 'alert' }, text: showText(error) }) : null,
+    isAdmin() ? cardActions(setting) : null);
   cards.set(key, card);
   return card;
 }
@@ -263,7 +268,7 @@ function statusArea() {
 
 function render(params, page) {
   const header = pageHeader(t('orgsettings.title'), { back: '#/settings' });
-  if (!isAdmin()) return h('div', { class: 'view view-org-settings' }, header, emptyState(t('orgsettings.not_allowed')));
+  if (!mayRead()) return h('div', { class: 'view view-org-settings' }, header, emptyState(t('orgsettings.not_allowed')));
   if (state.userId !== app.user.id) state = initialState(app.user.id);
 
   activePage = page;
@@ -286,6 +291,7 @@ function render(params, page) {
   return h('div', { class: 'view view-org-settings', dataset: { load: state.load, fetching: String(state.fetching) } },
     header,
     h('p', { class: 'hint org-settings-intro', text: t('orgsettings.intro') }),
+    isAdmin() ? null : h('p', { class: 'notice org-settings-read-only', text: t('orgsettings.read_only') }),
     statusArea(),
     state.load === 'loaded' ? groupedSections() : null);
 }
@@ -294,7 +300,7 @@ route('/org-settings', { tab: 'settings', render });
 
 registerSettingsSection({
   id: 'organisation', order: 22, title: () => t('orgsettings.title'),
-  visible: isAdmin,
+  visible: mayRead,
   render: () => [
     h('p', { class: 'hint', text: t('orgsettings.nav_hint') }),
     linkButton(t('orgsettings.open'), '#/org-settings', 'primary'),
