@@ -142,6 +142,8 @@ class Batch:
                                    stored.scope_owner if stored else None, stored is not None)
         for parent_key in _belongs_to(table_name, version):
             self._staged_members.setdefault(parent_key, {})[record_id] = None
+        if table_name == "tickets":
+            self._follow_customer_owner(record_id, version)
         if previous is None:
             return scope
         old_version, old_scope = previous
@@ -149,8 +151,6 @@ class Batch:
             self._record_history(table_name, record_id, old_version, version, scope)
         if old_scope != scope:
             self._rescope_dependents(table_name, [record_id])
-            if table_name == "customers":
-                self._move_open_tickets(record_id, version.fields.get("owner_id"))
         return scope
 
     def server_write(self, table_name: str, record_id: str, changes: dict[str, Any],
@@ -198,7 +198,9 @@ class Batch:
             self._put_server_row("history", str(uuid.uuid4()), {
                 "record_table": table_name, "record_id": record_id, "field": name,
                 "old_value": before, "new_value": after,
-                "user_id": self.user_id if device == self.device else self.user_of_device(device),
+                # The server writes for the user whose request it serves (none for its own jobs).
+                "user_id": (self.user_id if device in (self.device, SERVER_DEVICE)
+                            else self.user_of_device(device)),
                 # When the value was written, on the device: an edit made
                 # offline in the morning is dated then, not at the evening's sync.
                 "device": device, "changed_at": dot[2] if dot else self.now,
@@ -221,21 +223,24 @@ class Batch:
                 if found is not None:
                     self.put(attached, row_id, found[0], history=False)
 
-    def _move_open_tickets(self, customer_id: str, owner: str | None) -> None:
-        """Make the new owner of a customer the 负责人 of its open tickets, as a hand-over does.
+    def _follow_customer_owner(self, ticket_id: str, version: Version) -> None:
+        """Make an open ticket of a customer take the customer's owner as 负责人, by a server write.
 
-        Only the customer's owner sees its tickets, and reports and reminders
-        would otherwise name a rep who no longer does. Closed tickets keep
-        the rep who handled them.
+        Only the customer's owner sees its tickets, so reports and reminders
+        would otherwise name a rep who no longer does. This runs whenever a
+        ticket is staged: when its customer moves (the customer's children
+        are staged again), when it is reopened, or written with another
+        owner. Closed tickets keep the rep who handled them.
         """
-        for ticket_id in self._select_ids("tickets", "customer_id", [customer_id]):
-            found = self.current("tickets", ticket_id)
-            if found is None:
-                continue
-            fields = found[0].fields
-            if (fields.get("customer_id") != customer_id or fields.get(DELETED)
-                    or fields.get("status") in CLOSED_TICKET_STATUSES or fields.get("owner_id") == owner):
-                continue
+        fields = version.fields
+        customer_id = fields.get("customer_id")
+        if not customer_id or fields.get(DELETED) or fields.get("status") in CLOSED_TICKET_STATUSES:
+            return
+        customer = self.current("customers", customer_id)
+        if customer is None:
+            return
+        owner = customer[0].fields.get("owner_id")
+        if fields.get("owner_id") != owner:
             self.server_write("tickets", ticket_id, {"owner_id": owner})
 
     def _select_ids(self, table_name: str, column: str, values: list[str]) -> list[str]:

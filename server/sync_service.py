@@ -309,7 +309,10 @@ class ChangeApplier:
             return "unchanged", _same(final, incoming)
         self.batch.put(table.name, change.id, final)
         self.batch.add_conflicts(table.name, change.id, result.conflicts)
-        return "merged", _same(final, incoming)
+        # The batch may have written the record again (a ticket takes its
+        # customer's owner), and then the device must pull that version.
+        staged = self.batch.current(table.name, change.id)[0]
+        return "merged", _same(staged, incoming)
 
     def _may_edit(self, scope_owner: str | None) -> bool:
         return self.sees_everything or scope_owner == self.user.id

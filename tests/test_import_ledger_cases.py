@@ -191,3 +191,44 @@ def test_cli_lists_skipped_rows(tmp_path, capsys):
     assert code == 0
     assert re.search(r"第 \d+ 行 跳过", out), out
     assert "合计/小计行，已跳过。" in out
+
+
+def test_resolution_from_visit_not_before_receipt(state, tmp_path):
+    """A complaint received at 15:00 and visited the same day cannot have been resolved before it came in."""
+    ledger = write_workbook(tmp_path / "投诉.xlsx", {"投诉": [
+        ["投诉编号", "投诉日期", "投诉主题", "投诉内容", "处理状态", "回访日期"],
+        ["TS-1", "2026-11-20 15:00", "漏发配件", "少发两包踢脚线卡扣", "已解决", "2026-11-20"],
+    ]})
+
+    import_file(state, ledger)
+
+    ticket = one(state, "tickets", legacy_number="TS-1")
+    assert ticket["received_at"] == "2026-11-20T07:00:00.000Z"
+    assert ticket["resolved_at"] >= ticket["received_at"]
+
+
+def test_stored_customer_rows_disagree_warned(state):
+    """Two rows of a customer already in the database disagree: the later one still replaces the earlier one's value."""
+    import_bytes(state, csv_bytes([["客户名称", "联系电话", "意向度"], ["周建国", "13912340001", "5"]]), "客户.csv")
+    ledger = csv_bytes([["客户名称", "联系电话", "意向度", "备注"],
+                        ["周建国", "13912340001", "6", "展会认识"],
+                        ["周建国", "13912340001", "7", None]])
+
+    report = import_bytes(state, ledger, "客户.csv", dry_run=True)
+
+    codes = [problem.code for problem in report.rows[1].problems]
+    assert "row_values_replaced" in codes, codes
+
+
+def test_reimport_reopening_clears_resolution(state, tmp_path):
+    """A ticket the ledger moves back from 已解决 to 处理中 is open again, as when the app reopens it."""
+    header = ["投诉编号", "投诉日期", "投诉主题", "投诉内容", "处理状态", "解决时间"]
+    import_file(state, write_workbook(tmp_path / "first.xlsx", {"投诉": [
+        header, ["TS-1", "2026-11-02", "漏发配件", "少发两包踢脚线卡扣", "已解决", "2026-11-05 14:30"]]}))
+
+    import_file(state, write_workbook(tmp_path / "again.xlsx", {"投诉": [
+        header, ["TS-1", "2026-11-02", "漏发配件", "少发两包踢脚线卡扣", "处理中", None]]}))
+
+    ticket = one(state, "tickets", legacy_number="TS-1")
+    assert ticket["status"] == "处理中"
+    assert ticket["resolved_at"] is None

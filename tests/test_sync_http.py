@@ -454,3 +454,44 @@ def test_promoted_rep_pulls_everything_again(make_device, state):
     assert bodies[0]["reset"] is True
     assert rep.get("customers", theirs)["name"] == "别人的老客户"
     assert rep.sync_once()["reset"] is False  # once is enough
+
+
+def test_reopened_ticket_follows_customer_owner(make_device):
+    """A closed ticket reopened after the customer moved is open again, so it takes the customer's owner too."""
+    manager = make_device("manager")
+    old_rep = make_device("sales")
+    new_rep = make_device("sales")
+    customer = old_rep.edit("customers", name="刘美华")
+    closed = old_rep.edit("tickets", customer_id=customer, kind="投诉", subject="踢脚线", status="已解决",
+                          resolution="已更换", owner_id=old_rep.user.id)
+    old_rep.sync()
+    manager.sync()
+    manager.edit("customers", customer, owner_id=new_rep.user.id)
+    manager.sync()
+    new_rep.sync()
+
+    new_rep.edit("tickets", closed, status="处理中", resolved_at=None)
+    new_rep.sync()
+
+    assert not new_rep.rejected
+    assert new_rep.get("tickets", closed)["owner_id"] == new_rep.user.id
+
+
+def test_moved_ticket_history_names_manager(make_device, state):
+    """The history of a ticket that followed its customer names the manager who moved the customer."""
+    manager = make_device("manager")
+    old_rep = make_device("sales")
+    new_rep = make_device("sales")
+    customer = old_rep.edit("customers", name="刘美华")
+    waiting = old_rep.edit("tickets", customer_id=customer, kind="投诉", subject="电子发票", status="待处理",
+                           owner_id=old_rep.user.id)
+    old_rep.sync()
+    manager.sync()
+
+    manager.edit("customers", customer, owner_id=new_rep.user.id)
+    manager.sync()
+
+    conn = state.records.get()
+    changed_by = conn.execute("SELECT user_id FROM history WHERE record_table = 'tickets' AND record_id = ? "
+                              "AND field = 'owner_id' AND deleted = 0", (waiting,)).fetchall()
+    assert [row[0] for row in changed_by] == [manager.user.id]

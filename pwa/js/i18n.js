@@ -355,7 +355,7 @@ const en = {
   'customer.create': 'Save customer',
   'customer.not_found': 'This customer was not found. It may have been deleted, or you may not see it.',
   'customer.code_pending': 'No number yet', 'customer.pool': 'Public pool', 'customer.call': 'Call', 'customer.call_number': 'Call {number}', 'customer.pool_confirm': 'Return {name} to the public pool? Nobody will own it, and any rep can claim it.',
-  'customer.pool_confirm_open': 'Return {name} to the public pool? It still has {unpaid} receivables not fully paid ({amount}) and {tickets} open tickets, which nobody will follow up until someone claims it.',
+  'customer.pool_confirm_open': 'Return {name} to the public pool? Still open: receivables not fully paid: {unpaid} ({amount}); tickets: {tickets}. Nobody will follow them up until someone claims the customer.',
   'customer.add_follow_up': 'Log follow-up', 'customer.add_receivable': 'New receivable', 'customer.add_ticket': 'New complaint',
   'customer.interest_value': 'Interest {value}/10', 'customer.next_short': 'Next {date}',
   'customer.follow_ups': 'Follow-ups', 'customer.receivables': 'Receivables and payments', 'customer.tickets': 'Tickets',

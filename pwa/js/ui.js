@@ -40,15 +40,19 @@ export function button(label, onClick, kind = 'secondary', props = {}) {
 // and an extension after 转, 分机, ext or #.
 const PHONE_SEPARATOR = /\s*[/,，;；、]\s*/;
 const EXTENSION = /\s*(?:转|分机|ext\.?|x|#)\s*(\d{1,6})\s*$/i;
+// A landline with its extension after a last dash: 0571-88001234-801.
+const DASHED_EXTENSION = /^(\s*0\d{2,3}[-\s]?\d{7,8})[-\s](\d{1,6})\s*$/;
 
 // The numbers of a phone field as tel: links. The phone dials an extension
 // after the pause a comma makes: 0571-88001234转801 dials tel:057188001234,801.
 export function dialNumbers(phone) {
   return (phone ?? '').split(PHONE_SEPARATOR).map((part) => {
-    const extension = part.match(EXTENSION);
-    const number = (extension ? part.slice(0, extension.index) : part).replace(/[^\d+]/g, '');
+    const dashed = part.match(DASHED_EXTENSION);
+    const named = dashed ? null : part.match(EXTENSION);
+    const number = (dashed?.[1] ?? (named ? part.slice(0, named.index) : part)).replace(/[^\d+]/g, '');
+    const extension = dashed?.[2] ?? named?.[1];
     if (!/\d{3}/.test(number)) return null;
-    return { text: part.trim(), href: `tel:${number}${extension ? `,${extension[1]}` : ''}` };
+    return { text: part.trim(), href: `tel:${number}${extension ? `,${extension}` : ''}` };
   }).filter(Boolean);
 }
 

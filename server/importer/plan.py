@@ -219,6 +219,8 @@ class Planner:
 
 class CustomerPlanner(Planner):
     def plan_rows(self, drafts: list[CustomerDraft], detail_follow_ups: list[tuple[RowOutcome, dict]]) -> Plan:
+        # The values this file's rows gave each customer: customer id → field → (row, value).
+        self.file_values: dict[str, dict[str, tuple[int, Any]]] = {}
         entries = [(draft, self._plan_customer(draft)) for draft in drafts]
         # The file's own customer numbers, which referrals and 跟进记录 rows use.
         by_code = {name_key(draft.code): entry for draft, entry in entries if draft.code}
@@ -240,6 +242,7 @@ class CustomerPlanner(Planner):
             owner = self.owner_for(outcome, draft.owner_text, draft.fields)
             entry = self.new_customer(draft, owner)
             outcome.action, outcome.record_id = CREATE, entry.id
+            self._note_file_values(outcome, entry, draft.fields)
             return entry
         entry = match.entry
         fields = dict(draft.fields)
@@ -249,8 +252,8 @@ class CustomerPlanner(Planner):
             owner = self.owner_for(outcome, draft.owner_text, fields)
             if owner is not None:
                 fields["owner_id"] = owner
-        if entry.row is not None:
-            self._report_replaced(outcome, entry, fields)
+        self._report_replaced(outcome, entry, fields)
+        self._note_file_values(outcome, entry, fields)
         changed = self.update_customer(entry, fields)
         outcome.record_id = entry.id
         if entry.row is not None:
@@ -259,14 +262,26 @@ class CustomerPlanner(Planner):
             outcome.action = UPDATE if changed else UNCHANGED
         return entry
 
-    @staticmethod
-    def _report_replaced(outcome: RowOutcome, entry: CustomerEntry, fields: dict) -> None:
-        """Warn when this row replaces values an earlier row of the same customer gave, naming each one."""
-        zh, en = [], []
+    def _note_file_values(self, outcome: RowOutcome, entry: CustomerEntry, fields: dict) -> None:
+        given = self.file_values.setdefault(entry.id, {})
         for name, value in fields.items():
-            before = entry.fields.get(name)
+            if value is not None:
+                given[name] = (outcome.row, value)
+
+    def _report_replaced(self, outcome: RowOutcome, entry: CustomerEntry, fields: dict) -> None:
+        """Warn when this row replaces values an earlier row of the file gave the same customer, naming each one.
+
+        A value stored before the import is an ordinary update, so only the
+        file's own earlier rows count.
+        """
+        zh, en = [], []
+        other_row = None
+        given = self.file_values.get(entry.id, {})
+        for name, value in fields.items():
+            row, before = given.get(name, (None, None))
             if before is None or before == value or name not in TABLES["customers"].field_map:
                 continue
+            other_row = other_row or row
             title = title_pair("customers", name)
             if name == "owner_id":
                 zh.append(title.zh)
@@ -275,7 +290,7 @@ class CustomerPlanner(Planner):
                 zh.append(f"{title.zh} {_shorten(before)} → {_shorten(value)}")
                 en.append(f"{title.en} {_shorten(before)} → {_shorten(value)}")
         if zh:
-            outcome.add("row_values_replaced", WARNING, other_row=entry.row, changes="；".join(zh),
+            outcome.add("row_values_replaced", WARNING, other_row=other_row, changes="；".join(zh),
                         changes_en="; ".join(en))
 
     def _plan_detail_follow_up(self, outcome: RowOutcome, detail: dict, by_code: dict) -> None:
@@ -537,16 +552,25 @@ class TicketPlanner(Planner):
 
         The handling-time reports count a ticket as resolved by its
         resolution time, so one without it would stay open there. A time
-        the row or the database already has is kept.
+        the row or the database already has is kept, but not for a ticket
+        the ledger reopens (an open status), as the app clears it then.
         """
-        if (fields.get("status") not in RESOLVED_TICKET_STATUSES or fields.get("resolved_at")
+        status = fields.get("status")
+        if status is not None and status not in RESOLVED_TICKET_STATUSES:
+            # Reopened in the ledger: the earlier resolution no longer holds, as in the app.
+            if existing is not None and existing.get("resolved_at") and not fields.get("resolved_at"):
+                fields["resolved_at"] = None
+            return
+        if (status is None or fields.get("resolved_at")
                 or (existing is not None and existing.get("resolved_at"))):
             return
         if draft.resolved_estimate is None:
-            draft.outcome.add("resolved_without_time", WARNING, value=fields["status"])
+            draft.outcome.add("resolved_without_time", WARNING, value=status)
             return
-        fields["resolved_at"] = draft.resolved_estimate
-        draft.outcome.add("resolved_at_from_visit", WARNING, value=fields["status"], date=fields["visit_on"])
+        received = fields.get("received_at") or (existing or {}).get("received_at")
+        # A complaint visited on the day it came in was resolved after it came in.
+        fields["resolved_at"] = max(draft.resolved_estimate, received or "")
+        draft.outcome.add("resolved_at_from_visit", WARNING, value=status, date=fields["visit_on"])
 
     def _customer_for(self, draft: TicketDraft, fields: dict) -> CustomerEntry | None:
         """Link a ticket to a customer by 客户编号, else by contact phone with a compatible name."""

@@ -39,6 +39,14 @@ def test_call_dials_extension_after_pause(site, new_context):
     assert call_links(page) == [["打电话", "tel:02038886666,8012"]]
 
 
+def test_call_dials_dashed_extension(site, new_context):
+    page = phone_page(new_context)
+    log_in(page, site.add_user("sales"))
+    add_customer(page, "孙海涛", "0571-88001234-801")
+
+    assert call_links(page) == [["打电话", "tel:057188001234,801"]]
+
+
 def test_call_button_per_number(site, new_context):
     page = phone_page(new_context)
     log_in(page, site.add_user("sales"))
@@ -108,7 +116,8 @@ def test_search_shows_matched_code(site, new_context):
     page.goto("/#/customers")
     page.fill("#customer-search", code[-4:])
 
-    assert page.locator(".cards .card-meta .code").all_inner_texts() == [code]
+    # textContent: cards skip rendering until shown (content-visibility), which empties innerText meanwhile.
+    assert page.locator(".cards .card-meta .code").all_text_contents() == [code]
     page.fill("#customer-search", "吕建华")
     assert page.locator(".cards .card-meta .code").count() == 0, "a match by name needs no code"
 

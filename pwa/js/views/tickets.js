@@ -18,7 +18,7 @@ import { ticketSurveySection } from './surveys.js';
 
 const SPEC = TABLES.tickets.fields;
 const OPEN = new Set(['待处理', '处理中', '暂缓']);
-// A ticket on hold (暂缓) stops the reply clock, as in the reminders and reports.
+// A ticket on hold (暂缓) is not overdue for its reply while on hold, as in the reminders and reports.
 const AWAITING_REPLY = new Set(['待处理', '处理中']);
 const DONE = new Set(['已解决', '已回访']);
 const HOUR = 3600000;
