@@ -304,7 +304,12 @@ def _usual_form(name: str, value: str) -> str:
     """Return a period or month value as YYYY-MM-DD or YYYY-MM, or unchanged when it is neither."""
     written = _WRITTEN_DAY.fullmatch(value)
     if written and name in DATE_PARAMETERS:
-        return f"{written[1]}-{int(written[2]):02d}-{int(written[3]):02d}"
+        usual = f"{written[1]}-{int(written[2]):02d}-{int(written[3]):02d}"
+        try:
+            date.fromisoformat(usual)
+        except ValueError:
+            return value  # the check names the date as it was typed
+        return usual
     month = _WRITTEN_MONTH.fullmatch(value)
     if not month or not 1 <= int(month[2]) <= 12:
         return value

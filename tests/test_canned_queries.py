@@ -347,7 +347,7 @@ def test_invalid_period_rejected(published, value):
 
 
 def test_invalid_period_page_links_to_defaults(published):
-    response = published.get("/data/genzong/rep_monthly_performance", params={"开始日期": "2026/11/01"})
+    response = published.get("/data/genzong/rep_monthly_performance", params={"开始日期": "2026/13/01"})
     assert response.status_code == 400
     assert '<a href="/data/genzong/rep_monthly_performance">' in response.text
 
