@@ -185,7 +185,7 @@ def test_review_default_month_is_this_month(published):
 
 
 def test_review_rejects_bad_month(published):
-    for bad in ("2026-13", "2026-3", "三月"):
+    for bad in ("2026-13", "2026-0", "三月"):
         response = published.get("/data/genzong/dealer_monthly_review", params={"月份": bad})
         assert response.status_code == 400, bad
         assert "不是有效月份" in response.text

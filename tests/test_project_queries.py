@@ -368,7 +368,7 @@ def test_survey_monthly_counts_unanswered(published, raw, today):
     assert (legacy["平均分"], legacy["上月平均分"], legacy["回答数"]) == (None, 1.0, 0)
 
 
-@pytest.mark.parametrize("value", ["2026-13", "2026-1", "March", "2026-03-01"])
+@pytest.mark.parametrize("value", ["2026-13", "2026-0", "March", "2026-03-01"])
 def test_invalid_month_rejected(published, value):
     response = published.get("/data/genzong/survey_monthly.json", params={"月份": value})
     assert response.status_code == 400
