@@ -175,7 +175,8 @@ def test_follow_ups_this_week(published, raw, today):
     sunday = today + timedelta(days=6 - today.weekday())
     latest = latest_follow_up(raw)
     expected = [c for c in live_customers(raw).values()
-                if c["next_follow_up"] and today <= date.fromisoformat(c["next_follow_up"]) <= sunday]
+                if c["next_follow_up"] and today <= date.fromisoformat(c["next_follow_up"]) <= sunday
+                and c["stage"] != "已流失"]
     got = sorted((r["客户编号"], r["下次跟进日期"], r["负责人"], r["最近跟进时间"]) for r in rows)
     want = sorted((c["code"], c["next_follow_up"], owner_name(raw, c["owner_id"]),
                    local(latest[c["id"]]).strftime("%Y-%m-%d %H:%M") if c["id"] in latest else None)
@@ -195,6 +196,8 @@ def test_overdue_follow_ups(published, raw, today):
         if not c["next_follow_up"]:
             continue
         planned = date.fromisoformat(c["next_follow_up"])
+        if c["stage"] == "已流失":
+            continue
         if planned < today and not any(day >= planned for day in followed[c["id"]]):
             expected.append((c["code"], (today - planned).days))
     assert sorted((r["客户编号"], r["超期天数"]) for r in rows) == sorted(expected)

@@ -83,6 +83,23 @@ def test_overdue_follow_up_by_local_date(conn):
     assert [(row["客户编号"], row["超期天数"]) for row in rows] == [("KH900002", 3)]
 
 
+
+def test_lost_customers_not_followed_up(conn):
+    """A customer in stage 已流失 is listed neither as overdue nor as due this week, as in the reminders."""
+    today = date.fromisoformat(conn.execute("SELECT today FROM org_calendar").fetchone()[0])
+    with transaction(conn):
+        for code, stage, planned in (("KH900011", "跟进中", today - timedelta(days=2)),
+                                     ("KH900012", "已流失", today - timedelta(days=2)),
+                                     ("KH900013", "跟进中", today), ("KH900014", "已流失", today)):
+            put(conn, "customers", {"code": code, "name": code, "stage": stage, "next_follow_up": planned.isoformat()})
+
+    overdue = [row["客户编号"] for row in conn.execute(canned_query("overdue_follow_ups"))]
+    this_week = [row["客户编号"] for row in conn.execute(canned_query("follow_ups_this_week"))]
+
+    assert overdue == ["KH900011"]
+    assert this_week == ["KH900013"]
+
+
 def test_monthly_performance_by_local_month(conn):
     """Follow-ups on either side of a Shanghai midnight at a month's or the period's end."""
     with transaction(conn):
