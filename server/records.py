@@ -226,8 +226,8 @@ class Batch:
     def _follow_customer_owner(self, ticket_id: str, version: Version) -> None:
         """Make an open ticket of a customer take the customer's owner as 负责人, by a server write.
 
-        Only the customer's owner sees its tickets, so reports and reminders
-        would otherwise name a rep who no longer does. This runs whenever a
+        Only the customer's owner can open its tickets, so reports and reminders
+        would otherwise name a rep who no longer can. This runs whenever a
         ticket is staged: when its customer moves (the customer's children
         are staged again), when it is reopened, or written with another
         owner. Closed tickets keep the rep who handled them.

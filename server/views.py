@@ -165,9 +165,9 @@ FROM receivable_balances b
 
 # A ticket missed its reply deadline when its first reply came after it, or
 # while it is open (待处理 or 处理中) without a reply past the deadline. A
-# resolution answers the customer too, so it counts as the reply when none
-# was recorded. A ticket on hold (暂缓) without a reply does not count as
-# missed while on hold, as the reminders leave it alone.
+# resolution also replies to the customer, so it counts as the reply when
+# none was recorded. A ticket on hold (暂缓) without a reply does not count as
+# missed while on hold, as the reminders leave it out.
 # The same rule is in the canned queries 投诉处理时效 and 超时答复工单.
 MISSED_REPLY = (f"(t.reply_due_at IS NOT NULL AND (coalesce(t.first_reply_at, t.resolved_at) > t.reply_due_at "
                 f"OR (t.first_reply_at IS NULL AND t.resolved_at IS NULL "

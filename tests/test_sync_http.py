@@ -391,35 +391,6 @@ def test_no_op_sync_sends_nothing(make_device):
 
 
 
-def test_reassigned_customer_moves_open_tickets(make_device):
-    """Open tickets take the customer's new owner as 负责人; a closed one keeps the rep who handled it."""
-    manager = make_device("manager")
-    old_rep = make_device("sales")
-    new_rep = make_device("sales")
-    customer = old_rep.edit("customers", name="刘美华")
-    waiting = old_rep.edit("tickets", customer_id=customer, kind="投诉", subject="电子发票", status="待处理",
-                           owner_id=old_rep.user.id)
-    on_hold = old_rep.edit("tickets", customer_id=customer, kind="需求", subject="加急送货", status="暂缓",
-                           owner_id=old_rep.user.id)
-    closed = old_rep.edit("tickets", customer_id=customer, kind="投诉", subject="踢脚线", status="已解决",
-                          resolution="已更换", owner_id=old_rep.user.id)
-    old_rep.sync()
-    manager.sync()
-
-    manager.edit("customers", customer, owner_id=new_rep.user.id)
-    manager.sync()
-    new_rep.sync()
-
-    assert new_rep.get("tickets", waiting)["owner_id"] == new_rep.user.id
-    assert new_rep.get("tickets", on_hold)["owner_id"] == new_rep.user.id
-    assert new_rep.get("tickets", closed)["owner_id"] == old_rep.user.id
-    assert manager.get("tickets", waiting)["owner_id"] == new_rep.user.id, "the manager's device pulled the move"
-
-    manager.edit("customers", customer, owner_id=None)
-    manager.sync()
-    assert manager.get("tickets", waiting)["owner_id"] is None, "a pool customer's open ticket has no owner"
-
-
 def test_reassigned_away_and_back_within_one_page(make_device):
     manager = make_device("manager")
     rep = make_device("sales")
@@ -456,42 +427,66 @@ def test_promoted_rep_pulls_everything_again(make_device, state):
     assert rep.sync_once()["reset"] is False  # once is enough
 
 
-def test_reopened_ticket_follows_customer_owner(make_device):
-    """A closed ticket reopened after the customer moved is open again, so it takes the customer's owner too."""
-    manager = make_device("manager")
-    old_rep = make_device("sales")
-    new_rep = make_device("sales")
+@pytest.fixture
+def ticket_team(make_device):
+    """Return a manager, two reps, and the first rep's customer with a waiting, a held and a closed ticket, synced."""
+    manager, old_rep, new_rep = make_device("manager"), make_device("sales"), make_device("sales")
     customer = old_rep.edit("customers", name="刘美华")
-    closed = old_rep.edit("tickets", customer_id=customer, kind="投诉", subject="踢脚线", status="已解决",
-                          resolution="已更换", owner_id=old_rep.user.id)
+    tickets = {
+        "waiting": old_rep.edit("tickets", customer_id=customer, kind="投诉", subject="电子发票", status="待处理",
+                                owner_id=old_rep.user.id),
+        "on hold": old_rep.edit("tickets", customer_id=customer, kind="需求", subject="加急送货", status="暂缓",
+                                owner_id=old_rep.user.id),
+        "closed": old_rep.edit("tickets", customer_id=customer, kind="投诉", subject="踢脚线", status="已解决",
+                               resolution="已更换", owner_id=old_rep.user.id),
+    }
     old_rep.sync()
     manager.sync()
-    manager.edit("customers", customer, owner_id=new_rep.user.id)
+    return manager, old_rep, new_rep, customer, tickets
+
+
+def move_customer(manager, customer: str, owner_id: str | None) -> None:
+    manager.edit("customers", customer, owner_id=owner_id)
     manager.sync()
+
+
+def test_reassigned_customer_moves_open_tickets(ticket_team):
+    """Open tickets take the customer's new owner as 负责人; a closed one keeps the rep who handled it."""
+    manager, old_rep, new_rep, customer, tickets = ticket_team
+
+    move_customer(manager, customer, new_rep.user.id)
     new_rep.sync()
 
-    new_rep.edit("tickets", closed, status="处理中", resolved_at=None)
+    assert new_rep.get("tickets", tickets["waiting"])["owner_id"] == new_rep.user.id
+    assert new_rep.get("tickets", tickets["on hold"])["owner_id"] == new_rep.user.id
+    assert new_rep.get("tickets", tickets["closed"])["owner_id"] == old_rep.user.id
+    moved = manager.get("tickets", tickets["waiting"])["owner_id"]
+    assert moved == new_rep.user.id, "the manager's device pulled the move"
+
+    move_customer(manager, customer, None)
+    assert manager.get("tickets", tickets["waiting"])["owner_id"] is None, "a pool customer's open ticket has no owner"
+
+
+def test_reopened_ticket_follows_customer_owner(ticket_team):
+    """A closed ticket reopened after the customer moved is open again, so it takes the customer's owner too."""
+    manager, _, new_rep, customer, tickets = ticket_team
+    move_customer(manager, customer, new_rep.user.id)
+    new_rep.sync()
+
+    new_rep.edit("tickets", tickets["closed"], status="处理中", resolved_at=None)
     new_rep.sync()
 
     assert not new_rep.rejected
-    assert new_rep.get("tickets", closed)["owner_id"] == new_rep.user.id
+    assert new_rep.get("tickets", tickets["closed"])["owner_id"] == new_rep.user.id
 
 
-def test_moved_ticket_history_names_manager(make_device, state):
+def test_moved_ticket_history_names_manager(ticket_team, state):
     """The history of a ticket that followed its customer names the manager who moved the customer."""
-    manager = make_device("manager")
-    old_rep = make_device("sales")
-    new_rep = make_device("sales")
-    customer = old_rep.edit("customers", name="刘美华")
-    waiting = old_rep.edit("tickets", customer_id=customer, kind="投诉", subject="电子发票", status="待处理",
-                           owner_id=old_rep.user.id)
-    old_rep.sync()
-    manager.sync()
+    manager, _, new_rep, customer, tickets = ticket_team
 
-    manager.edit("customers", customer, owner_id=new_rep.user.id)
-    manager.sync()
+    move_customer(manager, customer, new_rep.user.id)
 
-    conn = state.records.get()
-    changed_by = conn.execute("SELECT user_id FROM history WHERE record_table = 'tickets' AND record_id = ? "
-                              "AND field = 'owner_id' AND deleted = 0", (waiting,)).fetchall()
+    changed_by = state.records.get().execute(
+        "SELECT user_id FROM history WHERE record_table = 'tickets' AND record_id = ? AND field = 'owner_id' "
+        "AND deleted = 0", (tickets["waiting"],)).fetchall()
     assert [row[0] for row in changed_by] == [manager.user.id]

@@ -74,7 +74,7 @@ function daysBetween(from, to) {
 //   ownerId: the person whose items to return, or null for every owner's
 //            (a manager's team view; escalations are then left out). The
 //            team view also lists the public pool's items and those of
-//            disabled users, as Datasette's reports do, because nobody else
+//            disabled users, as Datasette's reports do, because no other rep
 //            follows them up.
 // A customer followed up on or after its next_follow_up date (a follow-up
 // logged without moving the date on, as imported ledgers have) is not due.
@@ -160,7 +160,7 @@ export function dueItems({ records, settings = {}, now, ownerId = null }) {
   }
 
   items.push(...riskItems(records, allCustomers, listed, today));
-  items.push(...poolWarnings(records, settings, today, forOwner));
+  items.push(...poolWarnings(records, settings, today, forOwner, latestFollowUps));
   return items.sort(byUrgency);
 }
 
@@ -189,11 +189,11 @@ function riskItems(records, allCustomers, listed, today) {
   return items;
 }
 
-function poolWarnings(records, settings, today, forOwner) {
+// `latest` maps each customer id to its latest follow-up's stamp.
+function poolWarnings(records, settings, today, forOwner, latest) {
   const days = warnDays(settings);
   if (!records.follow_ups || !records.owner_stamps || days === 0) return [];
   const horizon = addDays(today, days);
-  const latest = lastFollowUps(records.follow_ups);
   const items = [];
   for (const customer of live(records.customers)) {
     if (!forOwner(customer.owner_id)) continue;

@@ -263,10 +263,10 @@ class CustomerPlanner(Planner):
         return entry
 
     def _note_file_values(self, outcome: RowOutcome, entry: CustomerEntry, fields: dict) -> None:
-        given = self.file_values.setdefault(entry.id, {})
+        earlier = self.file_values.setdefault(entry.id, {})
         for name, value in fields.items():
             if value is not None:
-                given[name] = (outcome.row, value)
+                earlier[name] = (outcome.row, value)
 
     def _report_replaced(self, outcome: RowOutcome, entry: CustomerEntry, fields: dict) -> None:
         """Warn when this row replaces values an earlier row of the file gave the same customer, naming each one.
@@ -276,9 +276,9 @@ class CustomerPlanner(Planner):
         """
         zh, en = [], []
         other_row = None
-        given = self.file_values.get(entry.id, {})
+        earlier = self.file_values.get(entry.id, {})
         for name, value in fields.items():
-            row, before = given.get(name, (None, None))
+            row, before = earlier.get(name, (None, None))
             if before is None or before == value or name not in TABLES["customers"].field_map:
                 continue
             other_row = other_row or row

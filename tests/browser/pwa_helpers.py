@@ -1,6 +1,7 @@
 """Helpers for the browser tests: the server site, logging in, waiting for sync."""
 
 import json
+import re
 import shutil
 import sqlite3
 import time
@@ -18,6 +19,8 @@ PHONE = {"width": 375, "height": 812}
 PASSWORD = "secret-pw"
 SCREENSHOTS = REPO / "tests" / "artifacts" / "screenshots"
 TIMEOUT_MS = 15_000
+# A saved customer's screen; the form's own URL ends in /new.
+SAVED_CUSTOMER = re.compile(r"#/customer/[0-9a-f-]{36}$")
 
 
 class Site:
@@ -122,6 +125,17 @@ def wait_for_service_worker(page) -> None:
 
 def pending(page) -> int:
     return int(page.evaluate("() => document.documentElement.dataset.pending || '0'"))
+
+
+def create_customer(page, name: str, phone: str | None = None) -> str:
+    """Save a new customer through the form and return its id."""
+    page.goto("/#/customer/new")
+    page.fill("#field-name", name)
+    if phone is not None:
+        page.fill("#field-phone", phone)
+    save_form(page)
+    page.wait_for_url(SAVED_CUSTOMER, timeout=TIMEOUT_MS)
+    return page.url.rsplit("/", 1)[1]
 
 
 def save_form(page) -> None:

@@ -178,7 +178,7 @@ def test_rep_not_shown(new_context, site):
 
 
 def test_manager_reads_settings(new_context, site):
-    """A manager sees the values their reminders follow, without editors, and without the chat robot."""
+    """A manager reads the values their reminders follow, without editors, and without the chat robot."""
     page = new_context().new_page()
     log_in(page, site.add_user("manager"))
     page.click("nav.tabs a[data-tab=settings]")

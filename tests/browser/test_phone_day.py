@@ -1,10 +1,8 @@
 """What a rep meets in a working day on a 360 px phone: calling, tapping, typing, reading counts."""
 
-import re
-
 import pytest
 
-from .pwa_helpers import log_in, save_form
+from .pwa_helpers import create_customer, log_in, save_form
 
 pytestmark = pytest.mark.browser
 
@@ -17,15 +15,6 @@ def phone_page(new_context, **options):
                        **options).new_page()
 
 
-def add_customer(page, name: str, phone: str) -> str:
-    page.goto("/#/customer/new")
-    page.fill("#field-name", name)
-    page.fill("#field-phone", phone)
-    save_form(page)
-    page.wait_for_url(re.compile(r"#/customer/[0-9a-f-]{36}$"))
-    return page.url.rsplit("/", 1)[1]
-
-
 def call_links(page) -> list[list[str]]:
     return page.locator(".customer-card a[href^='tel:']").evaluate_all(
         "links => links.map((link) => [link.textContent, link.getAttribute('href')])")
@@ -34,7 +23,7 @@ def call_links(page) -> list[list[str]]:
 def test_call_dials_extension_after_pause(site, new_context):
     page = phone_page(new_context)
     log_in(page, site.add_user("sales"))
-    add_customer(page, "王丽华", "020-38886666转8012")
+    create_customer(page, "王丽华", "020-38886666转8012")
 
     assert call_links(page) == [["打电话", "tel:02038886666,8012"]]
 
@@ -42,7 +31,7 @@ def test_call_dials_extension_after_pause(site, new_context):
 def test_call_dials_dashed_extension(site, new_context):
     page = phone_page(new_context)
     log_in(page, site.add_user("sales"))
-    add_customer(page, "孙海涛", "0571-88001234-801")
+    create_customer(page, "孙海涛", "0571-88001234-801")
 
     assert call_links(page) == [["打电话", "tel:057188001234,801"]]
 
@@ -50,7 +39,7 @@ def test_call_dials_dashed_extension(site, new_context):
 def test_call_button_per_number(site, new_context):
     page = phone_page(new_context)
     log_in(page, site.add_user("sales"))
-    add_customer(page, "周建国", "13912340001 / 0571-88001234分机801")
+    create_customer(page, "周建国", "13912340001 / 0571-88001234分机801")
 
     assert call_links(page) == [["打电话 13912340001", "tel:13912340001"],
                                 ["打电话 0571-88001234分机801", "tel:057188001234,801"]]
@@ -64,7 +53,7 @@ def tap_size(page, selector: str) -> tuple[float, float]:
 def test_edit_links_finger_sized(site, new_context):
     page = phone_page(new_context)
     log_in(page, site.add_user("sales"))
-    customer_id = add_customer(page, "欧阳振华", "13800138000")
+    customer_id = create_customer(page, "欧阳振华", "13800138000")
     page.goto(f"/#/customer/{customer_id}/follow-up/new")
     page.fill("#field-content", "上门拜访，要求下周报价")
     save_form(page)
@@ -94,7 +83,7 @@ def test_tab_bar_steps_aside_for_keyboard(site, new_context):
     """A browser that shrinks the page for the keyboard gets the tab bar out of the typed text's way."""
     page = phone_page(new_context)
     log_in(page, site.add_user("sales"))
-    customer_id = add_customer(page, "陈晓东", "13912345678")
+    customer_id = create_customer(page, "陈晓东", "13912345678")
     page.goto(f"/#/customer/{customer_id}/follow-up/new")
     page.locator("#field-content").tap()
     assert page.locator("#tabs").is_visible(), "a page of full height keeps the bar"
@@ -109,7 +98,7 @@ def test_tab_bar_steps_aside_for_keyboard(site, new_context):
 def test_search_shows_matched_code(site, new_context):
     page = phone_page(new_context)
     log_in(page, site.add_user("sales"))
-    add_customer(page, "吕建华", "13912345678")
+    create_customer(page, "吕建华", "13912345678")
     page.wait_for_function("() => document.querySelector('.customer-card .code')?.textContent.startsWith('KH')")
     code = page.inner_text(".customer-card .code")
 
@@ -125,7 +114,7 @@ def test_search_shows_matched_code(site, new_context):
 def test_english_counts_singular(site, new_context):
     page = phone_page(new_context)
     log_in(page, site.add_user("sales"))
-    add_customer(page, "陈晓东", "13912345678")
+    create_customer(page, "陈晓东", "13912345678")
     page.goto("/#/settings")
     page.click("button[data-language=en]")
 

@@ -265,7 +265,7 @@ def test_due_items(module_page):
     assert "receivable_due:r5:2026-12-05" in everyone
     assert "receivable_due:r1:2026-12-07" not in everyone, "a 0-day window leaves out later due dates"
     assert not [key for key in everyone if key.startswith("escalation")]
-    # The team view lists the pool's customers and a disabled rep's, whom nobody else follows up.
+    # The team view lists the pool's customers and a disabled rep's, because no other rep follows them up.
     assert "follow_up:c7:2026-12-01" in everyone
     assert "follow_up:c8:2026-12-01" in everyone
     for left_out in ("c7", "c8"):

@@ -411,7 +411,7 @@ def test_handover_disables_account(site, new_context):
 
 
 def test_return_to_pool_confirms_open_money(site, new_context):
-    """Returning a customer with money still owed asks first, naming the amount; cancelling keeps the owner."""
+    """Returning a customer with money still owed needs a confirmation that names the amount. Cancelling keeps the owner."""
     manager = site.add_user("manager", name="钱经理")
     rep = site.add_user("sales", name="周业务")
     with server_writes(site) as add:

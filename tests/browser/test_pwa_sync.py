@@ -2,7 +2,6 @@
 response, a device clock ahead, a restore from backup and a revocation."""
 
 import json
-import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -14,19 +13,10 @@ import pytest
 from device import Device
 from genzong.server.state import open_data_dir
 from genzong.server.timeutil import DEFAULT_TIME_ZONE
-from .pwa_helpers import (PASSWORD, go_online, log_in, pending, save_form, screenshot, sync_now, wait_synced,
-                         wait_until)
+from .pwa_helpers import (PASSWORD, create_customer, go_online, log_in, pending, save_form, screenshot, sync_now,
+                          wait_synced, wait_until)
 
 pytestmark = pytest.mark.browser
-
-
-def create_customer(page, name: str, phone: str) -> str:
-    page.goto("/#/customer/new")
-    page.fill("#field-name", name)
-    page.fill("#field-phone", phone)
-    save_form(page)
-    page.wait_for_url(re.compile(r"#/customer/[0-9a-f-]{36}$"))
-    return page.url.rsplit("/", 1)[1]
 
 
 def edit_customer(page, customer_id: str, field: str, value: str) -> None:

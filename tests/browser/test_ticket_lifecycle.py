@@ -9,14 +9,13 @@ import re
 
 import pytest
 
-from .pwa_helpers import TIMEOUT_MS, log_in, save_form, sync_now, wait_synced
+from .pwa_helpers import TIMEOUT_MS, create_customer, log_in, save_form, sync_now, wait_synced
 
 pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1366, "height": 768}
-# A saved record's screen. The form's own URL ends in /new, so a looser pattern would match it too.
+# A saved ticket's screen; the form's own URL ends in /new.
 SAVED_TICKET = re.compile(r"#/ticket/[0-9a-f-]{36}$")
-SAVED_CUSTOMER = re.compile(r"#/customer/[0-9a-f-]{36}$")
 
 
 def create_ticket(page, subject: str, received: str, due: str, customer: str | None = None) -> str:
@@ -70,11 +69,7 @@ def test_reassigned_customer_moves_open_ticket(site, new_context):
     taking = site.add_user("sales", name="赵强")
     rep_page = new_context().new_page()
     log_in(rep_page, former)
-    rep_page.goto("/#/customer/new")
-    rep_page.fill("#field-name", "刘美华")
-    save_form(rep_page)
-    rep_page.wait_for_url(SAVED_CUSTOMER, timeout=TIMEOUT_MS)
-    customer_id = rep_page.url.rsplit("/", 1)[1]
+    customer_id = create_customer(rep_page, "刘美华")
     ticket_id = create_ticket(rep_page, "希望提供电子发票", "2026-12-05T17:00", "2026-12-06T17:00", customer=customer_id)
     wait_synced(rep_page)
 
@@ -97,7 +92,7 @@ def test_resolved_before_received_rejected(site, new_context):
     log_in(page, rep)
     ticket_id = create_ticket(page, "价格单打印乱码", "2026-12-05T15:00", "2026-12-06T15:00")
     edit_ticket(page, ticket_id, status="已解决", resolution="更换打印驱动", resolved_at="2026-12-05T11:00")
-    page.wait_for_timeout(500)  # gives a valid form time to open the ticket's screen
+    page.wait_for_timeout(500)  # long enough for a valid form to open the ticket's screen
 
     assert "/edit" in page.url, "the form stays open"
     assert page.inner_text("#field-resolved_at-error"), "the resolution time is flagged"
@@ -116,16 +111,12 @@ def test_reply_due_follows_received(site, new_context):
 
 
 def test_customer_ticket_follows_customer_owner(site, new_context):
-    """A manager's ticket for a rep's customer belongs to that rep, the one who sees it, with no owner to pick."""
+    """A manager's ticket for a rep's customer belongs to that rep, who alone can open it: no owner to pick."""
     manager = site.add_user("manager", name="王经理")
     customer_owner = site.add_user("sales", name="李娜")
     rep_page = new_context().new_page()
     log_in(rep_page, customer_owner)
-    rep_page.goto("/#/customer/new")
-    rep_page.fill("#field-name", "陈建国")
-    save_form(rep_page)
-    rep_page.wait_for_url(SAVED_CUSTOMER, timeout=TIMEOUT_MS)
-    customer_id = rep_page.url.rsplit("/", 1)[1]
+    customer_id = create_customer(rep_page, "陈建国")
     wait_synced(rep_page)
 
     manager_page = new_context(viewport=DESKTOP).new_page()

@@ -17,14 +17,16 @@ const SPEC = TABLES.customers.fields;
 
 
 // A customer returned to the public pool has no owner to collect its money or
-// answer its complaints, so the manager confirms, shown what is still open.
+// handle its complaints, so the manager confirms after seeing what is still open.
 function confirmReturnToPool(customer) {
   const today = app.today();
   const receivables = app.store.list('receivables').filter((row) => row.customer_id === customer.id);
+  const ids = new Set(receivables.map((row) => row.id));
+  const allPayments = app.store.list('payments').filter((payment) => ids.has(payment.receivable_id));
   let outstanding = 0;
   let unpaid = 0;
   for (const receivable of receivables) {
-    const payments = app.store.list('payments').filter((payment) => payment.receivable_id === receivable.id);
+    const payments = allPayments.filter((payment) => payment.receivable_id === receivable.id);
     const status = receivableStatus(receivable, payments, today);
     if (status.outstanding > 0) {
       unpaid += 1;

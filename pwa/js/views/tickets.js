@@ -216,7 +216,7 @@ function ticketFields(ticket, customerFixed) {
     list.splice(3, 0, { name: 'customer_id', label: t('ticket.customer'), type: 'select', options: customers, emptyLabel: t('ticket.no_customer') });
   }
   // A ticket of a customer belongs to the customer's owner, the only rep who
-  // sees it, so only a ticket without a customer takes an owner of its own.
+  // can open it, so only a ticket without a customer takes an owner of its own.
   if (canChangeOwner() && !customerFixed && !ticket?.customer_id) {
     list.push({ name: 'owner_id', label: label('owner_id'), type: 'select', options: ownerOptions(), hint: t('ticket.owner_hint') });
   }
