@@ -14,7 +14,8 @@ that it was called for its own instance and otherwise returns None.
 - ``filters_from_request`` serves the search box of the searched tables
   through the character-pair indexes of ``server.search``.
 - ``render_cell`` shows money as ``¥1,234.50``: fen columns of the tables
-  and 元 columns of the views and queries.
+  and 元 columns of the views and queries. A query's 链接 column, such as
+  搜索's, becomes a link to the record's row page.
 - ``extra_body_script`` puts Datasette's own interface into Chinese, with a
   switch to English (``datasette_chinese.js``), and folds a table's column
   descriptions into a collapsed 列说明 section, so the rows start near the
@@ -34,9 +35,10 @@ from urllib.parse import quote
 
 from datasette import hookimpl
 from datasette.filters import FilterArguments
+from datasette.utils import tilde_encode
 from datasette.utils.asgi import Base400, Response
 from datasette.views.base import DatasetteError
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import search
 from .datasette_access import (FAILED_MESSAGE, FAILED_MESSAGE_EN, FAILED_TITLE, FORBIDDEN_MESSAGE,
@@ -103,6 +105,11 @@ if (kindBox) {
 YUAN_COLUMNS = frozenset({"应收金额", "已收金额", "未收金额", "多付金额", "预计金额", "回款金额",
                           "销售额", "回款额", "月末逾期金额"})
 
+# A query column that contains a record's row page relative to the database,
+# ``<table>/<primary key>``, for the tables the search finds rows in.
+RECORD_LINK_COLUMN = "链接"
+LINKED_TABLES = frozenset(search.SEARCHED_COLUMNS)
+
 
 class GenzongPlugin:
     """The hooks for one Datasette instance publishing ``database``."""
@@ -163,6 +170,8 @@ class GenzongPlugin:
     def render_cell(self, value, column, table, database, datasette):
         if not self._ours(datasette) or database != self.database:
             return None
+        if table is None and column == RECORD_LINK_COLUMN:
+            return record_link(datasette, database, value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None
         if table and column.endswith("_fen"):
@@ -277,6 +286,17 @@ def chinese_interface_script(database: str, titles: dict[str, str]) -> str:
     # "</script>" or "<!--" in a title would change how the inline <script> element parses.
     literal = json.dumps(names, ensure_ascii=False).replace("<", "\\u003c")
     return CHINESE_INTERFACE.replace(NAMES_PLACEHOLDER, literal)
+
+
+def record_link(datasette, database: str, value) -> Markup | None:
+    """Return a link to the row page that ``value`` (``customers/<id>``) names, or None for any other value."""
+    if not isinstance(value, str):
+        return None
+    table, _, key = value.partition("/")
+    if table not in LINKED_TABLES or not key:
+        return None
+    url = datasette.urls.row(database, table, tilde_encode(key))
+    return Markup(f'<a href="{escape(url)}">查看</a>')
 
 
 def format_yuan(amount: float) -> str:

@@ -276,6 +276,33 @@ def test_search_query_across_tables(published):
     assert published.rows("/data/genzong/search", 关键词="") == []
 
 
+def test_search_query_links_rows(published):
+    """Each result's 查看 link opens the row page of the customer, follow-up or ticket it found."""
+    rows = published.rows("/data/genzong/search", 关键词="木地板安装")
+    links = [row["链接"] for row in rows]
+    assert [link.split("/")[0] for link in links] == ["customers", "follow_ups", "tickets"]
+
+    page = published.get("/data/genzong/search", params={"关键词": "木地板安装"})
+    assert page.status_code == 200
+    hrefs = re.findall(r'<a href="(/data/genzong/(?:customers|follow_ups|tickets)/[^"]+)">查看</a>', page.text)
+    assert hrefs == [f"/data/genzong/{link}" for link in links]
+
+    customer = published.rows(hrefs[0])
+    assert [row["name"] for row in customer] == ["张伟"]
+    follow_up = published.rows(hrefs[1])
+    assert [row["content"] for row in follow_up] == ["客户确认木地板安装时间"]
+    ticket = published.rows(hrefs[2])
+    assert [row["subject"] for row in ticket] == ["木地板安装后起拱"]
+
+
+def test_link_column_other_values_unlinked(published):
+    """A 链接 value that names no searched table, or no key, stays text."""
+    page = published.get("/data/genzong", params={"sql": "select 'users/x' as 链接, 'customers/' as b"})
+    assert page.status_code == 200
+    assert "查看</a>" not in page.text
+    assert "users/x" in page.text
+
+
 def manager_device(published) -> Device:
     response = published.client.post("/api/login", json={"username": "jingli", "password": "genzong123"})
     published.client.cookies.clear()
