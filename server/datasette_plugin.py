@@ -11,8 +11,9 @@ that it was called for its own instance and otherwise returns None.
 - ``prepare_connection`` registers Genzong's SQL functions and sets
   ``PRAGMA query_only`` on the published database, so SQLite itself rejects
   writes, whatever SQL reaches it.
-- ``filters_from_request`` serves the search box of the searched tables
-  through the character-pair indexes of ``server.search``.
+- ``filters_from_request`` serves the search box of the searched tables,
+  and of the views that show their rows (客户一览), through the
+  character-pair indexes of ``server.search``.
 - ``render_cell`` shows money as ``¥1,234.50``: fen columns of the tables
   and 元 columns of the views and queries. A query's 链接 column, such as
   搜索's, becomes a link to the record's row page.
@@ -153,14 +154,20 @@ class GenzongPlugin:
     # filter's, which finds no FTS table linked to these tables.
     @hookimpl(trylast=True)
     def filters_from_request(self, request, database, table, datasette):
-        if not self._ours(datasette) or database != self.database or table not in search.SEARCHED_COLUMNS:
+        if not self._ours(datasette) or database != self.database:
+            return None
+        if table in search.SEARCHED_COLUMNS:
+            clause = search.match_clause(table, SEARCH_PARAMETER)
+        elif table in search.SEARCHED_VIEWS:
+            clause = search.view_match_clause(table, SEARCH_PARAMETER)
+        else:
             return None
         text = (request.args.get("_search") or "").strip()
         context = {"supports_search": True, "search": text}
         if not text:
             return FilterArguments([], extra_context=context)
         return FilterArguments(
-            [search.match_clause(table, SEARCH_PARAMETER)],
+            [clause],
             params={SEARCH_PARAMETER: text},
             human_descriptions=[f"搜索“{text}”"],
             extra_context=context,

@@ -132,6 +132,23 @@ def match_clause(table: str, parameter: str) -> str:
     return f"rowid IN (SELECT rowid FROM {index} WHERE {index} MATCH search_query(:{parameter}))"
 
 
+# Views with a search box: the view's column, and the searched table and
+# unique column whose values it shows there.
+SEARCHED_VIEWS: dict[str, tuple[str, str, str]] = {
+    "customer_list": ("客户编号", "customers", "code"),
+}
+
+
+def view_match_clause(view: str, parameter: str) -> str:
+    """Return a WHERE clause on ``view`` that keeps the rows showing a table row that matches ``:parameter``.
+
+    The view's column is compared with the table's unique column, so
+    SQLite looks the matches up by that column's index.
+    """
+    view_column, table, key_column = SEARCHED_VIEWS[view]
+    return f'"{view_column}" IN (SELECT {key_column} FROM {table} WHERE {match_clause(table, parameter)})'
+
+
 # Keeping the indexes current ------------------------------------------------
 
 def drop_search_triggers(conn: sqlite3.Connection) -> None:

@@ -114,6 +114,31 @@ def test_search_box_in_browser(server, manager_page):
 
 
 @pytest.mark.browser
+def test_customer_list_search_in_browser(server, manager_page):
+    page = manager_page
+    page.goto(server.url + "/data/genzong/customer_list")
+    assert page.locator("label[for=_search]").inner_text() == "搜索："
+    page.fill("#_search", "地板")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**_search=*")
+    companies = column_texts(page, "公司")
+    assert companies
+    assert all("地板" in company for company in companies)
+    assert page.locator("section.content > h3").inner_text().startswith(f"共 {len(companies)} 行；条件：搜索“地板”")
+
+
+@pytest.mark.browser
+def test_search_result_opens_record(server, manager_page):
+    page = manager_page
+    page.goto(server.url + "/data/genzong/search?" + "%E5%85%B3%E9%94%AE%E8%AF%8D=%E5%9C%B0%E6%9D%BF")
+    first = column_texts(page, "编号")[0]
+    page.locator("table.rows-and-columns tbody tr").first.get_by_role("link", name="查看").click()
+    page.wait_for_url("**/data/genzong/customers/*")
+    assert page.locator("section.content > h1").inner_text().startswith("客户：")
+    assert page.locator("td.col-code").inner_text() == first
+
+
+@pytest.mark.browser
 def test_search_kind_from_list(server, manager_page):
     page = manager_page
     page.goto(server.url + "/data/genzong/search")

@@ -266,6 +266,38 @@ def test_search_box_page(published):
     assert "1 row" in response.text
 
 
+@pytest.mark.parametrize("text,names", [
+    ("张", {"张伟"}),
+    ("板", {"张伟", "赵敏"}),
+    ("地板", {"张伟"}),
+    ("1234", {"张伟"}),
+    ("6234", {"李娜"}),
+    ("杭州 装", {"张伟"}),
+    ("板木", set()),
+])
+def test_customer_list_search_box(published, text, names):
+    assert {row["客户名称"] for row in box(published, "customer_list", text)} == names
+
+
+def test_customer_list_search_by_code(published):
+    codes = {row["客户名称"]: row["客户编号"] for row in published.rows("/data/genzong/customer_list")}
+    assert {row["客户名称"] for row in box(published, "customer_list", codes["李娜"])} == {"李娜"}
+    assert {row["客户名称"] for row in box(published, "customer_list", codes["李娜"].lower())} == {"李娜"}
+
+
+def test_customer_list_search_page(published):
+    response = published.get("/data/genzong/customer_list", params={"_search": "板", "客户名称": "赵敏"})
+    assert response.status_code == 200
+    assert 'name="_search"' in response.text
+    assert 'value="板"' in response.text
+    assert "搜索“板”" in response.text
+    assert "1 row where" in response.text
+
+    facets = published.get("/data/genzong/customer_list.json", params={"_search": "板"}).json()
+    assert facets["filtered_table_rows_count"] == 2
+    assert sum(item["count"] for item in facets["facet_results"]["负责人"]["results"]) == 2
+
+
 def test_search_query_across_tables(published):
     rows = published.rows("/data/genzong/search", 关键词="木地板安装")
     assert [(row["类型"], row["客户名称"]) for row in rows] == [("客户", "张伟"), ("跟进记录", "张伟"), ("工单", "张伟")]
