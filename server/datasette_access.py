@@ -14,8 +14,10 @@ import json
 import logging
 import secrets
 import time
+from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import Markup, escape
 
 from .routes.auth import ACTOR_COOKIE, BASE62
 from .state import ServerState
@@ -122,6 +124,51 @@ TIMED_OUT_MESSAGE_EN = ("The query for this page ran past the {seconds} s time l
 FAILED_TITLE = "页面出错 · Page failed"
 FAILED_MESSAGE = "这个页面出错了。请返回上一页重试；如果一直出错，请联系管理员。"
 FAILED_MESSAGE_EN = "This page failed. Go back and try again; if it keeps failing, contact the administrator."
+
+
+# Scope key of the refusal that the mount hands to the plugin's page at REFUSAL_PATH.
+SCOPE_REFUSAL = "genzong.refusal"
+# The Datasette path of the plugin's page that renders a refusal with the header of every page.
+REFUSAL_PATH = "/-/genzong-refusal"
+LOGIN_LINK = ("/", "登录跟踪", "Log in to Genzong")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A request the mount refuses before Datasette runs: its status and the messages of its page.
+
+    ``links`` are (URL, Chinese text, English text): where to go next.
+    """
+
+    status: int
+    title: str
+    message: str
+    message_en: str
+    links: tuple[tuple[str, str, str], ...] = ()
+
+    def message_html(self) -> Markup:
+        """Return the messages and links in both languages, each marked with its ``lang``.
+
+        The interface script hides the language the page is not in, and a
+        browser without JavaScript shows both.
+        """
+        parts = [f'<p class="genzong-message" lang="zh-CN">{escape(self.message)}</p>',
+                 f'<p class="genzong-message" lang="en">{escape(self.message_en)}</p>']
+        for url, text, text_en in self.links:
+            parts.append(f'<p class="genzong-message" lang="zh-CN"><a href="{escape(url)}">{escape(text)}</a></p>')
+            parts.append(f'<p class="genzong-message" lang="en"><a href="{escape(url)}">{escape(text_en)}</a></p>')
+        return Markup("".join(parts))
+
+    def json_page(self) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        return error_page(self.status, self.title, self.message, self.message_en, as_json=True)
+
+    def plain_page(self) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Return the page without Datasette's header, for methods other than GET and HEAD.
+
+        Datasette rejects a POST without its CSRF token before it renders any page.
+        """
+        return error_page(self.status, self.title, self.message, self.message_en, as_json=False,
+                          login_link=LOGIN_LINK in self.links)
 
 
 def wants_json(path: str, query_string: bytes) -> bool:

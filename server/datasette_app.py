@@ -241,9 +241,9 @@ class DatasetteMount:
         path = scope["path"]
         as_json = access.wants_json(path, scope.get("query_string", b""))
         if self.verifier.verify_scope(scope) is None:
-            await access.send_page(send, access.error_page(
+            await self._refuse(scope, receive, send, access.Refusal(
                 403, access.FORBIDDEN_TITLE, access.FORBIDDEN_MESSAGE, access.FORBIDDEN_MESSAGE_EN,
-                as_json=as_json))
+                (access.LOGIN_LINK,)), as_json)
             return
         if scope["method"] not in READ_METHODS and path not in POST_PATHS:
             log.info("datasette request rejected: method %s path=%s", scope["method"], path)
@@ -265,13 +265,31 @@ class DatasetteMount:
             problem = check_search_kind(scope["query_string"])
         if problem:
             log.info("datasette request rejected: %s path=%s", problem.message_en, path)
-            await access.send_page(send, access.error_page(
-                400, "参数错误 · Invalid parameter", problem.message, problem.message_en, as_json=as_json,
-                login_link=False, back=page_without(path, scope["query_string"], problem.names)))
+            back = page_without(path, scope["query_string"], problem.names)
+            await self._refuse(scope, receive, send, access.Refusal(
+                400, "参数错误 · Invalid parameter", problem.message, problem.message_en,
+                ((back, "去掉有误的条件重新打开", "Open without the invalid values"),)), as_json)
             return
         if path.endswith(".csv"):
             send = as_csv_download(send, *self.csv_file_names(path, scope["query_string"]))
         await self._app(scope, receive, send)
+
+    async def _refuse(self, scope, receive, send, refusal: access.Refusal, as_json: bool) -> None:
+        """Send ``refusal`` as JSON, or as a page with the header and scripts of Datasette's other pages.
+
+        Datasette renders the page at the plugin's ``REFUSAL_PATH``, with the
+        request's query string dropped, so nothing else of the request runs.
+        Other methods than GET and HEAD get a plain page, because Datasette
+        rejects a POST without its CSRF token before any page.
+        """
+        if as_json:
+            await access.send_page(send, refusal.json_page())
+        elif scope["method"] not in READ_METHODS:
+            await access.send_page(send, refusal.plain_page())
+        else:
+            refusal_scope = {**scope, "path": access.REFUSAL_PATH, "raw_path": access.REFUSAL_PATH.encode(),
+                             "query_string": b"", access.SCOPE_REFUSAL: refusal}
+            await self._app(refusal_scope, receive, send)
 
 
 def strip_prefix(scope) -> dict:

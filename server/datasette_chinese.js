@@ -379,6 +379,10 @@
   document.documentElement.lang = language === 'en' ? 'en' : 'zh-CN';
   try {
     addLanguageButton(language);
+    // Genzong's refusal pages write each message in both languages: show the page's own.
+    document.querySelectorAll('.genzong-message[lang]').forEach((element) => {
+      element.hidden = !element.lang.startsWith(language);
+    });
     if (language === 'en') return;
     translateTree(document.body);
     translateTitle();

@@ -37,14 +37,14 @@ from urllib.parse import quote
 from datasette import hookimpl
 from datasette.filters import FilterArguments
 from datasette.utils import tilde_encode
-from datasette.utils.asgi import Base400, Response
+from datasette.utils.asgi import Base400, NotFound, Request, Response
 from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
 
 from . import search
 from .datasette_access import (FAILED_MESSAGE, FAILED_MESSAGE_EN, FAILED_TITLE, FORBIDDEN_MESSAGE,
-                               FORBIDDEN_TITLE, TIMED_OUT_MESSAGE, TIMED_OUT_MESSAGE_EN,
-                               TIMED_OUT_TITLE, ActorVerifier, wants_json)
+                               FORBIDDEN_TITLE, REFUSAL_PATH, SCOPE_REFUSAL, TIMED_OUT_MESSAGE,
+                               TIMED_OUT_MESSAGE_EN, TIMED_OUT_TITLE, ActorVerifier, wants_json)
 from .db import BUSY_TIMEOUT_MS
 from .sqlfunctions import register_functions
 
@@ -123,6 +123,8 @@ class GenzongPlugin:
         self.database = database
         self.datasette = datasette
         self.chinese_interface = chinese_interface_script(database, titles)
+        # A visitor without a valid login gets only the refusal page, whose script needs no table titles.
+        self.anonymous_interface = chinese_interface_script(database, {database: database})
 
     def _ours(self, datasette) -> bool:
         return datasette is self.datasette
@@ -194,9 +196,11 @@ class GenzongPlugin:
         return [HIDE_UNTIL_TRANSLATED]
 
     @hookimpl
-    def extra_body_script(self, template, database, datasette):
+    def extra_body_script(self, template, database, request, datasette):
         if not self._ours(datasette):
             return None
+        if request is None or not self.verifier.is_verified(request.actor):
+            return self.anonymous_interface
         # The interface script runs first because it sets the page's language, which the others read.
         scripts = [self.chinese_interface]
         if database == self.database and template == "table.html":
@@ -204,6 +208,28 @@ class GenzongPlugin:
         elif database == self.database and template.startswith("query"):
             scripts.append(SEARCH_KIND_CHOICES)
         return "\n".join(scripts)
+
+    @hookimpl
+    def register_routes(self, datasette):
+        if not self._ours(datasette):
+            return None
+        return [(f"^{REFUSAL_PATH}$", self._refusal_page)]
+
+    async def _refusal_page(self, datasette, scope, receive):
+        """Render the refusal that ``DatasetteMount`` put in the scope, with the header of every page.
+
+        The header shows the login only when the mount verified it, not the
+        unchecked actor of Datasette's own cookie reader.
+        """
+        refusal = scope.get(SCOPE_REFUSAL)
+        if refusal is None:
+            raise NotFound("Page not found")
+        request = Request({**scope, "actor": self.verifier.verify_scope(scope)}, receive)
+        body = await datasette.render_template(
+            "error.html", {"ok": False, "status": refusal.status, "title": refusal.title,
+                           "error": refusal.message_html()}, request=request)
+        return Response.html(body, status=refusal.status,
+                             headers={"cache-control": "private, no-store", "vary": "Cookie"})
 
     @hookimpl
     def forbidden(self, datasette, request, message):

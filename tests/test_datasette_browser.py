@@ -286,6 +286,40 @@ def test_unknown_condition_stays_english(server, manager_page):
 
 
 @pytest.mark.browser
+def test_invalid_parameter_page_switches_language(server, manager_page):
+    page = manager_page
+    page.goto(server.url + "/data/genzong/rep_monthly_review?%E6%9C%88%E4%BB%BD=2026-13")
+    assert page.locator(".crumbs a").all_inner_texts() == ["首页"]
+    assert page.locator(".actor").inner_text() == "王经理"
+    message = page.locator(".genzong-message:visible")
+    assert message.first.inner_text().startswith("月份“2026-13”不是有效月份")
+    assert message.nth(1).inner_text() == "去掉有误的条件重新打开"
+    assert message.count() == 2
+
+    page.click("button.genzong-language")
+    page.wait_for_selector("html[lang=en]")
+    assert page.locator(".crumbs a").all_inner_texts() == ["home"]
+    assert message.first.inner_text().startswith('月份 "2026-13" is not a valid month')
+    assert message.count() == 2
+    message.nth(1).locator("a").click()
+    page.wait_for_url("**/data/genzong/rep_monthly_review")
+    assert page.locator("h1").inner_text().startswith("业务员月度复盘")
+
+
+@pytest.mark.browser
+def test_forbidden_page_in_browser(server, browser):
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    response = page.goto(server.url + "/data/genzong/customer_list")
+    assert response.status == 403
+    assert page.locator("button.genzong-language").inner_text() == "English"
+    assert page.locator(".genzong-message:visible").first.inner_text().startswith("数据浏览仅供销售经理和管理员使用")
+    page.locator(".genzong-message:visible a").click()
+    page.wait_for_url(server.url + "/")
+    context.close()
+
+
+@pytest.mark.browser
 def test_language_switch_to_english_and_back(server, browser):
     context = manager_context(server, browser)
     page = context.new_page()

@@ -422,3 +422,59 @@ def test_sort_by_missing_column_is_bad_request(published, parameter):
     response = published.get("/data/genzong/customers.json", params={parameter: "nope"})
     assert response.status_code == 400
     assert response.json()["error"] == "Cannot sort table by nope"
+
+
+# Refusal pages ---------------------------------------------------------
+
+def test_invalid_parameter_page_has_header(published):
+    response = published.get("/data/genzong/rep_monthly_review", params={"月份": "2026-13"})
+    assert response.status_code == 400
+    assert 'class="crumbs"' in response.text
+    assert '<a href="/data/">home</a>' in response.text
+    assert '<div class="actor">\n        <strong>王经理</strong>' in response.text
+    assert 'action="/data/-/logout"' in response.text
+    assert "genzong.language" in response.text, "the interface script with the English switch"
+    assert '<p class="genzong-message" lang="zh-CN">月份“2026-13”不是有效月份' in response.text
+    assert '<p class="genzong-message" lang="en">月份 &#34;2026-13&#34; is not a valid month' in response.text
+    assert '<a href="/data/genzong/rep_monthly_review">去掉有误的条件重新打开</a>' in response.text
+    assert response.headers["cache-control"] == "private, no-store"
+
+
+def test_invalid_parameter_json_unchanged(published):
+    response = published.get("/data/genzong/rep_monthly_review.json", params={"月份": "2026-13"})
+    assert response.status_code == 400
+    assert response.json()["title"] == "参数错误 · Invalid parameter"
+    assert "2026-13" in response.json()["error"]
+
+
+def test_forbidden_page_has_header(published):
+    response = published.get("/data/genzong/customers", username=None)
+    assert response.status_code == 403
+    assert "<header><nav>" in response.text
+    assert "genzong.language" in response.text, "the interface script with the English switch"
+    assert '<p class="genzong-message" lang="zh-CN"><a href="/">登录跟踪</a></p>' in response.text
+    assert 'class="actor"' not in response.text
+    assert 'class="crumbs"' not in response.text, "the home page would refuse the visitor too"
+    assert "客户一览" not in response.text, "the tables' titles are for managers"
+
+
+def test_forbidden_page_hides_unchecked_actor(published):
+    # Datasette's own cookie reader would show this rep's name in the header.
+    accounts = published.state.accounts()
+    rep = accounts.by_username("zhangwei")
+    cookie = actor_cookie(published.state.secret, rep, accounts.token_version(rep.id))
+    response = published.client.get("/data/genzong/customers", headers=cookie_header(cookie))
+    assert response.status_code == 403
+    assert 'class="actor"' not in response.text
+    assert "/-/logout" not in response.text
+
+
+def test_forbidden_post_gets_plain_page(published):
+    response = published.client.post("/data/genzong/customers")
+    assert response.status_code == 403
+    assert "销售经理和管理员" in response.text
+    assert '<a href="/">登录跟踪 · Log in</a>' in response.text
+
+
+def test_refusal_path_alone_not_found(published):
+    assert published.get("/data/-/genzong-refusal").status_code == 404
