@@ -23,7 +23,8 @@ request it:
 5. starts every CSV body with a UTF-8 byte order mark, so Excel on Chinese
    Windows reads it as UTF-8 instead of GBK, and sends it as a download
    named after the page's Chinese title (回款跟踪.csv), because Datasette
-   shows a CSV link without ``_dl`` as text in the browser.
+   shows a CSV link without ``_dl`` as text in the browser. Amounts of 元
+   get two decimals (79800.00, not 79800.0; see ``server.csv_amounts``).
 
 Datasette opens only ``genzong.db``, never ``private.db``, and its
 connections to it are read-only (see ``server.datasette_plugin``).
@@ -43,7 +44,8 @@ from datasette.plugins import pm
 from datasette.utils import tilde_decode
 
 from . import datasette_access as access
-from .datasette_plugin import GenzongPlugin, page_titles
+from .csv_amounts import AmountRewriter
+from .datasette_plugin import YUAN_COLUMNS, GenzongPlugin, page_titles
 from .paths import project_root
 from .schema import TABLES
 from .state import ServerState
@@ -271,7 +273,10 @@ class DatasetteMount:
                 ((back, "去掉有误的条件重新打开", "Open without the invalid values"),)), as_json)
             return
         if path.endswith(".csv"):
-            send = as_csv_download(send, *self.csv_file_names(path, scope["query_string"]))
+            # With _header=off the CSV does not name its columns, so its amounts stay as they are.
+            values = dict(parse_qsl(scope["query_string"].decode("latin-1")))
+            amounts = None if values.get("_header") == "off" else AmountRewriter(YUAN_COLUMNS)
+            send = as_csv_download(send, *self.csv_file_names(path, scope["query_string"]), amounts)
         await self._app(scope, receive, send)
 
     async def _refuse(self, scope, receive, send, refusal: access.Refusal, as_json: bool) -> None:
@@ -398,22 +403,31 @@ async def send_redirect(send, location: str) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
-def as_csv_download(send, file_name: str, fallback: str):
+def as_csv_download(send, file_name: str, fallback: str, amounts: AmountRewriter | None = None):
     """Wrap ``send`` so a successful CSV response is a download named ``file_name`` that starts with the UTF-8 BOM.
 
     ``fallback``, the table or query name, goes in the plain ``filename`` for
     clients that do not read ``filename*`` (RFC 6266), which carries the Chinese name.
+    ``amounts`` rewrites the body's amount columns; the response then has no
+    ``content-length``, because the rewrite changes it.
     """
     pending = False
+    rewriting = False
     fallback = re.sub(r'[^A-Za-z0-9._-]', "_", fallback)
     disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name)}".encode()
 
     async def send_with_bom(message):
-        nonlocal pending
+        nonlocal pending, rewriting
         if message["type"] == "http.response.start" and message["status"] == 200:
             pending = True
+            # With _trace=1 Datasette returns an HTML page that shows the CSV, which is left alone.
+            rewriting = amounts is not None and not any(
+                name.lower() == b"content-type" and value.startswith(b"text/html")
+                for name, value in message.get("headers", []))
             headers = []
             for name, value in message.get("headers", []):
+                if name.lower() == b"content-length" and rewriting:
+                    continue
                 if name.lower() == b"content-length":
                     value = str(int(value) + len(UTF8_BOM)).encode()
                 elif name.lower() == b"content-type":
@@ -423,9 +437,14 @@ def as_csv_download(send, file_name: str, fallback: str):
                 headers.append((name, value))
             headers.append((b"content-disposition", disposition))
             message = {**message, "headers": headers}
-        elif message["type"] == "http.response.body" and pending:
-            pending = False
-            message = {**message, "body": UTF8_BOM + message.get("body", b"")}
+        elif message["type"] == "http.response.body" and (pending or rewriting):
+            body = message.get("body", b"")
+            if rewriting:
+                body = amounts.feed(body, last=not message.get("more_body", False))
+            if pending:
+                pending = False
+                body = UTF8_BOM + body
+            message = {**message, "body": body}
         await send(message)
 
     return send_with_bom
