@@ -17,6 +17,9 @@ that it was called for its own instance and otherwise returns None.
 - ``render_cell`` shows money as ``¥1,234.50``: fen columns of the tables
   and 元 columns of the views and queries. A query's 链接 column, such as
   搜索's, becomes a link to the record's row page.
+- ``extra_template_vars`` gives the canned-query template ``genzong_totals``,
+  which adds up the columns a report's ``totals`` metadata lists for its
+  合计 line.
 - ``extra_body_script`` puts Datasette's own interface into Chinese, with a
   switch to English (``datasette_chinese.js``), and folds a table's column
   descriptions into a collapsed 列说明 section, so the rows start near the
@@ -100,6 +103,13 @@ if (kindBox) {
   }
   kindBox.replaceWith(choices);
 }
+"""
+
+# Moves a report's 合计 line, which the template writes above the query form, to just above the table.
+MOVE_TOTALS = """
+const totalsLine = document.querySelector("p.genzong-totals");
+const resultTable = document.querySelector("form.sql ~ .table-wrapper");
+if (totalsLine && resultTable) resultTable.before(totalsLine);
 """
 
 # Columns of the views and canned queries that hold 元.
@@ -206,8 +216,14 @@ class GenzongPlugin:
         if database == self.database and template == "table.html":
             scripts.append(FOLD_TABLE_PAGE)
         elif database == self.database and template.startswith("query"):
-            scripts.append(SEARCH_KIND_CHOICES)
+            scripts.extend([SEARCH_KIND_CHOICES, MOVE_TOTALS])
         return "\n".join(scripts)
+
+    @hookimpl
+    def extra_template_vars(self, database, datasette):
+        if not self._ours(datasette) or database != self.database:
+            return None
+        return {"genzong_totals": report_totals}
 
     @hookimpl
     def register_routes(self, datasette):
@@ -319,6 +335,26 @@ def chinese_interface_script(database: str, titles: dict[str, str]) -> str:
     # "</script>" or "<!--" in a title would change how the inline <script> element parses.
     literal = json.dumps(names, ensure_ascii=False).replace("<", "\\u003c")
     return CHINESE_INTERFACE.replace(NAMES_PLACEHOLDER, literal)
+
+
+def report_totals(columns: list[str], rows, names: list[str]) -> list[tuple[str, str]]:
+    """Return (column, total as the page shows it) for each of ``names`` that ``columns`` has.
+
+    元 columns are added up in whole fen, so the float sum does not drift,
+    and shown as ``¥1,234.50``. Other columns are counts. NULLs and text are skipped.
+    """
+    totals = []
+    for name in names:
+        if name not in columns:
+            continue
+        index = columns.index(name)
+        values = [row[index] for row in rows
+                  if isinstance(row[index], (int, float)) and not isinstance(row[index], bool)]
+        if name in YUAN_COLUMNS:
+            totals.append((name, format_yuan(sum(round(value * 100) for value in values) / 100)))
+        else:
+            totals.append((name, f"{sum(values):,}"))
+    return totals
 
 
 def record_link(datasette, database: str, value) -> Markup | None:

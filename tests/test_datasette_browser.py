@@ -139,6 +139,17 @@ def test_search_result_opens_record(server, manager_page):
 
 
 @pytest.mark.browser
+def test_report_totals_above_table(server, manager_page):
+    page = manager_page
+    page.goto(server.url + "/data/genzong/payments_by_status")
+    totals = page.locator("p.genzong-totals")
+    assert totals.inner_text().startswith("合计（4 行）：笔数 ")
+    assert page.evaluate("document.querySelector('p.genzong-totals').nextElementSibling.className") == "table-wrapper"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "payments_by_status_totals.png", full_page=True)
+
+
+@pytest.mark.browser
 def test_search_kind_from_list(server, manager_page):
     page = manager_page
     page.goto(server.url + "/data/genzong/search")

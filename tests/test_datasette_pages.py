@@ -478,3 +478,35 @@ def test_forbidden_post_gets_plain_page(published):
 
 def test_refusal_path_alone_not_found(published):
     assert published.get("/data/-/genzong-refusal").status_code == 404
+
+
+# Totals of the money reports --------------------------------------------
+
+@pytest.mark.parametrize("name", ["overdue_receivables", "payments_by_status", "payments_by_rep_month",
+                                  "rep_monthly_performance"])
+def test_report_totals_line(published, metadata, name):
+    rows = published.rows(f"/data/genzong/{name}")
+    html = published.get(f"/data/genzong/{name}").text
+    line = re.search(r'<p class="genzong-totals"><strong>合计</strong>（([\d,]+) 行）：(.*?)</p>', html)
+    assert line, "the page has a 合计 line"
+    assert line[1] == f"{len(rows):,}"
+    shown = dict(part.rsplit(" ", 1) for part in line[2].split("；"))
+    assert list(shown) == metadata["queries"][name]["totals"]
+    for column, text in shown.items():
+        if column in YUAN_COLUMNS:
+            fen = sum(round(row[column] * 100) for row in rows)
+            assert text == f"¥{fen / 100:,.2f}", column
+        else:
+            assert text == f"{sum(row[column] for row in rows):,}", column
+
+
+def test_report_totals_not_in_csv(published):
+    content = published.get("/data/genzong/payments_by_status.csv").content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(content)))
+    assert [row["付款状态"] for row in rows] == [row["付款状态"]
+                                                 for row in published.rows("/data/genzong/payments_by_status")]
+    assert "合计" not in content
+
+
+def test_report_without_totals_has_no_line(published):
+    assert '<p class="genzong-totals">' not in published.get("/data/genzong/rep_monthly_review").text
