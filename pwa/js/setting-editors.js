@@ -163,50 +163,73 @@ function smallButton(label, text, action, disabled, onClick) {
   });
 }
 
-// The ↑ ↓ ✕ buttons of row `index` of a list draft.
-function rowButtons(draft, index, update) {
+// The latest draft of an editor made of several fields, so that each field's
+// change keeps what was typed into the others since the editor was drawn.
+// `change` records a new draft and passes it on to `update`.
+function tracked(draft, update) {
+  let current = draft;
+  return {
+    latest: () => current,
+    change: (next, options) => {
+      current = next;
+      update(next, options);
+    },
+  };
+}
+
+// The ↑ ↓ ✕ buttons of row `index` of a list of `count` rows. A click
+// moves or removes a row of the latest draft.
+function rowButtons({ latest, change }, index, count) {
   return h('div', { class: 'setting-list-buttons' },
-    smallButton(t('orgsettings.move_up'), '↑', 'up', index === 0, () => update(moved(draft, index, index - 1), { redraw: true })),
-    smallButton(t('orgsettings.move_down'), '↓', 'down', index === draft.length - 1,
-      () => update(moved(draft, index, index + 1), { redraw: true })),
+    smallButton(t('orgsettings.move_up'), '↑', 'up', index === 0, () => change(moved(latest(), index, index - 1), { redraw: true })),
+    smallButton(t('orgsettings.move_down'), '↓', 'down', index === count - 1,
+      () => change(moved(latest(), index, index + 1), { redraw: true })),
     smallButton(t('orgsettings.remove'), '✕', 'remove', false,
-      () => update(draft.filter((_, position) => position !== index), { redraw: true })));
+      () => change(latest().filter((_, position) => position !== index), { redraw: true })));
 }
 
 function namesEditor(id, draft, update, invalid) {
+  const editing = tracked(draft, update);
+  const { latest, change } = editing;
   return h('div', { class: 'setting-list', id },
     h('ol', { class: 'setting-list-rows' }, draft.map((name, index) => h('li', { class: 'setting-list-row' },
       h('input', {
         type: 'text', class: 'setting-list-input', value: name, attrs: { 'aria-label': t('orgsettings.stage_label', { number: index + 1 }), 'aria-invalid': invalid },
-        on: { input: (event) => update(draft.map((item, position) => (position === index ? event.target.value : item))) },
+        on: { input: (event) => change(latest().map((item, position) => (position === index ? event.target.value : item))) },
       }),
-      rowButtons(draft, index, update)))),
+      rowButtons(editing, index, draft.length)))),
     h('button', {
       type: 'button', class: 'button button-secondary button-small setting-list-add', text: t('orgsettings.add_stage'),
-      on: { click: () => update([...draft, ''], { redraw: true, focusLast: true }) },
+      on: { click: () => change([...latest(), ''], { redraw: true, focusLast: true }) },
     }));
 }
 
 function questionsEditor(id, draft, update, invalid) {
+  const editing = tracked(draft, update);
+  const { latest, change } = editing;
   return h('div', { class: 'setting-list', id },
     h('ol', { class: 'setting-list-rows' }, draft.map((question, index) => h('li', { class: 'setting-list-row', dataset: { questionKey: question.key } },
       h('div', { class: 'setting-question' },
         h('input', {
           type: 'text', class: 'setting-list-input', value: question.text,
           attrs: { 'aria-label': t('orgsettings.question_label', { number: index + 1 }), 'aria-invalid': invalid },
-          on: { input: (event) => update(draft.map((item, position) => (position === index ? { ...item, text: event.target.value } : item))) },
+          on: { input: (event) => change(latest().map((item, position) => (position === index ? { ...item, text: event.target.value } : item))) },
         }),
         h('span', { class: 'hint setting-question-key', text: t('orgsettings.question_key', { key: question.key }) })),
-      rowButtons(draft, index, update)))),
+      rowButtons(editing, index, draft.length)))),
     h('button', {
       type: 'button', class: 'button button-secondary button-small setting-list-add', text: t('orgsettings.add_question'),
       on: {
-        click: () => update([...draft, { key: newQuestionKey(draft.map((item) => item.key)), text: '' }], { redraw: true, focusLast: true }),
+        click: () => {
+          const rows = latest();
+          change([...rows, { key: newQuestionKey(rows.map((item) => item.key)), text: '' }], { redraw: true, focusLast: true });
+        },
       },
     }));
 }
 
 function daysByKindEditor(id, draft, update, invalid) {
+  const { latest, change } = tracked(draft, update);
   return h('table', { class: 'setting-days', id },
     h('thead', {}, h('tr', {},
       h('th', { attrs: { scope: 'col' }, text: t('orgsettings.customer_kind') }),
@@ -215,7 +238,7 @@ function daysByKindEditor(id, draft, update, invalid) {
       h('th', { attrs: { scope: 'row' }, text: choiceLabel(kind) }),
       h('td', {}, h('input', {
         type: 'number', value: days, dataset: { kind }, attrs: { inputmode: 'numeric', step: 1, 'aria-label': choiceLabel(kind), 'aria-invalid': invalid },
-        on: { input: (event) => update({ ...draft, [kind]: event.target.value }) },
+        on: { input: (event) => change({ ...latest(), [kind]: event.target.value }) },
       }))))));
 }
 
