@@ -208,6 +208,16 @@ def test_invalid_setting_rejected(http, state, login_as):
     assert state.records.get().execute("SELECT count(*) FROM settings").fetchone()[0] == 0
 
 
+
+def test_emptied_setting_named_empty(http, login_as):
+    _, token = login_as("admin")
+
+    response = http.put("/api/settings/reminder_receivable_days", json={"value": None}, headers=auth(token))
+
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("设置“回款提前提醒天数”的值 （空） 无效：")
+    assert response.json()["message_en"].startswith("Invalid value (empty) for the setting")
+
 @pytest.mark.parametrize("key, value", [
     ("escalation_days", "3"), ("escalation_days", True), ("reminder_ticket_hours", 169),
     ("time_zone", "Mars/Olympus"), ("time_zone", 8), ("chat_webhook_url", "http://example.com/robot"),

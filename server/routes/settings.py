@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .. import settings as org_settings
+from ..messages import Detail
 from ..settings import SETTINGS, SettingError
 from ..wire import parse_json_body
 from .common import ApiError, read_body, require_user, state_of
@@ -30,9 +31,13 @@ def _describe(key: str, value, stored: bool) -> dict:
 def _api_error(error: SettingError) -> ApiError:
     if error.code == "unknown_setting":
         return ApiError(404, "unknown_setting", key=error.key[:100], keys=", ".join(SETTINGS))
-    value = json.dumps(error.value, ensure_ascii=False)
-    if len(value) > 100:
-        value = value[:99] + "…"
+    if error.value is None:
+        # An emptied field: the person typed nothing, not "null".
+        value = Detail("（空）", "(empty)")
+    else:
+        value = json.dumps(error.value, ensure_ascii=False)
+        if len(value) > 100:
+            value = value[:99] + "…"
     return ApiError(400, "invalid_setting", title=error.title, title_en=SETTINGS[error.key].title_en,
                     value=value, detail=error.detail, detail_en=error.detail_en)
 
