@@ -410,6 +410,43 @@ def test_handover_disables_account(site, new_context):
 
 
 
+def picker_groups(page, select: str) -> list[tuple[str, list[str]]]:
+    """The option groups of a handover picker as (label, [user id, …])."""
+    return page.eval_on_selector_all(f"{select} optgroup", """groups => groups.map((group) =>
+        [group.label, [...group.querySelectorAll('option')].map((option) => option.value)])""")
+
+
+def test_handover_lists_reps_first(site, new_context):
+    """Sales reps come first in both pickers; a manager can take a rep's work over themselves."""
+    manager = site.add_user("manager", name="冯经理")
+    admin = site.add_user("admin", name="管理员甲")
+    leaving = site.add_user("sales", name="蒋离职")
+    with server_writes(site) as add:
+        customer = add("customers", name="韩一", owner_id=leaving.id)
+    page = new_context().new_page()
+    log_in(page, manager, path="/#/handover")
+    page.wait_for_selector(f"#handover-to option[value='{leaving.id}']", state="attached")  # drawn again after the sync
+
+    roles = {row["id"]: row["role"] for row in site.query("SELECT id, role FROM users")}
+    for select in ("#handover-from", "#handover-to"):
+        groups = picker_groups(page, select)
+        assert [label for label, _ in groups] == ["业务员", "经理和管理员"], select
+        assert {roles[user] for user in groups[0][1]} == {"sales"}, select
+        assert {roles[user] for user in groups[1][1]} == {"manager", "admin"}, select
+        assert manager.id in groups[1][1], select
+        assert admin.id in groups[1][1], select
+    mine = page.locator(f"#handover-to option[value='{manager.id}']").text_content()
+    assert mine == f"冯经理（{manager.username}）（我）"
+
+    page.select_option("#handover-from", leaving.id)
+    page.select_option("#handover-to", manager.id)
+    page.locator(".handover-preview").filter(has_text="1 位").wait_for()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("#handover-confirm")
+    page.wait_for_selector(".handover-done")
+    assert site.query("SELECT owner_id FROM customers WHERE id = ?", (customer,)) == [{"owner_id": manager.id}]
+
+
 def test_return_to_pool_confirms_open_money(site, new_context):
     """Returning a customer with money still owed needs a confirmation that names the amount. Cancelling keeps the owner."""
     manager = site.add_user("manager", name="钱经理")

@@ -44,12 +44,26 @@ function userLabel(user) {
   return user.disabled ? t('handover.disabled_user', { name: label }) : label;
 }
 
+// The label of an option: the logged-in manager is marked, to find when
+// taking a rep's customers over themselves.
+function optionLabel(user) {
+  return user.id === app.user?.id ? t('handover.yourself', { name: userLabel(user) }) : userLabel(user);
+}
+
+// Sales reps, who own the customers, come first. Managers and admins follow
+// in a group of their own, because they may own customers too: those they
+// created, or imported with themselves as owner. The server accepts any
+// active user as the receiver, so a manager can take a rep's work over.
 function userSelect(id, label, users, selected, onChange) {
+  const option = (user) => h('option', { value: user.id, text: optionLabel(user), selected: user.id === selected });
+  const reps = users.filter((user) => user.role === 'sales');
+  const others = users.filter((user) => user.role !== 'sales');
   return h('div', { class: 'field' },
     h('label', { attrs: { for: id }, text: label }),
     h('select', { id, on: { change: (event) => onChange(event.target.value) } },
       h('option', { value: '', text: t('handover.choose') }),
-      users.map((user) => h('option', { value: user.id, text: userLabel(user), selected: user.id === selected }))));
+      reps.length ? h('optgroup', { attrs: { label: t('handover.group_sales') } }, reps.map(option)) : null,
+      others.length ? h('optgroup', { attrs: { label: t('handover.group_managers') } }, others.map(option)) : null));
 }
 
 function serverMessage(error) {
