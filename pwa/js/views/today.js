@@ -7,7 +7,7 @@ import './project-messages.js';
 import { app } from '../context.js';
 import { addDays } from '../dates.js';
 import { h } from '../dom.js';
-import { choiceLabel, formatLongDate, t } from '../i18n.js';
+import { choiceLabel, fieldLabel, formatLongDate, t } from '../i18n.js';
 import { formatFen } from '../money.js';
 import { reminderPrompt } from '../notifications.js';
 import { ownerStamp } from '../pool.js';
@@ -17,6 +17,7 @@ import { button, emptyState, formatStamp, pageHeader } from '../ui.js';
 import { poolReturnText } from './pool.js';
 
 let scope = 'mine'; // managers may switch to the whole team
+let teamOwner = ''; // the team view's owner filter: '' for everyone, 'pool', or a user id
 
 // The 今日 items of the logged-in user (or of everyone, for a manager's team view).
 export function todayItems(ownerScope = 'mine') {
@@ -81,6 +82,41 @@ function itemCard(item, today, showOwner) {
     action);
 }
 
+function activeUsers() {
+  return app.store.list('users').filter((user) => !user.disabled)
+    .sort((a, b) => String(a.name || a.username).localeCompare(String(b.name || b.username), 'zh-CN'));
+}
+
+// The owner filter of the team view: every active user, then the public pool.
+function teamOwnerFilter(users, page) {
+  const choices = [['', t('filter.all')], ...users.map((user) => [user.id, user.name || user.username]),
+    ['pool', t('filter.owner_pool')]];
+  return h('div', { class: 'field today-owner' },
+    h('label', { attrs: { for: 'today-owner' }, text: fieldLabel('customers', 'owner_id') }),
+    h('select', { id: 'today-owner', on: { change: (event) => { teamOwner = event.target.value; page.refresh(); } } },
+      choices.map(([value, text]) => h('option', { value, text, selected: value === teamOwner }))));
+}
+
+function ownedByFilter(item) {
+  if (!teamOwner) return true;
+  return teamOwner === 'pool' ? !item.ownerId : item.ownerId === teamOwner;
+}
+
+// The team view's totals line: how many items are listed and, when
+// receivables are among them, the money still to collect and the overdue part.
+function teamTotals(items) {
+  const receivables = items.filter((item) => item.table === 'receivables');
+  const sum = (rows) => rows.reduce((total, item) => total + (item.outstanding ?? 0), 0);
+  const parts = [t('today.total_items', { count: items.length })];
+  if (receivables.length) {
+    parts.push(t('today.total_receivables', {
+      count: receivables.length, outstanding: formatFen(sum(receivables)),
+      overdue: formatFen(sum(receivables.filter((item) => item.overdue))),
+    }));
+  }
+  return h('p', { class: 'result-count today-totals', text: parts.join(t('today.total_separator')) });
+}
+
 function group(title, items, today) {
   if (items.length === 0) return null;
   return h('section', { class: 'section' },
@@ -103,7 +139,12 @@ function movedAwayNotice() {
 function render(params, page) {
   page.rerenderOnChange(app.store);
   const today = app.today();
-  const items = todayItems(scope);
+  // The scope and the filter outlive a logout, so the team view is checked
+  // against the role of the user logged in now.
+  const team = scope === 'team' && app.seesEverything;
+  const users = team ? activeUsers() : [];
+  if (team && teamOwner && teamOwner !== 'pool' && !users.some((user) => user.id === teamOwner)) teamOwner = '';
+  const items = team ? todayItems('team').filter(ownedByFilter) : todayItems('mine');
   const header = pageHeader(t('today.title'));
   header.append(h('p', { class: 'subtitle', text: formatLongDate(today) }));
   const toggle = app.seesEverything ? h('div', { class: 'segmented', attrs: { role: 'group' } },
@@ -114,7 +155,8 @@ function render(params, page) {
     }))) : null;
   const byKind = (...kinds) => items.filter((item) => kinds.includes(item.kind));
   return h('div', { class: 'view view-today' },
-    header, toggle, movedAwayNotice(), reminderPrompt(),
+    header, toggle, team ? teamOwnerFilter(users, page) : null, team ? teamTotals(items) : null,
+    movedAwayNotice(), reminderPrompt(),
     items.length === 0 ? emptyState(t('today.nothing_due')) : null,
     group(t('today.follow_ups'), byKind('follow_up'), today),
     group(t('today.pool_warnings'), byKind('pool_warning'), today),
