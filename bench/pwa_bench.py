@@ -2,7 +2,9 @@
 
 Run as ``python -m bench.pwa_bench --work DIR``. A new data folder gets
 10,000 customers visible to one sales rep (owned by the rep, one in fifteen
-in the public pool), written as server writes. ``genzong serve`` runs on
+in the public pool), written as server writes, and with ``--follow-ups N``
+N follow-ups for each customer (the rep's device gets those of the rep's
+own customers, not of the pool's). ``genzong serve`` runs on
 127.0.0.1 and Debian's Chromium opens the PWA through Playwright in a new
 phone-sized browser context per run, so IndexedDB starts empty.
 
@@ -42,8 +44,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 PHONE = {"width": 375, "height": 812}
 # Queries a rep types: a common surname, a word of company names, a phone
-# tail, a district, and a name that matches few customers.
-QUERIES = ("王", "地板", "8000", "西湖区", "王建国")
+# tail, a district, a name that matches few customers, a word found only
+# in follow-ups (橡木色, in 3 of 64 generated follow-ups) and a word found
+# nowhere, which reads every customer's follow-ups without a match.
+QUERIES = ("王", "地板", "8000", "西湖区", "王建国", "橡木色", "冷库")
 TIMEOUT_MS = 600_000
 
 TIME_SEARCH = """async (query) => {
@@ -64,12 +68,13 @@ SYNCED = """() => {
 }"""
 
 
-def generate(data: DataDir, customers: int) -> str:
-    """Create a rep with ``customers`` visible customers; return the rep's username."""
+def generate(data: DataDir, customers: int, follow_ups: int = 0) -> str:
+    """Create a rep with ``customers`` visible customers, each with ``follow_ups``
+    follow-ups; return the rep's username."""
     state = open_data_dir(data)
     try:
         rep = state.accounts().add("rep", PASSWORD, "sales", "张伟")
-        writer = ScaleWriter(state.records.get(), random.Random(11), [rep.id], follow_ups=0, receivables=0,
+        writer = ScaleWriter(state.records.get(), random.Random(11), [rep.id], follow_ups=follow_ups, receivables=0,
                              ticket_share=0)
         for first in range(0, customers, 1000):
             writer.write(first, min(1000, customers - first))
@@ -122,12 +127,13 @@ def login_run(browser, url: str, username: str, customers: int, screen: str = "c
 
 
 def run(work: Path, customers: int, runs: int, data_folder: Path | None = None, log=print,
-        screen: str = "customers") -> dict:
-    data = DataDir(data_folder or work / f"data-pwa-{customers}")
+        screen: str = "customers", follow_ups: int = 0) -> dict:
+    default_folder = f"data-pwa-{customers}" + (f"-followups{follow_ups}" if follow_ups else "")
+    data = DataDir(data_folder or work / default_folder)
     username = "rep"
     if not data.database.exists():
         started = time.perf_counter()
-        username = generate(data, customers)
+        username = generate(data, customers, follow_ups)
         log(f"  {customers:,} customers written in {time.perf_counter() - started:.0f} s")
     server = ServerProcess(data.root, log_dir=work).start(timeout=120)
     try:
@@ -153,7 +159,8 @@ def run(work: Path, customers: int, runs: int, data_folder: Path | None = None, 
             "frame_p50_ms": statistics.median(s["frame_p50_ms"] for s in per_run),
             "frame_max_ms": max(s["frame_max_ms"] for s in per_run),
         }
-    return {"customers": customers, "screen": screen, "runs": results, "chromium": version,
+    return {"customers": customers, "follow_ups_per_customer": follow_ups, "screen": screen, "runs": results,
+            "chromium": version,
             "usable_s": statistics.median(r["usable_s"] for r in results),
             "first_card_s": statistics.median(r["first_card_s"] for r in results), "searches": searches}
 
@@ -162,6 +169,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, required=True, help="folder for the data folder and server log")
     parser.add_argument("--customers", type=int, default=10_000, help="customers the rep sees (default 10000)")
+    parser.add_argument("--follow-ups", type=int, default=0,
+                        help="follow-ups per customer in a new data folder (default 0)")
     parser.add_argument("--runs", type=int, default=3, help="fresh logins; medians are reported (default 3)")
     parser.add_argument("--data", type=Path, help="a data folder made by an earlier run, to reuse")
     parser.add_argument("--screen", choices=("customers", "today"), default="customers",
@@ -169,7 +178,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     result = run(args.work, args.customers, args.runs, args.data,
-                 log=lambda text: print(text, file=sys.stderr, flush=True), screen=args.screen)
+                 log=lambda text: print(text, file=sys.stderr, flush=True), screen=args.screen,
+                 follow_ups=args.follow_ups)
     print(json.dumps(result, ensure_ascii=False))
     return 0
 
