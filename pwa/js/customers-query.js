@@ -8,10 +8,10 @@ function digits(text) {
   return String(text ?? '').replace(/\D/g, '');
 }
 
-// A test of one customer against the search text. The query's forms are
-// worked out once here, not once per customer, because the list runs it
-// over every customer on each keystroke.
-function textMatcher(query) {
+// A test of one customer's own fields against the search text. The query's
+// forms are worked out once here, not once per customer, because the list
+// runs it over every customer on each keystroke.
+function ownFieldsMatcher(query) {
   const needle = query.toLowerCase();
   const queryDigits = digits(query);
   const byPhone = queryDigits.length >= 3 && queryDigits === query.replace(/[\s-]/g, '');
@@ -21,6 +21,21 @@ function textMatcher(query) {
     if (haystack.some((value) => value && String(value).toLowerCase().includes(needle))) return true;
     return byPhone && digits(customer.phone).includes(queryDigits);
   };
+}
+
+// The same test, then, with a text index (customer-text-index.js), the
+// texts of the customer's follow-ups, receivables and tickets.
+function textMatcher(query, textIndex) {
+  const ownFields = ownFieldsMatcher(query);
+  const needle = query.toLowerCase();
+  if (!textIndex) return ownFields;
+  return (customer) => ownFields(customer) || textIndex.textOf(customer.id).includes(needle);
+}
+
+// Whether the search text matches the customer's own fields, so a list can
+// tell which customers it found through their records' texts.
+export function matchesOwnFields(customer, text) {
+  return ownFieldsMatcher(text.trim())(customer);
 }
 
 // One collator for every sort: localeCompare(…, 'zh-CN') looks one up on
@@ -49,10 +64,12 @@ function nextMatches(date, filter, today) {
 // follow-up first, then those without one, each by name.
 //   filters: {text, kind, interest (high|medium|low|none), owner ('mine',
 //             'pool' or a user id), stage, next (due|today|week|none)}
-//   context: {today: YYYY-MM-DD, userId}
-export function filterCustomers(customers, filters, { today, userId }) {
+//   context: {today: YYYY-MM-DD, userId, textIndex?}, where textIndex has
+//            textOf(customerId) → lower-cased text, as CustomerTextIndex does.
+//            Without it the text matches the customers' own fields only.
+export function filterCustomers(customers, filters, { today, userId, textIndex = null }) {
   const text = (filters.text ?? '').trim();
-  const textMatches = text ? textMatcher(text) : null;
+  const textMatches = text ? textMatcher(text, textIndex) : null;
   const result = customers.filter((customer) => {
     if (textMatches && !textMatches(customer)) return false;
     if (filters.kind && customer.kind !== filters.kind) return false;

@@ -200,7 +200,9 @@ const zh = {
   'today.reply_due': '答复期限 {time}', 'today.reply_overdue': '已超过答复期限（{time}）',
 
   'customers.title': '客户', 'customers.new': '新客户', 'customers.search': '搜索客户',
-  'customers.search_placeholder': '姓名、公司、电话尾号、地址', 'customers.filter': '筛选',
+  'customers.search_placeholder': '姓名、公司、电话、地址、跟进', 'customers.filter': '筛选',
+  'customers.match_follow_up_on': '跟进 {date}', 'customers.match_follow_ups': '跟进',
+  'customers.match_receivables': '回款', 'customers.match_tickets': '工单',
   'customers.count': '共 {count} 位客户', 'customers.empty': '还没有客户。点“新客户”添加第一位。',
   'customers.no_match': '没有符合条件的客户。', 'customers.show_more': '再显示 {count} 位',
   'filter.all': '全部', 'filter.clear': '清除筛选', 'filter.not_set': '未填写',
@@ -348,7 +350,9 @@ const en = {
   'today.reply_due': 'Reply due {time}', 'today.reply_overdue': 'Reply overdue (due {time})',
 
   'customers.title': 'Customers', 'customers.new': 'New customer', 'customers.search': 'Search customers',
-  'customers.search_placeholder': 'Name, company, last digits of phone, address', 'customers.filter': 'Filter',
+  'customers.search_placeholder': 'Name, company, phone, address, follow-ups', 'customers.filter': 'Filter',
+  'customers.match_follow_up_on': 'Follow-up {date}', 'customers.match_follow_ups': 'Follow-up',
+  'customers.match_receivables': 'Receivable', 'customers.match_tickets': 'Ticket',
   'customers.count': '{count} customers', 'customers.count_one': '{count} customer', 'customers.empty': 'No customers yet. Tap "New customer" to add one.',
   'customers.no_match': 'No customer matches.', 'customers.show_more': 'Show {count} more',
   'filter.all': 'All', 'filter.clear': 'Clear filters', 'filter.not_set': 'Not set',

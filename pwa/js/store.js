@@ -141,8 +141,10 @@ export class Store extends EventTarget {
 
   // Run `body(mutation)` after every earlier mutation has finished, store
   // what it staged in one transaction, then update memory and dispatch a
-  // `change` event {tables, local, more}, where `more` is the mutation's
-  // flag that another change follows at once (see store-changes.js).
+  // `change` event {tables, keys, local, more}. `keys` lists the record keys
+  // written or deleted, or is null when the mutation cleared the store, and
+  // `more` is the mutation's flag that another change follows at once (see
+  // store-changes.js).
   // Resolves to what `body` returns; rejects with StorageError (kind
   // 'quota' when the disk is full), changing nothing.
   mutate(body, { local = false } = {}) {
@@ -153,7 +155,8 @@ export class Store extends EventTarget {
       if (!mutation.empty) {
         if (this.db) await mutation.commit(this.db);
         mutation.applyToMemory();
-        this.dispatchEvent(new CustomEvent('change', { detail: { tables: mutation.tables, local, more: mutation.more } }));
+        const keys = mutation.cleared ? null : [...mutation.records.keys()];
+        this.dispatchEvent(new CustomEvent('change', { detail: { tables: mutation.tables, keys, local, more: mutation.more } }));
       }
       return value;
     };

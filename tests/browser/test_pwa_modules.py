@@ -316,6 +316,84 @@ def test_customer_search(module_page):
     }
 
 
+def test_customer_search_reads_record_texts(module_page):
+    """The customer search matches follow-up, receivable and ticket texts
+    through the text index, which follows the store's changes."""
+    result = module_page.evaluate("""async () => {
+        const { Store } = await import('/js/store.js');
+        const { write } = await import('/js/write.js');
+        const { CustomerTextIndex } = await import('/js/customer-text-index.js');
+        const { filterCustomers, matchesOwnFields } = await import('/js/customers-query.js');
+        const store = new Store(null);
+        const now = Date.parse('2026-12-05T08:00:00.000Z');
+        const put = (tx, table, id, fields) => tx.putRecord({ table, id, ...write(tx.record(table, id) ?? null, 'server', fields, now), acked: 1 });
+        await store.mutate((tx) => {
+            put(tx, 'customers', 'a', { name: '张伟', company: '杭州冷库设备有限公司' });
+            put(tx, 'customers', 'b', { name: '李娜' });
+            put(tx, 'customers', 'c', { name: '王芳' });
+            put(tx, 'follow_ups', 'f1', { customer_id: 'b', happened_at: '2026-11-02T02:00:00.000Z', content: '问了冷库的防潮地板' });
+            put(tx, 'follow_ups', 'f2', { customer_id: 'b', happened_at: '2026-11-20T02:00:00.000Z', content: '再谈冷库', result: 'Needs a QUOTE' });
+            put(tx, 'receivables', 'r1', { customer_id: 'c', order_no: 'DD-2026-117', amount_fen: 100, notes: '分两期付清' });
+            put(tx, 'tickets', 't1', { customer_id: 'c', kind: '投诉', number: 'TS000042', subject: '踢脚线开裂' });
+        });
+        const index = new CustomerTextIndex(store);
+        const ctx = { today: '2026-12-05', userId: 'u1', textIndex: index };
+        const ids = (text) => filterCustomers(store.list('customers'), { text }, ctx).map((c) => c.id).sort();
+        const seen = {};
+        seen.coldStore = ids('冷库');
+        seen.withoutIndex = filterCustomers(store.list('customers'), { text: '冷库' }, { today: '2026-12-05', userId: 'u1' }).map((c) => c.id);
+        seen.result = ids('quote');
+        seen.order = ids('DD-2026');
+        seen.notes = ids('两期');
+        seen.ticketSubject = ids('踢脚线');
+        seen.ticketNumber = ids('ts000042');
+        seen.latest = index.findMatch('b', '冷库');
+        seen.resultMatch = index.findMatch('b', 'quote');
+        seen.ownFields = [matchesOwnFields(store.get('customers', 'a'), '冷库'), matchesOwnFields(store.get('customers', 'b'), '冷库')];
+        seen.noMatch = index.findMatch('a', '冷库');
+
+        // An edit, a move to another customer, a deletion and a new record, synced in.
+        await store.mutate((tx) => {
+            put(tx, 'follow_ups', 'f1', { content: '问了冻库' });
+            put(tx, 'follow_ups', 'f2', { customer_id: 'c' });
+            put(tx, 'tickets', 't1', { deleted: true });
+            put(tx, 'follow_ups', 'f3', { customer_id: 'a', happened_at: '2026-12-01T02:00:00.000Z', content: '约了下周量房' });
+        });
+        seen.afterEdit = ids('冻库');
+        seen.moved = ids('再谈');
+        seen.coldStoreAfter = ids('冷库');
+        seen.deleted = ids('踢脚线');
+        seen.added = ids('量房');
+
+        // A cleared store (a logout) leaves nothing behind.
+        await store.mutate((tx) => tx.clearAll());
+        await store.mutate((tx) => put(tx, 'customers', 'd', { name: '赵敏' }));
+        seen.afterClear = ids('量房');
+        seen.clearedText = index.textOf('a');
+        return seen;
+    }""")
+    assert result["coldStore"] == ["a", "b"], "a by its company, b by its follow-ups"
+    assert result["withoutIndex"] == ["a"]
+    assert result["result"] == ["b"], "a follow-up's result counts, in any case"
+    assert result["order"] == ["c"]
+    assert result["notes"] == ["c"]
+    assert result["ticketSubject"] == ["c"]
+    assert result["ticketNumber"] == ["c"]
+    assert result["latest"] == {"table": "follow_ups", "id": "f2", "date": "2026-11-20T02:00:00.000Z",
+                                "text": "再谈冷库", "start": 2}, "the latest follow-up that matches"
+    assert result["resultMatch"]["text"] == "Needs a QUOTE"
+    assert result["resultMatch"]["start"] == 8
+    assert result["ownFields"] == [True, False]
+    assert result["noMatch"] is None
+    assert result["afterEdit"] == ["b"]
+    assert result["moved"] == ["c"], "the follow-up moved with its customer_id"
+    assert result["coldStoreAfter"] == ["a", "c"]
+    assert result["deleted"] == []
+    assert result["added"] == ["a"]
+    assert result["afterClear"] == []
+    assert result["clearedText"] == ""
+
+
 def test_customer_list_sorts_names_by_pinyin(module_page):
     names = module_page.evaluate("""async () => {
         const { filterCustomers } = await import('/js/customers-query.js');
