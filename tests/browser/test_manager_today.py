@@ -13,7 +13,7 @@ from genzong.server.state import open_data_dir
 from genzong.sync import format_stamp
 from reminder_helpers import seed
 
-from .pwa_helpers import PASSWORD, log_in
+from .pwa_helpers import PASSWORD, log_in, no_horizontal_overflow, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -119,6 +119,9 @@ def test_team_owner_filter_and_totals(page, site, team):
     totals, keys = totals_and_keys(page)
     assert keys == everyone
     assert totals == f"共 {len(everyone)} 项；回款 3 笔，待收 ¥9,200.00，其中逾期 ¥8,000.00"
+
+    assert no_horizontal_overflow(page)
+    screenshot(page, "today-team-totals")
 
     choose_owner(page, team["rep"].id)
     totals, keys = totals_and_keys(page)

@@ -33,8 +33,9 @@ let filters = null;
 let textIndex = null;
 
 // The texts of the follow-ups, receivables and tickets on this device, for
-// the search. The index reads them at the first search and then follows the
-// store's changes, for as long as the page is loaded.
+// the search. The index reads them when the search box first gets focus (or
+// at the first search) and then follows the store's changes while the page
+// is loaded.
 function customerTextIndex() {
   if (textIndex?.store !== app.store) textIndex = new CustomerTextIndex(app.store);
   return textIndex;
