@@ -58,15 +58,15 @@ REPORT_INDEXES = (
     "CREATE INDEX IF NOT EXISTS customers_deleted_id ON customers (id) WHERE deleted = 1",
     "CREATE INDEX IF NOT EXISTS receivables_deleted_id ON receivables (id) WHERE deleted = 1",
     # Follow-ups without a creator (imports, the demo) by owner and time: 业务员月度业绩
-    # credits them to their customer's owner.
-    "CREATE INDEX IF NOT EXISTS follow_ups_imported_scope_owner "
-    "ON follow_ups (scope_owner, happened_at, deleted, customer_id, created_by) WHERE created_by IS NULL",
+    # credits them to their customer's owner when they were first written.
+    "CREATE INDEX IF NOT EXISTS follow_ups_imported_credited_to "
+    "ON follow_ups (credited_to, happened_at, deleted, customer_id, created_by) WHERE created_by IS NULL",
 )
 
 # Indexes that canned queries name with INDEXED BY: a query fails on a file
-# without them. Schema version 6 is the first to have all of them.
+# without them. Schema version 7 is the first to have all of them.
 NAMED_INDEXES = ("customers_seq", "follow_ups_happened_at_deleted_customer_id_scope_owner_created_by",
-                 "follow_ups_imported_scope_owner", RECEIVABLES_BY_ID)
+                 "follow_ups_imported_credited_to", RECEIVABLES_BY_ID)
 
 # Indexes that a longer index now serves, dropped from existing databases.
 REPLACED_INDEXES = (
@@ -79,6 +79,12 @@ REPLACED_INDEXES = (
     "payments_paid_on",  # by payments (paid_on, deleted, receivable_id, scope_owner, amount_fen)
     # by the same with paid_fen, last_paid_on
     "receivables_id_deleted_due_date_sale_date_amount_fen_customer_id_scope_owner_dealer_id",
+    # by the same with credited_to
+    "receivables_id_deleted_due_date_sale_date_amount_fen_customer_id_scope_owner_dealer_id_paid_fen_last_paid_on",
+    # Led by scope_owner, which the reports no longer credit by. The same
+    # columns led by credited_to replace them.
+    "follow_ups_imported_scope_owner",
+    "payments_scope_owner_paid_on_deleted_receivable_id_amount_fen",
 )
 
 
@@ -150,6 +156,56 @@ def _fill_creation_columns(conn: sqlite3.Connection) -> None:
             WHERE created_at IS NULL""")
 
 
+# SQL for a row's customer id, for each table whose rows the performance
+# reports credit.
+CREDITED_CUSTOMER = {
+    "customers": "customers.id",
+    "follow_ups": "follow_ups.customer_id",
+    "receivables": "receivables.customer_id",
+    "payments": "(SELECT r.customer_id FROM receivables r WHERE r.id = payments.receivable_id)",
+}
+
+
+def _fill_credited_to(conn: sqlite3.Connection) -> None:
+    # Rows stored before credited_to existed get their customer's owner at
+    # their created_at. 修改历史 records each change of a customer's owner
+    # (a device's edit, a hand-over, a claim, a return to the pool, an
+    # import) with the old value and the time of the write. So that owner is
+    # the old value of the first change after created_at, or the current
+    # owner when no change came later. Rows of the other tables, which no
+    # report credits, take their current scope_owner.
+    # NOTE: a device's edit is timed by the device's clock, so a row created
+    # within that clock's error of an owner change may be credited to the
+    # owner on the other side of it.
+    conn.execute("""
+        CREATE TEMP TABLE owner_changes AS
+        SELECT record_id AS customer_id, changed_at, json_extract(old_value, '$') AS old_owner
+        FROM history
+        -- The server writes every value as JSON text, but json_extract raises on
+        -- any other text, which would stop the upgrade, so such a row is skipped.
+        WHERE record_table = 'customers' AND field = 'owner_id' AND (old_value IS NULL OR json_valid(old_value))""")
+    conn.execute("CREATE INDEX temp.owner_changes_customer ON owner_changes (customer_id, changed_at)")
+    for table in TABLES:
+        customer = CREDITED_CUSTOMER.get(table)
+        if customer is None:
+            conn.execute(f"UPDATE {table} SET credited_to = scope_owner WHERE credited_to IS NULL")
+            continue
+        # With one min() in the query, SQLite reads the bare column old_owner
+        # from the row that has the minimum.
+        conn.execute(f"""
+            UPDATE {table} SET credited_to = (
+                SELECT CASE WHEN min(o.changed_at) IS NULL THEN {table}.scope_owner ELSE o.old_owner END
+                FROM owner_changes o
+                WHERE o.customer_id = {customer} AND o.changed_at > {table}.created_at)
+            WHERE credited_to IS NULL""")
+    conn.execute("DROP TABLE temp.owner_changes")
+
+
+def _credit_stored_rows(conn: sqlite3.Connection) -> None:
+    _fill_credited_to(conn)
+    _check_named_indexes(conn)
+
+
 def _fill_paid_totals(conn: sqlite3.Connection) -> None:
     # _ensure_tables has just added the receivables' paid totals, and the
     # triggers keep them from now on. This fills them for stored payments.
@@ -174,6 +230,7 @@ MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [
     (4, _check_named_indexes),
     (5, _check_named_indexes),  # run again: RECEIVABLES_BY_ID joined NAMED_INDEXES
     (6, _fill_paid_totals),  # RECEIVABLES_BY_ID now contains the paid totals, under a new name
+    (7, _credit_stored_rows),  # fills credited_to, which RECEIVABLES_BY_ID now contains under a new name
 ]
 SCHEMA_VERSION = max(version for version, _ in MIGRATIONS)
 
@@ -238,6 +295,7 @@ def _create_synced_table(table: Table) -> str:
         "scope_owner TEXT",
         "created_at TEXT",
         "created_by TEXT",
+        "credited_to TEXT",
     ]
     columns += [f"{name} {kind}" for name, kind in DERIVED_COLUMNS.get(table.name, ())]
     return f"CREATE TABLE {table.name} ({', '.join(columns)})"

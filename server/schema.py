@@ -3,11 +3,15 @@
 Storage, wire validation, permissions, the Datasette metadata test and the
 protocol document's drift test all read this registry, so a field is
 declared once. Every synced table also has the sync columns ``id``,
-``clock``, ``dots``, ``deleted``, ``seq`` and ``updated_at``, and three
+``clock``, ``dots``, ``deleted``, ``seq`` and ``updated_at``, and four
 columns the server keeps and never sends on the wire: ``scope_owner``, the
-id of the user whose devices see the row (see ``server.visibility``), and
+id of the user whose devices see the row (see ``server.visibility``);
 ``created_at`` and ``created_by``, the time of the record's first write and
-the user whose device made it (see ``server.store``).
+the user whose device made it (see ``server.store``); and ``credited_to``,
+the scope owner the row got at its first write. A hand-over, a new owner
+or a return to the pool changes ``scope_owner`` but never ``credited_to``,
+so the performance reports credit a closed month to the rep who owned the
+customer then.
 """
 
 from dataclasses import dataclass, field
@@ -138,8 +142,10 @@ CUSTOMERS = Table("customers", "客户", rank=0, fields=(
     long_text("notes", "备注"),
     ref("dealer_id", "经销点", "dealers"),
 ), indexes=(
-    # Finds an owner's customers, and counts 业务员月度业绩's new customers per owner and month.
+    # Finds an owner's customers.
     ("owner_id", "created_at", "deleted"),
+    # Counts 业务员月度业绩's new customers per month and per owner they were created for.
+    ("credited_to", "created_at", "deleted"),
     ("next_follow_up", "code"), ("phone",), ("name",), ("dealer_id",),
     # Gives 业务员月度业绩 the first and last creation times.
     ("created_at", "deleted", "owner_id")))
@@ -160,7 +166,7 @@ FOLLOW_UPS = Table("follow_ups", "跟进记录", rank=1, parent=("customer_id", 
              # Covers a customer's latest follow-up, count and "followed up since" checks in the reports.
              ("customer_id", "deleted", "happened_at"),
              # Counts 业务员月度业绩's follow-ups per creator and month (imported ones: see
-             # follow_ups_imported_scope_owner in server.migrations).
+             # follow_ups_imported_credited_to in server.migrations).
              ("created_by", "happened_at", "deleted", "customer_id"),
              # Serves the 沟通方式 facet of the follow-up log, which counts every follow-up per channel:
              # at 1,000,000 follow-ups a scan of the table passed Datasette's 200 ms facet limit.
@@ -174,9 +180,10 @@ DERIVED_COLUMNS = {"receivables": (("paid_fen", "INTEGER NOT NULL DEFAULT 0"), (
 # A covering index that leads with id. Reports that look up many receivables'
 # payments walk it, in id order, so their lookups in the payments'
 # receivable_id index go in order too. The paid totals in it let them skip
-# the lookup for most receivables.
+# the lookup for most receivables, and credited_to gives 回款统计：按业务员和月份
+# the rep each receivable counts for.
 RECEIVABLES_BY_ID_COLUMNS = ("id", "deleted", "due_date", "sale_date", "amount_fen", "customer_id", "scope_owner",
-                             "dealer_id", "paid_fen", "last_paid_on")
+                             "dealer_id", "paid_fen", "last_paid_on", "credited_to")
 RECEIVABLES_BY_ID = "receivables_" + "_".join(RECEIVABLES_BY_ID_COLUMNS)
 
 RECEIVABLES = Table("receivables", "应收", rank=1, parent=("customer_id", "customers"), fields=(
@@ -207,8 +214,8 @@ PAYMENTS = Table("payments", "回款记录", rank=2, parent=("receivable_id", "r
              # Covers a receivable's paid total and last payment date, which the triggers that
              # keep receivables.paid_fen read, and the reviews' sums up to a month's end.
              ("receivable_id", "deleted", "amount_fen", "paid_on"),
-             # Counts and sums 业务员月度业绩's payments per owner and month.
-             ("scope_owner", "paid_on", "deleted", "receivable_id", "amount_fen")))
+             # Counts and sums 业务员月度业绩's payments per month and per owner they were written for.
+             ("credited_to", "paid_on", "deleted", "receivable_id", "amount_fen")))
 
 TICKETS = Table("tickets", "工单", rank=1, parent=("customer_id", "customers"), fields=(
     text("number", "工单编号", 20, server_only=True, description="服务器在首次同步时分配，如 GD000123"),
@@ -437,9 +444,10 @@ ENGLISH_CHOICES: dict[str, str] = {
 # follows that record's (see server.visibility).
 RECORD_ATTACHED = ("history", "conflicts")
 
-SYNC_COLUMNS = ("id", "clock", "dots", "deleted", "seq", "updated_at", "scope_owner", "created_at", "created_by")
+SYNC_COLUMNS = ("id", "clock", "dots", "deleted", "seq", "updated_at", "scope_owner", "created_at", "created_by",
+                "credited_to")
 # Sync columns that later versions added: an upgrade adds them to older files.
-ADDED_SYNC_COLUMNS = ("created_at", "created_by")
+ADDED_SYNC_COLUMNS = ("created_at", "created_by", "credited_to")
 
 
 def children_of(table_name: str) -> list[Table]:

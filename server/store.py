@@ -120,8 +120,9 @@ def upsert_records(conn: sqlite3.Connection, table: Table,
 
     A new row also gets ``created_at`` and ``created_by``: the stamp of its
     earliest write and the user of the device that made it (NULL for a
-    device that is no user's, such as an import). Updates leave both as
-    they are, so they keep saying who created the record and when.
+    device that is no user's, such as an import), and ``credited_to``: the
+    scope owner it is stored with now. Updates leave all three as they are,
+    so they keep saying who created the record, when, and for which rep.
     """
     if not rows:
         return
@@ -152,9 +153,9 @@ def upsert_records(conn: sqlite3.Connection, table: Table,
     conn.executemany(f"INSERT INTO {staging} ({listed}, created_at, created_device) "
                      f"VALUES ({', '.join('?' * (len(columns) + 2))})", params())
     # "WHERE true" keeps SQLite from reading ON CONFLICT as a join's ON clause.
-    conn.execute(f"INSERT INTO main.{table.name} ({listed}, created_at, created_by) "
-                 f"SELECT {listed}, created_at, (SELECT user_id FROM main.devices WHERE id = created_device) "
-                 f"FROM {staging} WHERE true ORDER BY rowid ON CONFLICT(id) DO UPDATE SET {updates}")
+    conn.execute(f"INSERT INTO main.{table.name} ({listed}, created_at, created_by, credited_to) "
+                 f"SELECT {listed}, created_at, (SELECT user_id FROM main.devices WHERE id = created_device), "
+                 f"scope_owner FROM {staging} WHERE true ORDER BY rowid ON CONFLICT(id) DO UPDATE SET {updates}")
     conn.execute(f"DELETE FROM {staging}")
 
 

@@ -269,6 +269,20 @@ def test_owned_children_follow_customer(state, make_user):
     assert scopes == {"customers": zhang.id, "receivables": zhang.id, "payments": zhang.id}
 
 
+def test_imported_rows_credited_to_owner(state, make_user):
+    zhang = make_user("sales", username="zhangwei", name="张伟")
+    data = csv_bytes([["客户名称", "联系方式", "应收金额", "已收金额", "付款期限", "负责人"],
+                      ["A公司", "13800010001", "10000", "4000", "2022-07-31", "张伟"],
+                      ["B公司", "13800010002", "5000", "0", "2022-08-31", ""]])
+    import_bytes(state, data, "x.csv")
+    conn = state.records.get()
+    for table in ("customers", "receivables", "payments"):
+        credited = {row[0] for row in conn.execute(f"SELECT credited_to FROM {table} WHERE scope_owner IS NOT NULL")}
+        assert credited == {zhang.id}, table
+    pool = conn.execute("SELECT count(*), count(credited_to) FROM customers WHERE owner_id IS NULL").fetchone()
+    assert tuple(pool) == (1, 0), "a customer imported into the pool is credited to no one"
+
+
 # Receivables over time ----------------------------------------------------
 
 RECEIVABLE_HEADER = ["客户名称", "联系方式", "应收金额", "已收金额", "付款期限", "付款状态"]

@@ -9,11 +9,13 @@ import pytest
 import yaml
 
 from genzong.server import state as server_state
-from genzong.server.db import connect
+from genzong.server.db import connect, transaction
 from genzong.server.migrations import NAMED_INDEXES, SCHEMA_VERSION, upgrade
 from genzong.server.paths import DataDir, project_root
+from genzong.server.records import Batch
 from genzong.server.schema import RECEIVABLES_BY_ID, TABLES
 from genzong.server.state import DataDirError, open_data_dir
+from genzong.server.views import drop_views
 
 
 def columns(conn, table):
@@ -122,9 +124,10 @@ def test_named_indexes_listed_and_made(tmp_path):
 
 
 @pytest.mark.parametrize("version, index", [
-    (3, "follow_ups_imported_scope_owner"),
     (4, RECEIVABLES_BY_ID),
     (5, RECEIVABLES_BY_ID),
+    (6, RECEIVABLES_BY_ID),
+    (6, "follow_ups_imported_credited_to"),
 ])
 def test_read_only_folder_before_named_index_rejected(tmp_path, monkeypatch, version, index):
     """A file from before a named report index cannot be upgraded when read-only, so it is rejected."""
@@ -151,3 +154,77 @@ def test_read_only_folder_before_named_index_rejected(tmp_path, monkeypatch, ver
     finally:
         upgraded.close()
     assert index in names
+
+
+def write_as_server(conn, stamp: str, table: str, record_id: str, fields: dict) -> None:
+    """Store one server write made at ``stamp``, with its history, as a hand-over or import does."""
+    with transaction(conn):
+        batch = Batch(conn, stamp, None, "server")
+        batch.server_write(table, record_id, fields)
+        batch.flush()
+
+
+def remove_credited_to(conn) -> None:
+    """Turn a current file back into one of schema version 6, which had no credited_to column."""
+    drop_views(conn)  # a view names an index that contains credited_to
+    indexes = [row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '%credited_to%'")]
+    for name in indexes:
+        conn.execute(f"DROP INDEX {name}")
+    for table in TABLES:
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN credited_to")
+    conn.execute("PRAGMA user_version = 6")
+    conn.commit()
+
+
+def test_upgrade_credits_rows_to_owner_then(tmp_path):
+    """Rows stored before credited_to existed get their customer's owner at their first write, from 修改历史."""
+    conn = connect(tmp_path / "before-credit.db")
+    upgrade(conn)
+    write_as_server(conn, "2026-10-01T02:00:00.000Z", "customers", "c-moved", {"name": "韩文博", "owner_id": "u-li"})
+    write_as_server(conn, "2026-10-02T02:00:00.000Z", "receivables", "r-1",
+                    {"customer_id": "c-moved", "sale_date": "2026-10-02", "amount_fen": 500_000})
+    write_as_server(conn, "2026-10-03T02:00:00.000Z", "payments", "p-before",
+                    {"receivable_id": "r-1", "paid_on": "2026-10-03", "amount_fen": 100_000})
+    write_as_server(conn, "2026-10-04T02:00:00.000Z", "follow_ups", "f-before",
+                    {"customer_id": "c-moved", "happened_at": "2026-10-04T02:00:00.000Z"})
+    write_as_server(conn, "2026-10-10T02:00:00.000Z", "customers", "c-moved", {"owner_id": "u-wang"})
+    write_as_server(conn, "2026-10-12T02:00:00.000Z", "payments", "p-after",
+                    {"receivable_id": "r-1", "paid_on": "2026-10-12", "amount_fen": 200_000})
+    # A customer created in the pool, claimed later, and then returned to it.
+    write_as_server(conn, "2026-10-01T02:00:00.000Z", "customers", "c-pool", {"name": "孙先生", "owner_id": None})
+    write_as_server(conn, "2026-10-05T02:00:00.000Z", "customers", "c-pool", {"owner_id": "u-li"})
+    write_as_server(conn, "2026-10-06T02:00:00.000Z", "follow_ups", "f-claimed",
+                    {"customer_id": "c-pool", "happened_at": "2026-10-06T02:00:00.000Z"})
+    write_as_server(conn, "2026-10-20T02:00:00.000Z", "customers", "c-pool", {"owner_id": None})
+    written = {(table, row[0]): row[1] for table in ("customers", "receivables", "payments", "follow_ups")
+               for row in conn.execute(f"SELECT id, credited_to FROM {table}")}
+    remove_credited_to(conn)
+
+    assert upgrade(conn) == SCHEMA_VERSION
+    filled = {(table, row[0]): row[1] for table in ("customers", "receivables", "payments", "follow_ups")
+              for row in conn.execute(f"SELECT id, credited_to FROM {table}")}
+    assert filled == {
+        ("customers", "c-moved"): "u-li",
+        ("customers", "c-pool"): None,
+        ("receivables", "r-1"): "u-li",
+        ("payments", "p-before"): "u-li",
+        ("payments", "p-after"): "u-wang",
+        ("follow_ups", "f-before"): "u-li",
+        ("follow_ups", "f-claimed"): "u-li",
+    }
+    assert filled == written, "the upgrade gives what the server wrote when the rows were new"
+
+
+def test_upgrade_credits_other_tables_by_scope(tmp_path):
+    """Tables that no report credits get their current scope owner."""
+    conn = connect(tmp_path / "before-credit.db")
+    upgrade(conn)
+    write_as_server(conn, "2026-10-01T02:00:00.000Z", "customers", "c-1", {"name": "韩文博", "owner_id": "u-li"})
+    write_as_server(conn, "2026-10-02T02:00:00.000Z", "tickets", "t-1", {"customer_id": "c-1", "kind": "投诉"})
+    write_as_server(conn, "2026-10-10T02:00:00.000Z", "customers", "c-1", {"owner_id": "u-wang"})
+    remove_credited_to(conn)
+
+    upgrade(conn)
+    row = conn.execute("SELECT scope_owner, credited_to FROM tickets WHERE id = 't-1'").fetchone()
+    assert tuple(row) == ("u-wang", "u-wang")

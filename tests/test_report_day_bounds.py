@@ -175,14 +175,14 @@ def test_monthly_performance_counts_through_indexes(conn):
     plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + canned_query("rep_monthly_performance"),
                                            {"开始日期": "", "结束日期": ""})]
     ranges = [
-        "SEARCH c USING COVERING INDEX customers_owner_id_created_at_deleted"
-        " (owner_id=? AND created_at>? AND created_at<?)",
+        "SEARCH c USING COVERING INDEX customers_credited_to_created_at_deleted"
+        " (credited_to=? AND created_at>? AND created_at<?)",
         "SEARCH f USING COVERING INDEX follow_ups_created_by_happened_at_deleted_customer_id"
         " (created_by=? AND happened_at>? AND happened_at<?)",
-        "SEARCH f USING COVERING INDEX follow_ups_imported_scope_owner"
-        " (scope_owner=? AND happened_at>? AND happened_at<?)",
-        "SEARCH p USING COVERING INDEX payments_scope_owner_paid_on_deleted_receivable_id_amount_fen"
-        " (scope_owner=? AND paid_on>? AND paid_on<?)",
+        "SEARCH f USING COVERING INDEX follow_ups_imported_credited_to"
+        " (credited_to=? AND happened_at>? AND happened_at<?)",
+        "SEARCH p USING COVERING INDEX payments_credited_to_paid_on_deleted_receivable_id_amount_fen"
+        " (credited_to=? AND paid_on>? AND paid_on<?)",
     ]
     for step in ranges:
         assert step in plan

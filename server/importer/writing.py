@@ -38,7 +38,8 @@ from .values import parse_phones
 
 CHANGE_CHECK_TABLES = ("customers", "receivables", "payments", "tickets", "follow_ups")
 # Column order of every synced table's INSERT: id, the fields, then the sync columns.
-SYNC_TAIL = ("deleted", "clock", "dots", "seq", "updated_at", "scope_owner", "created_at", "created_by")
+SYNC_TAIL = ("deleted", "clock", "dots", "seq", "updated_at", "scope_owner", "created_at", "created_by",
+             "credited_to")
 STAGING_PREFIX = "genzong_import_"
 
 
@@ -106,8 +107,9 @@ def prepare_new_records(conn: sqlite3.Connection, plan: Plan, now: str) -> list[
             target.rows.append([
                 item.id,
                 *[encode_value(spec.kind, fields.get(spec.name)) for spec in table.fields],
-                # Every dot is the server's at ``now``, and device server is no user's.
-                0, clock_json, dots_json, None, now, scope, now, None,
+                # Every dot is the server's at ``now``, and device server is no user's. A new
+                # record is credited to the scope owner it is created with (see server.schema).
+                0, clock_json, dots_json, None, now, scope, now, None, scope,
             ])
         _stage(conn, target)
         prepared.append(target)
