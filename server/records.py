@@ -53,6 +53,15 @@ class Staged:
     scope_owner: str | None
     original_scope: str | None  # scope before this batch; None for a new row
     existed: bool
+    # The row, or a parent above it, moved to another parent record in this
+    # batch, so the row is credited to its new scope owner (see server.schema).
+    moved: bool = False
+
+
+def _parent_changed(table_name: str, before: Version, after: Version) -> bool:
+    """Return whether a row's parent reference differs between two versions."""
+    parent = TABLES[table_name].parent
+    return parent is not None and before.fields.get(parent[0]) != after.fields.get(parent[0])
 
 
 def _belongs_to(table_name: str, version: Version) -> list[tuple]:
@@ -122,13 +131,15 @@ class Batch:
     # Staging -------------------------------------------------------------
 
     def put(self, table_name: str, record_id: str, version: Version, *,
-            history: bool = True) -> str | None:
+            history: bool = True, parent_moved: bool = False) -> str | None:
         """Stage ``version`` as the new state of a record and return its scope.
 
         Records one history row per changed field (none for a new record, whose
         first version is itself the record of its creation). When the scope
         changes, the record's children and their history and conflict rows
-        move with it.
+        move with it. A record that moves to another parent record, or whose
+        parent did (``parent_moved``), is marked ``moved``, and so are the
+        children that move with it.
         """
         key = (table_name, record_id)
         previous = self.current(table_name, record_id)
@@ -138,8 +149,10 @@ class Batch:
         if replaced is not None:
             for parent_key in _belongs_to(table_name, replaced.version):
                 self._staged_members[parent_key].pop(record_id, None)
+        moved = (parent_moved or (replaced is not None and replaced.moved)
+                 or (previous is not None and _parent_changed(table_name, previous[0], version)))
         self._staged[key] = Staged(table_name, record_id, version, scope,
-                                   stored.scope_owner if stored else None, stored is not None)
+                                   stored.scope_owner if stored else None, stored is not None, moved)
         for parent_key in _belongs_to(table_name, version):
             self._staged_members.setdefault(parent_key, {})[record_id] = None
         if table_name == "tickets":
@@ -150,7 +163,7 @@ class Batch:
         if history:
             self._record_history(table_name, record_id, old_version, version, scope)
         if old_scope != scope:
-            self._rescope_dependents(table_name, [record_id])
+            self._rescope_dependents(table_name, [record_id], moved)
         return scope
 
     def server_write(self, table_name: str, record_id: str, changes: dict[str, Any],
@@ -206,15 +219,15 @@ class Batch:
                 "device": device, "changed_at": dot[2] if dot else self.now,
             })
 
-    def _rescope_dependents(self, table_name: str, record_ids: list[str]) -> None:
-        """Restage the rows that take their scope from these records."""
+    def _rescope_dependents(self, table_name: str, record_ids: list[str], moved: bool) -> None:
+        """Restage the rows that take their scope from these records, as moved when ``moved``."""
         for child in children_of(table_name):
             parent_field = child.parent[0]
             rows = self._select_ids(child.name, parent_field, record_ids)
             for row_id in rows:
                 found = self.current(child.name, row_id)
                 if found is not None:
-                    self.put(child.name, row_id, found[0], history=False)
+                    self.put(child.name, row_id, found[0], history=False, parent_moved=moved)
         if table_name in RECORD_ATTACHED:
             return
         for attached in RECORD_ATTACHED:
@@ -276,13 +289,18 @@ class Batch:
         first = store.allocate_seqs(self.conn, len(ordered) + len(revocations))
         seqs: dict[tuple[str, str], int] = {}
         by_table: dict[str, list] = {}
+        moved: dict[str, list[str]] = {}
         for offset, staged in enumerate(ordered):
             seq = first + offset
             seqs[(staged.table, staged.id)] = seq
             by_table.setdefault(staged.table, []).append(
                 (staged.id, staged.version, seq, self.now, staged.scope_owner))
+            if staged.moved:
+                moved.setdefault(staged.table, []).append(staged.id)
         for table_name, rows in by_table.items():
             store.upsert_records(self.conn, TABLES[table_name], rows)
+        for table_name, ids in moved.items():
+            store.credit_to_scope_owner(self.conn, TABLES[table_name], ids)
         next_seq = first + len(ordered)
         self.conn.executemany(
             "INSERT INTO revocations (seq, audience, except_user, record_table, record_id, created_at) "

@@ -11,7 +11,10 @@ the user whose device made it (see ``server.store``); and ``credited_to``,
 the scope owner the row got at its first write. A hand-over, a new owner
 or a return to the pool changes ``scope_owner`` but never ``credited_to``,
 so the performance reports credit a closed month to the rep who owned the
-customer then.
+customer then. A row moved to another parent record, such as a receivable
+entered under the wrong customer, takes its new scope owner as
+``credited_to``, and so do the children that move with it (see
+``server.records``).
 """
 
 from dataclasses import dataclass, field

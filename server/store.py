@@ -159,6 +159,20 @@ def upsert_records(conn: sqlite3.Connection, table: Table,
     conn.execute(f"DELETE FROM {staging}")
 
 
+def credit_to_scope_owner(conn: sqlite3.Connection, table: Table, ids: list[str]) -> None:
+    """Set ``credited_to`` to the stored ``scope_owner`` of the rows of ``table`` among ``ids``.
+
+    Used for rows moved to another parent record. Such a move corrects where
+    a row belongs, so it moves the row's credit, which a change of owner
+    does not.
+    """
+    for start in range(0, len(ids), ID_BATCH):
+        chunk = ids[start:start + ID_BATCH]
+        marks = ",".join("?" * len(chunk))
+        conn.execute(f"UPDATE {table.name} SET credited_to = scope_owner "
+                     f"WHERE id IN ({marks}) AND credited_to IS NOT scope_owner", chunk)
+
+
 def version_to_wire(table_name: str, record_id: str, version: Version) -> dict:
     """Return the change a device receives for a record."""
     fields = {name: value for name, value in version.fields.items() if name != DELETED}

@@ -5,7 +5,7 @@ Records reach the server only through the sync API (tests/device.py), the
 hand-over API or the import API, and the reports are read through the real
 app's Datasette. The expected figures come from what each test wrote, in
 the terms of each report's description, and never from the stored
-created_at, created_by or scope_owner columns.
+created_at, created_by, scope_owner or credited_to columns.
 """
 
 import sqlite3
@@ -190,7 +190,10 @@ def sell(device: Device, customer: str, order_no: str, amount: int, paid: int) -
 
 @pytest.mark.parametrize("move", ["owner_edit", "handover_api", "to_pool"])
 def test_handed_over_customer_reports(published, move):
-    """Money follows the customer to its new owner, and follow-ups stay with the rep who entered them."""
+    """业务员月度业绩 and 回款统计 keep the month with 张三, who had the customer then.
+
+    The monthly review and 回款跟踪 follow the customer to its new owner.
+    """
     zhang, li = add_rep(published, "张三"), add_rep(published, "李四")
     rep = device_of(published, zhang.username)
     customer = rep.edit("customers", name="转手客户")
@@ -212,17 +215,17 @@ def test_handed_over_customer_reports(published, move):
     new_owner = "公海" if move == "to_pool" else "李四"
 
     assert performance(published, SALES_MONTH) == expected_performance(
-        new_customers=[(new_owner, created)], follow_ups=[("张三", stamp) for stamp in follow_up_stamps],
-        payments=[(new_owner, sales_day(10), 30_000)], start=SALES_MONTH, end=date.max)
+        new_customers=[("张三", created)], follow_ups=[("张三", stamp) for stamp in follow_up_stamps],
+        payments=[("张三", sales_day(10), 30_000)], start=SALES_MONTH, end=date.max)
     review = rep_review(published)
     assert review.pop("合计") == (1000.0, 300.0, 700.0, 0)
     assert review == {"张三": NOTHING, "李四": NOTHING, new_owner: (1000.0, 300.0, 700.0, 0)}
-    assert by_rep_month(published) == {(MONTH, new_owner): (1, 1000.0, 300.0, 700.0, 1)}
+    assert by_rep_month(published) == {(MONTH, "张三"): (1, 1000.0, 300.0, 700.0, 1)}
     assert tracking(published) == {"HO-1": (new_owner, 300.0, "逾期未付款")}
 
 
-def test_pool_customer_claimed_moves_money(published):
-    """A pool customer claimed by a rep: its receivable and payment count for the claimer."""
+def test_pool_customer_claimed_keeps_pool_money(published):
+    """A pool customer claimed by a rep: 回款跟踪 shows the claimer, the performance reports 公海."""
     li = add_rep(published, "李四")
     manager = device_of(published, MANAGER)
     customer = manager.edit("customers", name="公海客户", owner_id=None)
@@ -235,8 +238,10 @@ def test_pool_customer_claimed_moves_money(published):
     synced(rep)
     assert rep.get("customers", customer)["owner_id"] == li.id
     assert tracking(published) == {"POOL-1": ("李四", 100.0, "逾期未付款")}
-    assert by_rep_month(published) == {(MONTH, "李四"): (1, 500.0, 100.0, 400.0, 1)}
-    assert performance(published, SALES_MONTH)[(MONTH, "李四")] == (0, 0, 1, 100.0)
+    assert by_rep_month(published) == {(MONTH, "公海"): (1, 500.0, 100.0, 400.0, 1)}
+    report = performance(published, SALES_MONTH)
+    assert report[(MONTH, "公海")] == (0, 0, 1, 100.0)
+    assert (MONTH, "李四") not in report
 
 
 # Moves between customers -----------------------------------------------------------
@@ -457,7 +462,7 @@ def test_creator_kept_after_new_owner_edits(published):
     for table, record_id in ids.items():
         assert stored_creation(published, table, record_id) == (written[table], zhang.id), table
     report = performance(published, SALES_MONTH, SALES_MONTH + timedelta(days=27))
-    assert report == {(MONTH, "张三"): (0, 1, 0, 0.0), (MONTH, "李四"): (0, 0, 1, 120.0)}
+    assert report == {(MONTH, "张三"): (0, 1, 1, 120.0)}
 
 
 def test_customer_written_offline_counts_in_that_month(published):
@@ -583,12 +588,12 @@ def column_names(path, table: str) -> set[str]:
 
 
 def remove_creation_columns(path) -> None:
-    """Turn the file into one made before created_at and created_by, at schema version 2 without those columns."""
+    """Turn the file into one made before created_at, created_by and credited_to, at schema version 2."""
     conn = sqlite3.connect(path)
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'").fetchall():
         conn.execute(f"DROP VIEW {name}")
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' "
-                                "AND sql LIKE '%created_%'").fetchall():
+                                "AND (sql LIKE '%created_%' OR sql LIKE '%credited_to%')").fetchall():
         conn.execute(f"DROP INDEX {name}")
     tables = [row[0] for row in conn.execute(
         "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' "
@@ -596,13 +601,14 @@ def remove_creation_columns(path) -> None:
     for table in tables:
         conn.execute(f"ALTER TABLE {table} DROP COLUMN created_by")
         conn.execute(f"ALTER TABLE {table} DROP COLUMN created_at")
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN credited_to")
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()
 
 
 def test_upgrade_fills_creation_and_reports_agree(tmp_path):
-    """An older file gets created_at and created_by from its dots, and the reports read as before."""
+    """An older file gets created_at and created_by from its dots, credited_to from 修改历史, and the same reports."""
     published = open_published(tmp_path, demo_customers=None)
     published.state.accounts().add(MANAGER, DEMO_PASSWORD, "manager", "王经理")
     zhang, li = add_rep(published, "张三"), add_rep(published, "李四")
@@ -634,8 +640,8 @@ def test_upgrade_fills_creation_and_reports_agree(tmp_path):
         assert created["customers"][customer][1] == zhang.id
         assert created["follow_ups"][follow_up][1] == zhang.id
         assert (performance(reopened, "0001-01-01"), rep_review(reopened), tracking(reopened)) == reports
-        assert reports[0][(last_day.strftime("%Y-%m"), "李四")] == (1, 0, 0, 0.0)
-        assert reports[0][(MONTH, "张三")] == (0, 1, 0, 0.0)
+        assert reports[0][(last_day.strftime("%Y-%m"), "张三")] == (1, 0, 0, 0.0)
+        assert reports[0][(MONTH, "张三")] == (0, 1, 1, 300.0)
         assert reports[0][(MONTH, "王经理")] == (0, 1, 0, 0.0)
     finally:
         close_published(reopened)
