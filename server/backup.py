@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .db import connect, transaction
+from .file_modes import create_private_file, make_private_folder
 from .migrations import SCHEMA_VERSION, earlier_epochs, read_meta, upgrade, write_meta
 from .paths import DataDir
 
@@ -36,17 +37,21 @@ class BackupInfo:
 
 
 def make_backup(data: DataDir, destination: Path) -> BackupInfo:
-    """Copy the data folder's databases into ``destination`` (a new or empty folder)."""
+    """Copy the data folder's databases into ``destination`` (a new or empty folder).
+
+    A new destination folder is made 0700 and the copies 0600, like the data folder.
+    """
     destination = Path(destination)
     if destination.exists() and any(destination.iterdir()):
         raise BackupError(f"{destination} is not empty; choose a new folder for the backup")
     if not data.database.exists():
         raise BackupError(f"{data.database} does not exist; nothing to back up")
-    destination.mkdir(parents=True, exist_ok=True)
+    make_private_folder(destination)
     for name, source in (("genzong.db", data.database), ("private.db", data.private_database)):
         if not source.exists():
             continue
         src = connect(source, read_only=True)
+        create_private_file(destination / name)
         dst = sqlite3.connect(destination / name)
         try:
             src.backup(dst)
@@ -130,6 +135,7 @@ def _copy_key(source: Path, target: Path) -> None:
 
 
 def _copy_database(source: Path, target: Path) -> None:
+    create_private_file(target)
     src = sqlite3.connect(source)
     dst = sqlite3.connect(target)
     try:

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from .backup import BackupError, make_backup
+from .file_modes import make_private_folder
 from .settings import read_synced
 from .timeutil import today
 
@@ -31,6 +32,7 @@ def run_daily_backup(state, on: date | None = None) -> Path | None:
     if not folder.exists():
         partial = folder.with_name(folder.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
+        make_private_folder(state.data.backups)
         make_backup(state.data, partial)
         partial.rename(folder)  # a crash mid-copy never leaves a folder that looks complete
         made = folder

@@ -5,6 +5,8 @@ import fcntl
 import os
 from pathlib import Path
 
+from .file_modes import make_private_folder
+
 
 class DataDirBusy(RuntimeError):
     """Another server process already serves the data folder."""
@@ -27,7 +29,7 @@ class ServeLock:
         On a read-only file system there is nothing to lock: no process can
         write there, so several servers may read it.
         """
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_folder(self.path.parent)
         try:
             handle = open(self.path, "a+")
         except OSError as error:

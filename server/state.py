@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .auth import Accounts, load_or_create_secret, prepare_private_db
 from .db import ConnectionPool, connect
+from .file_modes import create_private_file, make_private_folder, tighten_data_folder
 from .migrations import SCHEMA_VERSION, upgrade
 from .paths import DataDir
 from .reminders import subscriptions
@@ -48,14 +49,19 @@ class ServerState:
 def open_data_dir(data: DataDir) -> ServerState:
     """Open (creating on first use) the databases and secret of a data folder.
 
-    Upgrades the database schema in place. A folder on a read-only file
+    Upgrades the database schema in place. A new folder is made 0700 and its
+    databases 0600, and group and other permissions found on an existing
+    folder's private files are removed (see ``file_modes``). A folder on a read-only file
     system is opened for reading only: syncs that change something then
     fail whole with ``storage_failed`` while pulls, logins and Datasette go
     on. Raises DataDirError when the folder cannot be served at all.
     """
     if data.root.exists() and folder_is_read_only(data.root):
         return _open_read_only(data)
-    data.root.mkdir(parents=True, exist_ok=True)
+    make_private_folder(data.root)
+    tighten_data_folder(data.root)
+    create_private_file(data.database)
+    create_private_file(data.private_database)
     conn = connect(data.database)
     try:
         upgrade(conn)
