@@ -135,9 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _state(args):
-    from .state import open_data_dir
-    return open_data_dir(resolve_data_dir(args.data_dir))
+def _state(args, create: bool = False):
+    """Open the data folder of ``--data-dir``; only ``create`` lets a missing one be made.
+
+    ``serve``, ``demo`` and ``user add`` start a team, so they may create
+    the folder. Every other command raises DataDirError for a missing one.
+    """
+    from .state import open_data_dir, open_existing_data_dir
+    data = resolve_data_dir(args.data_dir)
+    return open_data_dir(data) if create else open_existing_data_dir(data)
 
 
 def _serve(args) -> int:
@@ -148,7 +154,7 @@ def _serve(args) -> int:
     data = resolve_data_dir(args.data_dir)
     with ServeLock(data.lock_file):
         check_port_free(args.host, args.port)
-        state = _state(args)
+        state = _state(args, create=True)
         scheme = "https" if args.certfile else "http"
         print(f"Genzong is serving {data.root} at {scheme}://{args.host}:{args.port}/ "
               f"(Datasette at /data/)", flush=True)
@@ -185,7 +191,7 @@ def check_port_free(host: str, port: int) -> None:
 
 def _demo(args) -> int:
     from .demo import DemoError, demo_logins, fill_demo
-    state = _state(args)
+    state = _state(args, create=True)
     try:
         logins = fill_demo(state, customers=args.customers, seed=args.seed)
         print("Demo data created. Logins:")
@@ -205,7 +211,10 @@ def _demo(args) -> int:
 
 def _backup(args) -> int:
     from .backup import make_backup
-    info = make_backup(resolve_data_dir(args.data_dir), args.destination)
+    from .state import require_existing_data_dir
+    data = resolve_data_dir(args.data_dir)
+    require_existing_data_dir(data)
+    info = make_backup(data, args.destination)
     print(f"backed up {info.customers} customers (epoch {info.epoch}, seq {info.last_seq}) to {info.folder}")
     return 0
 
@@ -265,8 +274,12 @@ def _pool_return(args) -> int:
 
 
 def _user_add(args) -> int:
-    state = _state(args)
+    data = resolve_data_dir(args.data_dir)
+    new_folder = not data.database.exists()
+    state = _state(args, create=True)
     user = state.accounts().add(args.username, args.password, args.role, args.name, args.manager)
+    if new_folder:
+        print(f"created the data folder {data.root}")
     print(f"created {user.role} {user.username} ({user.name}) id={user.id}")
     return 0
 

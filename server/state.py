@@ -79,6 +79,25 @@ def open_data_dir(data: DataDir) -> ServerState:
     return ServerState(data, secret, ConnectionPool(data.database), ConnectionPool(data.private_database))
 
 
+def open_existing_data_dir(data: DataDir) -> ServerState:
+    """Open a data folder that already contains a team; raise DataDirError, creating nothing, when it does not.
+
+    Commands that read or change a team use this, so a mistyped
+    ``--data-dir`` fails instead of quietly starting an empty team.
+    """
+    require_existing_data_dir(data)
+    return open_data_dir(data)
+
+
+def require_existing_data_dir(data: DataDir) -> None:
+    """Raise DataDirError naming the folder and how to start a team there unless it contains genzong.db."""
+    if not data.database.is_file():
+        raise DataDirError(
+            f"no Genzong data folder at {data.root} (genzong.db not found); check --data-dir or "
+            f"$GENZONG_DATA_DIR, or start a new team there with 'genzong user add USERNAME --role admin "
+            f"--password PASSWORD --data-dir {data.root}'")
+
+
 def folder_is_read_only(folder) -> bool:
     return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not os.access(folder, os.W_OK)
 

@@ -121,3 +121,60 @@ def test_serve_port_in_use(tmp_path, capsys):
     assert f"cannot listen on 127.0.0.1:{port}" in err
     assert "--port" in err
     assert "is serving" not in out
+
+
+TEAM_COMMANDS = [
+    ("user", "list"),
+    ("user", "update", "boss", "--name", "老板"),
+    ("user", "disable", "boss"),
+    ("user", "enable", "boss"),
+    ("user", "passwd", "boss", "--password", "pw654321"),
+    ("user", "logout-all", "boss"),
+    ("settings", "list"),
+    ("settings", "set", "escalation_days", "5"),
+    ("settings", "reset", "escalation_days"),
+    ("remind", "--once"),
+    ("pool", "return", "--once"),
+    ("handover", "boss", "lina"),
+    ("backup", "BACKUP"),
+    ("export", "--kind", "tickets", "OUT.xlsx"),
+]
+
+
+@pytest.mark.parametrize("command", TEAM_COMMANDS, ids=" ".join)
+def test_mistyped_data_dir_creates_nothing(tmp_path, capsys, command):
+    missing = tmp_path / "x" / "tpyo"
+    args = [str(tmp_path / a) if a in ("BACKUP", "OUT.xlsx") else a for a in command]
+
+    code, out, err = run(capsys, *args, "--data-dir", str(missing))
+
+    assert code == 1
+    assert out == ""
+    assert f"error: no Genzong data folder at {missing} (genzong.db not found)" in err
+    assert "'genzong user add USERNAME --role admin" in err
+    assert not (tmp_path / "x").exists()
+    assert not (tmp_path / "BACKUP").exists()
+
+
+def test_import_into_missing_folder_creates_nothing(tmp_path, capsys):
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("客户名称\n华为\n", encoding="utf-8")
+    missing = tmp_path / "tpyo"
+
+    code, _, err = run(capsys, "import", str(ledger), "--dry-run", "--data-dir", str(missing))
+
+    assert code == 1
+    assert f"no Genzong data folder at {missing}" in err
+    assert not missing.exists()
+
+
+def test_first_user_add_creates_the_folder(tmp_path, capsys):
+    folder = tmp_path / "team"
+    code, out, _ = run(capsys, "user", "add", "boss", "--role", "admin", "--password", "pw123456",
+                       "--data-dir", str(folder))
+    assert code == 0
+    assert out.splitlines()[0] == f"created the data folder {folder}"
+    code, out, _ = run(capsys, "user", "add", "lina", "--role", "sales", "--password", "pw123456",
+                       "--data-dir", str(folder))
+    assert code == 0
+    assert "created the data folder" not in out

@@ -6,6 +6,8 @@ import sqlite3
 import openpyxl
 
 from genzong.server.cli import main
+from genzong.server.paths import DataDir
+from genzong.server.state import open_data_dir
 
 from importing import DATA, csv_bytes
 
@@ -14,6 +16,13 @@ def run(capsys, *args):
     code = main(list(args))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def new_team(tmp_path):
+    """Create an empty data folder, as 'genzong user add' does for a new team; return its path."""
+    folder = tmp_path / "data"
+    open_data_dir(DataDir(folder)).close()
+    return folder
 
 
 def count(folder, table):
@@ -25,7 +34,7 @@ def count(folder, table):
 
 
 def test_dry_run_then_import(tmp_path, capsys):
-    folder = tmp_path / "data"
+    folder = new_team(tmp_path)
     ledger = str(DATA / "意向客户跟踪表.csv")
     code, out, _ = run(capsys, "import", ledger, "--dry-run", "--data-dir", str(folder))
     assert code == 0
@@ -43,7 +52,7 @@ def test_dry_run_then_import(tmp_path, capsys):
 
 
 def test_rejected_file_exits_with_error(tmp_path, capsys):
-    folder = tmp_path / "data"
+    folder = new_team(tmp_path)
     path = tmp_path / "bad.csv"
     path.write_bytes(csv_bytes([["客户名称", "应收金额"], ["A公司", "abc"]], "gbk"))
     code, out, err = run(capsys, "import", str(path), "--data-dir", str(folder))
@@ -55,7 +64,7 @@ def test_rejected_file_exits_with_error(tmp_path, capsys):
 
 
 def test_owner_and_kind_options(tmp_path, capsys):
-    folder = tmp_path / "data"
+    folder = new_team(tmp_path)
     assert run(capsys, "user", "add", "lina", "--role", "sales", "--password", "pw123456", "--name", "李娜",
                "--data-dir", str(folder))[0] == 0
     code, out, _ = run(capsys, "import", str(DATA / "客户回款跟踪表.xlsx"), "--kind", "receivables",
@@ -80,7 +89,7 @@ def test_missing_file(tmp_path, capsys):
 
 
 def test_export_command(tmp_path, capsys):
-    folder = tmp_path / "data"
+    folder = new_team(tmp_path)
     run(capsys, "import", str(DATA / "客户投诉管理台账.xlsx"), "--data-dir", str(folder))
     target = tmp_path / "tickets.xlsx"
     code, out, _ = run(capsys, "export", "--kind", "tickets", str(target), "--data-dir", str(folder))

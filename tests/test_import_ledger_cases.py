@@ -147,8 +147,8 @@ def test_stored_resolution_time_kept(state, tmp_path):
     assert report.records == {}
 
 
-def test_cli_report_names_tables_in_chinese(tmp_path, capsys):
-    code = main(["import", str(CUSTOMERS_CSV), "--dry-run", "--data-dir", str(tmp_path / "data")])
+def test_cli_report_names_tables_in_chinese(data_dir, state, capsys):
+    code = main(["import", str(CUSTOMERS_CSV), "--dry-run", "--data-dir", str(data_dir.root)])
     out = capsys.readouterr().out
 
     assert code == 0
@@ -184,8 +184,8 @@ def test_later_row_replacing_values_warned(state):
     assert problem.message("en") == "This row's values replace those of row 2: Interest 6 → 7. Please check."
 
 
-def test_cli_lists_skipped_rows(tmp_path, capsys):
-    code = main(["import", str(RECEIVABLES_XLSX), "--dry-run", "--data-dir", str(tmp_path / "data")])
+def test_cli_lists_skipped_rows(data_dir, state, capsys):
+    code = main(["import", str(RECEIVABLES_XLSX), "--dry-run", "--data-dir", str(data_dir.root)])
     out = capsys.readouterr().out
 
     assert code == 0

@@ -42,7 +42,7 @@ def add_ledger_commands(commands, common: argparse.ArgumentParser) -> None:
 
 def run_import_command(args) -> int:
     from ..paths import resolve_data_dir
-    from ..state import open_data_dir
+    from ..state import open_existing_data_dir
     from .service import ImportRequest, run_import
 
     path = Path(args.file)
@@ -51,7 +51,7 @@ def run_import_command(args) -> int:
     except OSError as error:
         print(f"error: cannot read {path}: {error.strerror}", file=sys.stderr)
         return 1
-    state = open_data_dir(resolve_data_dir(args.data_dir))
+    state = open_existing_data_dir(resolve_data_dir(args.data_dir))
     request = ImportRequest(data, path.name, kind=args.kind, owner=args.owner, dry_run=args.dry_run)
     progress = _progress_printer() if sys.stderr.isatty() and not args.json else None
     try:
@@ -72,10 +72,10 @@ def run_import_command(args) -> int:
 
 def run_export_command(args) -> int:
     from ..paths import resolve_data_dir
-    from ..state import open_data_dir
+    from ..state import open_existing_data_dir
     from .export import export_ledger
 
-    state = open_data_dir(resolve_data_dir(args.data_dir))
+    state = open_existing_data_dir(resolve_data_dir(args.data_dir))
     try:
         data = export_ledger(state.records.get(), args.kind)
     finally:
