@@ -40,6 +40,20 @@ class UserError(ValueError):
     """A user command cannot be carried out; the message says why and what to do."""
 
 
+class TeamGuardError(UserError):
+    """A change would leave the team without an enabled admin, or reps without a manager.
+
+    ``code`` names the reason for the API's Chinese message; the English
+    message, for the command line, names what to do first.
+    """
+
+    def __init__(self, code: str, message: str, username: str, reps: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.code = code
+        self.username = username
+        self.reps = reps
+
+
 @dataclass(frozen=True)
 class User:
     id: str
@@ -205,14 +219,26 @@ class Accounts:
                 (now_stamp(), user.id))
 
     def set_disabled(self, username: str, disabled: bool = True) -> None:
-        """Disable (or enable) a user; disabling also revokes their tokens."""
+        """Disable (or enable) a user; disabling also revokes their tokens.
+
+        Raises TeamGuardError, changing nothing, when disabling would leave
+        no enabled admin or would leave enabled users without their manager.
+        """
         user = self._require(username)
+        if disabled:
+            self.check_can_disable(user)
         if disabled:
             self.logout_all(username)
         self._write_user(user.id, {"disabled": disabled})
 
     def update(self, username: str, *, name: str | None = None, role: str | None = None,
                manager: str | None = None) -> User:
+        """Change a user's name, role or manager.
+
+        Raises UserError for an invalid value, and TeamGuardError when the
+        new role would leave no enabled admin or would leave enabled users
+        with a sales rep as their manager.
+        """
         user = self._require(username)
         changes = {}
         if name is not None:
@@ -220,6 +246,8 @@ class Accounts:
         if role is not None:
             if role not in ROLES:
                 raise UserError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+            if not user.disabled:
+                self._check_team_keeps(user, f"change the role of {user.username} to {role}", new_role=role)
             changes["role"] = role
         if manager is not None:
             changes["manager_id"] = self._manager_id(manager)
@@ -234,6 +262,39 @@ class Accounts:
             role = changes.get("role")
             if previous_role is not None and role is not None and role != previous_role:
                 follow_role_change(self.conn, user_id, previous_role, role)
+
+    def check_can_disable(self, user: User) -> None:
+        """Raise TeamGuardError when disabling ``user`` would leave no enabled admin or leave reps without a manager."""
+        if not user.disabled:
+            self._check_team_keeps(user, f"disable {user.username}")
+
+    def _check_team_keeps(self, user: User, action: str, new_role: str | None = None) -> None:
+        """Raise TeamGuardError when taking ``user`` out of their role leaves the team short.
+
+        ``new_role`` is None for disabling. Without an enabled admin nobody
+        can change the organisation settings, and a rep whose manager is
+        disabled or a sales rep gets no escalations.
+        """
+        if user.role == "admin" and new_role != "admin":
+            others = self.conn.execute(
+                "SELECT count(*) FROM users WHERE role = 'admin' AND NOT disabled AND NOT deleted AND id != ?",
+                (user.id,)).fetchone()[0]
+            if not others:
+                raise TeamGuardError(
+                    "last_admin", f"cannot {action}: {user.username} is the last enabled admin, "
+                    f"and without one nobody can change the organisation settings (组织设置); first enable "
+                    f"another admin ('genzong user enable USERNAME') or add one ('genzong user add USERNAME "
+                    f"--role admin --password PASSWORD')", user.username)
+        if new_role is None or new_role == "sales":
+            reps = tuple(row[0] for row in self.conn.execute(
+                "SELECT username FROM users WHERE manager_id = ? AND NOT disabled AND NOT deleted AND id != ? "
+                "ORDER BY username", (user.id, user.id)))
+            if reps:
+                raise TeamGuardError(
+                    "manager_has_reps", f"cannot {action}: {len(reps)} enabled users have "
+                    f"{user.username} as their manager ({', '.join(reps)}) and would get no escalations; "
+                    f"first give each another manager with 'genzong user update USERNAME --manager OTHER'",
+                    user.username, reps)
 
     def _manager_id(self, manager: str | None) -> str | None:
         if not manager:

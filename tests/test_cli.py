@@ -178,3 +178,47 @@ def test_first_user_add_creates_the_folder(tmp_path, capsys):
                        "--data-dir", str(folder))
     assert code == 0
     assert "created the data folder" not in out
+
+
+def add_user(capsys, folder, username, role, *extra):
+    code, _, err = run(capsys, "user", "add", username, "--role", role, "--password", "pw123456",
+                       "--data-dir", folder, *extra)
+    assert code == 0, err
+
+
+def test_last_admin_stays_enabled(tmp_path, capsys):
+    folder = str(tmp_path / "data")
+    add_user(capsys, folder, "boss", "admin")
+
+    for command in (("user", "disable", "boss"), ("user", "update", "boss", "--role", "manager")):
+        code, out, err = run(capsys, *command, "--data-dir", folder)
+        assert code == 1, command
+        assert out == ""
+        assert "boss is the last enabled admin" in err
+        assert "'genzong user enable USERNAME'" in err
+        assert "'genzong user add USERNAME --role admin" in err
+    code, out, _ = run(capsys, "user", "list", "--data-dir", folder)
+    assert "admin    active" in out
+
+    add_user(capsys, folder, "deputy", "admin")
+    assert run(capsys, "user", "disable", "boss", "--data-dir", folder)[0] == 0
+
+
+def test_manager_with_reps_keeps_role(tmp_path, capsys):
+    folder = str(tmp_path / "data")
+    add_user(capsys, folder, "boss", "admin")
+    add_user(capsys, folder, "wangmin", "manager")
+    for rep in ("lina", "zhoujie"):
+        add_user(capsys, folder, rep, "sales", "--manager", "wangmin")
+
+    for command in (("user", "update", "wangmin", "--role", "sales"), ("user", "disable", "wangmin")):
+        code, _, err = run(capsys, *command, "--data-dir", folder)
+        assert code == 1, command
+        assert "2 enabled users have wangmin as their manager (lina, zhoujie)" in err
+        assert err.startswith("error: cannot ")
+        assert "'genzong user update USERNAME --manager OTHER'" in err
+
+    assert run(capsys, "user", "update", "wangmin", "--role", "admin", "--data-dir", folder)[0] == 0
+    for rep in ("lina", "zhoujie"):
+        assert run(capsys, "user", "update", rep, "--manager", "boss", "--data-dir", folder)[0] == 0
+    assert run(capsys, "user", "update", "wangmin", "--role", "sales", "--data-dir", folder)[0] == 0

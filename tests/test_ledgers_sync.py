@@ -237,3 +237,20 @@ def test_handover_disable_limits(http, login_as, make_user, state):
     assert response.status_code == 400
     assert response.json()["error"] == "handover_disable_not_bool"
     assert not state.accounts().get(rep.id).disabled
+
+
+def test_handover_keeps_an_enabled_manager(http, login_as, make_user, state):
+    _, token = login_as("admin")
+    leaving_manager = make_user("manager")
+    rep = make_user("sales", manager=leaving_manager.username)
+    taking = make_user("manager")
+
+    response = http.post("/api/handover", json={"from": leaving_manager.id, "to": taking.id, "disable_from": True},
+                         headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["error"] == "manager_has_reps"
+    assert body["message"].startswith(f"不能停用 {leaving_manager.username}：{rep.username} 的上级经理仍是")
+    assert "genzong user update" in body["message"]
+    assert not state.accounts().get(leaving_manager.id).disabled

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ..auth import TeamGuardError
 from ..handover import HandoverError, hand_over
 from ..wire import UUID_RE, parse_json_body
 from .common import ApiError, read_body, require_user, state_of
@@ -35,6 +36,13 @@ async def handover(request: Request) -> JSONResponse:
                 leaving.id == user.id or (leaving.role != "sales" and user.role != "admin")):
             log.info("handover rejected: %s may not disable %s", user.username, leaving.username)
             raise ApiError(403, "handover_disable_forbidden", username=leaving.username)
+        if disable and leaving is not None:
+            # Checked before the move, so a refused disable moves nothing either.
+            try:
+                accounts.check_can_disable(leaving)
+            except TeamGuardError as error:
+                log.info("handover rejected: %s may not be disabled (%s)", leaving.username, error.code)
+                raise ApiError(409, error.code, username=error.username, reps="、".join(error.reps))
         result = hand_over(state.records.get(), source, target, user.id, state.write_lock)
         if disable and leaving is not None:
             # After the move, so a failed hand-over leaves the account as it was.
