@@ -285,10 +285,13 @@ def _user_add(args) -> int:
 
 
 def _user_list(args) -> int:
-    state = _state(args)
-    for user in state.accounts().all():
+    users = _state(args).accounts().all()
+    usernames = {user.id: user.username for user in users}
+    print(f"{'USERNAME':<16} {'ROLE':<8} {'STATUS':<9} {'MANAGER':<16} NAME")
+    for user in users:
         status = "disabled" if user.disabled else "active"
-        print(f"{user.username:<16} {user.role:<8} {status:<9} {user.name or ''}")
+        manager = usernames.get(user.manager_id, "-")
+        print(f"{user.username:<16} {user.role:<8} {status:<9} {manager:<16} {user.name or ''}")
     return 0
 
 
@@ -311,8 +314,11 @@ def _user_logout_all(args) -> int:
 
 
 def _user_update(args) -> int:
-    user = _state(args).accounts().update(args.username, name=args.name, role=args.role, manager=args.manager)
-    print(f"updated {user.username}: role {user.role}, name {user.name}")
+    accounts = _state(args).accounts()
+    user = accounts.update(args.username, name=args.name, role=args.role, manager=args.manager)
+    manager = accounts.get(user.manager_id) if user.manager_id else None
+    print(f"updated {user.username}: role {user.role}, name {user.name}, "
+          f"manager {manager.username if manager else '-'}")
     return 0
 
 

@@ -222,3 +222,19 @@ def test_manager_with_reps_keeps_role(tmp_path, capsys):
     for rep in ("lina", "zhoujie"):
         assert run(capsys, "user", "update", rep, "--manager", "boss", "--data-dir", folder)[0] == 0
     assert run(capsys, "user", "update", "wangmin", "--role", "sales", "--data-dir", folder)[0] == 0
+
+
+def test_manager_shown_by_update_and_list(tmp_path, capsys):
+    folder = str(tmp_path / "data")
+    add_user(capsys, folder, "wangmin", "manager")
+    add_user(capsys, folder, "zhoujie", "sales", "--name", "周杰")
+
+    code, out, _ = run(capsys, "user", "update", "zhoujie", "--manager", "wangmin", "--data-dir", folder)
+
+    assert code == 0
+    assert out == "updated zhoujie: role sales, name 周杰, manager wangmin\n"
+    code, out, _ = run(capsys, "user", "list", "--data-dir", folder)
+    lines = out.splitlines()
+    assert lines[0].split() == ["USERNAME", "ROLE", "STATUS", "MANAGER", "NAME"]
+    assert lines[1].split() == ["wangmin", "manager", "active", "-", "wangmin"]
+    assert lines[2].split() == ["zhoujie", "sales", "active", "wangmin", "周杰"]
