@@ -300,8 +300,12 @@ class Accounts:
         if not manager:
             return None
         found = self.by_username(manager)
-        if found is None or found.role not in ("manager", "admin"):
-            raise UserError(f"manager {manager!r} is not a manager or admin; add them first with --role manager")
+        if found is None:
+            raise UserError(f"no user named {manager!r} for --manager; see 'genzong user list', or add the "
+                            f"manager first with 'genzong user add {manager} --role manager'")
+        if found.role not in ("manager", "admin"):
+            raise UserError(f"--manager {manager!r} is a {found.role} user, not a manager or admin; choose "
+                            f"another, or change their role with 'genzong user update {manager} --role manager'")
         return found.id
 
     def _require(self, username: str) -> User:

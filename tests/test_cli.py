@@ -238,3 +238,18 @@ def test_manager_shown_by_update_and_list(tmp_path, capsys):
     assert lines[0].split() == ["USERNAME", "ROLE", "STATUS", "MANAGER", "NAME"]
     assert lines[1].split() == ["wangmin", "manager", "active", "-", "wangmin"]
     assert lines[2].split() == ["zhoujie", "sales", "active", "wangmin", "周杰"]
+
+
+def test_manager_option_names_the_problem(tmp_path, capsys):
+    folder = str(tmp_path / "data")
+    add_user(capsys, folder, "lina", "sales")
+
+    code, _, err = run(capsys, "user", "add", "zhoujie", "--role", "sales", "--password", "pw123456",
+                       "--manager", "nobody", "--data-dir", folder)
+    assert code == 1
+    assert err.startswith("error: no user named 'nobody' for --manager; see 'genzong user list'")
+    assert "'genzong user add nobody --role manager'" in err
+
+    code, _, err = run(capsys, "user", "update", "lina", "--manager", "lina", "--data-dir", folder)
+    assert code == 1
+    assert err.startswith("error: --manager 'lina' is a sales user, not a manager or admin")
