@@ -40,6 +40,14 @@ class UserError(ValueError):
     """A user command cannot be carried out; the message says why and what to do."""
 
 
+class AccountDisabled(Exception):
+    """The password matched, but the account is disabled: the login is refused with that reason."""
+
+    def __init__(self, user: "User"):
+        super().__init__(f"user {user.username!r} is disabled")
+        self.user = user
+
+
 class TeamGuardError(UserError):
     """A change would leave the team without an enabled admin, or reps without a manager.
 
@@ -150,15 +158,22 @@ class Accounts:
     # Logging in ------------------------------------------------------------
 
     def authenticate(self, username: str, password: str) -> User | None:
-        """Return the user when the password matches and the user is enabled."""
+        """Return the user when the password matches and the user is enabled, else None.
+
+        Raises AccountDisabled when the password matches a disabled user:
+        only a caller with the right password learns that the account exists
+        and is disabled.
+        """
         user = self.by_username(username)
         row = self.private.execute("SELECT password_hash FROM credentials WHERE user_id = ?",
                                    (user.id,)).fetchone() if user else None
         if row is None:
             verify_password(password, _DUMMY_HASH)
             return None
-        if not verify_password(password, row[0]) or user.disabled:
+        if not verify_password(password, row[0]):
             return None
+        if user.disabled:
+            raise AccountDisabled(user)
         return user
 
     def issue_token(self, user: User) -> str:

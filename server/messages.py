@@ -36,6 +36,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                   "Your account may not use this function."),
     "login_failed": ("用户名或密码错误。",
                      "Wrong username or password."),
+    "account_disabled": ("账号 {username} 已停用，不能登录。请联系你的经理。",
+                         "The account {username} is disabled and cannot log in. Ask your manager."),
     "json_required": ("请求必须以 JSON 发送（Content-Type: application/json），收到的是 {value}。请更新应用后重试。",
                       "The request must be sent as JSON (Content-Type: application/json), got {value}. Update the app and retry."),
     "login_locked": ("登录失败次数过多，请 {seconds} 秒后再试。",

@@ -44,7 +44,17 @@ def test_disabled_user_cannot_log_in_and_loses_tokens(http, state, login_as):
     state.accounts().set_disabled(user.username)
     assert sync_status(http, token) == 401
     response = http.post("/api/login", json={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 403
+    assert response.json()["error"] == "account_disabled"
+    assert response.json()["message"] == f"账号 {user.username} 已停用，不能登录。请联系你的经理。"
+
+
+def test_disabled_user_with_wrong_password_learns_nothing(http, state, make_user):
+    user = make_user("sales")
+    state.accounts().set_disabled(user.username)
+    response = http.post("/api/login", json={"username": user.username, "password": "wrong-password"})
     assert response.status_code == 401
+    assert response.json()["error"] == "login_failed"
 
 
 def test_logout_all_revokes_tokens(http, state, login_as):

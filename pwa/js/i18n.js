@@ -186,6 +186,7 @@ const zh = {
   'login.missing': '请输入用户名和密码。', 'login.failed': '用户名或密码错误。',
   'login.offline': '无法连接服务器。登录需要网络，请联网后再试。', 'login.error': '登录失败（{status}），请稍后再试。',
   'login.expired': '登录已失效，请重新登录。本机数据和未同步的修改都会保留。', 'login.again': '重新登录',
+  'login.disabled_pending': '本机还有 {count} 条未同步的修改，账号停用后无法上传。请告诉经理，由经理决定如何处理。',
   'login.other_user_pending': '本机还有 {name} 的 {count} 条修改尚未同步。用其他账号登录会删除这些修改，确定继续吗？',
 
   'today.title': '今日', 'today.scope_mine': '我的', 'today.scope_team': '团队',
@@ -335,6 +336,7 @@ const en = {
   'login.error': 'Login failed ({status}). Try again later.',
   'login.expired': 'Your login has expired. Log in again; your data and unsynced changes stay on this device.',
   'login.again': 'Log in again',
+  'login.disabled_pending': 'This device still holds {count} unsynced changes, which a disabled account cannot upload. Tell your manager, who decides what happens to them.',
   'login.other_user_pending': '{name} has {count} unsynced changes on this device. Logging in as another user deletes them. Continue?', 'login.other_user_pending_one': '{name} has {count} unsynced change on this device. Logging in as another user deletes it. Continue?',
 
   'today.title': 'Today', 'today.scope_mine': 'Mine', 'today.scope_team': 'Team',

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ..auth import TOKEN_MAX_AGE_SECONDS, User
+from ..auth import TOKEN_MAX_AGE_SECONDS, AccountDisabled, User
 from ..throttle import LoginThrottle
 from ..visibility import SEES_EVERYTHING
 from ..wire import parse_json_body
@@ -90,7 +90,12 @@ def _log_in(state, username: str, password: str, client: str) -> tuple[User, str
     if lockout is not None:
         log.warning("login locked username=%s client=%s seconds=%d", username[:64], client, lockout.seconds)
         raise ApiError(429, "login_locked", seconds=lockout.seconds)
-    user = accounts.authenticate(username, password)
+    try:
+        user = accounts.authenticate(username, password)
+    except AccountDisabled:
+        # The password was right, so this is no guess to throttle.
+        log.info("login refused: user=%s is disabled client=%s", username[:64], client)
+        raise ApiError(403, "account_disabled", username=username[:64])
     if user is None:
         log.info("login failed username=%s client=%s", username[:64], client)
         if not state.read_only:

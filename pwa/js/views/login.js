@@ -44,6 +44,11 @@ function render(params) {
       else if (failure instanceof ApiError && failure.status === 401) error.textContent = t('login.failed');
       else if (failure instanceof ApiError) error.textContent = (language() === 'en' ? failure.serverMessageEn : failure.serverMessage) ?? t('login.error', { status: failure.status });
       else error.textContent = t('login.error', { status: failure?.message ?? '' });
+      // The server names a disabled account only after the password matched.
+      // The outbox contains the previous user's changes, so they are only this rep's when the names match.
+      if (failure?.code === 'account_disabled' && pending && previous?.user?.username === name) {
+        error.textContent += ' ' + t('login.disabled_pending', { count: pending });
+      }
       password.select();
     } finally {
       submit.disabled = false;
