@@ -75,10 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     pool = commands.add_parser("pool", help="the public pool (公海)").add_subparsers(title="pool commands")
     pool_return = pool.add_parser("return", parents=[common],
                                   help="return idle customers to the pool now (the server does it once a day)")
-    pool_return.add_argument("--once", action="store_true", required=True,
+    pool_return.add_argument("--once", action="store_true",
                              help="run the return once now, even if it already ran today")
     pool_return.add_argument("--dry-run", action="store_true",
-                             help="list the customers due back today and those within pool_warn_days; change nothing")
+                             help="list the customers due back today and those within pool_warn_days; "
+                                  "change nothing (implies --once)")
     pool_return.set_defaults(handler=_pool_return)
 
     add_ledger_commands(commands, common)
@@ -112,9 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     passwd.set_defaults(handler=_user_passwd)
 
     remind = commands.add_parser("remind", parents=[common], help="send due reminders by Web Push and chat robot")
-    remind.add_argument("--once", action="store_true", required=True,
+    remind.add_argument("--once", action="store_true",
                         help="run one pass now (the server runs one every minute by itself)")
-    remind.add_argument("--dry-run", action="store_true", help="list what is due and unsent; send nothing")
+    remind.add_argument("--dry-run", action="store_true",
+                        help="list what is due and unsent; send nothing (implies --once)")
     remind.add_argument("--wait", type=float, default=60.0,
                         help="seconds to wait for a pass that is already running (default 60)")
     remind.set_defaults(handler=_remind)
@@ -245,7 +247,18 @@ def _handover(args) -> int:
     return 0
 
 
+def _needs_once(args, command: str, work: str) -> bool:
+    """Print the usage error and return True unless ``--once`` or ``--dry-run`` was given."""
+    if args.once or args.dry_run:
+        return False
+    print(f"genzong {command}: error: pass --once to {work} now, or --dry-run to list what it would do; "
+          f"the server does it by itself while it runs", file=sys.stderr)
+    return True
+
+
 def _pool_return(args) -> int:
+    if _needs_once(args, "pool return", "return idle customers to the pool"):
+        return 2
     from . import pool
     from .settings import read_synced
     from .timeutil import today
@@ -329,6 +342,8 @@ def _user_passwd(args) -> int:
 
 
 def _remind(args) -> int:
+    if _needs_once(args, "remind", "send the due reminders"):
+        return 2
     from .reminders.run import run_pass
     state = _state(args)
     try:

@@ -156,11 +156,11 @@ def test_pool_return_command(data_dir, state, rep, capsys):
     assert owner_of(state, soon) == rep.id
 
 
-def test_pool_return_needs_once(data_dir, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["pool", "return", "--data-dir", str(data_dir.root)])
-    assert exit_info.value.code == 2
-    assert "--once" in capsys.readouterr().err
+def test_pool_return_needs_once(data_dir, state, capsys):
+    assert main(["pool", "return", "--data-dir", str(data_dir.root)]) == 2
+    assert "pass --once to return idle customers to the pool now" in capsys.readouterr().err
+    assert main(["pool", "return", "--dry-run", "--data-dir", str(data_dir.root)]) == 0
+    assert "customers return to the pool today" in capsys.readouterr().out
 
 
 def warning_settings(state) -> dict:

@@ -97,10 +97,20 @@ def test_remind_once_command(data_dir, state, make_user, push_service):
     assert len(sub.messages) == 2
 
 
-def test_remind_needs_once(data_dir):
+def test_remind_needs_once(data_dir, state):
     result = run_cli("remind", data_dir=data_dir)
     assert result.returncode == 2
-    assert "--once" in result.stderr
+    assert "pass --once to send the due reminders now, or --dry-run" in result.stderr
+
+
+def test_remind_dry_run_implies_once(data_dir, state, make_user):
+    user = make_user("sales")
+    seed(state, "customers", name="李四", owner_id=user.id, next_follow_up=today().isoformat())
+
+    result = run_cli("remind", "--dry-run", data_dir=data_dir)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("1 items due")
 
 
 def test_settings_command(data_dir, state):
