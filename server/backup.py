@@ -55,6 +55,9 @@ def make_backup(data: DataDir, destination: Path) -> BackupInfo:
         dst = sqlite3.connect(destination / name)
         try:
             src.backup(dst)
+            # The copy inherits WAL mode from the page it copies; rollback
+            # mode keeps it one self-contained file, even once opened read-only.
+            dst.execute("PRAGMA journal_mode = DELETE")
         finally:
             dst.close()
             src.close()

@@ -253,3 +253,19 @@ def test_manager_option_names_the_problem(tmp_path, capsys):
     code, _, err = run(capsys, "user", "update", "lina", "--manager", "lina", "--data-dir", folder)
     assert code == 1
     assert err.startswith("error: --manager 'lina' is a sales user, not a manager or admin")
+
+
+def test_backup_is_one_file_per_database(tmp_path, capsys):
+    folder = str(tmp_path / "data")
+    add_user(capsys, folder, "boss", "admin")
+    destination = tmp_path / "copy"
+
+    code, out, _ = run(capsys, "backup", str(destination), "--data-dir", folder)
+
+    assert code == 0
+    assert out.startswith("backed up 0 customers")
+    assert sorted(p.name for p in destination.iterdir()) == [
+        "genzong.db", "private.db", "secret.key", "vapid_private.pem"]
+    conn = sqlite3.connect(destination / "genzong.db")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    conn.close()
