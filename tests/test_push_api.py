@@ -88,11 +88,13 @@ INVALID = [
     ("other scheme", lambda b: {**b, "endpoint": "ftp://push.example.com/x"}, "只接受 https 网址"),
     ("missing endpoint", lambda b: {"keys": b["keys"]}, "必须是网址"),
     ("missing keys", lambda b: {"endpoint": b["endpoint"]}, "缺少 keys"),
-    ("short auth", lambda b: {**b, "keys": {**b["keys"], "auth": "AAAA"}}, "keys.auth 必须是 16 字节"),
+    ("short auth", lambda b: {**b, "keys": {**b["keys"], "auth": "AAAA"}}, "keys.auth 必须是 16 字节，收到的是 3 字节"),
+    ("short p256dh", lambda b: {**b, "keys": {**b["keys"], "p256dh": "AAA"}},
+     "keys.p256dh 必须是未压缩的 P-256 公钥（65 字节），收到的是 2 字节"),
     ("p256dh not a point", lambda b: {**b, "keys": {**b["keys"], "p256dh": "BA" + "A" * 85}},
      "不是有效的 P-256 公钥"),
     ("p256dh not base64", lambda b: {**b, "keys": {**b["keys"], "p256dh": "!!!"}}, "不是有效的 base64url"),
-    ("bad language", lambda b: {**b, "lang": "fr"}, "lang 必须是 zh 或 en"),
+    ("bad language", lambda b: {**b, "lang": "fr"}, "lang 必须是 zh 或 en，收到的是 'fr'"),
     ("bad device", lambda b: {**b, "device": "a b"}, "device 必须是"),
     ("not an object", lambda b: [b], "必须是 JSON 对象"),
 ]
@@ -292,3 +294,15 @@ def test_settings_documented():
     for key, setting in SETTINGS.items():
         default = json.dumps(setting.default, ensure_ascii=False)
         assert f"| `{key}` | `{default}` |" in doc, key
+
+
+def test_short_p256dh_gives_byte_count_in_both_languages(http, login_as, push_service):
+    _, token = login_as("sales")
+    body = valid_body(push_service)
+    body["keys"]["p256dh"] = "AAA"
+
+    response = http.post("/api/push/subscribe", json=body, headers=auth(token))
+
+    assert response.status_code == 400
+    assert "（65 字节），收到的是 2 字节" in response.json()["message"]
+    assert "of 65 bytes, got 2" in response.json()["message_en"]

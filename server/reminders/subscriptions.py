@@ -96,10 +96,12 @@ def parse_subscription(body: Any) -> SubscriptionInput:
     p256dh = _check_public_key(keys.get("p256dh"))
     auth = _decode_key("auth", keys.get("auth"))
     if len(auth) != 16:
-        raise SubscriptionError("keys.auth 必须是 16 字节", f"keys.auth must be 16 bytes, got {len(auth)}")
+        raise SubscriptionError(f"keys.auth 必须是 16 字节，收到的是 {len(auth)} 字节",
+                                f"keys.auth must be 16 bytes, got {len(auth)}")
     lang = body.get("lang", "zh")
     if lang not in LANGUAGES:
-        raise SubscriptionError("lang 必须是 zh 或 en", f"lang must be zh or en, got {str(lang)[:20]!r}")
+        raise SubscriptionError(f"lang 必须是 zh 或 en，收到的是 {str(lang)[:20]!r}",
+                                f"lang must be zh or en, got {str(lang)[:20]!r}")
     device = body.get("device")
     if device is not None and (not isinstance(device, str) or not DEVICE_RE.match(device)):
         raise SubscriptionError("device 必须是 1 到 64 个字母、数字、_ 或 -",
@@ -122,7 +124,7 @@ def _decode_key(name: str, value: Any) -> bytes:
 def _check_public_key(value: Any) -> bytes:
     raw = _decode_key("p256dh", value)
     if len(raw) != 65:
-        raise SubscriptionError("keys.p256dh 必须是未压缩的 P-256 公钥（65 字节）",
+        raise SubscriptionError(f"keys.p256dh 必须是未压缩的 P-256 公钥（65 字节），收到的是 {len(raw)} 字节",
                                 f"keys.p256dh must be an uncompressed P-256 public key of 65 bytes, got {len(raw)}")
     try:
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
