@@ -193,9 +193,15 @@ def contact_address(value: Any) -> str:
 
 
 def days_by_customer_kind(value: Any) -> dict[str, int]:
-    if not isinstance(value, dict) or not set(value) <= set(CUSTOMER_KINDS):
+    if not isinstance(value, dict):
         raise InvalidValue(f"必须是客户类型到天数的对应，如 {{\"直接\": 30, \"间接\": 60, \"潜在\": 15}}",
                            'must map customer kinds to days, such as {"直接": 30, "间接": 60, "潜在": 15}')
+    unknown = [kind for kind in value if kind not in CUSTOMER_KINDS]
+    if unknown:
+        names = "、".join(f"“{kind}”" for kind in unknown)
+        names_en = ", ".join(json.dumps(kind, ensure_ascii=False) for kind in unknown)
+        raise InvalidValue(f"没有客户类型{names}，可用的客户类型：{'、'.join(CUSTOMER_KINDS)}",
+                           f"unknown customer kind {names_en}, valid kinds: {', '.join(CUSTOMER_KINDS)}")
     for kind, days in value.items():
         if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 3650:
             raise InvalidValue(f"{kind} 的天数必须是 0 到 3650 之间的整数（0 表示不退回公海）",

@@ -269,3 +269,14 @@ def test_backup_is_one_file_per_database(tmp_path, capsys):
     conn = sqlite3.connect(destination / "genzong.db")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     conn.close()
+
+
+def test_pool_days_names_unknown_kind(tmp_path, capsys):
+    folder = str(tmp_path / "data")
+    add_user(capsys, folder, "boss", "admin")
+
+    code, _, err = run(capsys, "settings", "set", "pool_days", '{"直接型": 45}', "--data-dir", folder)
+
+    assert code == 1
+    assert err == ("error: invalid value '{\"直接型\": 45}' for pool_days: unknown customer kind \"直接型\", "
+                   "valid kinds: 直接, 间接, 潜在\n")

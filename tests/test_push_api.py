@@ -306,3 +306,14 @@ def test_short_p256dh_gives_byte_count_in_both_languages(http, login_as, push_se
     assert response.status_code == 400
     assert "（65 字节），收到的是 2 字节" in response.json()["message"]
     assert "of 65 bytes, got 2" in response.json()["message_en"]
+
+
+def test_pool_days_names_unknown_kind(http, login_as):
+    _, token = login_as("admin")
+
+    response = http.put("/api/settings/pool_days", json={"value": {"直接型": 45}}, headers=auth(token))
+
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "设置“退回公海天数”的值 {\"直接型\": 45} 无效：没有客户类型“直接型”，可用的客户类型：直接、间接、潜在。")
+    assert "unknown customer kind \"直接型\", valid kinds: 直接, 间接, 潜在" in response.json()["message_en"]
