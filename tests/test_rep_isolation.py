@@ -391,7 +391,11 @@ def test_chat_lists_items_under_their_owner(team, state):
 
 
 def test_escalation_skips_demoted_manager(state, http, push_service):
-    """A manager demoted to sales keeps the reps who named them, but gets none of their escalations."""
+    """A manager demoted to sales who still has reps gets none of their escalations.
+
+    ``Accounts.update`` now refuses that demotion, but a database written
+    before it checked may hold such a team, so the role is written directly.
+    """
     team = Team(state, http)
     manager = state.accounts().get(team.a.user.manager_id)
     manager_token = team.manager.token
@@ -399,7 +403,7 @@ def test_escalation_skips_demoted_manager(state, http, push_service):
     # 8 days overdue, and after the 2026-03-01 follow-up: escalated.
     team.a.edit("customers", team.a_customer, next_follow_up="2026-03-02")
     team.a.sync()
-    state.accounts().update(manager.username, role="sales")
+    state.accounts()._write_user(manager.id, {"role": "sales"}, previous_role="manager")
     a_sub = subscribe(http, team.a.token, push_service)
 
     run_pass(state, now=NOW, policy=FAST)
@@ -413,6 +417,9 @@ def test_demoted_manager_device_drops_others_records(state, http):
     team = Team(state, http)
     held = team.manager
     assert held.get("customers", team.a_customer) is not None
+    successor = team.add_user("manager", "赵经理")
+    for rep in (team.a, team.b):
+        state.accounts().update(rep.user.username, manager=successor.username)
     state.accounts().update(held.user.username, role="sales")
     held.sync()
     assert held.get("customers", team.a_customer) is None
