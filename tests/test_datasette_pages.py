@@ -458,6 +458,20 @@ def test_forbidden_page_has_header(published):
     assert "客户一览" not in response.text, "the tables' titles are for managers"
 
 
+def test_forbidden_page_stylesheets_load(published):
+    # The 403 page is drawn with Datasette's header, which needs app.css. A
+    # refused visitor, a rep or someone not logged in, has no Datasette cookie,
+    # so the stylesheet must load without one or the page shows unstyled.
+    page = published.get("/data/genzong/customers", username=None)
+    assert page.status_code == 403
+    stylesheets = re.findall(r'<link rel="stylesheet" href="(/data/[^"]+)"', page.text)
+    assert stylesheets, "the 403 page links Datasette's stylesheet"
+    for href in stylesheets:
+        response = published.get(href, username=None)
+        assert response.status_code == 200, f"{href} answered {response.status_code}"
+        assert response.headers["content-type"].startswith("text/css")
+
+
 def test_forbidden_page_hides_unchecked_actor(published):
     # Datasette's own cookie reader would show this rep's name in the header.
     accounts = published.state.accounts()
