@@ -8,8 +8,10 @@ request it:
    ("/data/"), so leaving the prefix in (as Starlette's Mount does) would
    double it in sort, facet, next-page and export links;
 2. returns 403 unless the ``ds_actor`` cookie belongs to a current manager
-   or admin (``server.datasette_access``), on every URL: pages, JSON, CSV,
-   static files and Datasette's own ``/-/`` pages;
+   or admin (``server.datasette_access``), on every URL (pages, JSON, CSV
+   and Datasette's own ``/-/`` pages) except the static files of Datasette
+   and its plugins. Those hold no data, and the 403 page itself needs
+   Datasette's stylesheet;
 3. returns 405 for any method but GET and HEAD, except the POST of
    Datasette's own logout button, which Datasette checks for its CSRF
    token. Nothing in Genzong's Datasette takes a POST: its canned queries
@@ -77,6 +79,9 @@ REPORT_VIEWS = ("customer_list", "follow_up_log", "receivable_tracking", "ticket
                 "survey_list")
 
 READ_METHODS = frozenset({"GET", "HEAD"})
+# Datasette's own static files and those of its plugins (app.css, table.js),
+# which every visitor may fetch.
+STATIC_PREFIXES = ("/-/static/", "/-/static-plugins/")
 # Datasette's logout button; Datasette checks its CSRF token.
 POST_PATHS = frozenset({"/-/logout"})
 
@@ -242,6 +247,9 @@ class DatasetteMount:
         scope = strip_prefix(scope)
         path = scope["path"]
         as_json = access.wants_json(path, scope.get("query_string", b""))
+        if is_static_file(scope) and scope["method"] in READ_METHODS:
+            await self._app(scope, receive, send)
+            return
         if self.verifier.verify_scope(scope) is None:
             await self._refuse(scope, receive, send, access.Refusal(
                 403, access.FORBIDDEN_TITLE, access.FORBIDDEN_MESSAGE, access.FORBIDDEN_MESSAGE_EN,
@@ -304,6 +312,19 @@ def strip_prefix(scope) -> dict:
     if raw_path and raw_path.startswith(PREFIX.encode()):
         raw_path = raw_path[len(PREFIX):] or b"/"
     return {**scope, "path": path or "/", "raw_path": raw_path, "root_path": ""}
+
+
+def is_static_file(scope) -> bool:
+    """Tell whether Datasette routes a prefix-stripped ``scope`` to one of its static file handlers.
+
+    Datasette routes by ``raw_path`` when the server sets it, and by ``path``
+    otherwise, so both must start with a static prefix. The handlers serve
+    only files inside their folder, whatever the rest of the path holds.
+    """
+    paths = [scope["path"]]
+    if scope.get("raw_path"):
+        paths.append(scope["raw_path"].decode("latin-1"))
+    return all(path.startswith(STATIC_PREFIXES) for path in paths)
 
 
 def strip_parameters(query_string: bytes, names: tuple[str, ...]) -> bytes:

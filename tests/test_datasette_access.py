@@ -1,16 +1,19 @@
 """Who gets into Datasette at /data/: managers and admins only, and only while their login is current."""
 
+import asyncio
 import time
+from urllib.parse import unquote
 
 import pytest
 from itsdangerous import URLSafeSerializer
+from starlette.routing import Mount
 
 from genzong.server.routes.auth import actor_cookie, base62
 
 from published import close_published, cookie_header, open_published
 
-# Every kind of Datasette URL: pages, JSON, CSV, canned queries, Datasette's
-# own /-/ pages and static assets.
+# Every kind of Datasette URL: pages, JSON, CSV, canned queries and Datasette's
+# own /-/ pages.
 DATASETTE_URLS = [
     "/data/",
     "/data/genzong",
@@ -32,7 +35,10 @@ DATASETTE_URLS = [
     "/data/-/plugins.json",
     "/data/-/databases.json",
     "/data/-/allow-debug",
-    "/data/-/static/app.css",
+    # Near a static file's path, but not one: Datasette serves a page or 404 here.
+    "/data/-/static",
+    "/data/-/staticx/app.css",
+    "/data/-/static-plugins",
 ]
 
 
@@ -51,6 +57,28 @@ def new_user(published):
     return make
 
 
+def call_mount(published, raw_path: str, method: str = "GET") -> tuple[int, bytes]:
+    """Send one request without a cookie straight to the /data/ mount; return its status and body."""
+    mount = next(route.app for route in published.client.app.routes
+                 if isinstance(route, Mount) and route.path == "/data")
+    scope = {"type": "http", "http_version": "1.1", "method": method, "scheme": "http",
+             "path": unquote(raw_path), "raw_path": raw_path.encode(), "root_path": "",
+             "query_string": b"", "headers": [(b"host", b"testserver")],
+             "server": ("testserver", 80), "client": ("127.0.0.1", 5000)}
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(mount(scope, receive, send))
+    start = next(message for message in sent if message["type"] == "http.response.start")
+    return start["status"], b"".join(message.get("body", b"") for message in sent
+                                     if message["type"] == "http.response.body")
+
+
 def user_cookie(published, user) -> str:
     return published.login_cookie(user.username, "secret-pw")
 
@@ -62,10 +90,34 @@ def test_anonymous_gets_403(published, url):
     assert "销售经理和管理员" in response.text
 
 
-@pytest.mark.parametrize("url", DATASETTE_URLS)
+@pytest.mark.parametrize("url", [url for url in DATASETTE_URLS if "/-/static" not in url])
 def test_manager_gets_200(published, url):
     response = published.get(url, username="jingli")
     assert response.status_code in (200, 302), response.text[:500]
+
+
+@pytest.mark.parametrize("url", ["/data/-/static/app.css", "/data/-/static/table.js"])
+def test_anonymous_gets_static_file(published, url):
+    # Datasette's static files hold no data, and the 403 page links app.css.
+    response = published.get(url, username=None)
+    assert response.status_code == 200
+    assert "销售经理和管理员" not in response.text
+
+
+@pytest.mark.parametrize("path", ["/data/-/static/../genzong/customers.json",
+                                  "/data/-/static/%2e%2e/genzong/customers.json",
+                                  "/data/-/static-plugins/../../genzong/customers.json"])
+def test_anonymous_static_path_escape(published, path):
+    # HTTP clients resolve dot segments, so the request goes to the mount as a server would pass it on.
+    status, body = call_mount(published, path)
+    assert status in (403, 404), body[:300]
+    assert b"customer" not in body.lower()
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_anonymous_static_write_gets_403(published, method):
+    status, _ = call_mount(published, "/data/-/static/app.css", method=method)
+    assert status == 403
 
 
 @pytest.mark.parametrize("url", ["/data/genzong/customers", "/data/genzong/overdue_receivables.json",
