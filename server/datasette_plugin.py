@@ -16,7 +16,7 @@ that it was called for its own instance and otherwise returns None.
   character-pair indexes of ``server.search``.
 - ``render_cell`` shows money as ``¥1,234.50``: fen columns of the tables
   and 元 columns of the views and queries. A query's 链接 column, such as
-  搜索's, becomes a link to the record's row page.
+  搜索's, becomes a link to the view page it names.
 - ``extra_template_vars`` gives the canned-query template ``genzong_totals``,
   which adds up the columns a report's ``totals`` metadata lists for its
   合计 line.
@@ -39,7 +39,6 @@ from urllib.parse import quote
 
 from datasette import hookimpl
 from datasette.filters import FilterArguments
-from datasette.utils import tilde_encode
 from datasette.utils.asgi import Base400, NotFound, Request, Response
 from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
@@ -116,10 +115,11 @@ if (totalsLine && resultTable) resultTable.before(totalsLine);
 YUAN_COLUMNS = frozenset({"应收金额", "已收金额", "未收金额", "多付金额", "预计金额", "回款金额",
                           "销售额", "回款额", "月末逾期金额"})
 
-# A query column that contains a record's row page relative to the database,
-# ``<table>/<primary key>``, for the tables the search finds rows in.
+# A query column that contains the path of the page a manager reads for a
+# record, such as /data/genzong/customer_list?客户编号=KH000123. Only paths
+# to these views of the published database become links.
 RECORD_LINK_COLUMN = "链接"
-LINKED_TABLES = frozenset(search.SEARCHED_COLUMNS)
+LINKED_VIEWS = frozenset({"customer_list", "follow_up_log", "ticket_log"})
 
 
 class GenzongPlugin:
@@ -358,14 +358,14 @@ def report_totals(columns: list[str], rows, names: list[str]) -> list[tuple[str,
 
 
 def record_link(datasette, database: str, value) -> Markup | None:
-    """Return a link to the row page that ``value`` (``customers/<id>``) names, or None for any other value."""
+    """Return a 查看 link to ``value``, a path to one of ``LINKED_VIEWS`` with its filters, or None."""
     if not isinstance(value, str):
         return None
-    table, _, key = value.partition("/")
-    if table not in LINKED_TABLES or not key:
+    prefix = datasette.urls.database(database) + "/"
+    view = value.removeprefix(prefix).partition("?")[0]
+    if not value.startswith(prefix) or view not in LINKED_VIEWS:
         return None
-    url = datasette.urls.row(database, table, tilde_encode(key))
-    return Markup(f'<a href="{escape(url)}">查看</a>')
+    return Markup(f'<a href="{escape(value)}">查看</a>')
 
 
 def format_yuan(amount: float) -> str:

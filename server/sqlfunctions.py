@@ -7,6 +7,7 @@ The server's and Datasette's connections both register them.
 
 import sqlite3
 from functools import lru_cache
+from urllib.parse import quote
 
 from . import search, timeutil
 
@@ -44,6 +45,20 @@ def _org_day_start(day, time_zone):
         return None
 
 
+# The search calls page_url for each result with the same few parameter names.
+@lru_cache(maxsize=256)
+def _quoted_name(name):
+    return quote(str(name), safe="")
+
+
+def _page_url(path, *names_and_values):
+    if len(names_and_values) % 2 or any(item is None for item in names_and_values):
+        return None
+    pairs = [f"{_quoted_name(names_and_values[index])}={quote(str(names_and_values[index + 1]), safe='')}"
+             for index in range(0, len(names_and_values), 2)]
+    return f"{path}?{'&'.join(pairs)}" if pairs else path
+
+
 def register_functions(conn: sqlite3.Connection) -> None:
     """Register Genzong's SQL functions on ``conn``.
 
@@ -52,7 +67,9 @@ def register_functions(conn: sqlite3.Connection) -> None:
     for the default zone. ``org_day_start(day, tz)`` is the UTC stamp at
     which the local date ``day`` begins (NULL for a malformed date), for
     comparing stamps with a local date through an index. An unknown zone name makes ``org_today`` raise, so
-    a wrong setting shows instead of a wrong date. ``search_terms(...)`` and
+    a wrong setting shows instead of a wrong date. ``page_url(path, name, value, ...)``
+    returns ``path`` with a percent-encoded query string of the pairs, or
+    NULL when a value is NULL or a name has no value. ``search_terms(...)`` and
     ``search_query(text)`` build and query the full-text indexes (see
     ``server.search``); the indexes' triggers need ``search_terms``.
     """
@@ -60,5 +77,6 @@ def register_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("org_date", 2, _org_date, deterministic=True)
     conn.create_function("org_datetime", 2, _org_datetime, deterministic=True)
     conn.create_function("org_day_start", 2, _org_day_start, deterministic=True)
+    conn.create_function("page_url", -1, _page_url, deterministic=True)
     conn.create_function("search_terms", -1, search.search_terms, deterministic=True)
     conn.create_function("search_query", 1, search.search_query, deterministic=True)

@@ -1,10 +1,14 @@
 """Chinese full-text search: the pair tokens, the index triggers, the search box and the 搜索 query."""
 
+import csv
+import html
+import io
 import re
 import sqlite3
 import unicodedata
 import uuid
 from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from hypothesis import given, settings
@@ -308,28 +312,65 @@ def test_search_query_across_tables(published):
     assert published.rows("/data/genzong/search", 关键词="") == []
 
 
-def test_search_query_links_rows(published):
-    """Each result's 查看 link opens the row page of the customer, follow-up or ticket it found."""
+def test_search_query_links_views(published):
+    """Each result's 查看 link opens the record in 客户一览, 跟进记录 or 投诉台账, with the search's own time."""
     rows = published.rows("/data/genzong/search", 关键词="木地板安装")
     links = [row["链接"] for row in rows]
-    assert [link.split("/")[0] for link in links] == ["customers", "follow_ups", "tickets"]
+    assert [urlsplit(link).path for link in links] == [
+        "/data/genzong/customer_list", "/data/genzong/follow_up_log", "/data/genzong/ticket_log"]
 
     page = published.get("/data/genzong/search", params={"关键词": "木地板安装"})
     assert page.status_code == 200
-    hrefs = re.findall(r'<a href="(/data/genzong/(?:customers|follow_ups|tickets)/[^"]+)">查看</a>', page.text)
-    assert hrefs == [f"/data/genzong/{link}" for link in links]
+    hrefs = [html.unescape(href) for href in re.findall(r'<a href="(/data/genzong/[^"]+)">查看</a>', page.text)]
+    assert hrefs == links
 
-    customer = published.rows(hrefs[0])
-    assert [row["name"] for row in customer] == ["张伟"]
-    follow_up = published.rows(hrefs[1])
-    assert [row["content"] for row in follow_up] == ["客户确认木地板安装时间"]
-    ticket = published.rows(hrefs[2])
-    assert [row["subject"] for row in ticket] == ["木地板安装后起拱"]
+    customer = linked_rows(published, links[0])
+    assert [(row["客户名称"], row["客户编号"]) for row in customer] == [("张伟", rows[0]["编号"])]
+    follow_up = linked_rows(published, links[1])
+    assert [row["跟进内容"] for row in follow_up] == ["客户确认木地板安装时间"]
+    assert follow_up[0]["跟进时间"] == rows[1]["时间"], "the view shows the local time the search shows"
+    ticket = linked_rows(published, links[2])
+    assert [(row["主题"], row["工单编号"]) for row in ticket] == [("木地板安装后起拱", rows[2]["编号"])]
+
+
+def linked_rows(published, link: str) -> list[dict]:
+    """Return the rows of the page that a 链接 value opens."""
+    parts = urlsplit(link)
+    return published.rows(parts.path, **dict(parse_qsl(parts.query)))
+
+
+def test_search_link_pastes_after_address(published):
+    """The CSV's 链接 is a path from the server's root that opens the same page."""
+    download = published.get("/data/genzong/search.csv", params={"关键词": "木地板安装"})
+    assert download.status_code == 200
+    links = [row["链接"] for row in csv.DictReader(io.StringIO(download.content.decode("utf-8-sig")))]
+    assert len(links) == 3
+    for link in links:
+        assert link.startswith("/data/genzong/")
+        assert len(linked_rows(published, link)) == 1, link
+
+
+def test_search_link_pages_fast(published):
+    """A linked view filters through an index: no full scan of customers or follow-ups."""
+    rows = published.rows("/data/genzong/search", 关键词="木地板安装")
+    for link in (rows[0]["链接"], rows[1]["链接"]):
+        view = urlsplit(link).path.rsplit("/", 1)[1]
+        filters = parse_qsl(urlsplit(link).query)
+        where = " AND ".join(f'"{name}" = ?' for name, _ in filters)
+        with sqlite3.connect(published.data.database) as conn:
+            register_functions(conn)
+            plan = conn.execute(f"EXPLAIN QUERY PLAN SELECT * FROM {view} WHERE {where}",
+                                [value for _, value in filters]).fetchall()
+        details = [row[-1] for row in plan]
+        assert not any(re.match(r"SCAN (c|f)\b", detail) for detail in details), (link, details)
 
 
 def test_link_column_other_values_unlinked(published):
-    """A 链接 value that names no searched table, or no key, stays text."""
-    page = published.get("/data/genzong", params={"sql": "select 'users/x' as 链接, 'customers/' as b"})
+    """A 链接 value that is not a path to a linked view of this database stays text."""
+    sql = ("select 'users/x' as 链接 union all select '/data/genzong/users?id=1' "
+           "union all select 'https://example.com/data/genzong/customer_list' "
+           "union all select '/data/genzong/customer_list/../users'")
+    page = published.get("/data/genzong", params={"sql": sql})
     assert page.status_code == 200
     assert "查看</a>" not in page.text
     assert "users/x" in page.text
@@ -384,3 +425,18 @@ def test_search_query_skips_tombstones(published):
     rows = published.rows("/data/genzong/search", 关键词="木地板安装")
     assert [(row["类型"], row["客户名称"]) for row in rows] == [("工单", "匿名")], \
         "a deleted customer's tickets leave, a ticket without a customer stays"
+
+
+@pytest.mark.parametrize(("arguments", "expected"), [
+    (("/data/genzong/ticket_log", "工单编号", "GD000001"),
+     "/data/genzong/ticket_log?%E5%B7%A5%E5%8D%95%E7%BC%96%E5%8F%B7=GD000001"),
+    (("/p", "a", "1+2 &x", "b", 3), "/p?a=1%2B2%20%26x&b=3"),
+    (("/p",), "/p"),
+    (("/p", "a", None), None),
+    (("/p", "a"), None),
+])
+def test_page_url_function(arguments, expected):
+    conn = sqlite3.connect(":memory:")
+    register_functions(conn)
+    placeholders = ", ".join("?" for _ in arguments)
+    assert conn.execute(f"SELECT page_url({placeholders})", arguments).fetchone()[0] == expected
