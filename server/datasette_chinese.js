@@ -10,7 +10,8 @@
 // which it never touches.
 (() => {
   const STORAGE_KEY = 'genzong.language';
-  // Filled in by the plugin: {"database": {name: title}, "tables": {name: title}}.
+  // Filled in by the plugin: {"database": {name: title}, "databaseEnglish": {name: English title},
+  // "tables": {name: title}}.
   const NAMES = __GENZONG_NAMES__;
 
   // Regions that hold data, SQL or metadata text rather than Datasette's own words.
@@ -351,6 +352,14 @@
     }
   }
 
+  // English pages keep Datasette's words; only the crumbs' database name becomes its English title.
+  function nameDatabaseInEnglish() {
+    document.querySelectorAll('.crumbs a').forEach((link) => {
+      const name = link.textContent.trim();
+      if (Object.hasOwn(NAMES.databaseEnglish, name)) link.textContent = NAMES.databaseEnglish[name];
+    });
+  }
+
   function addLanguageButton(language) {
     const nav = document.querySelector('header nav');
     if (!nav) return;
@@ -379,11 +388,14 @@
   document.documentElement.lang = language === 'en' ? 'en' : 'zh-CN';
   try {
     addLanguageButton(language);
-    // Genzong's refusal pages write each message in both languages: show the page's own.
-    document.querySelectorAll('.genzong-message[lang]').forEach((element) => {
+    // Genzong's refusal pages, links and 合计 lines write their words in both languages: show the page's own.
+    document.querySelectorAll('.genzong-message[lang], .genzong-text[lang]').forEach((element) => {
       element.hidden = !element.lang.startsWith(language);
     });
-    if (language === 'en') return;
+    if (language === 'en') {
+      nameDatabaseInEnglish();
+      return;
+    }
     translateTree(document.body);
     translateTitle();
   } finally {

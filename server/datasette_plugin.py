@@ -115,6 +115,10 @@ if (totalsLine && resultTable) resultTable.before(totalsLine);
 YUAN_COLUMNS = frozenset({"应收金额", "已收金额", "未收金额", "多付金额", "预计金额", "回款金额",
                           "销售额", "回款额", "月末逾期金额"})
 
+# The English pages' name for the published database, whose metadata title
+# (跟踪业务数据) is Chinese only.
+DATABASE_TITLE_EN = "Genzong business data"
+
 # A query column that contains the path of the page a manager reads for a
 # record, such as /data/genzong/customer_list?客户编号=KH000123. Only paths
 # to these views of the published database become links.
@@ -132,7 +136,7 @@ class GenzongPlugin:
         self.verifier = verifier
         self.database = database
         self.datasette = datasette
-        self.chinese_interface = chinese_interface_script(database, titles)
+        self.chinese_interface = chinese_interface_script(database, titles, DATABASE_TITLE_EN)
         # A visitor without a valid login gets only the refusal page, whose script needs no table titles.
         self.anonymous_interface = chinese_interface_script(database, {database: database})
 
@@ -326,10 +330,14 @@ def page_titles(metadata: dict, database_name: str) -> dict[str, str]:
     return titles
 
 
-def chinese_interface_script(database: str, titles: dict[str, str]) -> str:
-    """Return ``datasette_chinese.js`` with the titles that ``page_titles`` gives for ``database``."""
+def chinese_interface_script(database: str, titles: dict[str, str], title_en: str | None = None) -> str:
+    """Return ``datasette_chinese.js`` with the titles that ``page_titles`` gives for ``database``.
+
+    ``title_en`` names the database in English pages' crumbs; without it they show ``database``.
+    """
     names = {
         "database": {database: titles[database]},
+        "databaseEnglish": {database: title_en or database},
         "tables": {name: title for name, title in titles.items() if name != database},
     }
     # "</script>" or "<!--" in a title would change how the inline <script> element parses.
@@ -358,14 +366,24 @@ def report_totals(columns: list[str], rows, names: list[str]) -> list[tuple[str,
 
 
 def record_link(datasette, database: str, value) -> Markup | None:
-    """Return a 查看 link to ``value``, a path to one of ``LINKED_VIEWS`` with its filters, or None."""
+    """Return a 查看 link to ``value``, a path to one of ``LINKED_VIEWS`` with its filters, or None.
+
+    The link's text is in both languages, and the interface script hides
+    the one the page is not in.
+    """
     if not isinstance(value, str):
         return None
     prefix = datasette.urls.database(database) + "/"
     view = value.removeprefix(prefix).partition("?")[0]
     if not value.startswith(prefix) or view not in LINKED_VIEWS:
         return None
-    return Markup(f'<a href="{escape(value)}">查看</a>')
+    return Markup(f'<a href="{escape(value)}">{both_languages("查看", "View")}</a>')
+
+
+def both_languages(text: str, text_en: str) -> Markup:
+    """Return ``text`` and ``text_en`` as two spans marked with their ``lang``, for the interface script."""
+    return Markup(f'<span class="genzong-text" lang="zh-CN">{escape(text)}</span>'
+                  f'<span class="genzong-text" lang="en">{escape(text_en)}</span>')
 
 
 def format_yuan(amount: float) -> str:

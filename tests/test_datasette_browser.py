@@ -139,6 +139,34 @@ def test_search_result_opens_record(server, manager_page):
 
 
 @pytest.mark.browser
+def test_english_page_new_words(server, browser):
+    # The 合计 line, 查看 links and the crumbs are Genzong's own words, so English pages show them in English.
+    context = manager_context(server, browser)
+    context.add_init_script("localStorage.setItem('genzong.language', 'en')")
+    page = context.new_page()
+    page.goto(server.url + "/data/genzong/payments_by_status")
+    assert page.locator("p.genzong-totals").inner_text().startswith("Total (4 rows): 笔数 ")
+    assert "合计" not in page.locator("p.genzong-totals").inner_text()
+    assert page.locator(".crumbs").inner_text().split() == ["home", "/", "Genzong", "business", "data"]
+
+    page.goto(server.url + "/data/genzong/search?" + "%E5%85%B3%E9%94%AE%E8%AF%8D=%E5%9C%B0%E6%9D%BF")
+    links = page.locator("table.rows-and-columns tbody tr").first.locator("a")
+    assert links.inner_text() == "View"
+    page.goto(server.url + "/data/genzong/customer_list")
+    assert page.locator(".crumbs").inner_text().split()[-3:] == ["Genzong", "business", "data"]
+    context.close()
+
+
+@pytest.mark.browser
+def test_chinese_page_hides_english_words(server, manager_page):
+    page = manager_page
+    page.goto(server.url + "/data/genzong/search?" + "%E5%85%B3%E9%94%AE%E8%AF%8D=%E5%9C%B0%E6%9D%BF")
+    assert page.locator("table.rows-and-columns tbody tr").first.locator("a").inner_text() == "查看"
+    page.goto(server.url + "/data/genzong/payments_by_status")
+    assert "Total" not in page.locator("p.genzong-totals").inner_text()
+
+
+@pytest.mark.browser
 def test_report_totals_above_table(server, manager_page):
     page = manager_page
     page.goto(server.url + "/data/genzong/payments_by_status")

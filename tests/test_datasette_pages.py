@@ -501,11 +501,17 @@ def test_refusal_path_alone_not_found(published):
 def test_report_totals_line(published, metadata, name):
     rows = published.rows(f"/data/genzong/{name}")
     html = published.get(f"/data/genzong/{name}").text
-    line = re.search(r'<p class="genzong-totals"><strong>合计</strong>（([\d,]+) 行）：(.*?)</p>', html)
+    line = re.search(r'<p class="genzong-totals"><span class="genzong-text" lang="zh-CN">'
+                     r'<strong>合计</strong>（([\d,]+) 行）：(.*?)</span>', html)
     assert line, "the page has a 合计 line"
     assert line[1] == f"{len(rows):,}"
     shown = dict(part.rsplit(" ", 1) for part in line[2].split("；"))
     assert list(shown) == metadata["queries"][name]["totals"]
+    english = re.search(r'<span class="genzong-text" lang="en"><strong>Total</strong> \(([\d,]+) rows?\): (.*?)</span>',
+                        html)
+    assert english, "the line is also written in English"
+    assert english[1] == line[1]
+    assert english[2].split("; ") == line[2].split("；"), "the same columns and figures"
     for column, text in shown.items():
         if column in YUAN_COLUMNS:
             fen = sum(round(row[column] * 100) for row in rows)
