@@ -21,7 +21,8 @@ request it:
    a month alone for a period) as YYYY-MM-DD and YYYY-MM, and returns 400
    for a period parameter that is still not a date, a month parameter that
    is not YYYY-MM, or a search kind other than 客户, 跟进记录 and 工单. The
-   page links to the same report without the invalid values;
+   page links to the same report without the invalid values, or with the
+   two dates swapped when the start is after the end;
 5. starts every CSV body with a UTF-8 byte order mark, so Excel on Chinese
    Windows reads it as UTF-8 instead of GBK, and sends it as a download
    named after the page's Chinese title (回款跟踪.csv), because Datasette
@@ -111,11 +112,15 @@ _FOLDED_BREAK = re.compile(r"(?<=[，。；：、）]) (?=\S)")
 
 
 class Problem(NamedTuple):
-    """An invalid parameter: messages in Chinese and English, and the parameters to drop."""
+    """An invalid parameter: messages in Chinese and English, and how the error page's link corrects it.
+
+    The link drops the parameters in ``names`` and gives those in ``replacements`` new values.
+    """
 
     message: str
     message_en: str
     names: tuple[str, ...]
+    replacements: tuple[tuple[str, str], ...] = ()
 
 
 def unfold_chinese(node):
@@ -269,16 +274,22 @@ class DatasetteMount:
         # Datasette also finds a query by its tilde-encoded name (sear~63h for search).
         searching = tilde_decode(path.split(".", 1)[0]) == f"/{self.database_name}/{SEARCH_QUERY}"
         stripped = DATE_PARAMETERS + MONTH_PARAMETERS + ((KIND_PARAMETER,) if searching else ())
-        scope = {**scope, "query_string": strip_parameters(scope.get("query_string", b""), stripped)}
+        typed_query = scope.get("query_string", b"")
+        scope = {**scope, "query_string": strip_parameters(typed_query, stripped)}
         problem = check_date_parameters(scope["query_string"])
         if searching and not problem:
             problem = check_search_kind(scope["query_string"])
         if problem:
             log.info("datasette request rejected: %s path=%s", problem.message_en, path)
-            back = page_without(path, scope["query_string"], problem.names)
+            if problem.replacements:
+                # Swap the dates as typed: a month alone (2026-12, 2026-11) means its first day as
+                # the start and its last day as the end, so swapping the read dates would lose days.
+                problem = problem._replace(replacements=swapped_dates(typed_query))
+            back = page_without(path, scope["query_string"], problem.names, problem.replacements)
+            link = ((back, "调换日期后重新打开", "Open with the dates swapped") if problem.replacements
+                    else (back, "去掉有误的条件重新打开", "Open without the invalid values"))
             await self._refuse(scope, receive, send, access.Refusal(
-                400, "参数错误 · Invalid parameter", problem.message, problem.message_en,
-                ((back, "去掉有误的条件重新打开", "Open without the invalid values"),)), as_json)
+                400, "参数错误 · Invalid parameter", problem.message, problem.message_en, (link,)), as_json)
             return
         if path.endswith(".csv"):
             # With _header=off the CSV does not name its columns, so its amounts stay as they are.
@@ -367,17 +378,28 @@ def _usual_form(name: str, value: str) -> str:
     return value
 
 
-def page_without(path: str, query_string: bytes, names: tuple[str, ...]) -> str:
-    """Return the URL of the HTML page at ``path`` with its other parameters, dropping ``names``."""
+def page_without(path: str, query_string: bytes, names: tuple[str, ...],
+                 replacements: tuple[tuple[str, str], ...] = ()) -> str:
+    """Return the URL of the HTML page at ``path`` with its other parameters, dropping ``names``.
+
+    Each (name, value) of ``replacements`` sets the value of that parameter.
+    """
     page = path.removesuffix(".json").removesuffix(".csv")
+    new_values = dict(replacements)
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-    other_pairs = [(name, value) for name, value in pairs if name not in names and name != "_format"]
+    other_pairs = [(name, new_values.get(name, value)) for name, value in pairs
+                   if name not in names and name != "_format"]
     return PREFIX + page + (f"?{urlencode(other_pairs)}" if other_pairs else "")
 
 
 def check_date_parameters(query_string: bytes) -> Problem | None:
-    """Return the problem of an invalid period or month parameter, or None."""
+    """Return the problem of an invalid period or month parameter, or None.
+
+    Every invalid date is named, so the error page's link drops them all and
+    keeps a valid one. A start after the end gets a link with the two swapped.
+    """
     values = {}
+    invalid = []
     for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
         if name in MONTH_PARAMETERS and value.strip() and not _MONTH.fullmatch(value.strip()):
             return Problem(f"{name}“{value.strip()}”不是有效月份。请按 YYYY-MM 填写，例如 2026-01；留空则为本月。",
@@ -391,14 +413,29 @@ def check_date_parameters(query_string: bytes) -> Problem | None:
                 raise ValueError(value)
             values[name] = date.fromisoformat(value)
         except ValueError:
-            return Problem(f"{name}“{value}”不是有效日期。请按 YYYY-MM-DD 填写，例如 2026-01-31；留空则使用默认期间。",
-                           f"{name} \"{value}\" is not a valid date. Use YYYY-MM-DD, such as 2026-01-31, "
-                           "or leave it blank for the default period.", (name,))
+            invalid.append((name, value))
+    if invalid:
+        return Problem(
+            "".join(f"{name}“{value}”不是有效日期。" for name, value in invalid)
+            + "请按 YYYY-MM-DD 填写，例如 2026-01-31；留空则使用默认期间。",
+            " ".join(f"{name} \"{value}\" is not a valid date." for name, value in invalid)
+            + " Use YYYY-MM-DD, such as 2026-01-31, or leave it blank for the default period.",
+            tuple(name for name, _ in invalid))
     start, end = values.get("开始日期"), values.get("结束日期")
     if start and end and start > end:
         return Problem(f"开始日期 {start} 晚于结束日期 {end}。请调换两个日期。",
-                       f"The start date {start} is after the end date {end}. Swap them.", DATE_PARAMETERS)
+                       f"The start date {start} is after the end date {end}. Swap them.", (),
+                       (("开始日期", end.isoformat()), ("结束日期", start.isoformat())))
     return None
+
+
+def swapped_dates(query_string: bytes) -> tuple[tuple[str, str], ...]:
+    """Return (name, value) pairs that give each period parameter the other's value, spaces cut."""
+    typed = {name: _EDGE_SPACE.sub("", value)
+             for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+             if name in DATE_PARAMETERS}
+    start, end = DATE_PARAMETERS
+    return ((start, typed.get(end, "")), (end, typed.get(start, "")))
 
 
 def check_search_kind(query_string: bytes) -> Problem | None:

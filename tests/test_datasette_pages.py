@@ -1,11 +1,12 @@
 """Datasette's pages at /data/: links, Chinese titles, CSV for Excel, read-only, no secrets."""
 
 import csv
+import html
 import io
 import re
 import sqlite3
 from html.parser import HTMLParser
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
 import pytest
 import yaml
@@ -438,6 +439,46 @@ def test_invalid_parameter_page_has_header(published):
     assert '<p class="genzong-message" lang="en">月份 &#34;2026-13&#34; is not a valid month' in response.text
     assert '<a href="/data/genzong/rep_monthly_review">去掉有误的条件重新打开</a>' in response.text
     assert response.headers["cache-control"] == "private, no-store"
+
+
+def refusal_link(response) -> tuple[str, str]:
+    """Return the href and Chinese text of a 400 page's link."""
+    link = re.search(r'<p class="genzong-message" lang="zh-CN"><a href="([^"]+)">([^<]+)</a></p>', response.text)
+    assert link, "the page links the corrected report"
+    return html.unescape(link[1]), link[2]
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ({"开始日期": "2026-11-30", "结束日期": "2026-11-01"}, {"开始日期": "2026-11-01", "结束日期": "2026-11-30"}),
+    # Months alone are swapped as typed, so the link covers both whole months.
+    ({"开始日期": "2026-12", "结束日期": " 2026年11月"}, {"开始日期": "2026年11月", "结束日期": "2026-12"}),
+])
+def test_reversed_period_link_swaps(published, typed, expected):
+    response = published.get("/data/genzong/missed_reply_tickets.csv", params={**typed, "类型": "投诉"})
+    assert response.status_code == 400
+    href, text = refusal_link(response)
+    assert text == "调换日期后重新打开"
+    parts = urlsplit(href)
+    assert parts.path == "/data/genzong/missed_reply_tickets"
+    assert dict(parse_qsl(parts.query)) == {**expected, "类型": "投诉"}
+    assert published.get(href).status_code == 200
+
+
+@pytest.mark.parametrize(("typed", "kept"), [
+    ({"开始日期": "2026-13-01", "结束日期": "2026-11-30"}, {"结束日期": "2026-11-30"}),
+    ({"开始日期": "2026-11-01", "结束日期": "abc"}, {"开始日期": "2026-11-01"}),
+    ({"开始日期": "abc", "结束日期": "2026-02-30"}, {}),
+])
+def test_invalid_date_link_keeps_valid(published, typed, kept):
+    response = published.get("/data/genzong/weekly_issue_report", params=typed)
+    assert response.status_code == 400
+    href, text = refusal_link(response)
+    assert text == "去掉有误的条件重新打开"
+    assert dict(parse_qsl(urlsplit(href).query)) == kept
+    assert published.get(href).status_code == 200
+    for name, value in typed.items():
+        if name not in kept:
+            assert f"{name}“{value}”不是有效日期" in response.text
 
 
 def test_invalid_parameter_json_unchanged(published):
