@@ -25,7 +25,8 @@ request it:
    two dates swapped when the start is after the end;
 5. starts every CSV body with a UTF-8 byte order mark, so Excel on Chinese
    Windows reads it as UTF-8 instead of GBK, and sends it as a download
-   named after the page's Chinese title (回款跟踪.csv), because Datasette
+   named after the page's Chinese title and its filters (回款跟踪.csv,
+   回款跟踪_逾期未付款.csv), because Datasette
    shows a CSV link without ``_dl`` as text in the browser. Amounts of 元
    get two decimals (79800.00, not 79800.0; see ``server.csv_amounts``).
 
@@ -105,6 +106,18 @@ _WRITTEN_DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2}
 _WRITTEN_MONTH = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
 # Period values that may go into a download's file name: checked dates and months.
 _FILE_NAME_SAFE = re.compile(r"[0-9]{4}-[0-9]{2}(-[0-9]{2})?")
+# Characters Windows does not allow in a file name, control characters, and
+# the bidirectional controls that can make a name read backwards (…fdp.exe).
+_FILE_NAME_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]+')
+# How a filter of a table or view reads in a download's name (逾期天数大于30); other lookups are left out.
+FILTER_WORDS = {"exact": "{value}", "not": "{column}不是{value}", "contains": "{column}包含{value}",
+                "startswith": "{column}开头是{value}", "endswith": "{column}结尾是{value}",
+                "gt": "{column}大于{value}", "gte": "{column}不小于{value}", "lt": "{column}小于{value}",
+                "lte": "{column}不大于{value}", "isnull": "{column}未填写", "notnull": "{column}已填写",
+                "isblank": "{column}为空", "notblank": "{column}有内容"}
+# The filter part of a download's name stops at this many characters, so the
+# whole name stays well below the 255 that Windows and most file systems allow.
+FILTER_WORDS_MAX = 40
 _EDGE_SPACE = re.compile(r"^[\s\u200b-\u200d\u2060\ufeff]+|[\s\u200b-\u200d\u2060\ufeff]+$")
 # YAML folds a description's line breaks into spaces, which Chinese text has
 # no use for after its own punctuation.
@@ -223,23 +236,33 @@ class DatasetteMount:
     def csv_file_names(self, path: str, query_string: bytes = b"") -> tuple[str, str]:
         """Return the download names of a CSV path: the page's title (回款跟踪.csv) and its name.
 
-        A report's period or month follows the title (业务员月度业绩_2026-11-01至2026-11-30.csv),
-        so the exports of two months do not get the same name.
+        The chosen filters follow the title, then a report's period or month
+        (超时答复工单_投诉_2026-11-01至2026-11-30.csv, 客户一览_搜索秀.csv), so
+        the exports of two months or two filters do not get the same name.
+        The plain name, which is ASCII, marks filters only with ``_filtered``.
         """
         name = tilde_decode(path.rsplit("/", 1)[-1][:-len(".csv")])
-        values = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+        pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+        values = dict(pairs)
         # The values were checked before the query ran; anything else is left out of the name.
         start, end, month = (values.get(key, "") if _FILE_NAME_SAFE.fullmatch(values.get(key, "")) else ""
                              for key in (*DATE_PARAMETERS, MONTH_PARAMETERS[0]))
+        # The database's own CSV is a custom SQL query, whose parameters are not filters.
+        filters = filter_words(pairs) if name != self.database_name else ""
+        parts, ascii_parts = [self.titles.get(name, name)], [name]
+        if filters:
+            parts.append(filters)
+            ascii_parts.append("filtered")
         if month:
-            period, ascii_period = month, month
+            parts.append(month)
+            ascii_parts.append(month)
         elif start and end:
-            period, ascii_period = f"{start}至{end}", f"{start}_{end}"
+            parts.append(f"{start}至{end}")
+            ascii_parts.append(f"{start}_{end}")
         elif start or end:
-            period, ascii_period = (f"{start}起", f"from_{start}") if start else (f"至{end}", f"to_{end}")
-        else:
-            return f"{self.titles.get(name, name)}.csv", f"{name}.csv"
-        return f"{self.titles.get(name, name)}_{period}.csv", f"{name}_{ascii_period}.csv"
+            parts.append(f"{start}起" if start else f"至{end}")
+            ascii_parts.append(f"from_{start}" if start else f"to_{end}")
+        return "_".join(parts) + ".csv", "_".join(ascii_parts) + ".csv"
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -314,6 +337,32 @@ class DatasetteMount:
             refusal_scope = {**scope, "path": access.REFUSAL_PATH, "raw_path": access.REFUSAL_PATH.encode(),
                              "query_string": b"", access.SCOPE_REFUSAL: refusal}
             await self._app(refusal_scope, receive, send)
+
+
+def filter_words(pairs: list[tuple[str, str]]) -> str:
+    """Return the filters of a CSV request as words for its file name, such as ``投诉`` or ``搜索秀_逾期未付款``.
+
+    A canned query's parameters and a table's exact filters give their
+    values, other lookups their column too, and the search box 搜索 and its
+    text. Periods, months, blank values and Datasette's own ``_`` options are
+    left out. Characters that Windows rejects become ``_``, and the words
+    stop at ``FILTER_WORDS_MAX`` characters, ending with …, when longer.
+    """
+    words = []
+    for key, value in pairs:
+        value = _EDGE_SPACE.sub("", value)
+        if key == "_search" and value:
+            words.append(f"搜索{value}")
+            continue
+        if key.startswith("_") or key in DATE_PARAMETERS + MONTH_PARAMETERS or not value:
+            continue
+        column, _, lookup = key.rpartition("__") if "__" in key else (key, "", "exact")
+        if lookup in FILTER_WORDS:
+            words.append(FILTER_WORDS[lookup].format(column=column, value=value))
+    text = _FILE_NAME_UNSAFE.sub("_", "_".join(words)).strip(" .")
+    if len(text) > FILTER_WORDS_MAX:
+        text = text[:FILTER_WORDS_MAX - 1].rstrip(" ._") + "…"
+    return text
 
 
 def strip_prefix(scope) -> dict:

@@ -6,7 +6,7 @@ import io
 import re
 import sqlite3
 from html.parser import HTMLParser
-from urllib.parse import parse_qsl, quote, urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit
 
 import pytest
 import yaml
@@ -392,6 +392,18 @@ def test_every_page_carries_interface_script(published):
     ("/data/genzong/rep_monthly_review.csv?月份=2026年11月", "业务员月度复盘_2026-11.csv", "rep_monthly_review_2026-11.csv"),
     ("/data/genzong/payments_by_status.csv?开始日期=&结束日期=2026-11-30",
      "回款统计：按付款状态_至2026-11-30.csv", "payments_by_status_to_2026-11-30.csv"),
+    # The chosen filters follow the title, so two filters of one period download under two names.
+    ("/data/genzong/missed_reply_tickets.csv?开始日期=2026-11-01&结束日期=2026-11-30&类型=投诉",
+     "超时答复工单_投诉_2026-11-01至2026-11-30.csv", "missed_reply_tickets_filtered_2026-11-01_2026-11-30.csv"),
+    ("/data/genzong/missed_reply_tickets.csv?开始日期=2026-11-01&结束日期=2026-11-30&类型=",
+     "超时答复工单_2026-11-01至2026-11-30.csv", "missed_reply_tickets_2026-11-01_2026-11-30.csv"),
+    ("/data/genzong/customer_list.csv?_search=秀&_sort=客户名称", "客户一览_搜索秀.csv", "customer_list_filtered.csv"),
+    ("/data/genzong/receivable_tracking.csv?付款状态=逾期未付款&_facet=负责人",
+     "回款跟踪_逾期未付款.csv", "receivable_tracking_filtered.csv"),
+    ("/data/genzong/receivable_tracking.csv?付款状态=逾期未付款&逾期天数__gt=30",
+     "回款跟踪_逾期未付款_逾期天数大于30.csv", "receivable_tracking_filtered.csv"),
+    ("/data/genzong/search.csv?关键词=地板&类型=客户", "搜索_地板_客户.csv", "search_filtered.csv"),
+    ("/data/genzong.csv?sql=select+:a&a=1", "跟踪业务数据.csv", "genzong.csv"),
 ])
 def test_csv_downloads_under_chinese_title(published, path, name, fallback):
     response = published.get(path)
@@ -399,6 +411,24 @@ def test_csv_downloads_under_chinese_title(published, path, name, fallback):
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     disposition = response.headers["content-disposition"]
     assert disposition == f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
+
+
+@pytest.mark.parametrize("text", ['a/b\\c:d*e?f"g<h>i|j', "x\u202egpj.exe", "坏\x01名", " ..点.. "])
+def test_csv_file_name_windows_safe(published, text):
+    response = published.get("/data/genzong/customer_list.csv", params={"客户名称": text})
+    assert response.status_code == 200
+    name = unquote(response.headers["content-disposition"].split("filename*=UTF-8''")[1])
+    assert name.startswith("客户一览_") and name.endswith(".csv")
+    assert not re.search(r'[<>:"/\\|?*\x00-\x1f\u202e]', name), name
+    assert not name[len("客户一览_"):-len(".csv")].startswith((" ", ".")), name
+
+
+def test_csv_file_name_long_filter_cut(published):
+    response = published.get("/data/genzong/customer_list.csv", params={"_search": "秀" * 300})
+    name = unquote(response.headers["content-disposition"].split("filename*=UTF-8''")[1])
+    assert name.startswith("客户一览_搜索秀")
+    assert name.endswith("….csv")
+    assert len(name) <= len("客户一览_") + 40 + len(".csv")
 
 
 def test_unexpected_error_page_in_both_languages(published, caplog):
