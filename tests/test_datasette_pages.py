@@ -372,7 +372,8 @@ def test_interface_script_escapes_titles():
     script = chinese_interface_script("genzong", page_titles(metadata, "genzong"))
     assert "__GENZONG_NAMES__" not in script
     assert "</script>" not in script, "a title must not end the inline script element"
-    assert '{"database": {"genzong": "跟踪\\u003c/script>\\u003cb>"}, "tables": {"customers": "客户"}}' in script
+    assert ('{"database": {"genzong": "跟踪\\u003c/script>\\u003cb>"}, "databaseEnglish": {"genzong": "genzong"}, '
+            '"tables": {"customers": "客户"}}') in script
 
 
 def test_every_page_carries_interface_script(published):

@@ -321,7 +321,8 @@ def test_search_query_links_views(published):
 
     page = published.get("/data/genzong/search", params={"关键词": "木地板安装"})
     assert page.status_code == 200
-    hrefs = [html.unescape(href) for href in re.findall(r'<a href="(/data/genzong/[^"]+)">查看</a>', page.text)]
+    hrefs = [html.unescape(href) for href in re.findall(
+        r'<a href="(/data/genzong/[^"]+)"><span class="genzong-text" lang="zh-CN">查看</span>', page.text)]
     assert hrefs == links
 
     customer = linked_rows(published, links[0])
@@ -372,7 +373,7 @@ def test_link_column_other_values_unlinked(published):
            "union all select '/data/genzong/customer_list/../users'")
     page = published.get("/data/genzong", params={"sql": sql})
     assert page.status_code == 200
-    assert "查看</a>" not in page.text
+    assert "查看</span>" not in page.text
     assert "users/x" in page.text
 
 
