@@ -149,6 +149,10 @@ function statusOf(error) {
 let running = null;
 let again = false;
 
+function subscriptionNeeded() {
+  return Boolean(app.session) && remindersEnabled() && notificationPermission() === 'granted';
+}
+
 // Bring the subscription in line with the reminder setting: subscribe and
 // register while reminders are on and notifications allowed, unsubscribe
 // otherwise (also a subscription left by someone who used this browser
@@ -159,12 +163,12 @@ export function refreshPush() {
     return running;
   }
   running = (async () => {
-    const wanted = Boolean(app.session) && remindersEnabled() && notificationPermission() === 'granted';
+    const needed = subscriptionNeeded();
     if (!pushSupported()) {
-      setStatus(wanted ? 'unsupported' : 'off');
+      setStatus(needed ? 'unsupported' : 'off');
       return;
     }
-    if (!wanted) {
+    if (!needed) {
       if (app.session) await unsubscribe();
       setStatus('off');
       return;
@@ -182,9 +186,13 @@ export function refreshPush() {
     setStatus(statusOf(error), error);
   }).finally(() => {
     running = null;
+    // A push service that just timed out would only time out again, so a
+    // request made meanwhile (a login, a language change) does not start a
+    // second wait. Turning reminders off still runs.
+    const retryIsFutile = pushStatus.state === 'unavailable' && subscriptionNeeded();
     if (again) {
       again = false;
-      refreshPush();
+      if (!retryIsFutile) refreshPush();
     }
   });
   return running;

@@ -185,9 +185,14 @@ def test_push_gives_up_on_silent_push_service(browser, site, tmp_path):
         page.wait_for_selector(".reminder-push[data-push-state=pending]")
         page.wait_for_timeout(1000)
         assert page.get_attribute(".reminder-push", "data-push-state") == "pending", "subscribe() did not hang here"
+        # A second request while the first waits, as a login or a language change makes.
+        page.evaluate("document.dispatchEvent(new Event('languagechange'))")
         page.clock.fast_forward(31_000)
         page.wait_for_selector(".reminder-push[data-push-state=unavailable]")
         assert "没有可用的推送服务" in page.inner_text(".reminder-settings")
+        page.wait_for_timeout(1000)
+        assert page.get_attribute(".reminder-push", "data-push-state") == "unavailable", \
+            "the second request waited for the silent push service again"
     finally:
         context.close()
 
