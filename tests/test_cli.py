@@ -280,3 +280,25 @@ def test_pool_days_names_unknown_kind(tmp_path, capsys):
     assert code == 1
     assert err == ("error: invalid value '{\"直接型\": 45}' for pool_days: unknown customer kind \"直接型\", "
                    "valid kinds: 直接, 间接, 潜在\n")
+
+
+@pytest.mark.xfail(strict=True, reason="--manager accepts a disabled manager, so a rep gets no escalations")
+def test_manager_option_rejects_disabled_manager(tmp_path, capsys):
+    folder = str(tmp_path / "data")
+    add_user(capsys, folder, "boss", "admin")
+    add_user(capsys, folder, "wangmin", "manager")
+    add_user(capsys, folder, "lina", "sales", "--manager", "boss")
+    assert run(capsys, "user", "disable", "wangmin", "--data-dir", folder)[0] == 0
+
+    code, _, err = run(capsys, "user", "update", "lina", "--manager", "wangmin", "--data-dir", folder)
+    assert code == 1
+    assert err.startswith("error: --manager 'wangmin' is disabled")
+    assert "'genzong user enable wangmin'" in err
+
+    code, _, err = run(capsys, "user", "add", "zhoujie", "--role", "sales", "--password", "pw123456",
+                       "--manager", "wangmin", "--data-dir", folder)
+    assert code == 1
+    assert err.startswith("error: --manager 'wangmin' is disabled")
+    code, out, _ = run(capsys, "user", "list", "--data-dir", folder)
+    assert "zhoujie" not in out
+    assert out.splitlines()[3].split() == ["lina", "sales", "active", "boss", "lina"]
