@@ -321,6 +321,9 @@ class Accounts:
         if found.role not in ("manager", "admin"):
             raise UserError(f"--manager {manager!r} is a {found.role} user, not a manager or admin; choose "
                             f"another, or change their role with 'genzong user update {manager} --role manager'")
+        if found.disabled:
+            raise UserError(f"--manager {manager!r} is disabled, so their reps would get no escalations; "
+                            f"choose an enabled manager, or enable them first with 'genzong user enable {manager}'")
         return found.id
 
     def _require(self, username: str) -> User:
