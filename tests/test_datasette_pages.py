@@ -414,6 +414,16 @@ def test_csv_downloads_under_chinese_title(published, path, name, fallback):
     assert disposition == f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
 
 
+@pytest.mark.xfail(strict=True, reason="a view without a search box is named after a search it ignores")
+def test_csv_name_skips_unapplied_search(published):
+    # receivable_tracking has no search, so Datasette ignores _search and returns every row.
+    every_row = published.get("/data/genzong/receivable_tracking.csv?_size=max")
+    searched = published.get("/data/genzong/receivable_tracking.csv?_size=max&_search=秀")
+    assert searched.text == every_row.text
+    name = unquote(searched.headers["content-disposition"].split("filename*=UTF-8''")[1])
+    assert name == "回款跟踪.csv"
+
+
 @pytest.mark.parametrize("text", ['a/b\\c:d*e?f"g<h>i|j', "x\u202egpj.exe", "坏\x01名", " ..点.. "])
 def test_csv_file_name_windows_safe(published, text):
     response = published.get("/data/genzong/customer_list.csv", params={"客户名称": text})
