@@ -48,6 +48,7 @@ from datasette.plugins import pm
 from datasette.utils import tilde_decode
 
 from . import datasette_access as access
+from . import search
 from .csv_amounts import AmountRewriter
 from .datasette_plugin import YUAN_COLUMNS, GenzongPlugin, page_titles
 from .paths import project_root
@@ -248,7 +249,9 @@ class DatasetteMount:
         start, end, month = (values.get(key, "") if _FILE_NAME_SAFE.fullmatch(values.get(key, "")) else ""
                              for key in (*DATE_PARAMETERS, MONTH_PARAMETERS[0]))
         # The database's own CSV is a custom SQL query, whose parameters are not filters.
-        filters = filter_words(pairs) if name != self.database_name else ""
+        # Datasette ignores _search on a table or view without a search box, so it names no filter there.
+        searchable = name in search.SEARCHED_COLUMNS or name in search.SEARCHED_VIEWS
+        filters = filter_words(pairs, searchable) if name != self.database_name else ""
         parts, ascii_parts = [self.titles.get(name, name)], [name]
         if filters:
             parts.append(filters)
@@ -339,19 +342,20 @@ class DatasetteMount:
             await self._app(refusal_scope, receive, send)
 
 
-def filter_words(pairs: list[tuple[str, str]]) -> str:
+def filter_words(pairs: list[tuple[str, str]], searchable: bool = True) -> str:
     """Return the filters of a CSV request as words for its file name, such as ``投诉`` or ``搜索秀_逾期未付款``.
 
     A canned query's parameters and a table's exact filters give their
     values, other lookups their column too, and the search box 搜索 and its
-    text. Periods, months, blank values and Datasette's own ``_`` options are
-    left out. Characters that Windows rejects become ``_``, and the words
-    stop at ``FILTER_WORDS_MAX`` characters, ending with …, when longer.
+    text when ``searchable`` (the page has a search box). Periods, months,
+    blank values and Datasette's own ``_`` options are left out. Characters
+    that Windows rejects become ``_``, and the words stop at
+    ``FILTER_WORDS_MAX`` characters, ending with …, when longer.
     """
     words = []
     for key, value in pairs:
         value = _EDGE_SPACE.sub("", value)
-        if key == "_search" and value:
+        if key == "_search" and value and searchable:
             words.append(f"搜索{value}")
             continue
         if key.startswith("_") or key in DATE_PARAMETERS + MONTH_PARAMETERS or not value:
