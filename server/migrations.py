@@ -174,16 +174,22 @@ def _fill_credited_to(conn: sqlite3.Connection) -> None:
     # the old value of the first change after created_at, or the current
     # owner when no change came later. Rows of the other tables, which no
     # report credits, take their current scope_owner.
+    # A change out of the pool is skipped for the rows its new owner wrote: a
+    # rep cannot write under a pool customer, so such a row came with the
+    # claim or after it, even when its device's time is earlier than the
+    # server's time of the claim.
     # NOTE: a device's edit is timed by the device's clock, so a row created
-    # within that clock's error of an owner change may be credited to the
-    # owner on the other side of it.
+    # within that clock's error of another owner change may be credited to
+    # the owner on the other side of it.
     conn.execute("""
         CREATE TEMP TABLE owner_changes AS
-        SELECT record_id AS customer_id, changed_at, json_extract(old_value, '$') AS old_owner
+        SELECT record_id AS customer_id, changed_at, json_extract(old_value, '$') AS old_owner,
+               json_extract(new_value, '$') AS new_owner
         FROM history
         -- The server writes every value as JSON text, but json_extract raises on
         -- any other text, which would stop the upgrade, so such a row is skipped.
-        WHERE record_table = 'customers' AND field = 'owner_id' AND (old_value IS NULL OR json_valid(old_value))""")
+        WHERE record_table = 'customers' AND field = 'owner_id' AND (old_value IS NULL OR json_valid(old_value))
+          AND (new_value IS NULL OR json_valid(new_value))""")
     conn.execute("CREATE INDEX temp.owner_changes_customer ON owner_changes (customer_id, changed_at)")
     for table in TABLES:
         customer = CREDITED_CUSTOMER.get(table)
@@ -196,7 +202,8 @@ def _fill_credited_to(conn: sqlite3.Connection) -> None:
             UPDATE {table} SET credited_to = (
                 SELECT CASE WHEN min(o.changed_at) IS NULL THEN {table}.scope_owner ELSE o.old_owner END
                 FROM owner_changes o
-                WHERE o.customer_id = {customer} AND o.changed_at > {table}.created_at)
+                WHERE o.customer_id = {customer} AND o.changed_at > {table}.created_at
+                  AND NOT (o.old_owner IS NULL AND o.new_owner IS {table}.created_by))
             WHERE credited_to IS NULL""")
     conn.execute("DROP TABLE temp.owner_changes")
 

@@ -230,7 +230,6 @@ def test_upgrade_credits_other_tables_by_scope(tmp_path):
     assert tuple(row) == ("u-wang", "u-wang")
 
 
-@pytest.mark.xfail(strict=True, reason="the upgrade credits a sale synced with its customer's claim to the pool")
 def test_upgrade_credits_sale_synced_with_claim(make_device, state):
     """A receivable entered after an offline claim reaches the server with the claim, at the claim's time."""
     manager = make_device("manager")
