@@ -174,10 +174,10 @@ def _fill_credited_to(conn: sqlite3.Connection) -> None:
     # the old value of the first change after created_at, or the current
     # owner when no change came later. Rows of the other tables, which no
     # report credits, take their current scope_owner.
-    # A change out of the pool is skipped for the rows its new owner wrote: a
+    #
+    # A change out of the pool is skipped for the rows its new owner wrote. A
     # rep cannot write under a pool customer, so such a row came with the
-    # claim or after it, even when its device's time is earlier than the
-    # server's time of the claim.
+    # claim or after it, even when its device's time is before the claim's.
     # NOTE: a device's edit is timed by the device's clock, so a row created
     # within that clock's error of another owner change may be credited to
     # the owner on the other side of it.
