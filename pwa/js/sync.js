@@ -183,14 +183,33 @@ export class SyncClient extends EventTarget {
     }
     clearTimeout(this.retryTimer);
     this.setState('syncing');
+    let nextPage = null;
     try {
       for (let round = 0; round < MAX_ROUNDS; round += 1) {
-        const batch = this.nextBatch();
-        const body = {
-          device: session.device, epoch: this.store.getMeta('epoch') ?? null,
-          cursor: this.store.getMeta('cursor') ?? 0, changes: batch.map((item) => item.change),
-        };
-        const response = await this.post('/api/sync', body, session.token);
+        let batch = [];
+        let response;
+        if (nextPage) {
+          response = await nextPage;
+          nextPage = null;
+        } else {
+          batch = this.nextBatch();
+          const body = {
+            device: session.device, epoch: this.store.getMeta('epoch') ?? null,
+            cursor: this.store.getMeta('cursor') ?? 0, changes: batch.map((item) => item.change),
+          };
+          response = await this.received(this.post('/api/sync', body, session.token));
+        }
+        // A pull of many pages requests the next one while this one is stored,
+        // so the network and the storage work at once. That request sends no
+        // changes, so it is made only when none wait, and it carries the cursor
+        // and epoch of this page. Its response is applied after this page, or
+        // dropped when storing this page fails. The stored cursor then still
+        // names this page's start.
+        if (response.more && !response.reset && !batch.length && !this.nextBatch().length && round + 1 < MAX_ROUNDS) {
+          const body = { device: session.device, epoch: response.epoch, cursor: response.cursor, changes: [] };
+          nextPage = this.received(this.post('/api/sync', body, session.token));
+          nextPage.catch(() => {}); // awaited in the next round, which reports its failure
+        }
         const goOn = await this.store.mutate((tx) => this.applyResponse(tx, session.device, batch, response));
         if (!goOn) break;
       }
@@ -199,6 +218,13 @@ export class SyncClient extends EventTarget {
     } catch (error) {
       this.failed(error);
     }
+  }
+
+  // The response of `request` marked with the time it arrived, from which
+  // the clock offset is measured even when it is applied later.
+  async received(request) {
+    const response = await request;
+    return { ...response, receivedAt: Date.now() };
   }
 
   failed(error) {
@@ -240,7 +266,7 @@ export class SyncClient extends EventTarget {
   applyResponse(tx, device, batch, response) {
     if (tx.getMeta('session')?.device !== device) return false; // logged out meanwhile
     const now = Date.now();
-    const offset = now - parseStamp(response.server_time);
+    const offset = (response.receivedAt ?? now) - parseStamp(response.server_time);
     tx.setMeta('server_offset', offset);
 
     response.results.forEach((result, index) => this.applyResult(tx, device, batch[index], result, now, offset));

@@ -582,3 +582,58 @@ def test_refresh_keeps_one_listener_per_view(module_page):
     }""")
     assert counts["live"] == 1
     assert counts["renders"] == 6
+
+
+PIPELINED_PULL = """async (failingCursor) => {
+    const { Store } = await import('/js/store.js');
+    const { SyncClient } = await import('/js/sync.js');
+    const { write } = await import('/js/write.js');
+    const store = new Store(null);
+    await store.mutate((tx) => tx.setMeta('session', { device: 'd-me', token: 'token' }));
+    const calls = [];
+    const page = (cursor) => {
+        const version = write(null, 'server', { name: `客户${cursor + 1}`, kind: '直接' }, Date.parse('2026-12-04T08:00:00.000Z'));
+        const id = `00000000-0000-4000-8000-${String(cursor + 1).padStart(12, '0')}`;
+        return { server_time: new Date().toISOString(), results: [], revoked: [], epoch: 'e-1', reset: false,
+                 cursor: cursor + 1, more: cursor + 1 < 3,
+                 changes: [{ table: 'customers', id, clock: version.clock, dots: version.dots, fields: version.fields, deleted: false }] };
+    };
+    const post = async (path, body) => {
+        calls.push({ cursor: body.cursor, epoch: body.epoch, stored: store.getMeta('cursor') ?? 0, changes: body.changes.length });
+        return page(body.cursor);
+    };
+    const client = new SyncClient(store, { post });
+    const apply = client.applyResponse.bind(client);
+    client.applyResponse = (tx, device, batch, response) => {
+        if (response.cursor === failingCursor) throw new Error('the disk is full');
+        return apply(tx, device, batch, response);
+    };
+    await client.run();
+    clearTimeout(client.retryTimer);
+    return { calls, state: client.state, cursor: store.getMeta('cursor') ?? 0,
+             names: store.records('customers').map((record) => record.fields.name.value ?? record.fields.name).sort() };
+}"""
+
+
+def test_pull_requests_next_page_while_storing(module_page):
+    """Each next page of a pull is requested with the cursor of the page being stored, before it is stored."""
+    result = module_page.evaluate(PIPELINED_PULL, None)
+
+    assert result["calls"] == [
+        {"cursor": 0, "epoch": None, "stored": 0, "changes": 0},
+        {"cursor": 1, "epoch": "e-1", "stored": 0, "changes": 0},
+        {"cursor": 2, "epoch": "e-1", "stored": 1, "changes": 0},
+    ]
+    assert result["state"] == "idle"
+    assert result["cursor"] == 3
+    assert len(result["names"]) == 3
+
+
+def test_pull_drops_next_page_when_storing_fails(module_page):
+    """A page that cannot be stored stops the pull: the page requested meanwhile is not applied."""
+    result = module_page.evaluate(PIPELINED_PULL, 1)
+
+    assert [call["cursor"] for call in result["calls"]] == [0, 1]
+    assert result["state"] == "error"
+    assert result["cursor"] == 0
+    assert result["names"] == []
