@@ -105,3 +105,23 @@ def test_search_reason_in_english(page, site, team):
     assert card(page, "周强").locator(".card-match-kind").text_content().startswith("Follow-up 11-05")
     assert card(page, "郑丽").locator(".card-match-kind").text_content() == "Receivable"
     assert card(page, "钱进").locator(".card-match-kind").text_content() == "Ticket"
+
+
+def test_search_text_cleared_at_logout(page, site, team):
+    """The search text and filters typed by one rep are gone for the next
+    user who logs in on the same phone, because they can name the first
+    rep's customers."""
+    log_in(page, team["rep"], path="/#/customers")
+    assert search(page, "冷库") == ["吴敏", "周强", "郑丽", "钱进"]
+    page.click("button[aria-controls=filter-panel]")
+    page.select_option("#filter-owner", "mine")
+
+    page.goto("/#/settings")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("text=退出登录")
+    page.wait_for_selector("#username")
+    log_in(page, site.add_user("sales", "刘洋"), path="/#/customers")
+
+    assert page.input_value("#customer-search") == ""
+    assert page.input_value("#filter-owner") == ""
+    assert page.locator("button[aria-controls=filter-panel] .badge").is_hidden()
