@@ -12,24 +12,27 @@ import { chip, emptyState, formatStamp, linkButton, pageHeader } from '../ui.js'
 const PAGE_SIZE = 100;
 const FILTERS_KEY = 'genzong.customerFilters';
 
-// The search and filters survive going to a customer and back.
-function loadFilters() {
+// The search and filters survive going to a customer and back, for the
+// user who set them: the next person to log in on the phone starts afresh.
+function loadFilters(userId) {
   try {
-    return JSON.parse(sessionStorage.getItem(FILTERS_KEY)) ?? {};
+    const saved = JSON.parse(sessionStorage.getItem(FILTERS_KEY));
+    return saved?.userId === userId ? saved.filters ?? {} : {};
   } catch {
     return {};
   }
 }
 
-function saveFilters(filters) {
+function saveFilters(filters, userId) {
   try {
-    sessionStorage.setItem(FILTERS_KEY, JSON.stringify(filters));
+    sessionStorage.setItem(FILTERS_KEY, JSON.stringify({ userId, filters }));
   } catch {
     // sessionStorage may be missing in some in-app browsers; the filters then last until reload.
   }
 }
 
 let filters = null;
+let filtersUserId = null;
 let textIndex = null;
 
 // The texts of the follow-ups, receivables and tickets on this device, for
@@ -113,13 +116,17 @@ function customerItem(customer, today, text) {
 }
 
 function render(params, page) {
-  filters ??= loadFilters();
+  const userId = app.user?.id ?? null;
+  if (filters === null || filtersUserId !== userId) {
+    filters = loadFilters(userId);
+    filtersUserId = userId;
+  }
   let shown = PAGE_SIZE;
   const results = h('div', { class: 'results' });
   const filterCount = h('span', { class: 'badge' });
 
   const draw = () => {
-    saveFilters(filters);
+    saveFilters(filters, userId);
     const today = app.today();
     const found = filterCustomers(app.store.list('customers'), filters,
       { today, userId: app.user?.id, textIndex: customerTextIndex() });
