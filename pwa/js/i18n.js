@@ -201,7 +201,7 @@ const zh = {
   'today.reply_due': '答复期限 {time}', 'today.reply_overdue': '已超过答复期限（{time}）',
 
   'customers.title': '客户', 'customers.new': '新客户', 'customers.search': '搜索客户',
-  'customers.search_placeholder': '姓名、公司、电话、地址、跟进', 'customers.filter': '筛选',
+  'customers.search_placeholder': '姓名、公司、电话、跟进、单号', 'customers.filter': '筛选',
   'customers.match_follow_up_on': '跟进 {date}', 'customers.match_follow_ups': '跟进',
   'customers.match_receivables': '回款', 'customers.match_tickets': '工单',
   'customers.count': '共 {count} 位客户', 'customers.empty': '还没有客户。点“新客户”添加第一位。',
@@ -352,7 +352,7 @@ const en = {
   'today.reply_due': 'Reply due {time}', 'today.reply_overdue': 'Reply overdue (due {time})',
 
   'customers.title': 'Customers', 'customers.new': 'New customer', 'customers.search': 'Search customers',
-  'customers.search_placeholder': 'Name, company, phone, address, follow-ups', 'customers.filter': 'Filter',
+  'customers.search_placeholder': 'Name, phone, notes, order', 'customers.filter': 'Filter',
   'customers.match_follow_up_on': 'Follow-up {date}', 'customers.match_follow_ups': 'Follow-up',
   'customers.match_receivables': 'Receivable', 'customers.match_tickets': 'Ticket',
   'customers.count': '{count} customers', 'customers.count_one': '{count} customer', 'customers.empty': 'No customers yet. Tap "New customer" to add one.',

@@ -49,9 +49,9 @@ def test_disabled_rep_told_to_ask_manager(site, new_context):
     error.filter(has_text="已停用").wait_for(timeout=TIMEOUT_MS)
 
     text = error.inner_text()
-    assert text.startswith(f"账号 {rep.username} 已停用，不能登录。请联系你的经理。")
-    assert "本机还有 1 条未同步的修改" in text
+    assert text.startswith(f"账号 {rep.username} 已停用，不能登录。请联系你的经理。本机还有 1 条未同步的修改")
     assert "请告诉经理" in text
+    assert not page.locator(".view-login .notice-warning").is_visible(), "the notice still says to log in again"
 
 
 def test_wrong_password_of_disabled_rep_says_nothing_more(site, page):

@@ -16,6 +16,7 @@ function render(params) {
     attrs: { autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false', required: true } });
   const password = h('input', { id: 'password', name: 'password', type: 'password', attrs: { autocomplete: 'current-password', required: true } });
   const submit = h('button', { type: 'submit', class: 'button button-primary button-block', text: t('login.submit') });
+  const expiredNotice = expired ? h('p', { class: 'notice notice-warning', text: t('login.expired') }) : null;
 
   const form = h('form', { class: 'form login-form', attrs: { novalidate: true } },
     h('div', { class: 'field' }, h('label', { attrs: { for: 'username' }, text: t('login.username') }), username),
@@ -46,8 +47,12 @@ function render(params) {
       else error.textContent = t('login.error', { status: failure?.message ?? '' });
       // The server names a disabled account only after the password matched.
       // The outbox contains the previous user's changes, so they are only this rep's when the names match.
-      if (failure?.code === 'account_disabled' && pending && previous?.user?.username === name) {
-        error.textContent += ' ' + t('login.disabled_pending', { count: pending });
+      if (failure?.code === 'account_disabled') {
+        // Logging in again cannot help, as the expired-login notice says it would.
+        if (expiredNotice) expiredNotice.hidden = true;
+        if (pending && previous?.user?.username === name) {
+          error.textContent += (language() === 'en' ? ' ' : '') + t('login.disabled_pending', { count: pending });
+        }
       }
       password.select();
     } finally {
@@ -60,7 +65,7 @@ function render(params) {
       h('img', { src: '/icons/icon.svg', alt: '', width: 72, height: 72 }),
       h('h2', { text: t('app.name') }),
       h('p', { class: 'subtitle', text: t('login.tagline') })),
-    expired ? h('p', { class: 'notice notice-warning', text: t('login.expired') }) : null,
+    expiredNotice,
     form,
     h('div', { class: 'language-switch' }, LANGUAGES.map(({ code, name }) => h('button', {
       type: 'button', class: ['link-button', language() === code && 'active'], text: name, lang: code, dataset: { language: code },
