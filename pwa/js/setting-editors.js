@@ -149,6 +149,10 @@ export function newQuestionKey(existing) {
   }
 }
 
+function isMadeKey(key) {
+  return /^q_[0-9a-z]+$/.test(key);
+}
+
 function moved(list, from, to) {
   const copy = [...list];
   const [item] = copy.splice(from, 1);
@@ -215,7 +219,9 @@ function questionsEditor(id, draft, update, invalid) {
           attrs: { 'aria-label': t('orgsettings.question_label', { number: index + 1 }), 'aria-invalid': invalid },
           on: { input: (event) => change(latest().map((item, position) => (position === index ? { ...item, text: event.target.value } : item))) },
         }),
-        h('span', { class: 'hint setting-question-key', text: t('orgsettings.question_key', { key: question.key }) })),
+        // A key made here (q_ and a random part) means nothing to a reader, unlike install or service.
+        isMadeKey(question.key) ? null
+          : h('span', { class: 'hint setting-question-key', text: t('orgsettings.question_key', { key: question.key }) })),
       rowButtons(editing, index, draft.length)))),
     h('button', {
       type: 'button', class: 'button button-secondary button-small setting-list-add', text: t('orgsettings.add_question'),

@@ -114,7 +114,9 @@ def test_team_owner_filter_and_totals(page, site, team):
     log_in(page, team["manager"])
     everyone = team_keys(page)
     options = page.eval_on_selector_all("#today-owner option", "options => options.map((option) => option.textContent)")
-    assert options == ["全部", "李闲", "王经理", "张伟", "公海"], "active users by pinyin, then the pool"
+    assert options == ["全部", "李闲", "张伟", "王经理", "公海"], "reps by pinyin, then managers, then the pool"
+    groups = page.eval_on_selector_all("#today-owner optgroup", "groups => groups.map((group) => group.label)")
+    assert groups == ["业务员", "经理和管理员"]
 
     totals, keys = totals_and_keys(page)
     assert keys == everyone

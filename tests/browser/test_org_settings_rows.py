@@ -85,3 +85,14 @@ def test_questions_keep_typing_across_removed_row(new_context, site, admin):
     texts = [question["text"] for question in stored(site, "survey_questions")]
     assert texts[:2] == ["安装是否准时？", "师傅是否礼貌？"], texts
     assert len(texts) == count - 1, texts
+
+
+def test_new_question_hides_made_key(new_context, site, admin):
+    page = new_context().new_page()
+    open_org_settings(page, admin)
+    card = page.locator(".setting-card[data-key=survey_questions]")
+    card.locator(".setting-list-add").click()
+
+    rows = card.locator(".setting-list-row")
+    assert rows.first.locator(".setting-question-key").count() == 1, "a built-in key such as install stays shown"
+    assert rows.last.locator(".setting-question-key").count() == 0, "q_ and a random part mean nothing to a reader"

@@ -87,14 +87,20 @@ function activeUsers() {
     .sort((a, b) => String(a.name || a.username).localeCompare(String(b.name || b.username), 'zh-CN'));
 }
 
-// The owner filter of the team view: every active user, then the public pool.
+// The owner filter of the team view: the sales reps, then managers and
+// admins in a group of their own as in the hand-over, then the public pool.
 function teamOwnerFilter(users, page) {
-  const choices = [['', t('filter.all')], ...users.map((user) => [user.id, user.name || user.username]),
-    ['pool', t('filter.owner_pool')]];
+  const option = (value, text) => h('option', { value, text, selected: value === teamOwner });
+  const userOption = (user) => option(user.id, user.name || user.username);
+  const reps = users.filter((user) => user.role === 'sales');
+  const others = users.filter((user) => user.role !== 'sales');
   return h('div', { class: 'field today-owner' },
     h('label', { attrs: { for: 'today-owner' }, text: fieldLabel('customers', 'owner_id') }),
     h('select', { id: 'today-owner', on: { change: (event) => { teamOwner = event.target.value; page.refresh(); } } },
-      choices.map(([value, text]) => h('option', { value, text, selected: value === teamOwner }))));
+      option('', t('filter.all')),
+      reps.length ? h('optgroup', { attrs: { label: t('handover.group_sales') } }, reps.map(userOption)) : null,
+      others.length ? h('optgroup', { attrs: { label: t('handover.group_managers') } }, others.map(userOption)) : null,
+      option('pool', t('filter.owner_pool'))));
 }
 
 function ownedByFilter(item) {
