@@ -242,9 +242,20 @@ class Accounts:
         user = self._require(username)
         if disabled:
             self.check_can_disable(user)
+        elif user.disabled and user.manager_id:
+            self._check_manager_serves(user)
         if disabled:
             self.logout_all(username)
         self._write_user(user.id, {"disabled": disabled})
+
+    def _check_manager_serves(self, user: User) -> None:
+        """Raise UserError when ``user``'s manager is disabled or a sales rep, who would get no escalations."""
+        manager = self.get(user.manager_id)
+        if manager is not None and (manager.disabled or manager.role == "sales"):
+            state = "disabled" if manager.disabled else "a sales rep"
+            raise UserError(f"cannot enable {user.username}: their manager {manager.username} is {state}, so "
+                            f"their escalations would reach nobody; first give them another manager with "
+                            f"'genzong user update {user.username} --manager OTHER'")
 
     def update(self, username: str, *, name: str | None = None, role: str | None = None,
                manager: str | None = None) -> User:

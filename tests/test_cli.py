@@ -301,3 +301,22 @@ def test_manager_option_rejects_disabled_manager(tmp_path, capsys):
     code, out, _ = run(capsys, "user", "list", "--data-dir", folder)
     assert "zhoujie" not in out
     assert ["lina", "sales", "active", "boss", "lina"] in [line.split() for line in out.splitlines()]
+
+
+def test_enable_rejects_rep_of_disabled_manager(tmp_path, capsys):
+    folder = str(tmp_path / "data")
+    add_user(capsys, folder, "boss", "admin")
+    add_user(capsys, folder, "wangmin", "manager")
+    add_user(capsys, folder, "lina", "sales", "--manager", "wangmin")
+    assert run(capsys, "user", "disable", "lina", "--data-dir", folder)[0] == 0
+    assert run(capsys, "user", "disable", "wangmin", "--data-dir", folder)[0] == 0
+
+    code, _, err = run(capsys, "user", "enable", "lina", "--data-dir", folder)
+    assert code == 1
+    assert err.startswith("error: cannot enable lina: their manager wangmin is disabled")
+    assert "'genzong user update lina --manager OTHER'" in err
+
+    assert run(capsys, "user", "update", "lina", "--manager", "boss", "--data-dir", folder)[0] == 0
+    assert run(capsys, "user", "enable", "lina", "--data-dir", folder)[0] == 0
+    code, out, _ = run(capsys, "user", "list", "--data-dir", folder)
+    assert ["lina", "sales", "active", "boss", "lina"] in [line.split() for line in out.splitlines()]
