@@ -52,6 +52,7 @@ def test_disabled_rep_told_to_ask_manager(site, new_context):
     assert text.startswith(f"账号 {rep.username} 已停用，不能登录。请联系你的经理。本机还有 1 条未同步的修改")
     assert "请告诉经理" in text
     assert not page.locator(".view-login .notice-warning").is_visible(), "the notice still says to log in again"
+    assert not page.get_by_text("登录已失效").first.is_visible(), "a banner still says to log in again"
 
 
 def test_wrong_password_of_disabled_rep_says_nothing_more(site, page):

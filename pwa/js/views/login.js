@@ -6,6 +6,7 @@ import { h } from '../dom.js';
 import { language, LANGUAGES, setLanguage, t } from '../i18n.js';
 import { navigate, route } from '../router.js';
 import { logIn } from '../session.js';
+import { hideBanner } from '../ui.js';
 
 function render(params) {
   const previous = app.session;
@@ -48,8 +49,9 @@ function render(params) {
       // The server names a disabled account only after the password matched.
       // The outbox contains the previous user's changes, so they are only this rep's when the names match.
       if (failure?.code === 'account_disabled') {
-        // Logging in again cannot help, as the expired-login notice says it would.
+        // Logging in again cannot help, as the expired-login notice and banner say it would.
         if (expiredNotice) expiredNotice.hidden = true;
+        hideBanner('session');
         if (pending && previous?.user?.username === name) {
           error.textContent += (language() === 'en' ? ' ' : '') + t('login.disabled_pending', { count: pending });
         }
