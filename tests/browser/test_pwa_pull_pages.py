@@ -96,3 +96,41 @@ def test_pull_pages_show_before_pull_ends(site, new_context):
     assert page.locator(".view-customers .cards li").count() == 100
     assert page.locator(".card-title").first.inner_text() == "客户00000"
     assert pulls.seen >= 3
+
+
+class FailedNextPage:
+    """Lets every POST /api/sync through except the second, which fails as a dropped connection would."""
+
+    def __init__(self):
+        self.seen = 0
+        self.cursors = []
+
+    def __call__(self, route):
+        self.seen += 1
+        self.cursors.append(route.request.post_data_json["cursor"])
+        if self.seen == 2:
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+
+def test_pull_resumes_after_next_page_fails(site, new_context):
+    """The page requested while the first one was stored fails; the first stays stored and the pull resumes."""
+    rep = site.add_user("sales", name="孙多多")
+    add_customers(site, rep.id, CUSTOMERS)
+    page = new_context().new_page()
+    pulls = FailedNextPage()
+    page.route("**/api/sync", pulls)
+
+    page.goto("/#/login?next=/customers")
+    page.fill("#username", rep.username)
+    page.fill("#password", PASSWORD)
+    page.click("form.login-form button[type=submit]")
+    page.wait_for_url(re.compile(r"#/customers$"))
+    wait_synced(page, after=0)
+    page.wait_for_function(f"(count) => ({SHOWN_COUNT})() === count", arg=CUSTOMERS, timeout=TIMEOUT_MS)
+
+    first_page_cursor = pulls.cursors[1]
+    assert first_page_cursor > 0, "the failed request named the first page's cursor"
+    assert pulls.cursors[2] == first_page_cursor, "the retry resumed after the stored first page"
+    assert page.locator(".view-customers .cards li").count() == 100
