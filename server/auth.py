@@ -297,7 +297,7 @@ class Accounts:
     def _check_team_keeps(self, user: User, action: str, new_role: str | None = None) -> None:
         """Raise TeamGuardError when taking ``user`` out of their role leaves the team short.
 
-        ``new_role`` is None for disabling. Without an enabled admin nobody
+        ``new_role`` is None for disabling. Without an enabled admin no user
         can change the organisation settings, and a rep whose manager is
         disabled or a sales rep gets no escalations.
         """

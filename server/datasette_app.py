@@ -110,7 +110,7 @@ _FILE_NAME_SAFE = re.compile(r"[0-9]{4}-[0-9]{2}(-[0-9]{2})?")
 # Characters Windows does not allow in a file name, control characters, and
 # the bidirectional controls that can make a name read backwards (…fdp.exe).
 _FILE_NAME_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]+')
-# How a filter of a table or view reads in a download's name (逾期天数大于30); other lookups are left out.
+# The wording of each filter lookup in a download's name (逾期天数大于30). Other lookups are left out.
 FILTER_WORDS = {"exact": "{value}", "not": "{column}不是{value}", "contains": "{column}包含{value}",
                 "startswith": "{column}开头是{value}", "endswith": "{column}结尾是{value}",
                 "gt": "{column}大于{value}", "gte": "{column}不小于{value}", "lt": "{column}小于{value}",

@@ -191,6 +191,7 @@ def _fill_credited_to(conn: sqlite3.Connection) -> None:
         WHERE record_table = 'customers' AND field = 'owner_id' AND (old_value IS NULL OR json_valid(old_value))
           AND (new_value IS NULL OR json_valid(new_value))""")
     conn.execute("CREATE INDEX temp.owner_changes_customer ON owner_changes (customer_id, changed_at)")
+
     for table in TABLES:
         customer = CREDITED_CUSTOMER.get(table)
         if customer is None:
@@ -205,6 +206,7 @@ def _fill_credited_to(conn: sqlite3.Connection) -> None:
                 WHERE o.customer_id = {customer} AND o.changed_at > {table}.created_at
                   AND NOT (o.old_owner IS NULL AND o.new_owner IS {table}.created_by))
             WHERE credited_to IS NULL""")
+
     conn.execute("DROP TABLE temp.owner_changes")
 
 

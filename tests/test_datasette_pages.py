@@ -428,7 +428,8 @@ def test_csv_file_name_windows_safe(published, text):
     response = published.get("/data/genzong/customer_list.csv", params={"客户名称": text})
     assert response.status_code == 200
     name = unquote(response.headers["content-disposition"].split("filename*=UTF-8''")[1])
-    assert name.startswith("客户一览_") and name.endswith(".csv")
+    assert name.startswith("客户一览_")
+    assert name.endswith(".csv")
     assert not re.search(r'[<>:"/\\|?*\x00-\x1f\u202e]', name), name
     assert not name[len("客户一览_"):-len(".csv")].startswith((" ", ".")), name
 

@@ -101,6 +101,13 @@ function rememberRemovedNames(tx, names) {
   tx.setMeta('removed_customers', remembered);
 }
 
+// The response of `request` with the time it arrived, from which the clock
+// offset is measured even when the response is applied later.
+async function stampArrival(request) {
+  const response = await request;
+  return { ...response, receivedAt: Date.now() };
+}
+
 export class SyncClient extends EventTarget {
   constructor(store, { post = postJson } = {}) {
     super();
@@ -197,7 +204,7 @@ export class SyncClient extends EventTarget {
             device: session.device, epoch: this.store.getMeta('epoch') ?? null,
             cursor: this.store.getMeta('cursor') ?? 0, changes: batch.map((item) => item.change),
           };
-          response = await this.received(this.post('/api/sync', body, session.token));
+          response = await stampArrival(this.post('/api/sync', body, session.token));
         }
         // A pull of many pages requests the next one while this one is stored,
         // so the network and the storage work at once. That request sends no
@@ -207,7 +214,7 @@ export class SyncClient extends EventTarget {
         // names this page's start.
         if (response.more && !response.reset && !batch.length && !this.nextBatch().length && round + 1 < MAX_ROUNDS) {
           const body = { device: session.device, epoch: response.epoch, cursor: response.cursor, changes: [] };
-          nextPage = this.received(this.post('/api/sync', body, session.token));
+          nextPage = stampArrival(this.post('/api/sync', body, session.token));
           nextPage.catch(() => {}); // awaited in the next round, which reports its failure
         }
         const goOn = await this.store.mutate((tx) => this.applyResponse(tx, session.device, batch, response));
@@ -218,13 +225,6 @@ export class SyncClient extends EventTarget {
     } catch (error) {
       this.failed(error);
     }
-  }
-
-  // The response of `request` marked with the time it arrived, from which
-  // the clock offset is measured even when it is applied later.
-  async received(request) {
-    const response = await request;
-    return { ...response, receivedAt: Date.now() };
   }
 
   failed(error) {

@@ -94,7 +94,7 @@ def _log_in(state, username: str, password: str, client: str) -> tuple[User, str
         user = accounts.authenticate(username, password)
     except AccountDisabled:
         # The password was right, so this is no guess to throttle.
-        log.info("login refused: user=%s is disabled client=%s", username[:64], client)
+        log.info("login rejected: user=%s is disabled client=%s", username[:64], client)
         raise ApiError(403, "account_disabled", username=username[:64])
     if user is None:
         log.info("login failed username=%s client=%s", username[:64], client)

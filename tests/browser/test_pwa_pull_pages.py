@@ -58,6 +58,15 @@ class HeldPulls:
         self.held_routes.pop(0).continue_()
 
 
+def log_in_to_customers(page, rep) -> None:
+    """Log in as ``rep`` on a fresh page, landing on the customer list while the first pull runs."""
+    page.goto("/#/login?next=/customers")
+    page.fill("#username", rep.username)
+    page.fill("#password", PASSWORD)
+    page.click("form.login-form button[type=submit]")
+    page.wait_for_url(re.compile(r"#/customers$"))
+
+
 def shown_count(page) -> int:
     return page.evaluate(SHOWN_COUNT)
 
@@ -74,11 +83,7 @@ def test_pull_pages_show_before_pull_ends(site, new_context):
     pulls = HeldPulls()
     page.route("**/api/sync", pulls)
 
-    page.goto("/#/login?next=/customers")
-    page.fill("#username", rep.username)
-    page.fill("#password", PASSWORD)
-    page.click("form.login-form button[type=submit]")
-    page.wait_for_url(re.compile(r"#/customers$"))
+    log_in_to_customers(page, rep)
 
     first = wait_shown_above(page, 0)
     assert first <= PAGE_SIZE, "only the first page has arrived"
@@ -115,18 +120,14 @@ class FailedNextPage:
 
 
 def test_pull_resumes_after_next_page_fails(site, new_context):
-    """The page requested while the first one was stored fails; the first stays stored and the pull resumes."""
+    """The request for the second page fails while the first is stored. The first stays stored and the pull resumes."""
     rep = site.add_user("sales", name="孙多多")
     add_customers(site, rep.id, CUSTOMERS)
     page = new_context().new_page()
     pulls = FailedNextPage()
     page.route("**/api/sync", pulls)
 
-    page.goto("/#/login?next=/customers")
-    page.fill("#username", rep.username)
-    page.fill("#password", PASSWORD)
-    page.click("form.login-form button[type=submit]")
-    page.wait_for_url(re.compile(r"#/customers$"))
+    log_in_to_customers(page, rep)
     wait_synced(page, after=0)
     page.wait_for_function(f"(count) => ({SHOWN_COUNT})() === count", arg=CUSTOMERS, timeout=TIMEOUT_MS)
 

@@ -49,7 +49,7 @@ function render(params) {
       // The server names a disabled account only after the password matched.
       // The outbox contains the previous user's changes, so they are only this rep's when the names match.
       if (failure?.code === 'account_disabled') {
-        // Logging in again cannot help, as the expired-login notice and banner say it would.
+        // Logging in again cannot help, so the expired-login notice and banner that suggest it are hidden.
         if (expiredNotice) expiredNotice.hidden = true;
         hideBanner('session');
         if (pending && previous?.user?.username === name) {
