@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -29,6 +30,13 @@ from .state import ServerState, open_data_dir
 from .wire import RequestError
 
 log = logging.getLogger("genzong.server")
+
+# Responses are gzipped for clients that accept it, because on a phone's link
+# the download is what a rep waits for. A first pull's page of 1,000
+# follow-ups measured 650 KB of JSON, and level 5 made it about 13 times
+# smaller in about 3 ms. Responses under GZIP_MINIMUM_BYTES go uncompressed.
+GZIP_LEVEL = 5
+GZIP_MINIMUM_BYTES = 1024
 
 
 async def http_error_handler(request, error: HTTPException):
@@ -92,7 +100,8 @@ def create_app(data: DataDir, state: ServerState | None = None, daily_backups: b
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(SecurityHeadersMiddleware)],
+        middleware=[Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL),
+                    Middleware(SecurityHeadersMiddleware)],
         exception_handlers={ApiError: api_error_handler, RequestError: request_error_handler,
                             HTTPException: http_error_handler},
     )
