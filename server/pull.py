@@ -64,24 +64,33 @@ def encode_body(body: dict) -> bytes:
 
 
 def pull(conn: sqlite3.Connection, role: str, user_id: str, cursor: int,
-         omit: dict[tuple[str, str], int] | None = None, page_size: int = PAGE_SIZE) -> Page:
+         omit: dict[tuple[str, str], int] | None = None, page_size: int = PAGE_SIZE,
+         only: frozenset[str] | None = None, pulled: dict[str, int] | None = None) -> Page:
     """Return the next page for a user whose device holds everything up to ``cursor``.
 
     ``omit`` maps (table, id) to a seq: a row still at that seq is skipped
     (the device sent exactly that state), though the cursor moves past it.
-    All queries read one snapshot, so the returned cursor never skips a row.
+    ``only`` limits the pull to these tables, changes and revocations alike,
+    so its cursor counts for them alone. ``pulled`` maps a table to the seq up
+    to which the device pulled it that way: its rows and revocations up to
+    there are left out. All queries read one snapshot, so the returned
+    cursor never skips a row.
     """
     omit = omit or {}
+    pulled = pulled or {}
     with _READING, _snapshot(conn):
         last_seq = int(conn.execute("SELECT value FROM meta WHERE key = 'last_seq'").fetchone()[0])
         streams, full_streams = [], []
         for table in TABLES.values():
+            if only is not None and table.name not in only:
+                continue
+            start = max(cursor, pulled.get(table.name, 0))
             for scope in _scopes(table, role, user_id):
-                rows = _table_rows(conn, table, scope, cursor, page_size)
+                rows = _table_rows(conn, table, scope, start, page_size)
                 streams.append(rows)
                 if len(rows) == page_size:
                     full_streams.append(rows[-1][0])
-        revocations = _revocations(conn, role, user_id, cursor, page_size)
+        revocations = _revocations(conn, role, user_id, cursor, page_size, only, pulled)
         streams.append(revocations)
         if len(revocations) == page_size:
             full_streams.append(revocations[-1][0])
@@ -202,11 +211,19 @@ def _value_json(f) -> str:
     return f"json_quote({f.name})"
 
 
-def _revocations(conn, role: str, user_id: str, cursor: int, limit: int):
+def _revocations(conn, role: str, user_id: str, cursor: int, limit: int,
+                 only: frozenset[str] | None, pulled: dict[str, int]):
     if role in SEES_EVERYTHING:
         return []
+    where = ["seq > ?", "(audience = ? OR (audience IS NULL AND coalesce(except_user, '') != ?))"]
+    params: list = [cursor, user_id, user_id]
+    if only is not None:
+        where.append(f"record_table IN ({', '.join('?' * len(only))})")
+        params.extend(sorted(only))
+    for table_name, seq in pulled.items():
+        where.append("NOT (record_table = ? AND seq <= ?)")
+        params.extend((table_name, seq))
     rows = conn.execute(
-        "SELECT seq, record_table, record_id FROM revocations WHERE seq > ? "
-        "AND (audience = ? OR (audience IS NULL AND coalesce(except_user, '') != ?)) "
-        "ORDER BY seq LIMIT ?", (cursor, user_id, user_id, limit))
+        f"SELECT seq, record_table, record_id FROM revocations WHERE {' AND '.join(where)} "
+        "ORDER BY seq LIMIT ?", (*params, limit))
     return [(row[0], "revoked", {"table": row[1], "id": row[2]}) for row in rows]

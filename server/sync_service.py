@@ -82,7 +82,9 @@ def handle_sync(conn: sqlite3.Connection, user: User, request: SyncRequest,
         _add_device(conn, user, request.device, format_stamp(now))
 
     cursor = 0 if reset else request.cursor
-    page = pulling.pull(conn, user.role, user.id, cursor, omit)
+    # After a reset the seqs of `pulled` may name other rows, so they count for nothing.
+    pulled = {} if reset else request.pulled
+    page = pulling.pull(conn, user.role, user.id, cursor, omit, only=request.only, pulled=pulled)
     stats.sent, stats.revoked, stats.reset = len(page.changes), len(page.revoked), reset
     body = {
         "epoch": epoch, "cursor": page.cursor, "more": page.more, "reset": reset,

@@ -48,6 +48,12 @@ class SyncRequest:
     epoch: str | None
     cursor: int
     changes: list[Any]
+    # The tables to pull, or None for all. A device's first pull reads the
+    # small tables alone first, so its lists are whole before the follow-ups arrive.
+    only: frozenset[str] | None = None
+    # Table name to the seq up to which the device pulled that table with
+    # `only`. The pull leaves out those rows and revocations.
+    pulled: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -101,7 +107,34 @@ def parse_envelope(body: bytes) -> SyncRequest:
         raise RequestError(400, "invalid_request", detail=f"changes must be a list, got {_show(changes)}")
     if len(changes) > MAX_CHANGES:
         raise RequestError(413, "too_many_changes", count=len(changes), limit=MAX_CHANGES)
-    return SyncRequest(device, epoch, cursor, changes)
+    return SyncRequest(device, epoch, cursor, changes, _parse_only(data.get("only")), _parse_pulled(data.get("pulled")))
+
+
+def _parse_only(only: Any) -> frozenset[str] | None:
+    if only is None:
+        return None
+    if not isinstance(only, list) or not only or not all(isinstance(name, str) for name in only):
+        raise RequestError(400, "invalid_request", detail=f"only must be a list of table names, got {_show(only)}")
+    unknown = [name for name in only if name not in TABLES]
+    if unknown:
+        raise RequestError(400, "invalid_request",
+                           detail=f"only names unknown tables {_show(unknown)}; known: {', '.join(TABLES)}")
+    return frozenset(only)
+
+
+def _parse_pulled(pulled: Any) -> dict[str, int]:
+    if pulled is None:
+        return {}
+    if not isinstance(pulled, dict):
+        raise RequestError(400, "invalid_request", detail=f"pulled must map table names to seqs, got {_show(pulled)}")
+    for name, seq in pulled.items():
+        if name not in TABLES:
+            raise RequestError(400, "invalid_request",
+                               detail=f"pulled names an unknown table {_show(name)}; known: {', '.join(TABLES)}")
+        if not _is_int(seq) or not 0 <= seq <= MAX_COUNTER:
+            raise RequestError(400, "invalid_request",
+                               detail=f"pulled[{_show(name)}] must be a whole number from 0, got {_show(seq)}")
+    return dict(pulled)
 
 
 def parse_change(index: int, change: Any) -> ParsedChange | ChangeRejection:
