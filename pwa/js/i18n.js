@@ -191,6 +191,7 @@ const zh = {
 
   'today.title': '今日', 'today.scope_mine': '我的', 'today.scope_team': '团队',
   'today.moved_away': '你负责的 {count} 位客户已转给其他人负责，已从本机移除（{when}）。',
+  'today.loading_logs': '跟进记录正在下载。下载完之前，这里可能多列出几项已经跟进过的事项。',
   'today.follow_ups': '待跟进', 'today.receivables': '回款', 'today.tickets': '工单答复',
   'today.nothing_due': '今天没有到期的事项。', 'today.owner': '负责人：{name}',
   'today.escalations': '团队逾期跟进', 'today.follow_up_detail': '计划跟进',
@@ -262,7 +263,7 @@ const zh = {
   'sync.typed_values': '查看你填写的内容', 'sync.changed_by_you': '你改的', 'sync.retry': '重试', 'sync.discard': '放弃本机修改', 'sync.dismiss': '知道了',
   'sync.discard_confirm': '放弃后，这条记录会恢复为服务器上的版本，本机的修改将丢失。确定吗？',
   'sync.device': '设备编号：{device}',
-  'sync.chip_synced': '已同步', 'sync.chip_pending': '{count} 条待同步', 'sync.chip_syncing': '同步中…',
+  'sync.chip_synced': '已同步', 'sync.chip_pending': '{count} 条待同步', 'sync.chip_syncing': '同步中…', 'sync.chip_loading_logs': '正在下载跟进记录…',
   'sync.chip_offline': '离线', 'sync.chip_error': '同步失败', 'sync.chip_unauthorized': '需重新登录',
 
   'conflict.title': '修改冲突', 'conflict.none': '没有待处理的冲突。',
@@ -340,6 +341,7 @@ const en = {
   'login.other_user_pending': '{name} has {count} unsynced changes on this device. Logging in as another user deletes them. Continue?', 'login.other_user_pending_one': '{name} has {count} unsynced change on this device. Logging in as another user deletes it. Continue?',
 
   'today.title': 'Today', 'today.scope_mine': 'Mine', 'today.scope_team': 'Team',
+  'today.loading_logs': 'Follow-ups are still downloading. Until they finish, some items already followed up may be listed here.',
   'today.moved_away': '{count} of your customers were given to someone else and removed from this device ({when}).', 'today.moved_away_one': '{count} of your customers was given to someone else and removed from this device ({when}).',
   'today.follow_ups': 'Follow-ups due', 'today.receivables': 'Payments due', 'today.tickets': 'Ticket replies',
   'today.nothing_due': 'Nothing is due today.', 'today.owner': 'Owner: {name}',
@@ -419,7 +421,7 @@ const en = {
   'sync.typed_values': 'Show what you typed', 'sync.changed_by_you': 'Your change', 'sync.retry': 'Retry', 'sync.discard': 'Discard my change', 'sync.dismiss': 'OK',
   'sync.discard_confirm': 'The record goes back to the server\'s version and your change on this device is lost. Continue?',
   'sync.device': 'Device id: {device}',
-  'sync.chip_synced': 'Synced', 'sync.chip_pending': '{count} waiting', 'sync.chip_syncing': 'Syncing…',
+  'sync.chip_synced': 'Synced', 'sync.chip_pending': '{count} waiting', 'sync.chip_syncing': 'Syncing…', 'sync.chip_loading_logs': 'Downloading follow-ups…',
   'sync.chip_offline': 'Offline', 'sync.chip_error': 'Sync failed', 'sync.chip_unauthorized': 'Log in again',
 
   'conflict.title': 'Conflicting edits', 'conflict.none': 'No conflicts to review.',

@@ -14,6 +14,7 @@ import { h } from './dom.js';
 import { addMessages, language, t } from './i18n.js';
 import { reminderNotification, summaryNotification } from './reminder-text.js';
 import { onStoreChanges } from './store-changes.js';
+import { firstPullRunning } from './sync.js';
 import { todayItems } from './views/today.js';
 
 // More new items than this at once get one summary notification, as the server does.
@@ -162,7 +163,9 @@ export function checkReminders() {
     }
     const items = todayItems('mine');
     showBadges(items.length);
-    await notifyNewItems(items);
+    // Before a first pull brings the follow-ups, an item may look due that
+    // one of them settles, and a shown notification cannot be taken back.
+    if (!firstPullRunning(app.store)) await notifyNewItems(items);
   })().catch((error) => console.warn('the reminder check failed', error)).finally(() => {
     running = null;
     if (again) {

@@ -22,6 +22,22 @@ import { sameValue } from './values.js';
 import { formatStamp, parseStamp } from './write.js';
 
 export const BATCH_SIZE = 500;
+
+// A device's first pull brings the logs that grow with every visit and edit
+// last. It pulls the other tables alone first (the request's `only`), so the
+// customer list and 今日 are whole within seconds. Then it pulls everything
+// else, naming what that part brought (`pulled`), which the server leaves out.
+export const LOG_TABLES = ['follow_ups', 'history'];
+export const FIRST_TABLES = Object.keys(TABLES).filter((name) => !LOG_TABLES.includes(name));
+// Store meta: {cursor} while the first part runs, and then {table: seq} for `pulled`.
+const FIRST_PULL_META = 'first_pull';
+const PULLED_META = 'pulled';
+
+// Whether the device's first pull still runs: its lists may lack follow-ups and history.
+export function firstPullRunning(store) {
+  return store.getMeta(FIRST_PULL_META) !== undefined || store.getMeta(PULLED_META) !== undefined;
+}
+
 const MAX_ROUNDS = 1000;
 const EDIT_DEBOUNCE_MS = 1500;
 const BACKOFF_FIRST_MS = 2000;
@@ -148,6 +164,11 @@ export class SyncClient extends EventTarget {
     return this.store.outbox.size;
   }
 
+  // Whether the first pull brings the logs now, the other tables being whole.
+  get loadingLogs() {
+    return this.store.getMeta(PULLED_META) !== undefined;
+  }
+
   requestSync(delayMs = EDIT_DEBOUNCE_MS) {
     clearTimeout(this.debounceTimer);
     this.debounceTimer = setTimeout(() => this.syncNow(), delayMs);
@@ -195,16 +216,17 @@ export class SyncClient extends EventTarget {
       for (let round = 0; round < MAX_ROUNDS; round += 1) {
         let batch = [];
         let response;
+        // The first part's position, or null after it. Its first response stores it.
+        const first = this.store.getMeta(FIRST_PULL_META) ?? (this.isFreshDevice() ? { cursor: 0 } : null);
         if (nextPage) {
           response = await nextPage;
           nextPage = null;
         } else {
-          batch = this.nextBatch();
-          const body = {
-            device: session.device, epoch: this.store.getMeta('epoch') ?? null,
-            cursor: this.store.getMeta('cursor') ?? 0, changes: batch.map((item) => item.change),
-          };
-          response = await stampArrival(this.post('/api/sync', body, session.token));
+          // The first part sends no changes: it takes seconds, and edits made meanwhile wait for it.
+          batch = first ? [] : this.nextBatch();
+          const cursor = first ? first.cursor : (this.store.getMeta('cursor') ?? 0);
+          const position = { cursor, epoch: this.store.getMeta('epoch') ?? null };
+          response = await stampArrival(this.post('/api/sync', this.requestBody(session, position, batch, Boolean(first)), session.token));
         }
         // A pull of many pages requests the next one while this one is stored,
         // so the network and the storage work at once. That request sends no
@@ -212,12 +234,13 @@ export class SyncClient extends EventTarget {
         // and epoch of this page. Its response is applied after this page, or
         // dropped when storing this page fails. The stored cursor then still
         // names this page's start.
-        if (response.more && !response.reset && !batch.length && !this.nextBatch().length && round + 1 < MAX_ROUNDS) {
-          const body = { device: session.device, epoch: response.epoch, cursor: response.cursor, changes: [] };
-          nextPage = stampArrival(this.post('/api/sync', body, session.token));
+        if (response.more && !response.reset && !batch.length && (first || !this.nextBatch().length) && round + 1 < MAX_ROUNDS) {
+          const position = { cursor: response.cursor, epoch: response.epoch };
+          nextPage = stampArrival(this.post('/api/sync', this.requestBody(session, position, [], Boolean(first)), session.token));
           nextPage.catch(() => {}); // awaited in the next round, which reports its failure
         }
-        const goOn = await this.store.mutate((tx) => this.applyResponse(tx, session.device, batch, response));
+        const goOn = await this.store.mutate((tx) => this.applyResponse(tx, session.device, batch, response, Boolean(first)));
+        if (first && this.store.getMeta(FIRST_PULL_META) === undefined) this.emit(); // the logs come next
         if (!goOn) break;
       }
       this.backoff = 0;
@@ -225,6 +248,22 @@ export class SyncClient extends EventTarget {
     } catch (error) {
       this.failed(error);
     }
+  }
+
+  // A device without a cursor or records starts with the first part of the first pull.
+  isFreshDevice() {
+    if (this.store.getMeta('cursor') !== undefined || firstPullRunning(this.store)) return false;
+    return [...this.store.tables.values()].every((records) => records.size === 0);
+  }
+
+  // The body of a request from `position` ({cursor, epoch}) sending `batch`:
+  // in the first part of a first pull only its tables, later naming what that part brought.
+  requestBody(session, position, batch, firstPart) {
+    const body = { device: session.device, epoch: position.epoch, cursor: position.cursor, changes: batch.map((item) => item.change) };
+    const pulled = this.store.getMeta(PULLED_META);
+    if (firstPart) body.only = FIRST_TABLES;
+    else if (pulled) body.pulled = pulled;
+    return body;
   }
 
   failed(error) {
@@ -263,7 +302,7 @@ export class SyncClient extends EventTarget {
   // Apply one response inside a store mutation; return true when another
   // round is needed (the server has more, or records are still waiting).
   // The same flag goes into the mutation's `more` for the store's change listeners.
-  applyResponse(tx, device, batch, response) {
+  applyResponse(tx, device, batch, response, firstPart = false) {
     if (tx.getMeta('session')?.device !== device) return false; // logged out meanwhile
     const now = Date.now();
     const offset = (response.receivedAt ?? now) - parseStamp(response.server_time);
@@ -296,9 +335,24 @@ export class SyncClient extends EventTarget {
       tx.setMeta('moved_away', { count: earlier + movedAway.size, at: now });
     }
 
-    tx.setMeta('cursor', response.cursor);
     tx.setMeta('epoch', response.epoch);
     tx.setMeta('last_sync', now);
+    let firstPartDone = false;
+    if (firstPart && response.more) {
+      tx.setMeta(FIRST_PULL_META, { cursor: response.cursor });
+    } else if (firstPart) {
+      // The rest of the pull starts from 0 and leaves out what this part brought.
+      tx.setMeta(FIRST_PULL_META, undefined);
+      tx.setMeta(PULLED_META, Object.fromEntries(FIRST_TABLES.map((table) => [table, response.cursor])));
+      firstPartDone = true;
+    } else {
+      tx.setMeta('cursor', response.cursor);
+      const pulled = tx.getMeta(PULLED_META);
+      // After a reset the server counts `pulled` for nothing, and past its seqs it leaves nothing out.
+      if (pulled && (response.reset || Object.values(pulled).every((seq) => response.cursor >= seq))) {
+        tx.setMeta(PULLED_META, undefined);
+      }
+    }
     if (response.reset) {
       // The server's database was restored from a backup: send back every
       // record held here; the merge makes the ones it has harmless.
@@ -307,8 +361,9 @@ export class SyncClient extends EventTarget {
       }
       tx.setMeta('last_reset', now);
     }
+    // The end of the first part redraws the lists at once, as the end of a pull does.
     tx.more = response.more || this.outboxWaiting(tx);
-    return tx.more;
+    return tx.more || firstPartDone;
   }
 
   applyResult(tx, device, item, result, now, offset) {

@@ -142,6 +142,12 @@ function movedAwayNotice() {
     h('div', { class: 'actions' }, button(t('sync.dismiss'), dismiss)));
 }
 
+// While a first pull brings the follow-ups, some items they settle still show.
+function loadingLogsNotice() {
+  if (!app.sync?.loadingLogs) return null;
+  return h('p', { class: 'notice loading-logs', attrs: { role: 'status' }, text: t('today.loading_logs') });
+}
+
 function render(params, page) {
   page.rerenderOnChange(app.store);
   const today = app.today();
@@ -162,7 +168,7 @@ function render(params, page) {
   const byKind = (...kinds) => items.filter((item) => kinds.includes(item.kind));
   return h('div', { class: 'view view-today' },
     header, toggle, team ? teamOwnerFilter(users, page) : null, team ? teamTotals(items) : null,
-    movedAwayNotice(), reminderPrompt(),
+    loadingLogsNotice(), movedAwayNotice(), reminderPrompt(),
     items.length === 0 ? emptyState(t('today.nothing_due')) : null,
     group(t('today.follow_ups'), byKind('follow_up'), today),
     group(t('today.pool_warnings'), byKind('pool_warning'), today),

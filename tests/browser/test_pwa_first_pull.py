@@ -1,0 +1,145 @@
+"""A first login in the real PWA against a real server: the customer list is
+whole before the follow-ups arrive, and the follow-ups follow without the
+customers coming twice, also after a reload."""
+
+import re
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+from genzong.server.db import transaction
+from genzong.server.pull import PAGE_SIZE
+from genzong.server.records import Batch
+from genzong.server.state import open_data_dir
+from genzong.sync import format_stamp
+from .pwa_helpers import PASSWORD, TIMEOUT_MS, wait_synced, wait_until
+
+pytestmark = pytest.mark.browser
+
+# Two pages of customers, and one follow-up for each.
+CUSTOMERS = PAGE_SIZE + 200
+
+SHOWN_COUNT = "() => Number((document.querySelector('.result-count')?.textContent ?? '').replace(/\\D/g, '') || -1)"
+STORED = "async (table) => (await import('/js/context.js')).app.store.records(table).length"
+META = "async (key) => (await import('/js/context.js')).app.store.getMeta(key) ?? null"
+
+
+def add_customers_with_follow_ups(site, owner_id: str) -> None:
+    """Store CUSTOMERS customers of ``owner_id``, each followed by one follow-up, as server writes."""
+    state = open_data_dir(site.data)
+    conn = state.records.get()
+    now = datetime.now(timezone.utc)
+    try:
+        with transaction(conn):
+            batch = Batch(conn, format_stamp(now), None, "server")
+            for number in range(CUSTOMERS):
+                customer = str(uuid.uuid4())
+                batch.server_write("customers", customer, {"name": f"客户{number:05d}", "owner_id": owner_id})
+                batch.server_write("follow_ups", str(uuid.uuid4()), {
+                    "customer_id": customer, "channel": "电话", "content": f"第{number}次回访",
+                    "happened_at": format_stamp(now)}, history=False)
+            batch.flush()
+    finally:
+        state.close()
+
+
+class SyncRequests:
+    """Records each POST /api/sync body and holds those naming `pulled` until released."""
+
+    def __init__(self, hold: bool = True):
+        self.bodies = []
+        self.held_routes = []
+        self.hold = hold
+
+    def __call__(self, route):
+        body = route.request.post_data_json
+        self.bodies.append(body)
+        if self.hold and "pulled" in body:
+            self.held_routes.append(route)
+        else:
+            route.continue_()
+
+    def release(self) -> None:
+        self.hold = False
+        while self.held_routes:
+            self.held_routes.pop(0).continue_()
+
+
+def log_in_to(page, rep, screen: str) -> None:
+    page.goto(f"/#/login?next=/{screen}")
+    page.fill("#username", rep.username)
+    page.fill("#password", PASSWORD)
+    page.click("form.login-form button[type=submit]")
+    page.wait_for_url(re.compile(f"#/{screen}$"))
+
+
+def test_list_whole_before_follow_ups(site, new_context):
+    rep = site.add_user("sales", name="周全")
+    add_customers_with_follow_ups(site, rep.id)
+    page = new_context().new_page()
+    sync_requests = SyncRequests()
+    page.route("**/api/sync", sync_requests)
+
+    log_in_to(page, rep, "customers")
+    page.wait_for_function(f"(count) => ({SHOWN_COUNT})() === count", arg=CUSTOMERS, timeout=TIMEOUT_MS)
+    wait_until(page, lambda: sync_requests.held_routes)
+
+    assert page.evaluate(STORED, "follow_ups") == 0
+    assert page.locator("#sync-chip").inner_text() == "正在下载跟进记录…"
+    firsts = [body for body in sync_requests.bodies if "only" in body]
+    assert len(firsts) == 2
+    assert "customers" in firsts[0]["only"]
+    assert "follow_ups" not in firsts[0]["only"]
+    assert "history" not in firsts[0]["only"]
+    assert all(body["changes"] == [] for body in firsts)
+    rest = sync_requests.bodies[len(firsts)]
+    assert rest["cursor"] == 0
+    assert set(rest["pulled"]) == set(firsts[0]["only"])
+    page.goto("/#/today")
+    assert page.locator(".loading-logs").is_visible()
+
+    sync_requests.release()
+    wait_synced(page, after=0)
+
+    assert page.evaluate(STORED, "follow_ups") == CUSTOMERS
+    assert page.evaluate(STORED, "customers") == CUSTOMERS
+    assert page.evaluate(META, "pulled") is None
+    assert page.locator("#sync-chip").inner_text() == "已同步"
+    page.wait_for_selector(".loading-logs", state="detached")
+    assert all("only" not in body for body in sync_requests.bodies[len(firsts):])
+
+
+def test_first_pull_resumes_after_reload(site, new_context):
+    rep = site.add_user("sales", name="吴用")
+    add_customers_with_follow_ups(site, rep.id)
+    page = new_context().new_page()
+    sync_requests = SyncRequests()
+    page.route("**/api/sync", sync_requests)
+    log_in_to(page, rep, "customers")
+    wait_until(page, lambda: sync_requests.held_routes)
+    sync_requests.held_routes.pop().abort("connectionreset")
+    before_reload = len(sync_requests.bodies)
+
+    pulled_tables = []
+
+    def count_tables(route):
+        sync_requests.bodies.append(route.request.post_data_json)
+        response = route.fetch()
+        pulled_tables.extend(change["table"] for change in response.json()["changes"])
+        route.fulfill(response=response)
+
+    page.unroute("**/api/sync")
+    page.route("**/api/sync", count_tables)
+    page.reload()
+    wait_synced(page, after=0)
+
+    after_reload = sync_requests.bodies[before_reload:]
+    assert after_reload
+    assert all("only" not in body for body in after_reload)
+    assert "pulled" in after_reload[0]
+    assert after_reload[0]["cursor"] == 0
+    assert pulled_tables.count("follow_ups") == CUSTOMERS
+    assert pulled_tables.count("customers") == 0
+    assert page.evaluate(STORED, "customers") == CUSTOMERS
+    assert page.evaluate(STORED, "follow_ups") == CUSTOMERS
