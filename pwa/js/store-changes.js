@@ -5,8 +5,9 @@
 // have paused for `delayMs`. A change after which the same sync applies
 // another at once (`more` in the change event: more pages to pull or more
 // records to send) runs `fn` at most once per `pullIntervalMs`. The first
-// page of a pull still shows after `delayMs`, later pages wait for the
-// interval, and the pull's last change runs `fn` after `delayMs` again.
+// page of a pull still shows after `delayMs`, even when `fn` ran less than
+// an interval before. Later pages wait for the interval, and the pull's
+// last change runs `fn` after `delayMs` again.
 // At 10,000 customers a pull has about ten pages, and redrawing the
 // customer list after each of them kept the screen busy while the next
 // page was on its way.
@@ -15,9 +16,10 @@ export const PULL_INTERVAL_MS = 1000;
 
 // Call `fn` after changes of `store` as described above; returns a
 // function that stops listening and drops a call still waiting.
-// `lastRun` ({at: ms}) is when `fn` last ran. A caller that stops and
-// registers again on each call, as a view that redraws itself whole does,
-// passes the same object every time, so the interval spans its registrations.
+// `lastRun` ({at: ms, pulling}) is when `fn` last ran, and whether the last
+// change had `more`. A caller that stops and registers again on each call,
+// as a view that redraws itself whole does, passes the same object every
+// time, so the interval spans its registrations.
 export function onStoreChanges(store, fn, { delayMs, pullIntervalMs = PULL_INTERVAL_MS, lastRun = { at: -Infinity } }) {
   let timer = null;
   const run = () => {
@@ -27,10 +29,13 @@ export function onStoreChanges(store, fn, { delayMs, pullIntervalMs = PULL_INTER
   };
   const listener = (event) => {
     if (event.detail?.more) {
+      const wait = lastRun.pulling ? Math.max(delayMs, lastRun.at + pullIntervalMs - performance.now()) : delayMs;
+      lastRun.pulling = true;
       // A call already waiting will read this change too.
-      if (timer === null) timer = setTimeout(run, Math.max(delayMs, lastRun.at + pullIntervalMs - performance.now()));
+      if (timer === null) timer = setTimeout(run, wait);
       return;
     }
+    lastRun.pulling = false;
     clearTimeout(timer);
     timer = setTimeout(run, delayMs);
   };

@@ -589,7 +589,8 @@ PIPELINED_PULL = """async (failingCursor) => {
     const { SyncClient } = await import('/js/sync.js');
     const { write } = await import('/js/write.js');
     const store = new Store(null);
-    await store.mutate((tx) => tx.setMeta('session', { device: 'd-me', token: 'token' }));
+    // A device that pulled before (a cursor of 0 after an empty pull): its pull comes in one part.
+    await store.mutate((tx) => { tx.setMeta('session', { device: 'd-me', token: 'token' }); tx.setMeta('cursor', 0); });
     const calls = [];
     const page = (cursor) => {
         const version = write(null, 'server', { name: `客户${cursor + 1}`, kind: '直接' }, Date.parse('2026-12-04T08:00:00.000Z'));
@@ -604,15 +605,40 @@ PIPELINED_PULL = """async (failingCursor) => {
     };
     const client = new SyncClient(store, { post });
     const apply = client.applyResponse.bind(client);
-    client.applyResponse = (tx, device, batch, response) => {
+    client.applyResponse = (tx, device, batch, response, ...rest) => {
         if (response.cursor === failingCursor) throw new Error('the disk is full');
-        return apply(tx, device, batch, response);
+        return apply(tx, device, batch, response, ...rest);
     };
     await client.run();
     clearTimeout(client.retryTimer);
     return { calls, state: client.state, cursor: store.getMeta('cursor') ?? 0,
              names: store.records('customers').map((record) => record.fields.name.value ?? record.fields.name).sort() };
 }"""
+
+
+def test_first_pull_page_redraws_at_once(module_page):
+    """The first page of a pull redraws after the short delay, even right after a redraw; later pages wait."""
+    delays = module_page.evaluate("""async () => {
+        const { onStoreChanges } = await import('/js/store-changes.js');
+        const store = new EventTarget();
+        const runs = [];
+        const lastRun = { at: -Infinity };
+        const started = performance.now();
+        onStoreChanges(store, () => runs.push(performance.now() - started), { delayMs: 20, pullIntervalMs: 600, lastRun });
+        const change = (more) => store.dispatchEvent(new CustomEvent('change', { detail: { more } }));
+        const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+        change(false); // the login, say, which redraws
+        await sleep(60);
+        change(true); // the pull's first page
+        await sleep(60);
+        change(true); // its second page
+        await sleep(800);
+        return runs;
+    }""")
+
+    assert len(delays) == 3
+    assert delays[1] < 200, "the first page did not wait for the interval"
+    assert delays[2] >= delays[1] + 500, "the second page waited for the interval"
 
 
 def test_pull_requests_next_page_while_storing(module_page):
