@@ -18,6 +18,9 @@ phone-sized browser context per run, so IndexedDB starts empty.
 - Search: typing into the customer search box runs the filter, sort and
   render in the input handler; each query is timed from the input event
   to the end of the handler and to the next animation frame after it.
+- ``--latency-ms`` and ``--download-mbps`` make Chromium emulate a phone's
+  link (CDP ``Network.emulateNetworkConditions``) for every request of the
+  page, the login and the sync included.
 - With ``--screen today`` the login lands on 今日, where the app goes after
   a login without a next screen, and is timed until the first due item is
   on screen and until the initial pull has finished. 今日 is drawn again as
@@ -87,12 +90,17 @@ def generate(data: DataDir, customers: int, follow_ups: int = 0) -> str:
         state.close()
 
 
-def login_run(browser, url: str, username: str, customers: int, screen: str = "customers") -> dict:
+def login_run(browser, url: str, username: str, customers: int, screen: str = "customers",
+              link: dict | None = None) -> dict:
     context = browser.new_context(base_url=url, viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai",
                                   service_workers="allow")
     errors = []
     try:
         page = context.new_page()
+        if link:
+            session = context.new_cdp_session(page)
+            session.send("Network.enable")
+            session.send("Network.emulateNetworkConditions", {"offline": False, **link})
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(f"/#/login?next=/{screen}")
         page.fill("#username", username)
@@ -137,7 +145,7 @@ def login_run(browser, url: str, username: str, customers: int, screen: str = "c
 
 
 def run(work: Path, customers: int, runs: int, data_folder: Path | None = None, log=print,
-        screen: str = "customers", follow_ups: int = 0) -> dict:
+        screen: str = "customers", follow_ups: int = 0, link: dict | None = None) -> dict:
     default_folder = f"data-pwa-{customers}" + (f"-followups{follow_ups}" if follow_ups else "")
     data = DataDir(data_folder or work / default_folder)
     username = "rep"
@@ -152,7 +160,7 @@ def run(work: Path, customers: int, runs: int, data_folder: Path | None = None, 
             try:
                 results = []
                 for number in range(1, runs + 1):
-                    result = login_run(browser, server.url, username, customers, screen)
+                    result = login_run(browser, server.url, username, customers, screen, link)
                     pulled = f", pull finished {result['pulled_s']} s" if "pulled_s" in result else ""
                     log(f"  run {number}: first card {result['first_card_s']} s, usable {result['usable_s']} s{pulled}")
                     results.append(result)
@@ -170,7 +178,8 @@ def run(work: Path, customers: int, runs: int, data_folder: Path | None = None, 
             "frame_p50_ms": statistics.median(s["frame_p50_ms"] for s in per_run),
             "frame_max_ms": max(s["frame_max_ms"] for s in per_run),
         }
-    return {"customers": customers, "follow_ups_per_customer": follow_ups, "screen": screen, "runs": results,
+    return {"customers": customers, "follow_ups_per_customer": follow_ups, "screen": screen, "link": link,
+            "runs": results,
             "chromium": version,
             "usable_s": statistics.median(r["usable_s"] for r in results),
             "first_card_s": statistics.median(r["first_card_s"] for r in results), "searches": searches,
@@ -187,11 +196,20 @@ def main(argv=None) -> int:
     parser.add_argument("--data", type=Path, help="a data folder made by an earlier run, to reuse")
     parser.add_argument("--screen", choices=("customers", "today"), default="customers",
                         help="the screen the login lands on: the customer list (default) or 今日")
+    parser.add_argument("--latency-ms", type=int, default=0,
+                        help="round-trip latency Chromium adds to each request, as on a phone's link (default 0)")
+    parser.add_argument("--download-mbps", type=float, default=0,
+                        help="download rate Chromium allows, in Mbit/s (default 0: no limit)")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
+    link = None
+    if args.latency_ms or args.download_mbps:
+        # Chromium's emulation takes bytes per second, and -1 for no limit.
+        download = int(args.download_mbps * 1_000_000 / 8) if args.download_mbps else -1
+        link = {"latency": args.latency_ms, "downloadThroughput": download, "uploadThroughput": -1}
     result = run(args.work, args.customers, args.runs, args.data,
                  log=lambda text: print(text, file=sys.stderr, flush=True), screen=args.screen,
-                 follow_ups=args.follow_ups)
+                 follow_ups=args.follow_ups, link=link)
     print(json.dumps(result, ensure_ascii=False))
     return 0
 
