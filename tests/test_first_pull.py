@@ -213,3 +213,29 @@ def test_bad_only_or_pulled_rejected(make_device, state, extra, named):
     assert named in response.json()["message_en"]
     stored = state.records.get().execute("SELECT count(*) FROM customers WHERE id = ?", (change_id,)).fetchone()[0]
     assert stored == 0
+
+
+# What the PWA pulls in the first part (pwa/js/sync.js, FIRST_TABLES).
+PWA_FIRST_TABLES = sorted(set(TABLES) - {"follow_ups", "history"})
+
+
+def changed_ids(body: dict, table: str) -> set[str]:
+    return {change["id"] for change in body["changes"] if change["table"] == table}
+
+
+def test_rep_made_manager_between_parts_gets_all(make_device, state):
+    other = make_device("sales")
+    others_customer = other.edit("customers", name="别人的客户")
+    other.sync()
+    rep = make_device("sales")
+    first = rep.post({"device": rep.id, "epoch": None, "cursor": 0, "changes": [],
+                      "only": PWA_FIRST_TABLES}).json()
+    assert first["more"] is False
+    assert others_customer not in changed_ids(first, "customers")
+
+    state.accounts().update(rep.user.username, role="manager")
+    rest = rep.post({"device": rep.id, "epoch": first["epoch"], "cursor": 0, "changes": [],
+                     "pulled": dict.fromkeys(PWA_FIRST_TABLES, first["cursor"])}).json()
+
+    assert rest["reset"] is True
+    assert others_customer in changed_ids(rest, "customers")
