@@ -68,7 +68,9 @@ def handle_sync(conn: sqlite3.Connection, user: User, request: SyncRequest,
     stats = SyncStats(received=len(request.changes))
     epoch = read_meta(conn, "epoch")
     reset = request.epoch != epoch and (request.epoch is not None or request.cursor > 0)
-    if request.cursor > 0 and _full_pull_needed(conn, request.device, user):
+    # A device that sends `pulled` holds rows up to those seqs as its earlier role saw them,
+    # as one with a cursor above 0 does.
+    if (request.cursor > 0 or request.pulled) and _full_pull_needed(conn, request.device, user):
         reset = True  # the device resends what it holds and pulls from the start
     omit: dict = {}
     results: list[dict] = []
