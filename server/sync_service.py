@@ -68,7 +68,9 @@ def handle_sync(conn: sqlite3.Connection, user: User, request: SyncRequest,
     stats = SyncStats(received=len(request.changes))
     epoch = read_meta(conn, "epoch")
     reset = request.epoch != epoch and (request.epoch is not None or request.cursor > 0)
-    if request.cursor > 0 and _full_pull_needed(conn, request.device, user):
+    # A device that sends `pulled` has the rows up to those seqs that its earlier role could see,
+    # as a device with a cursor above 0 has.
+    if (request.cursor > 0 or request.pulled) and _full_pull_needed(conn, request.device, user):
         reset = True  # the device resends what it holds and pulls from the start
     omit: dict = {}
     results: list[dict] = []
@@ -132,7 +134,9 @@ def _write_changes(conn, user: User, request: SyncRequest, now: datetime, stats:
     if reset and request.epoch in earlier_epochs(conn):
         resending = True
         conn.execute("UPDATE devices SET resending_after_reset = 1 WHERE id = ?", (request.device,))
-    elif not reset and not request.changes and resending:
+    elif not reset and not request.changes and request.only is None and resending:
+        # A pull of some tables alone (a first pull's first part) sends no changes while the
+        # device's resend waits for it, so only a pull of every table ends the resend.
         resending = False
         conn.execute("UPDATE devices SET resending_after_reset = 0 WHERE id = ?", (request.device,))
 

@@ -1,10 +1,15 @@
 """Responses are gzipped for clients that accept gzip, with the same content either way."""
 
 import gzip
+import json
+import zlib
 
 import pytest
+from starlette.testclient import TestClient
 
 from device import Device
+from genzong.server.app import create_app
+from importing import csv_bytes
 
 
 @pytest.fixture
@@ -63,3 +68,40 @@ def test_security_headers_survive_compression(http):
     response = http.get("/js/sync.js", headers={"Accept-Encoding": "gzip"})
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+class BodyChunks:
+    """ASGI wrapper that records the body of each response message the app sends."""
+
+    def __init__(self, app):
+        self.app = app
+        self.chunks: list[bytes] = []
+
+    async def __call__(self, scope, receive, send):
+        async def record(message):
+            if message["type"] == "http.response.body":
+                self.chunks.append(message.get("body", b""))
+            await send(message)
+        await self.app(scope, receive, record)
+
+
+def test_import_progress_streams_gzipped(data_dir, state, login_as):
+    _, token = login_as("manager")
+    recorder = BodyChunks(create_app(data_dir, state))
+    data = csv_bytes([["客户姓名", "联系电话"]] + [[f"客户{i}", f"139{i:08d}"] for i in range(3000)])
+    with TestClient(recorder) as client:
+        response = client.post("/api/import", content=data, params={"filename": "big.csv", "stream": "1"},
+                               headers={"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip",
+                                        "Content-Type": "application/octet-stream"})
+
+    assert response.status_code == 200
+    assert response.headers["content-encoding"] == "gzip"
+    assert json.loads(response.text.splitlines()[-1])["status"] == 200
+    # Each chunk sent before the last decodes at once to whole progress
+    # lines, so the page's progress bar moves while the import runs.
+    decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    texts = [decoder.decompress(chunk) for chunk in recorder.chunks]
+    assert len(texts) > 2
+    for text in texts[:-1]:
+        assert text.endswith(b"\n"), text[-80:]
+    assert b'"stage": "read"' in texts[0]

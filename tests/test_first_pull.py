@@ -11,11 +11,17 @@ import uuid
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from starlette.testclient import TestClient
 
+from conftest import PASSWORD
+from device import Device
+from genzong.server.app import create_app
+from genzong.server.backup import make_backup, restore_backup
 from genzong.server.db import transaction
-from genzong.server.pull import pull
+from genzong.server.pull import PAGE_SIZE, pull
 from genzong.server.records import Batch
 from genzong.server.schema import TABLES
+from genzong.server.state import open_data_dir
 from genzong.server.timeutil import now_stamp
 
 FIRST_TABLES = frozenset(TABLES) - {"follow_ups"}
@@ -213,3 +219,93 @@ def test_bad_only_or_pulled_rejected(make_device, state, extra, named):
     assert named in response.json()["message_en"]
     stored = state.records.get().execute("SELECT count(*) FROM customers WHERE id = ?", (change_id,)).fetchone()[0]
     assert stored == 0
+
+
+# What the PWA pulls in the first part (pwa/js/sync.js, FIRST_TABLES).
+PWA_FIRST_TABLES = sorted(set(TABLES) - {"follow_ups", "history"})
+
+
+def changed_ids(body: dict, table: str) -> set[str]:
+    return {change["id"] for change in body["changes"] if change["table"] == table}
+
+
+def test_rep_made_manager_between_parts_gets_all(make_device, state):
+    other = make_device("sales")
+    others_customer = other.edit("customers", name="别人的客户")
+    other.sync()
+    rep = make_device("sales")
+    first = rep.post({"device": rep.id, "epoch": None, "cursor": 0, "changes": [],
+                      "only": PWA_FIRST_TABLES}).json()
+    assert first["more"] is False
+    assert others_customer not in changed_ids(first, "customers")
+
+    state.accounts().update(rep.user.username, role="manager")
+    rest = rep.post({"device": rep.id, "epoch": first["epoch"], "cursor": 0, "changes": [],
+                     "pulled": dict.fromkeys(PWA_FIRST_TABLES, first["cursor"])}).json()
+
+    assert rest["reset"] is True
+    assert others_customer in changed_ids(rest, "customers")
+
+
+def add_customers(state, owner_id: str, count: int) -> None:
+    """Store ``count`` customers of ``owner_id`` as server writes in one transaction."""
+    conn = state.records.get()
+    with transaction(conn):
+        batch = Batch(conn, now_stamp(), None, "server")
+        for number in range(count):
+            batch.server_write("customers", str(uuid.uuid4()), {"name": f"客户{number:05d}", "owner_id": owner_id},
+                               history=False)
+        batch.flush()
+
+
+def pull_first_part_page(device: Device, cursor: int) -> dict:
+    """Pull one page of the first part as the PWA does: no changes, only PWA_FIRST_TABLES."""
+    body = device.post({"device": device.id, "epoch": device.epoch, "cursor": cursor, "changes": [],
+                        "only": PWA_FIRST_TABLES}).json()
+    device.apply_response([], body)
+    # The PWA resends the records of the tables devices write.
+    device.outbox = {key for key in device.outbox if TABLES[key[0]].device_writable}
+    return body
+
+
+def test_restore_during_first_part_takes_resend(data_dir, tmp_path):
+    state = open_data_dir(data_dir)
+    rep = state.accounts().add("zhangwei", PASSWORD, "sales", "张伟")
+    with TestClient(create_app(data_dir, state)) as http:
+        token = http.post("/api/login", json={"username": rep.username, "password": PASSWORD}).json()["token"]
+        phone = Device(http, token)
+        add_customers(state, rep.id, PAGE_SIZE + 500)
+        make_backup(data_dir, tmp_path / "backup")
+        lost = phone.edit("customers", name="备份后的客户")
+        phone.sync()
+        add_customers(state, rep.id, PAGE_SIZE)
+        fresh = Device(http, token)
+        first = pull_first_part_page(fresh, 0)
+        first = pull_first_part_page(fresh, first["cursor"])
+        assert first["more"] is True
+        assert ("customers", lost) in fresh.records
+    state.close()
+
+    restore_backup(data_dir, tmp_path / "backup")
+    state = open_data_dir(data_dir)
+    with TestClient(create_app(data_dir, state)) as http:
+        fresh.http = http
+        first = pull_first_part_page(fresh, first["cursor"])
+        assert first["reset"] is True
+        assert ("customers", lost) in fresh.outbox
+        while first["more"]:
+            first = pull_first_part_page(fresh, first["cursor"])
+        pulled = dict.fromkeys(PWA_FIRST_TABLES, first["cursor"])
+        fresh.cursor = 0
+        for _ in range(10):
+            keys = sorted(fresh.outbox, key=lambda key: (TABLES[key[0]].rank, key))
+            body = fresh.post({**fresh.request(keys), "pulled": pulled}).json()
+            fresh.apply_response(keys, body)
+            if not fresh.outbox and not body["more"]:
+                break
+
+        assert fresh.rejected.get(("customers", lost)) is None
+        stored = state.records.get().execute("SELECT name FROM customers WHERE id = ?", (lost,)).fetchone()
+        assert stored is not None
+        assert stored[0] == "备份后的客户"
+    state.close()

@@ -143,3 +143,34 @@ def test_first_pull_resumes_after_reload(site, new_context):
     assert pulled_tables.count("customers") == 0
     assert page.evaluate(STORED, "customers") == CUSTOMERS
     assert page.evaluate(STORED, "follow_ups") == CUSTOMERS
+
+
+OWNERS_STORED = "async () => [...new Set((await import('/js/context.js')).app.store.list('customers').map((c) => c.owner_id))]"
+
+
+def test_other_user_after_logout_mid_pull(site, new_context):
+    first_rep = site.add_user("sales", name="钱多")
+    second_rep = site.add_user("sales", name="孙立")
+    add_customers_with_follow_ups(site, first_rep.id)
+    add_customers_with_follow_ups(site, second_rep.id)
+    page = new_context().new_page()
+    sync_requests = SyncRequests()
+    page.route("**/api/sync", sync_requests)
+    log_in_to(page, first_rep, "customers")
+    wait_until(page, lambda: sync_requests.held_routes)
+
+    page.goto("/#/settings")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("text=退出登录")
+    page.wait_for_selector("#username")
+    log_in_to(page, second_rep, "customers")
+    # The first rep's request for the follow-ups answers only now.
+    sync_requests.release()
+    page.wait_for_function(f"(count) => ({SHOWN_COUNT})() === count", arg=CUSTOMERS, timeout=TIMEOUT_MS)
+    wait_synced(page, after=0)
+
+    assert page.evaluate(OWNERS_STORED) == [second_rep.id]
+    assert page.evaluate(STORED, "customers") == CUSTOMERS
+    assert page.evaluate(STORED, "follow_ups") == CUSTOMERS
+    assert page.evaluate(META, "pulled") is None
+    assert page.evaluate(META, "first_pull") is None
