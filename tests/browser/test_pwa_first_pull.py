@@ -13,7 +13,7 @@ from genzong.server.pull import PAGE_SIZE
 from genzong.server.records import Batch
 from genzong.server.state import open_data_dir
 from genzong.sync import format_stamp
-from .pwa_helpers import PASSWORD, TIMEOUT_MS, wait_synced, wait_until
+from .pwa_helpers import PASSWORD, TIMEOUT_MS, screenshot, wait_synced, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -25,16 +25,21 @@ STORED = "async (table) => (await import('/js/context.js')).app.store.records(ta
 META = "async (key) => (await import('/js/context.js')).app.store.getMeta(key) ?? null"
 
 
-def add_customers_with_follow_ups(site, owner_id: str) -> None:
-    """Store CUSTOMERS customers of ``owner_id``, each followed by one follow-up, as server writes."""
+def add_customers_with_follow_ups(site, owner_id: str, count: int = CUSTOMERS) -> list[str]:
+    """Store ``count`` customers of ``owner_id``, each followed by one follow-up, as server writes.
+
+    Returns the customers' ids in the order written.
+    """
     state = open_data_dir(site.data)
     conn = state.records.get()
     now = datetime.now(timezone.utc)
+    customers = []
     try:
         with transaction(conn):
             batch = Batch(conn, format_stamp(now), None, "server")
-            for number in range(CUSTOMERS):
+            for number in range(count):
                 customer = str(uuid.uuid4())
+                customers.append(customer)
                 batch.server_write("customers", customer, {"name": f"客户{number:05d}", "owner_id": owner_id})
                 batch.server_write("follow_ups", str(uuid.uuid4()), {
                     "customer_id": customer, "channel": "电话", "content": f"第{number}次回访",
@@ -42,6 +47,7 @@ def add_customers_with_follow_ups(site, owner_id: str) -> None:
             batch.flush()
     finally:
         state.close()
+    return customers
 
 
 class SyncRequests:
@@ -143,3 +149,33 @@ def test_first_pull_resumes_after_reload(site, new_context):
     assert pulled_tables.count("customers") == 0
     assert page.evaluate(STORED, "customers") == CUSTOMERS
     assert page.evaluate(STORED, "follow_ups") == CUSTOMERS
+
+
+def test_customer_page_says_follow_ups_loading(site, new_context):
+    rep = site.add_user("sales", name="钱进")
+    customer = add_customers_with_follow_ups(site, rep.id, count=20)[0]
+    page = new_context().new_page()
+    sync_requests = SyncRequests()
+    page.route("**/api/sync", sync_requests)
+    log_in_to(page, rep, "customers")
+    wait_until(page, lambda: sync_requests.held_routes)
+
+    page.goto(f"/#/customer/{customer}")
+    follow_ups = page.locator(".view-customer section.section", has=page.locator("h3", has_text="跟进记录"))
+    history = page.locator(".view-customer .history-section")
+
+    assert follow_ups.locator(".logs-loading").inner_text() == "跟进记录还在下载，这里可能还不全。"
+    assert follow_ups.locator("h3").inner_text() == "跟进记录"
+    assert follow_ups.locator(".empty").count() == 0
+    assert history.locator("summary").inner_text() == "修改历史"
+    assert history.locator(".logs-loading").count() == 1
+    assert history.locator(".empty").count() == 0
+    screenshot(page, "first-pull-customer-loading", full_page=True)
+
+    sync_requests.release()
+    wait_synced(page, after=0)
+
+    page.wait_for_selector(".logs-loading", state="detached")
+    assert follow_ups.locator("h3").inner_text() == "跟进记录（1）"
+    assert follow_ups.locator(".timeline-item").count() == 1
+    assert history.locator("summary").inner_text() == "修改历史（0）"
