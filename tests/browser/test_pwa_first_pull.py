@@ -179,3 +179,28 @@ def test_customer_page_says_follow_ups_loading(site, new_context):
     assert follow_ups.locator("h3").inner_text() == "跟进记录（1）"
     assert follow_ups.locator(".timeline-item").count() == 1
     assert history.locator("summary").inner_text() == "修改历史（0）"
+
+
+def test_chip_after_reconnect_mid_pull(site, new_context):
+    """A request that stalls while the phone is offline and goes on once it is back
+    leaves the chip saying what the pull does, not 离线."""
+    rep = site.add_user("sales", name="孙立")
+    add_customers_with_follow_ups(site, rep.id, count=20)
+    context = new_context()
+    page = context.new_page()
+    sync_requests = SyncRequests()
+    page.route("**/api/sync", sync_requests)
+    log_in_to(page, rep, "customers")
+    wait_until(page, lambda: sync_requests.held_routes)
+    chip = page.locator("#sync-chip")
+
+    context.set_offline(True)
+    page.wait_for_function("() => document.getElementById('sync-chip').textContent === '离线'", timeout=TIMEOUT_MS)
+    context.set_offline(False)
+
+    page.wait_for_function("() => document.getElementById('sync-chip').textContent === '正在下载跟进记录…'",
+                           timeout=TIMEOUT_MS)
+    sync_requests.release()
+    wait_synced(page, after=0)
+    assert chip.inner_text() == "已同步"
+    assert page.evaluate(STORED, "follow_ups") == 20
