@@ -4,7 +4,8 @@ customers coming twice, also after a reload."""
 
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -204,3 +205,44 @@ def test_chip_after_reconnect_mid_pull(site, new_context):
     wait_synced(page, after=0)
     assert chip.inner_text() == "已同步"
     assert page.evaluate(STORED, "follow_ups") == 20
+
+
+def test_pool_warning_waits_for_follow_ups(site, new_context):
+    """A customer owned for 40 days and followed up yesterday is not about to
+    return to the pool, though it looks so before its follow-ups arrive."""
+    rep = site.add_user("sales", name="郑和")
+    customer = str(uuid.uuid4())
+    now = datetime.now(timezone.utc)
+    state = open_data_dir(site.data)
+    conn = state.records.get()
+    try:
+        for stamp, table, record_id, fields in (
+                (now - timedelta(days=40), "customers", customer, {"name": "老客户", "kind": "直接", "owner_id": rep.id}),
+                (now, "follow_ups", str(uuid.uuid4()), {"customer_id": customer, "channel": "电话", "content": "回访",
+                                                        "happened_at": format_stamp(now - timedelta(days=1))})):
+            with transaction(conn):
+                batch = Batch(conn, format_stamp(stamp), None, "server")
+                batch.server_write(table, record_id, fields, history=False)
+                batch.flush()
+    finally:
+        state.close()
+    page = new_context().new_page()
+    sync_requests = SyncRequests()
+    page.route("**/api/sync", sync_requests)
+    log_in_to(page, rep, "customers")
+    wait_until(page, lambda: sync_requests.held_routes)
+
+    page.goto(f"/#/customer/{customer}")
+    return_date = page.locator("xpath=//dl[@class='details']/dt[.='退回公海日期']/following-sibling::dd[1]")
+    return_date.wait_for()
+
+    assert page.locator(".pool-warning").count() == 0
+    assert return_date.inner_text() == "跟进记录下载完后显示"
+
+    sync_requests.release()
+    wait_synced(page, after=0)
+
+    page.wait_for_selector(".logs-loading", state="detached")
+    returns_on = (now - timedelta(days=1)).astimezone(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=30)
+    assert return_date.inner_text() == returns_on.isoformat()
+    assert page.locator(".pool-warning").count() == 0
