@@ -246,3 +246,30 @@ def test_pool_warning_waits_for_follow_ups(site, new_context):
     returns_on = (now - timedelta(days=1)).astimezone(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=30)
     assert return_date.inner_text() == returns_on.isoformat()
     assert page.locator(".pool-warning").count() == 0
+
+
+def test_search_says_follow_ups_loading(site, new_context):
+    rep = site.add_user("sales", name="冯远")
+    add_customers_with_follow_ups(site, rep.id, count=20)
+    page = new_context().new_page()
+    sync_requests = SyncRequests()
+    page.route("**/api/sync", sync_requests)
+    log_in_to(page, rep, "customers")
+    wait_until(page, lambda: sync_requests.held_routes)
+
+    page.fill("#customer-search", "客户")
+    page.wait_for_function("() => document.querySelector('.result-count')?.textContent === '共 20 位客户'")
+    assert page.locator(".view-customers .logs-loading").count() == 1
+    page.fill("#customer-search", "回访")
+    page.wait_for_function("() => document.querySelector('.result-count')?.textContent === '共 0 位客户'")
+    assert page.locator(".view-customers .logs-loading").inner_text() == "跟进记录还在下载，按跟进内容搜到的客户可能还不全。"
+    screenshot(page, "first-pull-search-loading")
+
+    sync_requests.release()
+    wait_synced(page, after=0)
+
+    page.wait_for_function("() => document.querySelector('.result-count')?.textContent === '共 20 位客户'",
+                           timeout=TIMEOUT_MS)
+    assert page.locator(".view-customers .logs-loading").count() == 0
+    page.fill("#customer-search", "")
+    assert page.locator(".view-customers .logs-loading").count() == 0
