@@ -273,3 +273,26 @@ def test_search_says_follow_ups_loading(site, new_context):
     assert page.locator(".view-customers .logs-loading").count() == 0
     page.fill("#customer-search", "")
     assert page.locator(".view-customers .logs-loading").count() == 0
+
+
+def test_sync_page_names_follow_up_download(site, new_context):
+    """The chip leads to the sync page, whose status names the same step."""
+    rep = site.add_user("sales", name="韩青")
+    add_customers_with_follow_ups(site, rep.id, count=20)
+    page = new_context().new_page()
+    sync_requests = SyncRequests()
+    page.route("**/api/sync", sync_requests)
+    log_in_to(page, rep, "customers")
+    wait_until(page, lambda: sync_requests.held_routes)
+
+    page.click("#sync-chip")
+    page.wait_for_url(re.compile("#/sync$"))
+    status = page.locator(".sync-status dd strong")
+
+    assert status.inner_text() == "正在下载跟进记录…"
+    assert page.locator("#sync-chip").inner_text() == "正在下载跟进记录…"
+
+    sync_requests.release()
+    wait_synced(page, after=0)
+    page.wait_for_function("() => document.querySelector('.sync-status dd strong')?.textContent === '已连接'",
+                           timeout=TIMEOUT_MS)
