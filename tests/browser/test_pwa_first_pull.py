@@ -14,7 +14,7 @@ from genzong.server.pull import PAGE_SIZE
 from genzong.server.records import Batch
 from genzong.server.state import open_data_dir
 from genzong.sync import format_stamp
-from .pwa_helpers import PASSWORD, TIMEOUT_MS, screenshot, wait_synced, wait_until
+from .pwa_helpers import PASSWORD, TIMEOUT_MS, screenshot, wait_for_service_worker, wait_synced, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +24,7 @@ CUSTOMERS = PAGE_SIZE + 200
 SHOWN_COUNT = "() => Number((document.querySelector('.result-count')?.textContent ?? '').replace(/\\D/g, '') || -1)"
 STORED = "async (table) => (await import('/js/context.js')).app.store.records(table).length"
 META = "async (key) => (await import('/js/context.js')).app.store.getMeta(key) ?? null"
+SHOWN_TAGS = "async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => n.tag)"
 
 
 def add_customers_with_follow_ups(site, owner_id: str, count: int = CUSTOMERS) -> list[str]:
@@ -296,3 +297,42 @@ def test_sync_page_names_follow_up_download(site, new_context):
     wait_synced(page, after=0)
     page.wait_for_function("() => document.querySelector('.sync-status dd strong')?.textContent === '已连接'",
                            timeout=TIMEOUT_MS)
+
+
+def test_reminder_waits_for_follow_ups(site, new_context):
+    """A customer due yesterday and followed up today gets no notification,
+    though it looks due until its follow-up arrives; one still due gets one."""
+    rep = site.add_user("sales", name="魏东")
+    now = datetime.now(timezone.utc)
+    yesterday = (now.astimezone(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=1)).isoformat()
+    settled, due = str(uuid.uuid4()), str(uuid.uuid4())
+    state = open_data_dir(site.data)
+    conn = state.records.get()
+    try:
+        with transaction(conn):
+            batch = Batch(conn, format_stamp(now), None, "server")
+            for customer, name in ((settled, "已回访"), (due, "待回访")):
+                batch.server_write("customers", customer, {"name": name, "owner_id": rep.id, "next_follow_up": yesterday})
+            batch.server_write("follow_ups", str(uuid.uuid4()), {
+                "customer_id": settled, "channel": "电话", "content": "回访", "happened_at": format_stamp(now)}, history=False)
+            batch.flush()
+    finally:
+        state.close()
+    context = new_context()
+    context.grant_permissions(["notifications"], origin=site.url)
+    page = context.new_page()
+    sync_requests = SyncRequests()
+    page.route("**/api/sync", sync_requests)
+    log_in_to(page, rep, "settings")
+    wait_until(page, lambda: sync_requests.held_routes)
+    wait_for_service_worker(page)
+    page.click("#reminders-on")
+    page.wait_for_selector("#reminders-off")
+    page.evaluate("async () => (await import('/js/notifications.js')).checkReminders()")
+
+    assert page.evaluate(SHOWN_TAGS) == []
+
+    sync_requests.release()
+    wait_synced(page, after=0)
+    wait_until(page, lambda: page.evaluate(SHOWN_TAGS))
+    assert page.evaluate(SHOWN_TAGS) == [f"genzong-customers-{due}"]
