@@ -143,7 +143,11 @@ export class SyncClient extends EventTarget {
   // Sync now, on regaining a connection, when the app comes back to the
   // screen, every few minutes while it is open, and shortly after each edit.
   start() {
-    window.addEventListener('online', () => this.syncNow());
+    window.addEventListener('online', () => {
+      // A request that stalled while offline goes on now, so a running sync is no longer offline.
+      if (this.running && this.state === 'offline') this.setState('syncing');
+      this.syncNow();
+    });
     window.addEventListener('offline', () => this.setState('offline'));
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible') this.requestSync(0);

@@ -28,6 +28,14 @@ export function emptyState(text) {
   return h('p', { class: 'empty', text });
 }
 
+// A notice with the message `key`, shown while a device's first pull still
+// brings the follow-ups and history (sync.js), because a list of them may
+// then lack some. Null otherwise.
+export function logsLoadingNotice(key) {
+  if (!app.sync?.loadingLogs) return null;
+  return h('p', { class: 'notice logs-loading', attrs: { role: 'status' }, text: t(key) });
+}
+
 export function linkButton(label, href, kind = 'secondary') {
   return h('a', { class: ['button', `button-${kind}`], href, text: label });
 }
@@ -141,8 +149,10 @@ export function historySection(table, id) {
   const rows = app.store.list('history')
     .filter((row) => row.record_table === table && row.record_id === id)
     .sort((a, b) => b.changed_at.localeCompare(a.changed_at));
+  // A count or "no changes yet" would be wrong while the history still downloads.
+  const loading = Boolean(app.sync?.loadingLogs);
   const body = rows.length === 0
-    ? emptyState(t('history.empty'))
+    ? (loading ? null : emptyState(t('history.empty')))
     : h('ol', { class: 'history' }, rows.map((row) => h('li', {},
       h('div', { class: 'history-meta' },
         h('span', { text: formatStamp(row.changed_at) }),
@@ -155,7 +165,8 @@ export function historySection(table, id) {
           ' → ',
           h('span', { text: formatValue(table, row.field, row.new_value) })))));
   return h('details', { class: 'section history-section' },
-    h('summary', {}, h('h3', { text: t('common.counted', { title: t('history.title'), count: rows.length }) })),
+    h('summary', {}, h('h3', { text: loading ? t('history.title') : t('common.counted', { title: t('history.title'), count: rows.length }) })),
+    logsLoadingNotice('history.loading'),
     body);
 }
 

@@ -4,7 +4,8 @@ customers coming twice, also after a reload."""
 
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,7 +14,7 @@ from genzong.server.pull import PAGE_SIZE
 from genzong.server.records import Batch
 from genzong.server.state import open_data_dir
 from genzong.sync import format_stamp
-from .pwa_helpers import PASSWORD, TIMEOUT_MS, wait_synced, wait_until
+from .pwa_helpers import PASSWORD, TIMEOUT_MS, screenshot, wait_for_service_worker, wait_synced, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -23,18 +24,24 @@ CUSTOMERS = PAGE_SIZE + 200
 SHOWN_COUNT = "() => Number((document.querySelector('.result-count')?.textContent ?? '').replace(/\\D/g, '') || -1)"
 STORED = "async (table) => (await import('/js/context.js')).app.store.records(table).length"
 META = "async (key) => (await import('/js/context.js')).app.store.getMeta(key) ?? null"
+SHOWN_TAGS = "async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => n.tag)"
 
 
-def add_customers_with_follow_ups(site, owner_id: str) -> None:
-    """Store CUSTOMERS customers of ``owner_id``, each followed by one follow-up, as server writes."""
+def add_customers_with_follow_ups(site, owner_id: str, count: int = CUSTOMERS) -> list[str]:
+    """Store ``count`` customers of ``owner_id``, each followed by one follow-up, as server writes.
+
+    Returns the customers' ids in the order written.
+    """
     state = open_data_dir(site.data)
     conn = state.records.get()
     now = datetime.now(timezone.utc)
+    customers = []
     try:
         with transaction(conn):
             batch = Batch(conn, format_stamp(now), None, "server")
-            for number in range(CUSTOMERS):
+            for number in range(count):
                 customer = str(uuid.uuid4())
+                customers.append(customer)
                 batch.server_write("customers", customer, {"name": f"客户{number:05d}", "owner_id": owner_id})
                 batch.server_write("follow_ups", str(uuid.uuid4()), {
                     "customer_id": customer, "channel": "电话", "content": f"第{number}次回访",
@@ -42,6 +49,7 @@ def add_customers_with_follow_ups(site, owner_id: str) -> None:
             batch.flush()
     finally:
         state.close()
+    return customers
 
 
 class SyncRequests:
@@ -174,3 +182,186 @@ def test_other_user_after_logout_mid_pull(site, new_context):
     assert page.evaluate(STORED, "follow_ups") == CUSTOMERS
     assert page.evaluate(META, "pulled") is None
     assert page.evaluate(META, "first_pull") is None
+def test_customer_page_says_follow_ups_loading(site, new_context):
+    rep = site.add_user("sales", name="钱进")
+    customer = add_customers_with_follow_ups(site, rep.id, count=20)[0]
+    page = new_context().new_page()
+    sync_requests = SyncRequests()
+    page.route("**/api/sync", sync_requests)
+    log_in_to(page, rep, "customers")
+    wait_until(page, lambda: sync_requests.held_routes)
+
+    page.goto(f"/#/customer/{customer}")
+    follow_ups = page.locator(".view-customer section.section", has=page.locator("h3", has_text="跟进记录"))
+    history = page.locator(".view-customer .history-section")
+
+    assert follow_ups.locator(".logs-loading").inner_text() == "跟进记录还在下载，这里可能还不全。"
+    assert follow_ups.locator("h3").inner_text() == "跟进记录"
+    assert follow_ups.locator(".empty").count() == 0
+    assert history.locator("summary").inner_text() == "修改历史"
+    assert history.locator(".logs-loading").count() == 1
+    assert history.locator(".empty").count() == 0
+    screenshot(page, "first-pull-customer-loading", full_page=True)
+
+    sync_requests.release()
+    wait_synced(page, after=0)
+
+    page.wait_for_selector(".logs-loading", state="detached")
+    assert follow_ups.locator("h3").inner_text() == "跟进记录（1）"
+    assert follow_ups.locator(".timeline-item").count() == 1
+    assert history.locator("summary").inner_text() == "修改历史（0）"
+
+
+def test_chip_after_reconnect_mid_pull(site, new_context):
+    """A request that stalls while the phone is offline and goes on once it is back
+    leaves the chip saying what the pull does, not 离线."""
+    rep = site.add_user("sales", name="孙立")
+    add_customers_with_follow_ups(site, rep.id, count=20)
+    context = new_context()
+    page = context.new_page()
+    sync_requests = SyncRequests()
+    page.route("**/api/sync", sync_requests)
+    log_in_to(page, rep, "customers")
+    wait_until(page, lambda: sync_requests.held_routes)
+    chip = page.locator("#sync-chip")
+
+    context.set_offline(True)
+    page.wait_for_function("() => document.getElementById('sync-chip').textContent === '离线'", timeout=TIMEOUT_MS)
+    context.set_offline(False)
+
+    page.wait_for_function("() => document.getElementById('sync-chip').textContent === '正在下载跟进记录…'",
+                           timeout=TIMEOUT_MS)
+    sync_requests.release()
+    wait_synced(page, after=0)
+    assert chip.inner_text() == "已同步"
+    assert page.evaluate(STORED, "follow_ups") == 20
+
+
+def test_pool_warning_waits_for_follow_ups(site, new_context):
+    """A customer owned for 40 days and followed up yesterday is not about to
+    return to the pool, though it looks so before its follow-ups arrive."""
+    rep = site.add_user("sales", name="郑和")
+    customer = str(uuid.uuid4())
+    now = datetime.now(timezone.utc)
+    state = open_data_dir(site.data)
+    conn = state.records.get()
+    try:
+        for stamp, table, record_id, fields in (
+                (now - timedelta(days=40), "customers", customer, {"name": "老客户", "kind": "直接", "owner_id": rep.id}),
+                (now, "follow_ups", str(uuid.uuid4()), {"customer_id": customer, "channel": "电话", "content": "回访",
+                                                        "happened_at": format_stamp(now - timedelta(days=1))})):
+            with transaction(conn):
+                batch = Batch(conn, format_stamp(stamp), None, "server")
+                batch.server_write(table, record_id, fields, history=False)
+                batch.flush()
+    finally:
+        state.close()
+    page = new_context().new_page()
+    sync_requests = SyncRequests()
+    page.route("**/api/sync", sync_requests)
+    log_in_to(page, rep, "customers")
+    wait_until(page, lambda: sync_requests.held_routes)
+
+    page.goto(f"/#/customer/{customer}")
+    return_date = page.locator("xpath=//dl[@class='details']/dt[.='退回公海日期']/following-sibling::dd[1]")
+    return_date.wait_for()
+
+    assert page.locator(".pool-warning").count() == 0
+    assert return_date.inner_text() == "跟进记录下载完后显示"
+
+    sync_requests.release()
+    wait_synced(page, after=0)
+
+    page.wait_for_selector(".logs-loading", state="detached")
+    returns_on = (now - timedelta(days=1)).astimezone(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=30)
+    assert return_date.inner_text() == returns_on.isoformat()
+    assert page.locator(".pool-warning").count() == 0
+
+
+def test_search_says_follow_ups_loading(site, new_context):
+    rep = site.add_user("sales", name="冯远")
+    add_customers_with_follow_ups(site, rep.id, count=20)
+    page = new_context().new_page()
+    sync_requests = SyncRequests()
+    page.route("**/api/sync", sync_requests)
+    log_in_to(page, rep, "customers")
+    wait_until(page, lambda: sync_requests.held_routes)
+
+    page.fill("#customer-search", "客户")
+    page.wait_for_function("() => document.querySelector('.result-count')?.textContent === '共 20 位客户'")
+    assert page.locator(".view-customers .logs-loading").count() == 1
+    page.fill("#customer-search", "回访")
+    page.wait_for_function("() => document.querySelector('.result-count')?.textContent === '共 0 位客户'")
+    assert page.locator(".view-customers .logs-loading").inner_text() == "跟进记录还在下载，按跟进内容搜到的客户可能还不全。"
+    screenshot(page, "first-pull-search-loading")
+
+    sync_requests.release()
+    wait_synced(page, after=0)
+
+    page.wait_for_function("() => document.querySelector('.result-count')?.textContent === '共 20 位客户'",
+                           timeout=TIMEOUT_MS)
+    assert page.locator(".view-customers .logs-loading").count() == 0
+    page.fill("#customer-search", "")
+    assert page.locator(".view-customers .logs-loading").count() == 0
+
+
+def test_sync_page_names_follow_up_download(site, new_context):
+    """The chip leads to the sync page, whose status names the same step."""
+    rep = site.add_user("sales", name="韩青")
+    add_customers_with_follow_ups(site, rep.id, count=20)
+    page = new_context().new_page()
+    sync_requests = SyncRequests()
+    page.route("**/api/sync", sync_requests)
+    log_in_to(page, rep, "customers")
+    wait_until(page, lambda: sync_requests.held_routes)
+
+    page.click("#sync-chip")
+    page.wait_for_url(re.compile("#/sync$"))
+    status = page.locator(".sync-status dd strong")
+
+    assert status.inner_text() == "正在下载跟进记录…"
+    assert page.locator("#sync-chip").inner_text() == "正在下载跟进记录…"
+
+    sync_requests.release()
+    wait_synced(page, after=0)
+    page.wait_for_function("() => document.querySelector('.sync-status dd strong')?.textContent === '已连接'",
+                           timeout=TIMEOUT_MS)
+
+
+def test_reminder_waits_for_follow_ups(site, new_context):
+    """A customer due yesterday and followed up today gets no notification,
+    though it looks due until its follow-up arrives; one still due gets one."""
+    rep = site.add_user("sales", name="魏东")
+    now = datetime.now(timezone.utc)
+    yesterday = (now.astimezone(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=1)).isoformat()
+    settled, due = str(uuid.uuid4()), str(uuid.uuid4())
+    state = open_data_dir(site.data)
+    conn = state.records.get()
+    try:
+        with transaction(conn):
+            batch = Batch(conn, format_stamp(now), None, "server")
+            for customer, name in ((settled, "已回访"), (due, "待回访")):
+                batch.server_write("customers", customer, {"name": name, "owner_id": rep.id, "next_follow_up": yesterday})
+            batch.server_write("follow_ups", str(uuid.uuid4()), {
+                "customer_id": settled, "channel": "电话", "content": "回访", "happened_at": format_stamp(now)}, history=False)
+            batch.flush()
+    finally:
+        state.close()
+    context = new_context()
+    context.grant_permissions(["notifications"], origin=site.url)
+    page = context.new_page()
+    sync_requests = SyncRequests()
+    page.route("**/api/sync", sync_requests)
+    log_in_to(page, rep, "settings")
+    wait_until(page, lambda: sync_requests.held_routes)
+    wait_for_service_worker(page)
+    page.click("#reminders-on")
+    page.wait_for_selector("#reminders-off")
+    page.evaluate("async () => (await import('/js/notifications.js')).checkReminders()")
+
+    assert page.evaluate(SHOWN_TAGS) == []
+
+    sync_requests.release()
+    wait_synced(page, after=0)
+    wait_until(page, lambda: page.evaluate(SHOWN_TAGS))
+    assert page.evaluate(SHOWN_TAGS) == [f"genzong-customers-{due}"]

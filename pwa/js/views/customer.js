@@ -12,8 +12,8 @@ import { projectsSection } from './projects.js';
 import { surveysSection } from './surveys.js';
 import { route } from '../router.js';
 import {
-  callButtons, chip, detailList, emptyState, formatStamp, formatValue, historySection, linkButton, openConflicts, pageHeader,
-  section,
+  callButtons, chip, detailList, emptyState, formatStamp, formatValue, historySection, linkButton, logsLoadingNotice, openConflicts,
+  pageHeader, section,
 } from '../ui.js';
 import { checkInSummary } from './check-in.js';
 import { poolNotice, poolReturnDetail } from './pool.js';
@@ -31,7 +31,10 @@ function byNewest(field) {
 
 function followUpTimeline(customer, editable) {
   const rows = app.store.list('follow_ups').filter((row) => row.customer_id === customer.id).sort(byNewest('happened_at'));
-  const body = rows.length === 0 ? emptyState(t('customer.no_follow_ups')) : h('ol', { class: 'timeline' }, rows.map((row) => h('li', { class: 'timeline-item' },
+  // A count or "no follow-ups yet" would be wrong while the follow-ups still download.
+  const loading = Boolean(app.sync?.loadingLogs);
+  const empty = loading ? null : emptyState(t('customer.no_follow_ups'));
+  const body = rows.length === 0 ? empty : h('ol', { class: 'timeline' }, rows.map((row) => h('li', { class: 'timeline-item' },
     h('div', { class: 'timeline-head' },
       h('span', { class: 'timeline-time', text: formatStamp(row.happened_at) }),
       row.channel ? chip(choiceLabel(row.channel)) : null,
@@ -40,7 +43,8 @@ function followUpTimeline(customer, editable) {
     row.result ? h('p', { class: 'timeline-result' }, h('strong', { text: t('common.labelled', { label: fieldLabel('follow_ups', 'result'), value: '' }) }), row.result) : null,
     row.next_follow_up ? h('p', { class: 'text-muted', text: t('customer.next_short', { date: row.next_follow_up }) }) : null,
     checkInSummary(row, customer))));
-  return section(t('common.counted', { title: t('customer.follow_ups'), count: rows.length }), body);
+  const title = loading ? t('customer.follow_ups') : t('common.counted', { title: t('customer.follow_ups'), count: rows.length });
+  return section(title, logsLoadingNotice('customer.follow_ups_loading'), body);
 }
 
 function receivableCard(receivable, today, editable) {

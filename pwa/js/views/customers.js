@@ -7,7 +7,7 @@ import { h, replace } from '../dom.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { route } from '../router.js';
 import { CUSTOMER_KINDS, CUSTOMER_STAGES } from '../schema.js';
-import { chip, emptyState, formatStamp, linkButton, pageHeader } from '../ui.js';
+import { chip, emptyState, formatStamp, linkButton, logsLoadingNotice, pageHeader } from '../ui.js';
 
 const PAGE_SIZE = 100;
 const FILTERS_KEY = 'genzong.customerFilters';
@@ -140,7 +140,9 @@ function render(params, page) {
       ? h('button', { type: 'button', class: 'button button-secondary button-block', text: t('customers.show_more', { count: found.length - shown }),
                       on: { click: () => { shown += PAGE_SIZE; draw(); } } })
       : null;
-    replace(results, h('p', { class: 'result-count', text: t('customers.count', { count: found.length }) }), list, more);
+    // The typed text may be in follow-ups that have not arrived yet.
+    const loading = filters.text ? logsLoadingNotice('customers.search_loading') : null;
+    replace(results, h('p', { class: 'result-count', text: t('customers.count', { count: found.length }) }), loading, list, more);
   };
   const setFilter = (name, value) => {
     filters = { ...filters, [name]: value || undefined };
