@@ -191,7 +191,7 @@ const zh = {
 
   'today.title': '今日', 'today.scope_mine': '我的', 'today.scope_team': '团队',
   'today.moved_away': '你负责的 {count} 位客户已转给其他人负责，已从本机移除（{when}）。',
-  'today.loading_logs': '跟进记录正在下载。下载完之前，这里可能多列出几项已经跟进过的事项。',
+  'today.loading_logs': '跟进记录还没下载完。下载完之前，公海提醒暂不显示，已经跟进过的客户也可能列在待跟进里。',
   'today.follow_ups': '待跟进', 'today.receivables': '回款', 'today.tickets': '工单答复',
   'today.nothing_due': '今天没有到期的事项。', 'today.owner': '负责人：{name}',
   'today.escalations': '团队逾期跟进', 'today.follow_up_detail': '计划跟进',
@@ -205,7 +205,7 @@ const zh = {
   'customers.search_placeholder': '姓名、公司、电话、跟进、单号', 'customers.filter': '筛选',
   'customers.match_follow_up_on': '跟进 {date}', 'customers.match_follow_ups': '跟进',
   'customers.match_receivables': '回款', 'customers.match_tickets': '工单',
-  'customers.count': '共 {count} 位客户', 'customers.search_loading': '跟进记录还在下载，按跟进内容搜到的客户可能还不全。', 'customers.empty': '还没有客户。点“新客户”添加第一位。',
+  'customers.count': '共 {count} 位客户', 'customers.search_loading': '跟进记录还没下载完，按跟进内容搜到的客户可能还不全。', 'customers.empty': '还没有客户。点“新客户”添加第一位。',
   'customers.no_match': '没有符合条件的客户。', 'customers.show_more': '再显示 {count} 位',
   'filter.all': '全部', 'filter.clear': '清除筛选', 'filter.not_set': '未填写',
   'filter.interest_high': '高（8–10）', 'filter.interest_medium': '中（4–7）', 'filter.interest_low': '低（1–3）',
@@ -219,7 +219,7 @@ const zh = {
   'customer.add_follow_up': '写跟进', 'customer.add_receivable': '新建应收', 'customer.add_ticket': '登记投诉/问题',
   'customer.interest_value': '意向 {value}/10', 'customer.next_short': '下次跟进 {date}',
   'customer.follow_ups': '跟进记录', 'customer.receivables': '应收与回款', 'customer.tickets': '工单',
-  'customer.no_follow_ups': '还没有跟进记录。', 'customer.follow_ups_loading': '跟进记录还在下载，这里可能还不全。', 'customer.no_receivables': '没有应收款。', 'customer.no_tickets': '没有工单。',
+  'customer.no_follow_ups': '还没有跟进记录。', 'customer.follow_ups_loading': '跟进记录还没下载完，这里可能还不全。', 'customer.no_receivables': '没有应收款。', 'customer.no_tickets': '没有工单。',
   'customer.has_conflicts': '有 {count} 处修改冲突待处理，点此查看。',
   'customer.rejected_notice': '这位客户的修改被服务器拒绝，点此查看原因。',
   'customer.kind_hint': '间接客户即关键人。',
@@ -273,7 +273,7 @@ const zh = {
   'conflict.record_deleted': '记录已删除', 'conflict.delete_field': '删除记录',
   'conflict.read_only': '你没有修改这条记录的权限，请负责人处理。',
 
-  'history.title': '修改历史', 'history.empty': '还没有修改记录。', 'history.loading': '修改历史还在下载，这里可能还不全。', 'history.server': '系统',
+  'history.title': '修改历史', 'history.empty': '还没有修改记录。', 'history.loading': '修改历史还没下载完，这里可能还不全。', 'history.server': '系统',
   'history.deleted': '删除了这条记录', 'history.restored': '恢复了这条记录',
 
   'form.save': '保存', 'form.not_set': '（不填）', 'form.required': '请填写{label}。',
@@ -341,7 +341,7 @@ const en = {
   'login.other_user_pending': '{name} has {count} unsynced changes on this device. Logging in as another user deletes them. Continue?', 'login.other_user_pending_one': '{name} has {count} unsynced change on this device. Logging in as another user deletes it. Continue?',
 
   'today.title': 'Today', 'today.scope_mine': 'Mine', 'today.scope_team': 'Team',
-  'today.loading_logs': 'Follow-ups are still downloading. Until they finish, some items already followed up may be listed here.',
+  'today.loading_logs': 'Follow-ups have not finished downloading. Until they have, pool warnings are held back, and customers already followed up may be listed as due.',
   'today.moved_away': '{count} of your customers were given to someone else and removed from this device ({when}).', 'today.moved_away_one': '{count} of your customers was given to someone else and removed from this device ({when}).',
   'today.follow_ups': 'Follow-ups due', 'today.receivables': 'Payments due', 'today.tickets': 'Ticket replies',
   'today.nothing_due': 'Nothing is due today.', 'today.owner': 'Owner: {name}',
@@ -357,7 +357,7 @@ const en = {
   'customers.search_placeholder': 'Name, phone, notes, order', 'customers.filter': 'Filter',
   'customers.match_follow_up_on': 'Follow-up {date}', 'customers.match_follow_ups': 'Follow-up',
   'customers.match_receivables': 'Receivable', 'customers.match_tickets': 'Ticket',
-  'customers.count': '{count} customers', 'customers.search_loading': 'Follow-ups are still downloading, so some matches in them may be missing.', 'customers.count_one': '{count} customer', 'customers.empty': 'No customers yet. Tap "New customer" to add one.',
+  'customers.count': '{count} customers', 'customers.search_loading': 'Follow-ups have not finished downloading, so some matches in them may be missing.', 'customers.count_one': '{count} customer', 'customers.empty': 'No customers yet. Tap "New customer" to add one.',
   'customers.no_match': 'No customer matches.', 'customers.show_more': 'Show {count} more',
   'filter.all': 'All', 'filter.clear': 'Clear filters', 'filter.not_set': 'Not set',
   'filter.interest_high': 'High (8–10)', 'filter.interest_medium': 'Medium (4–7)', 'filter.interest_low': 'Low (1–3)',
@@ -372,7 +372,7 @@ const en = {
   'customer.add_follow_up': 'Log follow-up', 'customer.add_receivable': 'New receivable', 'customer.add_ticket': 'New complaint',
   'customer.interest_value': 'Interest {value}/10', 'customer.next_short': 'Next {date}',
   'customer.follow_ups': 'Follow-ups', 'customer.receivables': 'Receivables and payments', 'customer.tickets': 'Tickets',
-  'customer.no_follow_ups': 'No follow-ups yet.', 'customer.follow_ups_loading': 'Follow-ups are still downloading, so some may be missing here.', 'customer.no_receivables': 'No receivables.', 'customer.no_tickets': 'No tickets.',
+  'customer.no_follow_ups': 'No follow-ups yet.', 'customer.follow_ups_loading': 'Follow-ups have not finished downloading, so some may be missing here.', 'customer.no_receivables': 'No receivables.', 'customer.no_tickets': 'No tickets.',
   'customer.has_conflicts': '{count} conflicting edits need review. Tap to see them.', 'customer.has_conflicts_one': '{count} conflicting edit needs review. Tap to see it.',
   'customer.rejected_notice': 'The server rejected a change to this customer. Tap to see why.',
   'customer.kind_hint': 'A key contact influences a purchase without making it.',
@@ -431,7 +431,7 @@ const en = {
   'conflict.record_deleted': 'Record deleted', 'conflict.delete_field': 'Record deleted',
   'conflict.read_only': 'You may not change this record; its owner can resolve it.',
 
-  'history.title': 'History', 'history.empty': 'No changes yet.', 'history.loading': 'The history is still downloading, so some changes may be missing here.', 'history.server': 'System',
+  'history.title': 'History', 'history.empty': 'No changes yet.', 'history.loading': 'The history has not finished downloading, so some changes may be missing here.', 'history.server': 'System',
   'history.deleted': 'Deleted this record', 'history.restored': 'Restored this record',
 
   'form.save': 'Save', 'form.not_set': '(not set)', 'form.required': 'Fill in {label}.',

@@ -23,14 +23,16 @@ import { formatStamp, parseStamp } from './write.js';
 
 export const BATCH_SIZE = 500;
 
-// A device's first pull brings the logs that grow with every visit and edit
-// last. It pulls the other tables alone first (the request's `only`), so the
-// customer list and 今日 are whole within seconds. Then it pulls everything
-// else, naming what that part brought (`pulled`), which the server leaves out.
+// A device's first pull comes in two parts. The first pulls every table but
+// the logs, which grow with every visit and edit (the request's `only`), so
+// the customer list and 今日 are whole within seconds. The second pulls
+// everything else, naming what the first brought (`pulled`), which the
+// server leaves out.
 export const LOG_TABLES = ['follow_ups', 'history'];
 export const FIRST_TABLES = Object.keys(TABLES).filter((name) => !LOG_TABLES.includes(name));
-// Store meta: {cursor} while the first part runs, and then {table: seq} for `pulled`.
+// Store meta of the first part's position, {cursor}, while it runs.
 const FIRST_PULL_META = 'first_pull';
+// Store meta of what the first part brought, {table: seq}, sent as `pulled` until the cursor passes it.
 const PULLED_META = 'pulled';
 
 // Whether the device's first pull still runs: its lists may lack follow-ups and history.
@@ -168,8 +170,8 @@ export class SyncClient extends EventTarget {
     return this.store.outbox.size;
   }
 
-  // Whether the first pull brings the logs now, the other tables being whole.
-  get loadingLogs() {
+  // Whether the first pull has brought every table but the logs, and not yet the logs.
+  get logsIncomplete() {
     return this.store.getMeta(PULLED_META) !== undefined;
   }
 
@@ -221,16 +223,16 @@ export class SyncClient extends EventTarget {
         let batch = [];
         let response;
         // The first part's position, or null after it. Its first response stores it.
-        const first = this.store.getMeta(FIRST_PULL_META) ?? (this.isFreshDevice() ? { cursor: 0 } : null);
+        const firstPart = this.store.getMeta(FIRST_PULL_META) ?? (this.isFreshDevice() ? { cursor: 0 } : null);
         if (nextPage) {
           response = await nextPage;
           nextPage = null;
         } else {
           // The first part sends no changes: it takes seconds, and edits made meanwhile wait for it.
-          batch = first ? [] : this.nextBatch();
-          const cursor = first ? first.cursor : (this.store.getMeta('cursor') ?? 0);
+          batch = firstPart ? [] : this.nextBatch();
+          const cursor = firstPart ? firstPart.cursor : (this.store.getMeta('cursor') ?? 0);
           const position = { cursor, epoch: this.store.getMeta('epoch') ?? null };
-          response = await stampArrival(this.post('/api/sync', this.requestBody(session, position, batch, Boolean(first)), session.token));
+          response = await stampArrival(this.post('/api/sync', this.requestBody(session, position, batch, Boolean(firstPart)), session.token));
         }
         // A pull of many pages requests the next one while this one is stored,
         // so the network and the storage work at once. That request sends no
@@ -238,13 +240,13 @@ export class SyncClient extends EventTarget {
         // and epoch of this page. Its response is applied after this page, or
         // dropped when storing this page fails. The stored cursor then still
         // names this page's start.
-        if (response.more && !response.reset && !batch.length && (first || !this.nextBatch().length) && round + 1 < MAX_ROUNDS) {
+        if (response.more && !response.reset && !batch.length && (firstPart || !this.nextBatch().length) && round + 1 < MAX_ROUNDS) {
           const position = { cursor: response.cursor, epoch: response.epoch };
-          nextPage = stampArrival(this.post('/api/sync', this.requestBody(session, position, [], Boolean(first)), session.token));
+          nextPage = stampArrival(this.post('/api/sync', this.requestBody(session, position, [], Boolean(firstPart)), session.token));
           nextPage.catch(() => {}); // awaited in the next round, which reports its failure
         }
-        const goOn = await this.store.mutate((tx) => this.applyResponse(tx, session.device, batch, response, Boolean(first)));
-        if (first && this.store.getMeta(FIRST_PULL_META) === undefined) this.emit(); // the logs come next
+        const goOn = await this.store.mutate((tx) => this.applyResponse(tx, session.device, batch, response, Boolean(firstPart)));
+        if (firstPart && this.store.getMeta(FIRST_PULL_META) === undefined) this.emit(); // the logs come next
         if (!goOn) break;
       }
       this.backoff = 0;
@@ -352,7 +354,7 @@ export class SyncClient extends EventTarget {
     } else {
       tx.setMeta('cursor', response.cursor);
       const pulled = tx.getMeta(PULLED_META);
-      // After a reset the server counts `pulled` for nothing, and past its seqs it leaves nothing out.
+      // After a reset the server ignores `pulled`, and past its seqs it leaves nothing out.
       if (pulled && (response.reset || Object.values(pulled).every((seq) => response.cursor >= seq))) {
         tx.setMeta(PULLED_META, undefined);
       }

@@ -32,7 +32,7 @@ export function emptyState(text) {
 // brings the follow-ups and history (sync.js), because a list of them may
 // then lack some. Null otherwise.
 export function logsLoadingNotice(key) {
-  if (!app.sync?.loadingLogs) return null;
+  if (!app.sync?.logsIncomplete) return null;
   return h('p', { class: 'notice logs-loading', attrs: { role: 'status' }, text: t(key) });
 }
 
@@ -150,7 +150,7 @@ export function historySection(table, id) {
     .filter((row) => row.record_table === table && row.record_id === id)
     .sort((a, b) => b.changed_at.localeCompare(a.changed_at));
   // A count or "no changes yet" would be wrong while the history still downloads.
-  const loading = Boolean(app.sync?.loadingLogs);
+  const loading = Boolean(app.sync?.logsIncomplete);
   const body = rows.length === 0
     ? (loading ? null : emptyState(t('history.empty')))
     : h('ol', { class: 'history' }, rows.map((row) => h('li', {},

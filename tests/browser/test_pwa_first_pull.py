@@ -105,7 +105,7 @@ def test_list_whole_before_follow_ups(site, new_context):
     assert rest["cursor"] == 0
     assert set(rest["pulled"]) == set(firsts[0]["only"])
     page.goto("/#/today")
-    assert page.locator(".loading-logs").is_visible()
+    assert page.locator(".logs-loading").is_visible()
 
     sync_requests.release()
     wait_synced(page, after=0)
@@ -114,7 +114,7 @@ def test_list_whole_before_follow_ups(site, new_context):
     assert page.evaluate(STORED, "customers") == CUSTOMERS
     assert page.evaluate(META, "pulled") is None
     assert page.locator("#sync-chip").inner_text() == "已同步"
-    page.wait_for_selector(".loading-logs", state="detached")
+    page.wait_for_selector(".logs-loading", state="detached")
     assert all("only" not in body for body in sync_requests.bodies[len(firsts):])
 
 
@@ -172,7 +172,7 @@ def test_other_user_after_logout_mid_pull(site, new_context):
     page.click("text=退出登录")
     page.wait_for_selector("#username")
     log_in_to(page, second_rep, "customers")
-    # The first rep's request for the follow-ups answers only now.
+    # Only now does the first rep's request for the follow-ups get its response.
     sync_requests.release()
     page.wait_for_function(f"(count) => ({SHOWN_COUNT})() === count", arg=CUSTOMERS, timeout=TIMEOUT_MS)
     wait_synced(page, after=0)
@@ -195,7 +195,7 @@ def test_customer_page_says_follow_ups_loading(site, new_context):
     follow_ups = page.locator(".view-customer section.section", has=page.locator("h3", has_text="跟进记录"))
     history = page.locator(".view-customer .history-section")
 
-    assert follow_ups.locator(".logs-loading").inner_text() == "跟进记录还在下载，这里可能还不全。"
+    assert follow_ups.locator(".logs-loading").inner_text() == "跟进记录还没下载完，这里可能还不全。"
     assert follow_ups.locator("h3").inner_text() == "跟进记录"
     assert follow_ups.locator(".empty").count() == 0
     assert history.locator("summary").inner_text() == "修改历史"
@@ -268,10 +268,14 @@ def test_pool_warning_waits_for_follow_ups(site, new_context):
 
     assert page.locator(".pool-warning").count() == 0
     assert return_date.inner_text() == "跟进记录下载完后显示"
+    page.goto("/#/today")
+    page.locator(".view-today .logs-loading").wait_for()
+    assert page.locator(f".due-item[data-key^='pool_warning:{customer}']").count() == 0
 
     sync_requests.release()
     wait_synced(page, after=0)
 
+    page.goto(f"/#/customer/{customer}")
     page.wait_for_selector(".logs-loading", state="detached")
     returns_on = (now - timedelta(days=1)).astimezone(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=30)
     assert return_date.inner_text() == returns_on.isoformat()
@@ -292,7 +296,7 @@ def test_search_says_follow_ups_loading(site, new_context):
     assert page.locator(".view-customers .logs-loading").count() == 1
     page.fill("#customer-search", "回访")
     page.wait_for_function("() => document.querySelector('.result-count')?.textContent === '共 0 位客户'")
-    assert page.locator(".view-customers .logs-loading").inner_text() == "跟进记录还在下载，按跟进内容搜到的客户可能还不全。"
+    assert page.locator(".view-customers .logs-loading").inner_text() == "跟进记录还没下载完，按跟进内容搜到的客户可能还不全。"
     screenshot(page, "first-pull-search-loading")
 
     sync_requests.release()

@@ -32,7 +32,7 @@ function byNewest(field) {
 function followUpTimeline(customer, editable) {
   const rows = app.store.list('follow_ups').filter((row) => row.customer_id === customer.id).sort(byNewest('happened_at'));
   // A count or "no follow-ups yet" would be wrong while the follow-ups still download.
-  const loading = Boolean(app.sync?.loadingLogs);
+  const loading = Boolean(app.sync?.logsIncomplete);
   const empty = loading ? null : emptyState(t('customer.no_follow_ups'));
   const body = rows.length === 0 ? empty : h('ol', { class: 'timeline' }, rows.map((row) => h('li', { class: 'timeline-item' },
     h('div', { class: 'timeline-head' },

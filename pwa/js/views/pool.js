@@ -246,7 +246,7 @@ export function poolNotice(customer) {
   }
   if (customer.owner_id !== app.user?.id && !app.seesEverything) return null;
   // Before a first pull brings the follow-ups, the last one may be missing, so the return looks sooner.
-  if (app.sync?.loadingLogs) return null;
+  if (app.sync?.logsIncomplete) return null;
   const found = customerPoolReturn(app.store, customer.id, app.settings(), app.today());
   if (!found?.warned) return null;
   return h('p', { class: 'notice notice-warning pool-warning', text: t('pool.owner_warning', { when: poolReturnText(found.daysLeft, found.returnsOn) }) });
@@ -255,7 +255,7 @@ export function poolNotice(customer) {
 // The [label, value] row of the customer's pool return date, or null.
 export function poolReturnDetail(customer) {
   if (!customer.owner_id) return [t('pool.in_pool'), poolAge(customer)];
-  if (app.sync?.loadingLogs) return [t('pool.return_date'), t('pool.return_date_loading')];
+  if (app.sync?.logsIncomplete) return [t('pool.return_date'), t('pool.return_date_loading')];
   const found = customerPoolReturn(app.store, customer.id, app.settings(), app.today());
   return found ? [t('pool.return_date'), found.returnsOn] : null;
 }

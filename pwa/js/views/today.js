@@ -13,7 +13,7 @@ import { reminderPrompt } from '../notifications.js';
 import { ownerStamp } from '../pool.js';
 import { dueItems } from '../reminders.js';
 import { route } from '../router.js';
-import { button, emptyState, formatStamp, pageHeader } from '../ui.js';
+import { button, emptyState, formatStamp, logsLoadingNotice, pageHeader } from '../ui.js';
 import { poolReturnText } from './pool.js';
 
 let scope = 'mine'; // managers may switch to the whole team
@@ -22,12 +22,15 @@ let teamOwner = ''; // the team view's owner filter: '' for everyone, 'pool', or
 // The 今日 items of the logged-in user (or of everyone, for a manager's team view).
 export function todayItems(ownerScope = 'mine') {
   const store = app.store;
+  // Before a first pull brings the follow-ups, a customer's last one may be
+  // missing, so its pool return would look sooner: no pool warnings then.
+  const followUps = app.sync?.logsIncomplete ? undefined : store.list('follow_ups');
   return dueItems({
     records: {
       customers: store.list('customers', { includeDeleted: true }), receivables: store.list('receivables'),
       payments: store.list('payments'), tickets: store.list('tickets'), users: store.list('users'),
       projects: store.list('projects'), risks: store.list('risks'),
-      follow_ups: store.list('follow_ups'),
+      follow_ups: followUps,
       owner_stamps: new Map(store.records('customers').map((record) => [record.id, ownerStamp(record)])),
     },
     settings: app.settings(),
@@ -142,12 +145,6 @@ function movedAwayNotice() {
     h('div', { class: 'actions' }, button(t('sync.dismiss'), dismiss)));
 }
 
-// While a first pull brings the follow-ups, some items they settle still show.
-function loadingLogsNotice() {
-  if (!app.sync?.loadingLogs) return null;
-  return h('p', { class: 'notice loading-logs', attrs: { role: 'status' }, text: t('today.loading_logs') });
-}
-
 function render(params, page) {
   page.rerenderOnChange(app.store);
   const today = app.today();
@@ -168,7 +165,7 @@ function render(params, page) {
   const byKind = (...kinds) => items.filter((item) => kinds.includes(item.kind));
   return h('div', { class: 'view view-today' },
     header, toggle, team ? teamOwnerFilter(users, page) : null, team ? teamTotals(items) : null,
-    loadingLogsNotice(), movedAwayNotice(), reminderPrompt(),
+    logsLoadingNotice('today.loading_logs'), movedAwayNotice(), reminderPrompt(),
     items.length === 0 ? emptyState(t('today.nothing_due')) : null,
     group(t('today.follow_ups'), byKind('follow_up'), today),
     group(t('today.pool_warnings'), byKind('pool_warning'), today),
