@@ -34,7 +34,8 @@ log = logging.getLogger("genzong.server")
 # Responses are gzipped for clients that accept it, because on a phone's link
 # the download is what a rep waits for. A first pull's page of 1,000
 # follow-ups measured 650 KB of JSON, and level 5 made it about 13 times
-# smaller in about 3 ms. Responses under GZIP_MINIMUM_BYTES go uncompressed.
+# smaller in about 3 ms (BENCHMARKS.md, "Gzip on the wire"). Responses
+# under GZIP_MINIMUM_BYTES go uncompressed.
 GZIP_LEVEL = 5
 GZIP_MINIMUM_BYTES = 1024
 
