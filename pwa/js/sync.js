@@ -170,6 +170,12 @@ export class SyncClient extends EventTarget {
     return this.store.outbox.size;
   }
 
+  // Whether the first part of the device's first pull has not finished, so an
+  // empty list means "not downloaded yet" rather than "none".
+  get recordsIncomplete() {
+    return this.store.getMeta('cursor') === undefined && this.store.getMeta(PULLED_META) === undefined;
+  }
+
   // Whether the first pull has brought every table but the logs, and not yet the logs.
   get logsIncomplete() {
     return this.store.getMeta(PULLED_META) !== undefined;

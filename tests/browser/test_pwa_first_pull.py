@@ -53,17 +53,19 @@ def add_customers_with_follow_ups(site, owner_id: str, count: int = CUSTOMERS) -
 
 
 class SyncRequests:
-    """Records each POST /api/sync body and holds those naming `pulled` until released."""
+    """Records each POST /api/sync body and holds those that ``held(body)``
+    selects (by default those naming `pulled`) until released."""
 
-    def __init__(self, hold: bool = True):
+    def __init__(self, hold: bool = True, held=lambda body: "pulled" in body):
         self.bodies = []
         self.held_routes = []
         self.hold = hold
+        self.held = held
 
     def __call__(self, route):
         body = route.request.post_data_json
         self.bodies.append(body)
-        if self.hold and "pulled" in body:
+        if self.hold and self.held(body):
             self.held_routes.append(route)
         else:
             route.continue_()
@@ -369,3 +371,32 @@ def test_reminder_waits_for_follow_ups(site, new_context):
     wait_synced(page, after=0)
     wait_until(page, lambda: page.evaluate(SHOWN_TAGS))
     assert page.evaluate(SHOWN_TAGS) == [f"genzong-customers-{due}"]
+
+
+def test_empty_lists_say_data_still_downloads(site, new_context):
+    """Until the first part of a first pull arrives, 客户 and 今日 say the data
+    still downloads, not that the rep has no customers or nothing due."""
+    rep = site.add_user("sales", name="吴新")
+    add_customers_with_follow_ups(site, rep.id, count=5)
+    page = new_context().new_page()
+    sync_requests = SyncRequests(held=lambda body: True)
+    page.route("**/api/sync", sync_requests)
+    log_in_to(page, rep, "customers")
+    wait_until(page, lambda: sync_requests.held_routes)
+
+    customers_empty = page.locator(".view-customers .empty")
+    assert customers_empty.inner_text() == "客户还没下载完，联网时会自动下载，请稍候。"
+    assert page.locator(".view-customers .result-count").count() == 0
+    screenshot(page, "first-pull-customers-not-downloaded")
+    page.goto("/#/today")
+    today_empty = page.locator(".view-today .empty")
+    assert today_empty.inner_text() == "数据还没下载完，下载完后这里会列出今天到期的事项。"
+
+    sync_requests.release()
+    wait_synced(page, after=0)
+
+    page.wait_for_function("() => document.querySelector('.view-today .empty')?.textContent === '今天没有到期的事项。'",
+                           timeout=TIMEOUT_MS)
+    page.goto("/#/customers")
+    page.wait_for_function(f"(count) => ({SHOWN_COUNT})() === count", arg=5, timeout=TIMEOUT_MS)
+    assert customers_empty.count() == 0

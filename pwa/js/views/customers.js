@@ -115,6 +115,12 @@ function customerItem(customer, today, text) {
         pending ? h('span', { class: 'text-muted', text: t('common.pending_sync') }) : null)));
 }
 
+// Why the list is empty: not downloaded yet on a first login, no match, or no customers.
+function emptyListText(filters, count) {
+  if (app.sync?.recordsIncomplete) return t('customers.first_pull');
+  return filters.text || count ? t('customers.no_match') : t('customers.empty');
+}
+
 function render(params, page) {
   const userId = app.user?.id ?? null;
   if (filters === null || filtersUserId !== userId) {
@@ -135,14 +141,17 @@ function render(params, page) {
     filterCount.hidden = !count;
     const list = found.length
       ? h('ul', { class: 'cards' }, found.slice(0, shown).map((customer) => customerItem(customer, today, filters.text)))
-      : emptyState(filters.text || count ? t('customers.no_match') : t('customers.empty'));
+      : emptyState(emptyListText(filters, count));
     const more = found.length > shown
       ? h('button', { type: 'button', class: 'button button-secondary button-block', text: t('customers.show_more', { count: found.length - shown }),
                       on: { click: () => { shown += PAGE_SIZE; draw(); } } })
       : null;
     // The typed text may be in follow-ups that have not arrived yet.
     const loading = filters.text ? logsLoadingNotice('customers.search_loading') : null;
-    replace(results, h('p', { class: 'result-count', text: t('customers.count', { count: found.length }) }), loading, list, more);
+    // "0 customers" would be wrong while the first pull has brought none yet.
+    const notYet = found.length === 0 && app.sync?.recordsIncomplete;
+    const total = notYet ? null : h('p', { class: 'result-count', text: t('customers.count', { count: found.length }) });
+    replace(results, total, loading, list, more);
   };
   const setFilter = (name, value) => {
     filters = { ...filters, [name]: value || undefined };

@@ -163,10 +163,12 @@ function render(params, page) {
       on: { click: () => { scope = name; page.refresh(); } },
     }))) : null;
   const byKind = (...kinds) => items.filter((item) => kinds.includes(item.kind));
+  // Before the first pull brings any records, "nothing due" would be wrong.
+  const emptyKey = app.sync?.recordsIncomplete ? 'today.first_pull' : 'today.nothing_due';
   return h('div', { class: 'view view-today' },
     header, toggle, team ? teamOwnerFilter(users, page) : null, team ? teamTotals(items) : null,
     logsLoadingNotice('today.loading_logs'), movedAwayNotice(), reminderPrompt(),
-    items.length === 0 ? emptyState(t('today.nothing_due')) : null,
+    items.length === 0 ? emptyState(t(emptyKey)) : null,
     group(t('today.follow_ups'), byKind('follow_up'), today),
     group(t('today.pool_warnings'), byKind('pool_warning'), today),
     group(t('today.receivables'), byKind('receivable_overdue', 'receivable_due'), today),
