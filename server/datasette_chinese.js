@@ -216,7 +216,7 @@
     const params = new URLSearchParams(location.search);
     const descriptions = [];
     const search = (params.get('_search') ?? '').trim();
-    if (search) descriptions.push([`搜索“${search}”`, `搜索“${search}”`]);
+    if (search) descriptions.push([`search matches "${search}"`, `搜索“${search}”`]);
     const pairs = [...params].filter(([key]) => !(key.startsWith('_') && !key.includes('__')));
     pairs.sort(comparePairs);
     for (const [key, value] of pairs) {

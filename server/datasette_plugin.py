@@ -187,7 +187,8 @@ class GenzongPlugin:
         return FilterArguments(
             [clause],
             params={SEARCH_PARAMETER: text},
-            human_descriptions=[f"搜索“{text}”"],
+            # Datasette's own English words: its page script shows them in Chinese.
+            human_descriptions=[f'search matches "{text}"'],
             extra_context=context,
         )
 

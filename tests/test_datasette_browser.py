@@ -158,6 +158,21 @@ def test_english_page_new_words(server, browser):
 
 
 @pytest.mark.browser
+def test_english_search_description(server, browser):
+    context = manager_context(server, browser)
+    context.add_init_script("localStorage.setItem('genzong.language', 'en')")
+    page = context.new_page()
+    page.goto(server.url + "/data/genzong/customers?_search=%E5%9C%B0%E6%9D%BF")
+    page.wait_for_selector("html[lang=en]")
+    heading = page.locator("section.content > h3").first.inner_text()
+    count = len(column_texts(page, "company"))
+    assert count > 1
+    assert heading == f'{count} rows where search matches "地板"'
+    assert "搜索" not in page.title()
+    context.close()
+
+
+@pytest.mark.browser
 def test_chinese_page_hides_english_words(server, manager_page):
     page = manager_page
     page.goto(server.url + "/data/genzong/search?" + "%E5%85%B3%E9%94%AE%E8%AF%8D=%E5%9C%B0%E6%9D%BF")
