@@ -170,8 +170,14 @@ export class SyncClient extends EventTarget {
     return this.store.outbox.size;
   }
 
-  // Whether the first pull has brought every table but the logs, and not yet the logs.
+  // Whether the device may lack follow-ups and history because its first
+  // pull has not brought them yet, in either of its parts.
   get logsIncomplete() {
+    return firstPullRunning(this.store);
+  }
+
+  // Whether the first pull has brought every table but the logs, and now pulls the logs.
+  get pullingLogs() {
     return this.store.getMeta(PULLED_META) !== undefined;
   }
 
