@@ -422,3 +422,25 @@ def test_pool_warning_waits_in_first_part(site, new_context):
     page.wait_for_selector(".logs-loading", state="detached")
     assert page.locator(".pool-warning").count() == 0
     assert page.evaluate("() => document.documentElement.dataset.dueCount") == "0"
+
+
+def test_handover_says_follow_ups_loading(site, new_context):
+    """A manager's handover preview counts follow-ups, which a first pull brings last."""
+    manager = site.add_user("manager", name="蒋干")
+    rep = site.add_user("sales", name="沈括")
+    add_customers_with_follow_ups(site, rep.id, count=20)
+    page = new_context().new_page()
+    sync_requests = SyncRequests()
+    page.route("**/api/sync", sync_requests)
+    log_in_to(page, manager, "handover")
+    wait_until(page, lambda: sync_requests.held_routes)
+    page.wait_for_selector(f"#handover-from option[value='{rep.id}']", state="attached")
+    page.select_option("#handover-from", rep.id)
+    preview = page.locator(".handover-preview")
+
+    assert preview.locator(".logs-loading").inner_text() == "跟进记录还没下载完，上面的跟进记录条数可能偏少。"
+
+    sync_requests.release()
+    wait_synced(page, after=0)
+    preview.locator(".logs-loading").wait_for(state="detached")
+    assert "含跟进记录 20 条" in preview.inner_text()
