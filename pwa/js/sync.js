@@ -373,9 +373,11 @@ export class SyncClient extends EventTarget {
       }
       tx.setMeta('last_reset', now);
     }
-    // The end of the first part redraws the lists at once, as the end of a pull does.
-    tx.more = response.more || this.outboxWaiting(tx);
-    return tx.more || firstPartDone;
+    // The second part follows the first at once, but the lists are whole
+    // then except for the logs, so they are redrawn without waiting.
+    tx.more = response.more || this.outboxWaiting(tx) || firstPartDone;
+    tx.showAtOnce = firstPartDone;
+    return tx.more;
   }
 
   applyResult(tx, device, item, result, now, offset) {
