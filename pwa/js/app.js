@@ -67,7 +67,7 @@ function updateSyncChip() {
   root.dataset.lastSync = String(app.store.getMeta('last_sync') ?? 0);
   if (!chip) return;
   let text;
-  if (sync.state === 'syncing') text = t(sync.logsIncomplete ? 'sync.chip_loading_logs' : 'sync.chip_syncing');
+  if (sync.state === 'syncing') text = t(sync.pullingLogs ? 'sync.chip_loading_logs' : 'sync.chip_syncing');
   else if (sync.state === 'offline') text = sync.pending ? `${t('sync.chip_offline')} · ${t('sync.chip_pending', { count: sync.pending })}` : t('sync.chip_offline');
   else if (sync.state === 'error') text = t('sync.chip_error');
   else if (sync.state === 'unauthorized') text = t('sync.chip_unauthorized');

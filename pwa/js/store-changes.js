@@ -7,7 +7,9 @@
 // records to send) runs `fn` at most once per `pullIntervalMs`. The first
 // page of a pull still shows after `delayMs`, even when `fn` ran less than
 // an interval before. Later pages wait for the interval, and the pull's
-// last change runs `fn` after `delayMs` again.
+// last change runs `fn` after `delayMs` again, as does a change marked
+// `showAtOnce` (the end of a first pull's first part). Pages after that one
+// count as later pages.
 // At 10,000 customers a pull has about ten pages, and redrawing the
 // customer list after each of them kept the screen busy while the next
 // page was on its way.
@@ -28,14 +30,14 @@ export function onStoreChanges(store, fn, { delayMs, pullIntervalMs = PULL_INTER
     fn();
   };
   const listener = (event) => {
-    if (event.detail?.more) {
+    if (event.detail?.more && !event.detail.showAtOnce) {
       const wait = lastRun.pulling ? Math.max(delayMs, lastRun.at + pullIntervalMs - performance.now()) : delayMs;
       lastRun.pulling = true;
       // A call already waiting will read this change too.
       if (timer === null) timer = setTimeout(run, wait);
       return;
     }
-    lastRun.pulling = false;
+    lastRun.pulling = Boolean(event.detail?.more);
     clearTimeout(timer);
     timer = setTimeout(run, delayMs);
   };

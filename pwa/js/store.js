@@ -141,10 +141,11 @@ export class Store extends EventTarget {
 
   // Run `body(mutation)` after every earlier mutation has finished, store
   // what it staged in one transaction, then update memory and dispatch a
-  // `change` event {tables, keys, local, more}. `keys` lists the record keys
-  // written or deleted, or is null when the mutation cleared the store, and
-  // `more` is the mutation's flag that another change follows at once (see
-  // store-changes.js).
+  // `change` event {tables, keys, local, more, showAtOnce}. `keys` lists the
+  // record keys written or deleted, or is null when the mutation cleared the
+  // store. `more` and `showAtOnce` are the mutation's flags that another
+  // change follows at once, and that this one is worth showing without
+  // waiting for it (see store-changes.js).
   // Resolves to what `body` returns; rejects with StorageError (kind
   // 'quota' when the disk is full), changing nothing.
   mutate(body, { local = false } = {}) {
@@ -156,7 +157,7 @@ export class Store extends EventTarget {
         if (this.db) await mutation.commit(this.db);
         mutation.applyToMemory();
         const keys = mutation.cleared ? null : [...mutation.records.keys()];
-        this.dispatchEvent(new CustomEvent('change', { detail: { tables: mutation.tables, keys, local, more: mutation.more } }));
+        this.dispatchEvent(new CustomEvent('change', { detail: { tables: mutation.tables, keys, local, more: mutation.more, showAtOnce: mutation.showAtOnce } }));
       }
       return value;
     };
@@ -186,6 +187,8 @@ class Mutation {
     this.tables = new Set();
     // Set by a sync that applies another response right after this one.
     this.more = false;
+    // Set by a sync whose records are whole after this change, though more follow.
+    this.showAtOnce = false;
   }
 
   get empty() {

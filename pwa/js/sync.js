@@ -176,8 +176,14 @@ export class SyncClient extends EventTarget {
     return this.store.getMeta('cursor') === undefined && this.store.getMeta(PULLED_META) === undefined;
   }
 
-  // Whether the first pull has brought every table but the logs, and not yet the logs.
+  // Whether the device may lack follow-ups and history because its first
+  // pull has not brought them yet, in either of its parts.
   get logsIncomplete() {
+    return firstPullRunning(this.store);
+  }
+
+  // Whether the first pull has brought every table but the logs, and now pulls the logs.
+  get pullingLogs() {
     return this.store.getMeta(PULLED_META) !== undefined;
   }
 
@@ -373,9 +379,11 @@ export class SyncClient extends EventTarget {
       }
       tx.setMeta('last_reset', now);
     }
-    // The end of the first part redraws the lists at once, as the end of a pull does.
-    tx.more = response.more || this.outboxWaiting(tx);
-    return tx.more || firstPartDone;
+    // The second part follows the first at once, but the lists are whole
+    // then except for the logs, so they are redrawn without waiting.
+    tx.more = response.more || this.outboxWaiting(tx) || firstPartDone;
+    tx.showAtOnce = firstPartDone;
+    return tx.more;
   }
 
   applyResult(tx, device, item, result, now, offset) {

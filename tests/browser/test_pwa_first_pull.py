@@ -239,17 +239,18 @@ def test_chip_after_reconnect_mid_pull(site, new_context):
     assert page.evaluate(STORED, "follow_ups") == 20
 
 
-def test_pool_warning_waits_for_follow_ups(site, new_context):
-    """A customer owned for 40 days and followed up yesterday is not about to
-    return to the pool, though it looks so before its follow-ups arrive."""
-    rep = site.add_user("sales", name="郑和")
+def add_old_customer_followed_up(site, owner_id: str) -> str:
+    """Store a 直接 customer owned for 40 days and followed up yesterday; return its id.
+
+    Its pool return is 29 days away, but without its follow-up it looks overdue.
+    """
     customer = str(uuid.uuid4())
     now = datetime.now(timezone.utc)
     state = open_data_dir(site.data)
     conn = state.records.get()
     try:
         for stamp, table, record_id, fields in (
-                (now - timedelta(days=40), "customers", customer, {"name": "老客户", "kind": "直接", "owner_id": rep.id}),
+                (now - timedelta(days=40), "customers", customer, {"name": "老客户", "kind": "直接", "owner_id": owner_id}),
                 (now, "follow_ups", str(uuid.uuid4()), {"customer_id": customer, "channel": "电话", "content": "回访",
                                                         "happened_at": format_stamp(now - timedelta(days=1))})):
             with transaction(conn):
@@ -258,6 +259,15 @@ def test_pool_warning_waits_for_follow_ups(site, new_context):
                 batch.flush()
     finally:
         state.close()
+    return customer
+
+
+def test_pool_warning_waits_for_follow_ups(site, new_context):
+    """A customer owned for 40 days and followed up yesterday is not about to
+    return to the pool, though it looks so before its follow-ups arrive."""
+    rep = site.add_user("sales", name="郑和")
+    customer = add_old_customer_followed_up(site, rep.id)
+    now = datetime.now(timezone.utc)
     page = new_context().new_page()
     sync_requests = SyncRequests()
     page.route("**/api/sync", sync_requests)
@@ -400,3 +410,68 @@ def test_empty_lists_say_data_still_downloads(site, new_context):
     page.goto("/#/customers")
     page.wait_for_function(f"(count) => ({SHOWN_COUNT})() === count", arg=5, timeout=TIMEOUT_MS)
     assert customers_empty.count() == 0
+
+
+def hold_first_part_rest(sync_requests: SyncRequests):
+    """Make ``sync_requests`` hold the first part's requests after its first page."""
+    def handle(route):
+        body = route.request.post_data_json
+        sync_requests.bodies.append(body)
+        if sync_requests.hold and "only" in body and body["cursor"] > 0:
+            sync_requests.held_routes.append(route)
+        else:
+            route.continue_()
+    return handle
+
+
+def test_pool_warning_waits_in_first_part(site, new_context):
+    """While the first part of a first pull still brings customers, no
+    follow-up is on the device yet, so no pool warning may show either."""
+    rep = site.add_user("sales", name="褚遂")
+    customer = add_old_customer_followed_up(site, rep.id)
+    add_customers_with_follow_ups(site, rep.id, count=PAGE_SIZE)
+    page = new_context().new_page()
+    sync_requests = SyncRequests()
+    page.route("**/api/sync", hold_first_part_rest(sync_requests))
+    log_in_to(page, rep, "today")
+    wait_until(page, lambda: sync_requests.held_routes)
+    wait_until(page, lambda: page.evaluate(META, "first_pull") is not None)
+    # The badge check runs at most every five seconds while pages follow, and once they pause.
+    page.evaluate("async () => (await import('/js/notifications.js')).checkReminders()")
+    page.locator(".view-today .logs-loading").wait_for()
+
+    assert page.locator(f".due-item[data-key^='pool_warning:{customer}']").count() == 0
+    assert page.evaluate("() => document.documentElement.dataset.dueCount") == "0"
+    page.goto(f"/#/customer/{customer}")
+    return_date = page.locator("xpath=//dl[@class='details']/dt[.='退回公海日期']/following-sibling::dd[1]")
+    return_date.wait_for()
+    assert page.locator(".pool-warning").count() == 0
+    assert return_date.inner_text() == "跟进记录下载完后显示"
+
+    sync_requests.release()
+    wait_synced(page, after=0)
+    page.wait_for_selector(".logs-loading", state="detached")
+    assert page.locator(".pool-warning").count() == 0
+    assert page.evaluate("() => document.documentElement.dataset.dueCount") == "0"
+
+
+def test_handover_says_follow_ups_loading(site, new_context):
+    """A manager's handover preview counts follow-ups, which a first pull brings last."""
+    manager = site.add_user("manager", name="蒋干")
+    rep = site.add_user("sales", name="沈括")
+    add_customers_with_follow_ups(site, rep.id, count=20)
+    page = new_context().new_page()
+    sync_requests = SyncRequests()
+    page.route("**/api/sync", sync_requests)
+    log_in_to(page, manager, "handover")
+    wait_until(page, lambda: sync_requests.held_routes)
+    page.wait_for_selector(f"#handover-from option[value='{rep.id}']", state="attached")
+    page.select_option("#handover-from", rep.id)
+    preview = page.locator(".handover-preview")
+
+    assert preview.locator(".logs-loading").inner_text() == "跟进记录还没下载完，上面的跟进记录条数可能偏少。"
+
+    sync_requests.release()
+    wait_synced(page, after=0)
+    preview.locator(".logs-loading").wait_for(state="detached")
+    assert "含跟进记录 20 条" in preview.inner_text()

@@ -641,6 +641,52 @@ def test_first_pull_page_redraws_at_once(module_page):
     assert delays[2] >= delays[1] + 500, "the second page waited for the interval"
 
 
+
+def test_first_pull_second_part_waits_interval(module_page):
+    """A first pull redraws for its first page, the end of its first part and its end, not more.
+
+    The second part's first page follows the first part's end at once, so
+    it waits for the interval like any later page.
+    """
+    result = module_page.evaluate("""async () => {
+        const { Store } = await import('/js/store.js');
+        const { SyncClient } = await import('/js/sync.js');
+        const { onStoreChanges } = await import('/js/store-changes.js');
+        const { write } = await import('/js/write.js');
+        const store = new Store(null);
+        await store.mutate((tx) => tx.setMeta('session', { device: 'd-me', token: 'token' }));
+        const runs = [];
+        const started = performance.now();
+        onStoreChanges(store, () => runs.push(Math.round(performance.now() - started)),
+                       { delayMs: 20, pullIntervalMs: 3000, lastRun: { at: -Infinity } });
+        const changes = [];
+        store.addEventListener('change', (event) => changes.push(event.detail.more));
+        const customer = (number) => {
+            const version = write(null, 'server', { name: `客户${number}`, kind: '直接' }, Date.parse('2026-12-04T08:00:00.000Z'));
+            return { table: 'customers', id: `00000000-0000-4000-8000-${String(number).padStart(12, '0')}`,
+                     clock: version.clock, dots: version.dots, fields: version.fields, deleted: false };
+        };
+        const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+        // Each part has two pages of one customer; the second part brings nothing new.
+        const post = async (path, body) => {
+            await sleep(60);
+            const first = Boolean(body.only);
+            const cursor = body.cursor + 1;
+            return { server_time: new Date().toISOString(), results: [], revoked: [], epoch: 'e-1', reset: false,
+                     cursor, more: cursor % 2 === 1, changes: first ? [customer(cursor)] : [] };
+        };
+        const client = new SyncClient(store, { post });
+        await client.run();
+        await sleep(200);
+        return { runs, changes, pulled: store.getMeta('pulled') ?? null, state: client.state };
+    }""")
+
+    assert result["state"] == "idle"
+    assert result["pulled"] is None
+    assert len(result["changes"]) == 4
+    assert len(result["runs"]) == 3, f"redraws at {result['runs']} ms"
+
+
 def test_pull_requests_next_page_while_storing(module_page):
     """Each next page of a pull is requested with the cursor of the page being stored, before it is stored."""
     result = module_page.evaluate(PIPELINED_PULL, None)

@@ -10,7 +10,7 @@ import { app } from '../context.js';
 import { h, replace } from '../dom.js';
 import { language, t } from '../i18n.js';
 import { route } from '../router.js';
-import { button, detailList, emptyState, pageHeader } from '../ui.js';
+import { button, detailList, emptyState, logsLoadingNotice, pageHeader } from '../ui.js';
 
 const CLOSED_TICKET = new Set(['已解决', '已回访']);
 const CLOSED_PROJECT = new Set(['已完成', '已取消']);
@@ -120,6 +120,7 @@ function render(params, page) {
     replace(preview,
       h('div', { class: 'card-title', text: t('handover.will_move', { from: userLabel(from), to: to ? userLabel(to) : '…' }) }),
       previewList(counts),
+      logsLoadingNotice('handover.follow_ups_loading'),
       nothing ? h('p', { class: 'text-muted', text: t('handover.nothing') }) : null,
       h('p', { class: 'hint', text: t('handover.history_kept') }));
     confirm.disabled = nothing || !to;

@@ -58,7 +58,7 @@ function statusCard() {
   else if (sync.state === 'offline') errorText = t('sync.offline_detail');
   return h('div', { class: 'card sync-status', dataset: { state: sync.state } },
     detailList([
-      [t('sync.state'), h('strong', { text: t(sync.state === 'syncing' && sync.logsIncomplete ? 'sync.chip_loading_logs' : `sync.state_${sync.state}`) })],
+      [t('sync.state'), h('strong', { text: t(sync.state === 'syncing' && sync.pullingLogs ? 'sync.chip_loading_logs' : `sync.state_${sync.state}`) })],
       [t('sync.pending'), String(sync.pending)],
       [t('sync.last_sync'), lastSync ? formatStamp(new Date(lastSync).toISOString()) : t('sync.never')],
     ]),
