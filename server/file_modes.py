@@ -49,13 +49,20 @@ def tighten_data_folder(root: Path) -> list[Path]:
     backups = root / "backups"
     if backups.is_dir():
         paths.append(backups)
-        paths += sorted(backups.rglob("*"))
+        # os.walk skips a folder that vanishes while it walks.
+        for folder, folders, files in os.walk(backups):
+            paths += sorted(Path(folder) / name for name in folders + files)
     for path in paths:
-        if path.is_symlink():
+        try:
+            if path.is_symlink():
+                continue
+            mode = path.stat().st_mode & 0o777
+            if mode & GROUP_AND_OTHER_BITS:
+                path.chmod(mode & ~GROUP_AND_OTHER_BITS)
+        except FileNotFoundError:
+            # A backup running meanwhile removes its temporary files (-shm, -wal, partial copies).
             continue
-        mode = path.stat().st_mode & 0o777
         if mode & GROUP_AND_OTHER_BITS:
-            path.chmod(mode & ~GROUP_AND_OTHER_BITS)
             log.warning("tightened %s from mode %o to %o: the data folder is for the server's user only",
                         path, mode, mode & ~GROUP_AND_OTHER_BITS)
             changed.append(path)

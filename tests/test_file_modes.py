@@ -4,11 +4,13 @@ import logging
 import os
 import stat
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from genzong.server.cli import main
 from genzong.server.daily_backup import run_daily_backup
+from genzong.server.file_modes import tighten_data_folder
 from genzong.server.paths import DataDir
 from genzong.server.state import open_data_dir
 
@@ -109,3 +111,29 @@ def test_start_never_loosens_a_mode(tmp_path, caplog):
 
     assert mode_of(root / "genzong.db.before-restore") == 0o400
     assert "genzong.db " not in caplog.text
+
+
+def test_tightening_skips_vanished_backup_file(tmp_path, monkeypatch):
+    """A backup that runs meanwhile removes its temporary files; tightening skips them."""
+    root = tmp_path / "data"
+    partial = root / "backups" / "2026-12-05.partial"
+    partial.mkdir(parents=True)
+    vanishing = partial / "private.db-shm"
+    vanishing.write_bytes(b"")
+    database_copy = partial / "private.db"
+    database_copy.write_bytes(b"")
+    os.chmod(database_copy, 0o644)
+    real_stat = Path.stat
+
+    def stat_after_removal(path, *args, **kwargs):
+        if path == vanishing and os.path.lexists(path):
+            os.unlink(path)  # the backup finishes between the listing and this stat
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat_after_removal)
+
+    changed = tighten_data_folder(root)
+
+    assert database_copy in changed
+    assert stat.S_IMODE(os.stat(database_copy).st_mode) == 0o600
+    assert not vanishing.exists()
