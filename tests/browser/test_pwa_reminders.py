@@ -153,8 +153,8 @@ def test_today_lists_due_items_offline(new_context, due):
     assert due.keys <= keys
     assert any(key.startswith(f"ticket_due:{due.ticket}:") for key in keys)
     assert len(keys) == 4
-    assert "待收 ¥1,234.50" in page.inner_text(f".due-item[data-key^='receivable_overdue:{due.receivable}']")
-    assert "GD000007" in page.inner_text(f".due-item[data-key^='ticket_due:{due.ticket}']")
+    assert "待收 ¥1,234.50" in page.text_content(f".due-item[data-key^='receivable_overdue:{due.receivable}']")
+    assert "GD000007" in page.text_content(f".due-item[data-key^='ticket_due:{due.ticket}']")
 
     page.wait_for_selector("#tabs a[data-tab=today] .tab-badge:not([hidden])")
     assert page.inner_text("#tabs a[data-tab=today] .tab-badge") == "4"
