@@ -150,7 +150,10 @@ export class SyncClient extends EventTarget {
       if (this.running && this.state === 'offline') this.setState('syncing');
       this.syncNow();
     });
-    window.addEventListener('offline', () => this.setState('offline'));
+    // An expired login stays the state to show: going offline changes nothing about it.
+    window.addEventListener('offline', () => {
+      if (this.state !== 'unauthorized') this.setState('offline');
+    });
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible') this.requestSync(0);
     });

@@ -687,6 +687,27 @@ def test_first_pull_second_part_waits_interval(module_page):
     assert len(result["runs"]) == 3, f"redraws at {result['runs']} ms"
 
 
+def test_offline_keeps_expired_login_state(module_page):
+    """Going offline after a 401 leaves the sync state unauthorized, so no request repeats the 401."""
+    states = module_page.evaluate("""async () => {
+        const { Store } = await import('/js/store.js');
+        const { SyncClient } = await import('/js/sync.js');
+        const client = new SyncClient(new Store(null));
+        await client.start();
+        clearInterval(client.periodicTimer);
+        const seen = [];
+        client.setState('unauthorized');
+        window.dispatchEvent(new Event('offline'));
+        seen.push(client.state);
+        client.setState('idle');
+        window.dispatchEvent(new Event('offline'));
+        seen.push(client.state);
+        return seen;
+    }""")
+
+    assert states == ["unauthorized", "offline"]
+
+
 def test_pull_requests_next_page_while_storing(module_page):
     """Each next page of a pull is requested with the cursor of the page being stored, before it is stored."""
     result = module_page.evaluate(PIPELINED_PULL, None)
