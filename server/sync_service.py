@@ -84,7 +84,7 @@ def handle_sync(conn: sqlite3.Connection, user: User, request: SyncRequest,
         _add_device(conn, user, request.device, format_stamp(now))
 
     cursor = 0 if reset else request.cursor
-    # After a reset the seqs of `pulled` may name other rows, so they count for nothing.
+    # After a reset the seqs of `pulled` may name other rows, so they are ignored.
     pulled = {} if reset else request.pulled
     page = pulling.pull(conn, user.role, user.id, cursor, omit, only=request.only, pulled=pulled)
     stats.sent, stats.revoked, stats.reset = len(page.changes), len(page.revoked), reset

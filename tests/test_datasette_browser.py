@@ -53,12 +53,14 @@ def browser():
         launched.close()
 
 
-def manager_context(server, browser, **options):
-    """Return a new Chinese browser context logged in as the demo manager."""
+def manager_context(server, browser, english: bool = False, **options):
+    """Return a new Chinese browser context logged in as the demo manager, switched to English if ``english``."""
     context = browser.new_context(locale="zh-CN", **options)
     response = context.request.post(server.url + "/api/login",
                                     data={"username": "jingli", "password": "genzong123"})
     assert response.ok, response.text()
+    if english:
+        context.add_init_script("localStorage.setItem('genzong.language', 'en')")
     return context
 
 
@@ -141,8 +143,7 @@ def test_search_result_opens_record(server, manager_page):
 @pytest.mark.browser
 def test_english_page_new_words(server, browser):
     # The 合计 line, 查看 links and the crumbs are Genzong's own words, so English pages show them in English.
-    context = manager_context(server, browser)
-    context.add_init_script("localStorage.setItem('genzong.language', 'en')")
+    context = manager_context(server, browser, english=True)
     page = context.new_page()
     page.goto(server.url + "/data/genzong/payments_by_status")
     assert page.locator("p.genzong-totals").inner_text().startswith("Total (4 rows): 笔数 ")
@@ -159,8 +160,7 @@ def test_english_page_new_words(server, browser):
 
 @pytest.mark.browser
 def test_english_search_description(server, browser):
-    context = manager_context(server, browser)
-    context.add_init_script("localStorage.setItem('genzong.language', 'en')")
+    context = manager_context(server, browser, english=True)
     page = context.new_page()
     page.goto(server.url + "/data/genzong/customers?_search=%E5%9C%B0%E6%9D%BF")
     page.wait_for_selector("html[lang=en]")

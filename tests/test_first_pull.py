@@ -24,7 +24,8 @@ from genzong.server.schema import TABLES
 from genzong.server.state import open_data_dir
 from genzong.server.timeutil import now_stamp
 
-FIRST_TABLES = frozenset(TABLES) - {"follow_ups"}
+# What the PWA pulls in the first part (pwa/js/sync.js, FIRST_TABLES).
+FIRST_TABLES = frozenset(TABLES) - {"follow_ups", "history"}
 OWNERS = ("rep", "other", "pool")
 
 
@@ -221,10 +222,6 @@ def test_bad_only_or_pulled_rejected(make_device, state, extra, named):
     assert stored == 0
 
 
-# What the PWA pulls in the first part (pwa/js/sync.js, FIRST_TABLES).
-PWA_FIRST_TABLES = sorted(set(TABLES) - {"follow_ups", "history"})
-
-
 def changed_ids(body: dict, table: str) -> set[str]:
     return {change["id"] for change in body["changes"] if change["table"] == table}
 
@@ -235,13 +232,13 @@ def test_rep_made_manager_between_parts_gets_all(make_device, state):
     other.sync()
     rep = make_device("sales")
     first = rep.post({"device": rep.id, "epoch": None, "cursor": 0, "changes": [],
-                      "only": PWA_FIRST_TABLES}).json()
+                      "only": sorted(FIRST_TABLES)}).json()
     assert first["more"] is False
     assert others_customer not in changed_ids(first, "customers")
 
     state.accounts().update(rep.user.username, role="manager")
     rest = rep.post({"device": rep.id, "epoch": first["epoch"], "cursor": 0, "changes": [],
-                     "pulled": dict.fromkeys(PWA_FIRST_TABLES, first["cursor"])}).json()
+                     "pulled": dict.fromkeys(FIRST_TABLES, first["cursor"])}).json()
 
     assert rest["reset"] is True
     assert others_customer in changed_ids(rest, "customers")
@@ -259,9 +256,9 @@ def add_customers(state, owner_id: str, count: int) -> None:
 
 
 def pull_first_part_page(device: Device, cursor: int) -> dict:
-    """Pull one page of the first part as the PWA does: no changes, only PWA_FIRST_TABLES."""
+    """Pull one page of the first part as the PWA does: no changes, only FIRST_TABLES."""
     body = device.post({"device": device.id, "epoch": device.epoch, "cursor": cursor, "changes": [],
-                        "only": PWA_FIRST_TABLES}).json()
+                        "only": sorted(FIRST_TABLES)}).json()
     device.apply_response([], body)
     # The PWA resends the records of the tables devices write.
     device.outbox = {key for key in device.outbox if TABLES[key[0]].device_writable}
@@ -295,7 +292,7 @@ def test_restore_during_first_part_takes_resend(data_dir, tmp_path):
         assert ("customers", lost) in fresh.outbox
         while first["more"]:
             first = pull_first_part_page(fresh, first["cursor"])
-        pulled = dict.fromkeys(PWA_FIRST_TABLES, first["cursor"])
+        pulled = dict.fromkeys(sorted(FIRST_TABLES), first["cursor"])
         fresh.cursor = 0
         for _ in range(10):
             keys = sorted(fresh.outbox, key=lambda key: (TABLES[key[0]].rank, key))

@@ -24,10 +24,9 @@ import { formatStamp, parseStamp } from './write.js';
 export const BATCH_SIZE = 500;
 
 // A device's first pull comes in two parts. The first pulls every table but
-// the logs, which grow with every visit and edit (the request's `only`), so
-// the customer list and 今日 are whole within seconds. The second pulls
-// everything else, naming what the first brought (`pulled`), which the
-// server leaves out.
+// the logs, which grow with every visit and edit (the request's `only`). So
+// the customer list and 今日 are whole within seconds. The second pulls the
+// rest and names what the first brought (`pulled`), which the server leaves out.
 export const LOG_TABLES = ['follow_ups', 'history'];
 export const FIRST_TABLES = Object.keys(TABLES).filter((name) => !LOG_TABLES.includes(name));
 // Store meta of the first part's position, {cursor}, while it runs.

@@ -164,8 +164,9 @@ export function historySection(table, id) {
           h('span', { class: 'old-value', text: formatValue(table, row.field, row.old_value) }),
           ' → ',
           h('span', { text: formatValue(table, row.field, row.new_value) })))));
+  const title = loading ? t('history.title') : t('common.counted', { title: t('history.title'), count: rows.length });
   return h('details', { class: 'section history-section' },
-    h('summary', {}, h('h3', { text: loading ? t('history.title') : t('common.counted', { title: t('history.title'), count: rows.length }) })),
+    h('summary', {}, h('h3', { text: title })),
     logsLoadingNotice('history.loading'),
     body);
 }

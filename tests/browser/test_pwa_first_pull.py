@@ -53,25 +53,25 @@ def add_customers_with_follow_ups(site, owner_id: str, count: int = CUSTOMERS) -
 
 
 class SyncRequests:
-    """Records each POST /api/sync body and holds those that ``held(body)``
-    selects (by default those naming `pulled`) until released."""
+    """Records each POST /api/sync body and holds those that ``should_hold(body)``
+    selects (by default those naming `pulled`: the pull of the logs) until released."""
 
-    def __init__(self, hold: bool = True, held=lambda body: "pulled" in body):
+    def __init__(self, should_hold=lambda body: "pulled" in body):
         self.bodies = []
         self.held_routes = []
-        self.hold = hold
-        self.held = held
+        self.holding = True
+        self.should_hold = should_hold
 
     def __call__(self, route):
         body = route.request.post_data_json
         self.bodies.append(body)
-        if self.hold and self.held(body):
+        if self.holding and self.should_hold(body):
             self.held_routes.append(route)
         else:
             route.continue_()
 
     def release(self) -> None:
-        self.hold = False
+        self.holding = False
         while self.held_routes:
             self.held_routes.pop(0).continue_()
 
@@ -82,6 +82,16 @@ def log_in_to(page, rep, screen: str) -> None:
     page.fill("#password", PASSWORD)
     page.click("form.login-form button[type=submit]")
     page.wait_for_url(re.compile(f"#/{screen}$"))
+
+
+def log_in_until_held(page, user, screen: str = "customers",
+                      sync_requests: SyncRequests | None = None) -> SyncRequests:
+    """Log ``user`` in on a fresh ``page`` and return once ``sync_requests`` has held back a request."""
+    sync_requests = sync_requests or SyncRequests()
+    page.route("**/api/sync", sync_requests)
+    log_in_to(page, user, screen)
+    wait_until(page, lambda: sync_requests.held_routes)
+    return sync_requests
 
 
 def test_list_whole_before_follow_ups(site, new_context):
@@ -124,10 +134,7 @@ def test_first_pull_resumes_after_reload(site, new_context):
     rep = site.add_user("sales", name="吴用")
     add_customers_with_follow_ups(site, rep.id)
     page = new_context().new_page()
-    sync_requests = SyncRequests()
-    page.route("**/api/sync", sync_requests)
-    log_in_to(page, rep, "customers")
-    wait_until(page, lambda: sync_requests.held_routes)
+    sync_requests = log_in_until_held(page, rep)
     sync_requests.held_routes.pop().abort("connectionreset")
     before_reload = len(sync_requests.bodies)
 
@@ -164,10 +171,7 @@ def test_other_user_after_logout_mid_pull(site, new_context):
     add_customers_with_follow_ups(site, first_rep.id)
     add_customers_with_follow_ups(site, second_rep.id)
     page = new_context().new_page()
-    sync_requests = SyncRequests()
-    page.route("**/api/sync", sync_requests)
-    log_in_to(page, first_rep, "customers")
-    wait_until(page, lambda: sync_requests.held_routes)
+    sync_requests = log_in_until_held(page, first_rep)
 
     page.goto("/#/settings")
     page.once("dialog", lambda dialog: dialog.accept())
@@ -188,10 +192,7 @@ def test_customer_page_says_follow_ups_loading(site, new_context):
     rep = site.add_user("sales", name="钱进")
     customer = add_customers_with_follow_ups(site, rep.id, count=20)[0]
     page = new_context().new_page()
-    sync_requests = SyncRequests()
-    page.route("**/api/sync", sync_requests)
-    log_in_to(page, rep, "customers")
-    wait_until(page, lambda: sync_requests.held_routes)
+    sync_requests = log_in_until_held(page, rep)
 
     page.goto(f"/#/customer/{customer}")
     follow_ups = page.locator(".view-customer section.section", has=page.locator("h3", has_text="跟进记录"))
@@ -221,10 +222,7 @@ def test_chip_after_reconnect_mid_pull(site, new_context):
     add_customers_with_follow_ups(site, rep.id, count=20)
     context = new_context()
     page = context.new_page()
-    sync_requests = SyncRequests()
-    page.route("**/api/sync", sync_requests)
-    log_in_to(page, rep, "customers")
-    wait_until(page, lambda: sync_requests.held_routes)
+    sync_requests = log_in_until_held(page, rep)
     chip = page.locator("#sync-chip")
 
     context.set_offline(True)
@@ -269,10 +267,7 @@ def test_pool_warning_waits_for_follow_ups(site, new_context):
     customer = add_old_customer_followed_up(site, rep.id)
     now = datetime.now(timezone.utc)
     page = new_context().new_page()
-    sync_requests = SyncRequests()
-    page.route("**/api/sync", sync_requests)
-    log_in_to(page, rep, "customers")
-    wait_until(page, lambda: sync_requests.held_routes)
+    sync_requests = log_in_until_held(page, rep)
 
     page.goto(f"/#/customer/{customer}")
     return_date = page.locator("xpath=//dl[@class='details']/dt[.='退回公海日期']/following-sibling::dd[1]")
@@ -298,10 +293,7 @@ def test_search_says_follow_ups_loading(site, new_context):
     rep = site.add_user("sales", name="冯远")
     add_customers_with_follow_ups(site, rep.id, count=20)
     page = new_context().new_page()
-    sync_requests = SyncRequests()
-    page.route("**/api/sync", sync_requests)
-    log_in_to(page, rep, "customers")
-    wait_until(page, lambda: sync_requests.held_routes)
+    sync_requests = log_in_until_held(page, rep)
 
     page.fill("#customer-search", "客户")
     page.wait_for_function("() => document.querySelector('.result-count')?.textContent === '共 20 位客户'")
@@ -326,10 +318,7 @@ def test_sync_page_names_follow_up_download(site, new_context):
     rep = site.add_user("sales", name="韩青")
     add_customers_with_follow_ups(site, rep.id, count=20)
     page = new_context().new_page()
-    sync_requests = SyncRequests()
-    page.route("**/api/sync", sync_requests)
-    log_in_to(page, rep, "customers")
-    wait_until(page, lambda: sync_requests.held_routes)
+    sync_requests = log_in_until_held(page, rep)
 
     page.click("#sync-chip")
     page.wait_for_url(re.compile("#/sync$"))
@@ -366,10 +355,7 @@ def test_reminder_waits_for_follow_ups(site, new_context):
     context = new_context()
     context.grant_permissions(["notifications"], origin=site.url)
     page = context.new_page()
-    sync_requests = SyncRequests()
-    page.route("**/api/sync", sync_requests)
-    log_in_to(page, rep, "settings")
-    wait_until(page, lambda: sync_requests.held_routes)
+    sync_requests = log_in_until_held(page, rep, "settings")
     wait_for_service_worker(page)
     page.click("#reminders-on")
     page.wait_for_selector("#reminders-off")
@@ -384,15 +370,12 @@ def test_reminder_waits_for_follow_ups(site, new_context):
 
 
 def test_empty_lists_say_data_still_downloads(site, new_context):
-    """Until the first part of a first pull arrives, 客户 and 今日 say the data
+    """Until the first part of a first pull arrives, 客户 and 今日 show that the data
     still downloads, not that the rep has no customers or nothing due."""
     rep = site.add_user("sales", name="吴新")
     add_customers_with_follow_ups(site, rep.id, count=5)
     page = new_context().new_page()
-    sync_requests = SyncRequests(held=lambda body: True)
-    page.route("**/api/sync", sync_requests)
-    log_in_to(page, rep, "customers")
-    wait_until(page, lambda: sync_requests.held_routes)
+    sync_requests = log_in_until_held(page, rep, "customers", SyncRequests(should_hold=lambda body: True))
 
     customers_empty = page.locator(".view-customers .empty")
     assert customers_empty.inner_text() == "客户还没下载完，联网时会自动下载，请稍候。"
@@ -412,18 +395,6 @@ def test_empty_lists_say_data_still_downloads(site, new_context):
     assert customers_empty.count() == 0
 
 
-def hold_first_part_rest(sync_requests: SyncRequests):
-    """Make ``sync_requests`` hold the first part's requests after its first page."""
-    def handle(route):
-        body = route.request.post_data_json
-        sync_requests.bodies.append(body)
-        if sync_requests.hold and "only" in body and body["cursor"] > 0:
-            sync_requests.held_routes.append(route)
-        else:
-            route.continue_()
-    return handle
-
-
 def test_pool_warning_waits_in_first_part(site, new_context):
     """While the first part of a first pull still brings customers, no
     follow-up is on the device yet, so no pool warning may show either."""
@@ -431,10 +402,9 @@ def test_pool_warning_waits_in_first_part(site, new_context):
     customer = add_old_customer_followed_up(site, rep.id)
     add_customers_with_follow_ups(site, rep.id, count=PAGE_SIZE)
     page = new_context().new_page()
-    sync_requests = SyncRequests()
-    page.route("**/api/sync", hold_first_part_rest(sync_requests))
-    log_in_to(page, rep, "today")
-    wait_until(page, lambda: sync_requests.held_routes)
+    # Hold the first part's requests after its first page.
+    first_part_rest = SyncRequests(should_hold=lambda body: "only" in body and body["cursor"] > 0)
+    sync_requests = log_in_until_held(page, rep, "today", first_part_rest)
     wait_until(page, lambda: page.evaluate(META, "first_pull") is not None)
     # The badge check runs at most every five seconds while pages follow, and once they pause.
     page.evaluate("async () => (await import('/js/notifications.js')).checkReminders()")
@@ -461,10 +431,7 @@ def test_handover_says_follow_ups_loading(site, new_context):
     rep = site.add_user("sales", name="沈括")
     add_customers_with_follow_ups(site, rep.id, count=20)
     page = new_context().new_page()
-    sync_requests = SyncRequests()
-    page.route("**/api/sync", sync_requests)
-    log_in_to(page, manager, "handover")
-    wait_until(page, lambda: sync_requests.held_routes)
+    sync_requests = log_in_until_held(page, manager, "handover")
     page.wait_for_selector(f"#handover-from option[value='{rep.id}']", state="attached")
     page.select_option("#handover-from", rep.id)
     preview = page.locator(".handover-preview")
