@@ -197,6 +197,11 @@ def test_visit_check_in(site, new_context):
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", row["checked_in_at"]) for row in rows)
     place = site.query("SELECT location FROM customers WHERE id = ?", (customer,))[0]["location"]
     assert json.loads(place) == {"lat": HOME["latitude"], "lng": HOME["longitude"]}
+    # The customer page offers the place to the phone's map app, coordinates beside it.
+    link = page.locator(".view-customer .place-link")
+    assert link.inner_text() == "在地图应用中打开"
+    assert link.get_attribute("href") == "geo:30.2741,120.1551?q=30.2741,120.1551"
+    assert page.inner_text(".view-customer .place-coordinates") == "30.27410, 120.15510"
 
     # Without permission the rep is told why and can save without a check-in.
     context.clear_permissions()
@@ -475,6 +480,9 @@ def test_return_to_pool_confirms_open_money(site, new_context):
     page.wait_for_url(f"**/#/customer/{customer}")
     assert "经理可以修改它" in page.inner_text(".pool-notice")
     wait_synced(page)
+    entered = page.locator(".view-customer dt:has-text('进入公海') + dd")
+    entered.filter(has_text="今天").wait_for()
+    assert "在公海中" not in page.inner_text(".view-customer .details")
     assert site.query("SELECT owner_id FROM customers WHERE id = ?", (customer,)) == [{"owner_id": None}]
 
 

@@ -3,6 +3,7 @@
 
 import { app } from '../context.js';
 import { h } from '../dom.js';
+import { isLocation } from '../geo.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { formatFen } from '../money.js';
 import { paymentReminderLink } from '../payment-reminder.js';
@@ -102,6 +103,17 @@ function conflictNotice(customer) {
   return h('a', { class: 'notice notice-warning', href: '#/sync', text: t('customer.has_conflicts', { count: conflicts.length }) });
 }
 
+// The customer's place (a check-in's position): a link that opens the
+// phone's map app through a geo: URI (RFC 5870, WGS-84 like the browser's
+// position), with the coordinates beside it for a desktop without one.
+function placeDetail(location) {
+  if (!isLocation(location)) return null;
+  const coordinates = formatValue('customers', 'location', location);
+  return h('span', { class: 'place' },
+    h('a', { class: 'place-link', href: `geo:${location.lat},${location.lng}?q=${location.lat},${location.lng}`, text: t('check_in.open_map') }),
+    ' ', h('span', { class: 'text-muted place-coordinates', text: coordinates }));
+}
+
 function render(params, page) {
   page.rerenderOnChange(app.store);
   const customer = app.store.get('customers', params.id);
@@ -150,7 +162,7 @@ function render(params, page) {
     [fieldLabel('customers', 'referred_by'), customer.referred_by
       ? h('a', { href: `#/customer/${customer.referred_by}`, text: formatValue('customers', 'referred_by', customer.referred_by) }) : null],
     [fieldLabel('customers', 'legacy_code'), customer.legacy_code],
-    [fieldLabel('customers', 'location'), customer.location ? formatValue('customers', 'location', customer.location) : null],
+    [fieldLabel('customers', 'location'), placeDetail(customer.location)],
     [fieldLabel('customers', 'notes'), customer.notes],
   ]);
 

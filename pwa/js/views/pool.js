@@ -141,10 +141,22 @@ function claimCard({ claim, state, rejected }) {
     h('div', { class: 'card-title', text: title }), body);
 }
 
+function poolDays(customer) {
+  return daysInPool(app.store.record('customers', customer.id), app.now(), app.timeZone());
+}
+
+// "在公海 15 天", the chip of a pool card.
 function poolAge(customer) {
-  const days = daysInPool(app.store.record('customers', customer.id), app.now(), app.timeZone());
+  const days = poolDays(customer);
   if (days === null) return null;
   return days <= 0 ? t('pool.entered_today') : t('pool.days_in_pool', { days });
+}
+
+// The [label, value] row "进入公海 | 15 天前" of a customer's details.
+function poolEnteredDetail(customer) {
+  const days = poolDays(customer);
+  if (days === null) return [t('pool.entered'), null];
+  return [t('pool.entered'), days <= 0 ? t('pool.entered_on_day') : t('pool.entered_days_ago', { days })];
 }
 
 function poolCard(customer) {
@@ -227,7 +239,7 @@ function renderClaim(params) {
         [fieldLabel('customers', 'company'), customer.company],
         [fieldLabel('customers', 'kind'), customer.kind ? choiceLabel(customer.kind) : null],
         [fieldLabel('customers', 'source'), customer.source],
-        [t('pool.in_pool'), poolAge(customer)],
+        poolEnteredDetail(customer),
       ])),
     offline ? h('p', { class: 'notice notice-warning', text: t('pool.offline_claim') }) : null,
     form);
@@ -254,7 +266,7 @@ export function poolNotice(customer) {
 
 // The [label, value] row of the customer's pool return date, or null.
 export function poolReturnDetail(customer) {
-  if (!customer.owner_id) return [t('pool.in_pool'), poolAge(customer)];
+  if (!customer.owner_id) return poolEnteredDetail(customer);
   if (app.sync?.logsIncomplete) return [t('pool.return_date'), t('pool.return_date_loading')];
   const found = customerPoolReturn(app.store, customer.id, app.settings(), app.today());
   return found ? [t('pool.return_date'), found.returnsOn] : null;
