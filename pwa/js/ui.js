@@ -171,6 +171,21 @@ export function historySection(table, id) {
     body);
 }
 
+// The 修改历史 of a record under a form. A form does not redraw while it is
+// shown, or it would drop what the person typed, so the section redraws
+// itself when the store changes, such as when a first pull brings the
+// history. It stays open or closed as the person left it.
+export function formHistorySection(page, table, id) {
+  let drawn = historySection(table, id);
+  page.onStoreChange(app.store, () => {
+    const next = historySection(table, id);
+    next.open = drawn.open;
+    drawn.replaceWith(next);
+    drawn = next;
+  });
+  return drawn;
+}
+
 // The unresolved conflicts of a record and of its children, for a notice.
 export function openConflicts(filter = () => true) {
   return app.store.list('conflicts').filter((row) => !row.resolved_at && filter(row));

@@ -215,6 +215,39 @@ def test_customer_page_says_follow_ups_loading(site, new_context):
     assert history.locator("summary").inner_text() == "修改历史（0）"
 
 
+def test_edit_form_history_after_first_pull(site, new_context):
+    """An open edit form's history section redraws when the first pull ends, keeping what was typed."""
+    rep = site.add_user("sales", name="冯远")
+    customer = add_customers_with_follow_ups(site, rep.id, count=20)[0]
+    state = open_data_dir(site.data)
+    try:
+        conn = state.records.get()
+        with transaction(conn):
+            batch = Batch(conn, format_stamp(datetime.now(timezone.utc)), None, "server")
+            batch.server_write("customers", customer, {"phone": "13800000009"})
+            batch.flush()
+    finally:
+        state.close()
+    page = new_context().new_page()
+    sync_requests = log_in_until_held(page, rep)
+
+    page.goto(f"/#/customer/{customer}/edit")
+    history = page.locator(".view-form .history-section")
+    page.fill("#field-notes", "还没保存的备注")
+    history.locator("summary").click()
+    assert history.locator(".logs-loading").count() == 1
+    assert history.locator("summary").inner_text() == "修改历史"
+
+    sync_requests.release()
+    wait_synced(page, after=0)
+
+    page.wait_for_selector(".view-form .logs-loading", state="detached")
+    assert history.locator("summary").inner_text() == "修改历史（1）"
+    assert history.get_attribute("open") is not None
+    assert "13800000009" in history.inner_text()
+    assert page.input_value("#field-notes") == "还没保存的备注"
+
+
 def test_chip_after_reconnect_mid_pull(site, new_context):
     """A request that stalls while the phone is offline and goes on once it is back
     leaves the chip saying what the pull does, not 离线."""
@@ -324,13 +357,17 @@ def test_sync_page_names_follow_up_download(site, new_context):
     page.wait_for_url(re.compile("#/sync$"))
     status = page.locator(".sync-status dd strong")
 
+    last_sync = page.locator(".sync-status dt:has-text('上次成功同步') + dd")
+
     assert status.inner_text() == "正在下载跟进记录…"
     assert page.locator("#sync-chip").inner_text() == "正在下载跟进记录…"
+    assert last_sync.inner_text().endswith("下载了一部分，首次下载还没完成")
 
     sync_requests.release()
     wait_synced(page, after=0)
     page.wait_for_function("() => document.querySelector('.sync-status dd strong')?.textContent === '已连接'",
                            timeout=TIMEOUT_MS)
+    assert re.fullmatch(r"[^，]*\d\d:\d\d", last_sync.inner_text())
 
 
 def test_reminder_waits_for_follow_ups(site, new_context):

@@ -10,7 +10,7 @@ import { receivableStatus } from '../payments.js';
 import { canChangeOwner, canEdit } from '../permissions.js';
 import { navigate, route } from '../router.js';
 import { CUSTOMER_KINDS, CUSTOMER_STAGES, TABLES } from '../schema.js';
-import { button, emptyState, historySection, pageHeader, savedToast } from '../ui.js';
+import { button, emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
 import { dealerField } from './dealers.js';
 
 const SPEC = TABLES.customers.fields;
@@ -86,7 +86,7 @@ function fields(customer) {
   return list;
 }
 
-function render(params) {
+function render(params, page) {
   const creating = !params.id;
   const customer = creating ? null : app.store.get('customers', params.id);
   const back = creating ? '#/customers' : `#/customer/${params.id}`;
@@ -133,7 +133,7 @@ function render(params) {
   return h('div', { class: 'view view-form' },
     pageHeader(title, { back }),
     form,
-    creating ? null : historySection('customers', customer.id));
+    creating ? null : formHistorySection(page, 'customers', customer.id));
 }
 
 route('/customer/new', { tab: 'customers', render });

@@ -13,7 +13,7 @@ import { canEdit } from '../permissions.js';
 import { navigate, route } from '../router.js';
 import { TABLES } from '../schema.js';
 import {
-  button, callButtons, chip, detailList, emptyState, historySection, linkButton, pageHeader, savedToast,
+  button, callButtons, chip, detailList, emptyState, formHistorySection, historySection, linkButton, pageHeader, savedToast,
 } from '../ui.js';
 import { registerSettingsSection } from './settings.js';
 
@@ -93,7 +93,7 @@ function renderDetail(params, page) {
     historySection('dealers', dealer.id));
 }
 
-function renderForm(params) {
+function renderForm(params, page) {
   const creating = !params.id;
   const dealer = creating ? null : app.store.get('dealers', params.id);
   const title = creating ? t('dealer.new_title') : t('dealer.edit_title');
@@ -137,7 +137,7 @@ function renderForm(params) {
   return h('div', { class: 'view view-form' },
     pageHeader(title, { back }),
     form,
-    creating ? null : historySection('dealers', dealer.id));
+    creating ? null : formHistorySection(page, 'dealers', dealer.id));
 }
 
 registerSettingsSection({

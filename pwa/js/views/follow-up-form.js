@@ -11,7 +11,7 @@ import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { canEdit } from '../permissions.js';
 import { navigate, route } from '../router.js';
 import { CHANNELS, TABLES } from '../schema.js';
-import { button, emptyState, historySection, pageHeader, savedToast } from '../ui.js';
+import { button, emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
 import { checkInField, VISIT_CHANNEL } from './check-in.js';
 
 const SPEC = TABLES.follow_ups.fields;
@@ -59,7 +59,7 @@ function customerChanges(customer, { creating, changes, values, state }) {
   return result;
 }
 
-function render(params) {
+function render(params, page) {
   const creating = !params.id;
   const existing = creating ? null : app.store.get('follow_ups', params.id);
   const customerId = creating ? params.customer : existing?.customer_id;
@@ -122,7 +122,7 @@ function render(params) {
     pageHeader(title, { back }),
     h('p', { class: 'subtitle', text: customer.name }),
     form,
-    creating ? null : historySection('follow_ups', existing.id));
+    creating ? null : formHistorySection(page, 'follow_ups', existing.id));
 }
 
 route('/customer/:customer/follow-up/new', { tab: 'customers', render });

@@ -14,7 +14,7 @@ import { canChangeOwner, canEdit } from '../permissions.js';
 import { configuredStages } from '../projects.js';
 import { navigate, route } from '../router.js';
 import { PROJECT_STATUSES, RISK_CATEGORIES, RISK_STATUSES, TABLES } from '../schema.js';
-import { button, emptyState, historySection, pageHeader, savedToast } from '../ui.js';
+import { button, emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
 import { ownerOptions } from './customer-form.js';
 import { exposureChip } from './projects.js';
 
@@ -52,7 +52,7 @@ function projectFields() {
   return fields;
 }
 
-function renderProject(params) {
+function renderProject(params, page) {
   const creating = !params.id;
   const existing = creating ? null : app.store.get('projects', params.id);
   const customer = app.store.get('customers', creating ? params.customer : existing?.customer_id);
@@ -91,7 +91,7 @@ function renderProject(params) {
     h('p', { class: 'subtitle', text: customer.name }),
     creating ? h('p', { class: 'notice', text: t('project.stages_hint', { count: stageNames.length, names: stageNames.join(t('common.list_separator')) }) }) : null,
     form,
-    creating ? null : historySection('projects', existing.id));
+    creating ? null : formHistorySection(page, 'projects', existing.id));
 }
 
 function scaleOptions() {
@@ -113,7 +113,7 @@ function riskFields() {
   return fields;
 }
 
-function renderRisk(params) {
+function renderRisk(params, page) {
   const creating = !params.id;
   const existing = creating ? null : app.store.get('risks', params.id);
   const project = app.store.get('projects', creating ? params.project : existing?.project_id);
@@ -152,7 +152,7 @@ function renderRisk(params) {
     pageHeader(title, { back }),
     h('p', { class: 'subtitle', text: project.name }),
     form,
-    creating ? null : historySection('risks', existing.id));
+    creating ? null : formHistorySection(page, 'risks', existing.id));
 }
 
 route('/customer/:customer/project/new', { tab: 'customers', render: renderProject });

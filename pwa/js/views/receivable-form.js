@@ -11,7 +11,7 @@ import { receivableStatus } from '../payments.js';
 import { canEdit } from '../permissions.js';
 import { navigate, route } from '../router.js';
 import { PAYMENT_METHODS, TABLES } from '../schema.js';
-import { button, detailList, emptyState, historySection, pageHeader, savedToast } from '../ui.js';
+import { button, detailList, emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
 import { statusChip } from './customer.js';
 import { dealerField } from './dealers.js';
 
@@ -28,7 +28,7 @@ function notAvailable(title, back, found) {
   return h('div', { class: 'view' }, pageHeader(title, { back }), emptyState(found ? t('common.read_only') : t('common.not_found')));
 }
 
-function renderReceivable(params) {
+function renderReceivable(params, page) {
   const creating = !params.id;
   const existing = creating ? null : app.store.get('receivables', params.id);
   const customer = app.store.get('customers', creating ? params.customer : existing?.customer_id);
@@ -67,10 +67,10 @@ function renderReceivable(params) {
     pageHeader(title, { back }),
     h('p', { class: 'subtitle', text: customer.name }),
     form,
-    creating ? null : historySection('receivables', existing.id));
+    creating ? null : formHistorySection(page, 'receivables', existing.id));
 }
 
-function renderPayment(params) {
+function renderPayment(params, page) {
   const creating = !params.id;
   const existing = creating ? null : app.store.get('payments', params.id);
   const receivable = app.store.get('receivables', creating ? params.receivable : existing?.receivable_id);
@@ -116,7 +116,7 @@ function renderPayment(params) {
         [fieldLabel('receivables', 'due_date'), receivable.due_date],
       ])),
     form,
-    creating ? null : historySection('payments', existing.id));
+    creating ? null : formHistorySection(page, 'payments', existing.id));
 }
 
 route('/customer/:customer/receivable/new', { tab: 'customers', render: renderReceivable });
