@@ -253,7 +253,8 @@ const zh = {
   'ticket.reply_before_received': '答复期限不能早于受理时间。', 'ticket.time_before_received': '不能早于受理时间，请检查日期和时间。', 'ticket.delete_confirm': '确定删除这张工单吗？',
 
   'sync.title': '同步', 'sync.state': '状态', 'sync.pending': '待同步修改', 'sync.last_sync': '上次成功同步',
-  'sync.never': '尚未同步', 'sync.now': '立即同步', 'sync.state_idle': '已连接', 'sync.state_syncing': '正在同步…',
+  'sync.never': '尚未同步', 'sync.first_pull_partial': '{time} 下载了一部分，首次下载还没完成',
+  'sync.now': '立即同步', 'sync.state_idle': '已连接', 'sync.state_syncing': '正在同步…',
   'sync.state_offline': '离线', 'sync.state_error': '同步失败', 'sync.state_unauthorized': '登录已失效',
   'sync.offline_detail': '暂时连不上服务器。修改已保存在本机，联网后会自动同步。',
   'sync.unauthorized': '登录已失效，请重新登录后继续同步。本机数据会保留。',
@@ -411,7 +412,8 @@ const en = {
   'ticket.delete_confirm': 'Delete this ticket?',
 
   'sync.title': 'Sync', 'sync.state': 'Status', 'sync.pending': 'Changes waiting', 'sync.last_sync': 'Last successful sync',
-  'sync.never': 'Never', 'sync.now': 'Sync now', 'sync.state_idle': 'Connected', 'sync.state_syncing': 'Syncing…',
+  'sync.never': 'Never', 'sync.first_pull_partial': 'Partly downloaded {time}; the first download has not finished',
+  'sync.now': 'Sync now', 'sync.state_idle': 'Connected', 'sync.state_syncing': 'Syncing…',
   'sync.state_offline': 'Offline', 'sync.state_error': 'Sync failed', 'sync.state_unauthorized': 'Login expired',
   'sync.offline_detail': 'The server cannot be reached. Changes are saved on this device and sync when you are online.',
   'sync.unauthorized': 'Your login has expired. Log in again to go on syncing; your data stays on this device.',

@@ -48,6 +48,14 @@ function recordLink(table, id, fields) {
   return exists && target ? h('a', { href: target, text }) : h('span', { text });
 }
 
+// A pull page stores its time as last_sync, but until the first pull ends
+// the device still lacks data, and that time alone would read as done.
+function lastSyncText(lastSync, firstPullRunning) {
+  if (!lastSync) return t('sync.never');
+  const time = formatStamp(new Date(lastSync).toISOString());
+  return firstPullRunning ? t('sync.first_pull_partial', { time }) : time;
+}
+
 function statusCard() {
   const sync = app.sync;
   const lastSync = app.store.getMeta('last_sync');
@@ -60,7 +68,7 @@ function statusCard() {
     detailList([
       [t('sync.state'), h('strong', { text: t(sync.state === 'syncing' && sync.pullingLogs ? 'sync.chip_loading_logs' : `sync.state_${sync.state}`) })],
       [t('sync.pending'), String(sync.pending)],
-      [t('sync.last_sync'), lastSync ? formatStamp(new Date(lastSync).toISOString()) : t('sync.never')],
+      [t('sync.last_sync'), lastSyncText(lastSync, sync.logsIncomplete)],
     ]),
     errorText ? h('p', { class: sync.state === 'offline' ? 'notice' : 'notice notice-danger', text: errorText }) : null,
     h('div', { class: 'actions' },
