@@ -52,7 +52,7 @@ function showSafariBanners() {
   const caps = app.capabilities;
   if (!caps.safari || caps.standalone || !app.session) return;
   if (app.store.outbox.size) {
-    showBanner('safari', t('banner.unsynced_safari', { count: app.store.outbox.size }), { kind: 'warning' });
+    showBanner('safari', t('banner.unsynced_safari', { count: app.store.pendingActions }), { kind: 'warning' });
   } else {
     showBanner('safari', t('banner.install_safari'), { kind: 'info', dismissible: true });
   }

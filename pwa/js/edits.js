@@ -15,14 +15,14 @@ import { latestStamp, parseStamp, write } from './write.js';
 
 // Stage one edit in an open store mutation, for callers that write other
 // values (such as meta) in the same transaction.
-export function stage(tx, device, now, { table, id, changes }) {
+export function stage(tx, device, now, { table, id, changes }, savedWith = null) {
   const current = tx.record(table, id);
   const version = current ? editVersion(current, device, changes, now) : write(null, device, changes, now);
   if (current && sameValue(version.clock, current.clock) && Boolean(version.deferred) === Boolean(current.deferred)) {
     return;
   }
   tx.putRecord({ table, id, ...version, acked: current?.acked ?? 0 });
-  tx.enqueue(table, id);
+  tx.enqueue(table, id, savedWith);
   tx.clearRejected(recordKey(table, id));
 }
 
@@ -51,14 +51,16 @@ function editVersion(current, device, changes, now) {
 }
 
 // Write several records in one transaction: [{table, id, changes}], where a
-// missing id makes a new record. Resolves to the ids, in order.
+// missing id makes a new record. Resolves to the ids, in order. They count
+// as one action waiting to be sent, saved with the first.
 export async function saveRecords(items) {
   const device = app.device;
   if (!device) throw new Error('not logged in');
   const withIds = items.map((item) => ({ ...item, id: item.id ?? newRecordId() }));
+  const first = recordKey(withIds[0].table, withIds[0].id);
   await app.store.mutate((tx) => {
     const now = app.now();
-    for (const item of withIds) stage(tx, device, now, item);
+    withIds.forEach((item, index) => stage(tx, device, now, item, index ? first : null));
   }, { local: true });
   return withIds.map((item) => item.id);
 }

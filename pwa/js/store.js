@@ -86,6 +86,17 @@ export class Store extends EventTarget {
     return this.db !== null;
   }
 
+  // How many of the person's actions wait to be sent: the queued records,
+  // where records saved together count once while the record they were
+  // saved with is still queued.
+  get pendingActions() {
+    let count = 0;
+    for (const entry of this.outbox.values()) {
+      if (!entry.savedWith || !this.outbox.has(entry.savedWith)) count += 1;
+    }
+    return count;
+  }
+
   async load() {
     for (const [, record] of await readAll(this.db, 'records')) this.tableMap(record.table).set(record.id, record);
     for (const [key, entry] of await readAll(this.db, 'outbox')) this.outbox.set(key, entry);
@@ -216,8 +227,15 @@ class Mutation {
     return !this.cleared && this.store.outbox.has(key);
   }
 
-  enqueue(table, id) {
-    this.outbox.set(recordKey(table, id), { table, id, queuedAt: Date.now() });
+  // Queue a record to send. `savedWith` is the outbox key of the record it
+  // was saved with in one action, such as the follow-up that moved a
+  // customer's next date, so that the action counts once. A record queued
+  // before by an action of its own keeps counting on its own.
+  enqueue(table, id, savedWith = null) {
+    const key = recordKey(table, id);
+    const queued = this.outbox.has(key) ? this.outbox.get(key) : (this.cleared ? undefined : this.store.outbox.get(key));
+    const group = queued ? (savedWith && queued.savedWith) || null : savedWith;
+    this.outbox.set(key, group ? { table, id, queuedAt: Date.now(), savedWith: group } : { table, id, queuedAt: Date.now() });
   }
 
   dequeue(key) {

@@ -169,7 +169,7 @@ export class SyncClient extends EventTarget {
   }
 
   get pending() {
-    return this.store.outbox.size;
+    return this.store.pendingActions;
   }
 
   // Whether the first part of the device's first pull has not finished, so an

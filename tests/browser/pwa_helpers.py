@@ -124,7 +124,13 @@ def wait_for_service_worker(page) -> None:
 
 
 def pending(page) -> int:
+    """The actions waiting to be sent, as the chip counts them."""
     return int(page.evaluate("() => document.documentElement.dataset.pending || '0'"))
+
+
+def queued(page) -> int:
+    """The records in the outbox; records saved in one action count once in ``pending``."""
+    return page.evaluate("async () => (await import('/js/context.js')).app.store.outbox.size")
 
 
 def create_customer(page, name: str, phone: str | None = None) -> str:

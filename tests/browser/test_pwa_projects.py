@@ -19,7 +19,8 @@ from genzong.server.reminders.items import due_items
 from genzong.server.state import open_data_dir
 from genzong.server.timeutil import now_stamp
 
-from .pwa_helpers import PASSWORD, go_online, log_in, no_horizontal_overflow, pending, save_form, screenshot, wait_until
+from .pwa_helpers import (PASSWORD, go_online, log_in, no_horizontal_overflow, pending, queued, save_form, screenshot,
+                          wait_until)
 
 pytestmark = pytest.mark.browser
 
@@ -119,7 +120,9 @@ def test_project_with_stages_and_risk_offline(site, new_context):
     page.wait_for_url(re.compile(r"#/project/[0-9a-f-]{36}$"))
     project = page.url.rsplit("/", 1)[1]
     assert page.locator(".stage .stage-name").all_inner_texts() == FLOORING_STAGES
-    assert pending(page) == 8, "the project and its seven stages wait in the outbox"
+    assert queued(page) == 8, "the project and its seven stages wait in the outbox"
+    assert pending(page) == 1, "saved in one action"
+    assert page.locator("#sync-chip").inner_text() == "离线 · 1 条待同步"
 
     page.click("text=填写阶段日期")
     fill_stage_dates(page, {"量房": ((day - timedelta(days=5)).isoformat(), (day + timedelta(days=1)).isoformat())})

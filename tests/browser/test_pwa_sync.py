@@ -13,8 +13,8 @@ import pytest
 from device import Device
 from genzong.server.state import open_data_dir
 from genzong.server.timeutil import DEFAULT_TIME_ZONE
-from .pwa_helpers import (PASSWORD, create_customer, go_online, log_in, pending, save_form, screenshot, sync_now,
-                          wait_synced, wait_until)
+from .pwa_helpers import (PASSWORD, create_customer, go_online, log_in, pending, queued, save_form, screenshot,
+                          sync_now, wait_synced, wait_until)
 
 pytestmark = pytest.mark.browser
 
@@ -93,6 +93,39 @@ def test_concurrent_edits_show_conflict(site, new_context):
     manager_page.wait_for_selector("text=没有待处理的冲突。")
 
 
+def test_follow_up_with_next_date_counts_once(site, new_context):
+    """A follow-up that moves the customer's next date is one change waiting; a later edit of the customer is another."""
+    rep = site.add_user("sales")
+    context = new_context()
+    page = context.new_page()
+    log_in(page, rep)
+    customer_id = create_customer(page, "郑洁", "13700000001")
+    wait_synced(page)
+    chip = page.locator("#sync-chip")
+
+    context.set_offline(True)
+    page.goto(f"/#/customer/{customer_id}/follow-up/new")
+    page.fill("#field-content", "约了下周看样板")
+    page.fill("#field-next_follow_up", "2031-05-06")
+    save_form(page)
+    page.wait_for_url(f"**/#/customer/{customer_id}")
+
+    assert queued(page) == 2
+    assert pending(page) == 1
+    assert chip.inner_text() == "离线 · 1 条待同步"
+
+    edit_phone(page, customer_id, "13700000002")
+
+    assert queued(page) == 2
+    assert pending(page) == 2, "the customer's own edit counts apart from the follow-up"
+
+    go_online(context, page)
+
+    assert pending(page) == 0
+    assert site.query("SELECT next_follow_up, phone FROM customers WHERE id = ?", (customer_id,)) == [
+        {"next_follow_up": "2031-05-06", "phone": "13700000002"}]
+
+
 def test_lost_response_resent_once(site, new_context):
     rep = site.add_user("sales")
     context = new_context()
@@ -132,7 +165,8 @@ def test_lost_response_resent_once(site, new_context):
     page.wait_for_function("() => document.documentElement.dataset.syncState === 'offline'")
     # The customer (its stage moved to 跟进中), the follow-up, the receivable and the payment.
     assert [result["status"] for result in lost[0]["results"]] == ["merged"] * 4
-    assert pending(page) == 4, "the device never heard the answer, so everything stays queued"
+    assert queued(page) == 4, "the device never heard the answer, so everything stays queued"
+    assert pending(page) == 3, "the follow-up and the stage it moved count as one action"
 
     context.unroute("**/api/sync")
     site.start()
@@ -266,7 +300,7 @@ def test_large_outbox_goes_in_batches(site, new_context):
             table: 'follow_ups', changes: { customer_id: customerId, happened_at: new Date().toISOString(),
                                             channel: '电话', content: `第 ${i + 1} 次电话` } })));
     }""", customer_id)
-    assert pending(page) == 1200
+    assert queued(page) == 1200
     device = site.query("SELECT id FROM devices WHERE user_id = ?", (rep.id,))[0]["id"]
     before = site.query("SELECT max(id) AS id FROM sync_log")[0]["id"]
     go_online(context, page, timeout=60_000)
