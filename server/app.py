@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from .compression import GzipNegotiation
 from .daily_backup import run_daily_backups
 from .datasette_app import PREFIX as DATASETTE_PREFIX
 from .datasette_app import DatasetteMount
@@ -35,7 +36,8 @@ log = logging.getLogger("genzong.server")
 # the download is what a rep waits for. A first pull's page of 1,000
 # follow-ups measured 650 KB of JSON, and level 5 made it about 13 times
 # smaller in about 3 ms (BENCHMARKS.md, "Gzip on the wire"). Responses
-# under GZIP_MINIMUM_BYTES go uncompressed.
+# under GZIP_MINIMUM_BYTES go uncompressed. GzipNegotiation decides from
+# Accept-Encoding whether the client accepts gzip (see server/compression.py).
 GZIP_LEVEL = 5
 GZIP_MINIMUM_BYTES = 1024
 
@@ -101,7 +103,8 @@ def create_app(data: DataDir, state: ServerState | None = None, daily_backups: b
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL),
+        middleware=[Middleware(GzipNegotiation),
+                    Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL),
                     Middleware(SecurityHeadersMiddleware)],
         exception_handlers={ApiError: api_error_handler, RequestError: request_error_handler,
                             HTTPException: http_error_handler},

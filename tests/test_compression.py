@@ -64,6 +64,47 @@ def test_app_files_are_gzipped(http):
         streamed.close()
 
 
+@pytest.mark.parametrize("accept_encoding, gzipped", [
+    ("gzip", True),
+    ("GZIP", True),
+    ("x-gzip", True),
+    ("*", True),
+    ("deflate, gzip;q=0.5", True),
+    ("gzip; Q=1.000", True),
+    ("*;q=0, gzip", True),
+    ("gzip;q=0", False),
+    ("gzip; q=0.000", False),
+    ("identity", False),
+    ("*;q=0", False),
+    ("gzip;q=0, deflate", False),
+    ("gzip;q=0, *", False),
+    ("deflate, br", False),
+    ("gzip;q=2", False),
+    ("", False),
+])
+def test_app_file_gzipped_only_when_accepted(http, accept_encoding, gzipped):
+    """RFC 9110 section 12.5.3: q=0 rejects a coding, and * accepts the codings not named."""
+    response = http.get("/js/sync.js", headers={"Accept-Encoding": accept_encoding})
+    assert response.status_code == 200
+    assert response.headers.get("content-encoding") == ("gzip" if gzipped else None)
+    assert "SyncClient" in response.text
+
+
+def test_no_accept_encoding_not_gzipped(http):
+    request = http.build_request("GET", "/js/sync.js")
+    del request.headers["accept-encoding"]
+    response = http.send(request)
+    assert response.status_code == 200
+    assert "content-encoding" not in response.headers
+
+
+def test_pull_page_refused_gzip_is_plain(http, rep_with_customers):
+    response = pull_page(http, rep_with_customers.token, "gzip;q=0, identity")
+    assert response.status_code == 200
+    assert "content-encoding" not in response.headers
+    assert sum(change["table"] == "customers" for change in response.json()["changes"]) == 200
+
+
 def test_security_headers_survive_compression(http):
     response = http.get("/js/sync.js", headers={"Accept-Encoding": "gzip"})
     assert "script-src 'self'" in response.headers["content-security-policy"]
