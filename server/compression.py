@@ -2,18 +2,27 @@
 
 ``GZipMiddleware`` of Starlette 1.10 compresses whenever the request's
 ``Accept-Encoding`` contains the text "gzip", so it gzips for ``gzip;q=0``,
-which rejects gzip, and not for ``GZIP`` or ``*``, which accept it.
+which rejects gzip, and not for ``GZIP`` or ``*``, which accept it. It
+also keeps the ``ETag`` of the uncompressed body on the gzipped one,
+although the two are different representations (RFC 9110, section 8.8.3).
 
 ``GzipNegotiation`` wraps it. It decides from ``Accept-Encoding`` whether
 gzip is acceptable and shows the inner app ``gzip`` or ``identity`` in that
-header's place.
+header's place. It gives each gzipped response its own entity tag, the
+plain tag with ``-gzip`` added. It maps that tag in ``If-None-Match`` back
+to the plain tag, so the static files' conditional requests still end in
+304 responses.
 """
 
 import re
 
-from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+GZIP_TAG_SUFFIX = "-gzip"
+
+# An entity tag: an optional weak prefix W/, then an opaque tag in quotes.
+ENTITY_TAG = re.compile(r'(W/)?"([^"]*)"')
 # A weight of RFC 9110, section 12.4.2: 0 to 1 with at most three decimals.
 QVALUE = re.compile(r"0(\.\d{0,3})?|1(\.0{0,3})?")
 
@@ -58,8 +67,44 @@ def _weight(parameters: str) -> float | None:
     return 1.0
 
 
+def gzip_tag(etag: str) -> str:
+    """Return the entity tag of the gzipped form of ``etag``'s representation, weak if it was weak."""
+    if not etag.endswith('"'):
+        return etag
+    return etag[:-1] + GZIP_TAG_SUFFIX + '"'
+
+
+def plain_if_none_match(if_none_match: str) -> tuple[str, set[str]]:
+    """Map the gzip tags in an ``If-None-Match`` value to their plain tags.
+
+    Returns the new value and the opaque tags (quoted, without ``W/``) that
+    the client sent in their gzip form. ``*`` and values with no entity tag
+    come back unchanged.
+    """
+    tags = ENTITY_TAG.findall(if_none_match)
+    if not tags:
+        return if_none_match, set()
+    plain_tags = []
+    gzip_forms = set()
+    for weak, opaque in tags:
+        if opaque.endswith(GZIP_TAG_SUFFIX):
+            gzip_forms.add(f'"{opaque}"')
+            opaque = opaque.removesuffix(GZIP_TAG_SUFFIX)
+        plain_tags.append(f'{weak}"{opaque}"')
+    return ", ".join(plain_tags), gzip_forms
+
+
 class GzipNegotiation:
-    """ASGI middleware in front of ``GZipMiddleware`` that decides whether the response may be gzipped."""
+    """ASGI middleware in front of ``GZipMiddleware``: decides on gzip and keeps entity tags apart.
+
+    A gzipped response's ``ETag`` becomes ``gzip_tag(ETag)``. A 304 response
+    gets the gzip tag, and ``Vary: Accept-Encoding`` as its 200 response
+    had, when the client sent that tag in ``If-None-Match``.
+
+    NOTE: A HEAD request gets the plain headers (no ``Content-Encoding``,
+    the plain ``ETag``) even when GET would gzip, because ``GZipMiddleware``
+    receives an empty body and passes it through.
+    """
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -68,7 +113,37 @@ class GzipNegotiation:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        gzip_accepted = accepts_gzip(", ".join(Headers(scope=scope).getlist("accept-encoding")))
-        headers = [(name, value) for name, value in scope["headers"] if name != b"accept-encoding"]
+        request_headers = Headers(scope=scope)
+        gzip_accepted = accepts_gzip(", ".join(request_headers.getlist("accept-encoding")))
+        headers = [(name, value) for name, value in scope["headers"]
+                   if name not in (b"accept-encoding", b"if-none-match")]
         headers.append((b"accept-encoding", b"gzip" if gzip_accepted else b"identity"))
-        await self.app({**scope, "headers": headers}, receive, send)
+
+        gzip_forms: set[str] = set()
+        if_none_match = ", ".join(request_headers.getlist("if-none-match"))
+        if if_none_match:
+            # Only a client that accepts gzip now can use a gzipped body it stored.
+            if gzip_accepted:
+                if_none_match, gzip_forms = plain_if_none_match(if_none_match)
+            headers.append((b"if-none-match", if_none_match.encode("latin-1")))
+
+        async def send_with_entity_tag(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _rename_entity_tag(message, gzip_forms)
+            await send(message)
+
+        await self.app({**scope, "headers": headers}, receive, send_with_entity_tag)
+
+
+def _rename_entity_tag(start: Message, gzip_forms: set[str]) -> None:
+    """Set the gzip tag on a gzipped response, and on a 304 response to a gzip tag the client sent."""
+    headers = MutableHeaders(scope=start)
+    etag = headers.get("etag")
+    if etag is None:
+        return
+    tag = gzip_tag(etag)
+    if headers.get("content-encoding", "").lower() == "gzip":
+        headers["etag"] = tag
+    elif start["status"] == 304 and tag.removeprefix("W/") in gzip_forms:
+        headers["etag"] = tag
+        headers.add_vary_header("Accept-Encoding")
