@@ -1,7 +1,9 @@
 """Responses are gzipped for clients that accept gzip, with the same content either way."""
 
 import gzip
+import io
 import json
+import zipfile
 import zlib
 
 import pytest
@@ -10,6 +12,7 @@ from starlette.testclient import TestClient
 from device import Device
 from genzong.server.app import GZIP_MINIMUM_BYTES, create_app
 from genzong.server.compression import gzip_tag
+from genzong.server.routes.ledgers import XLSX_TYPE
 from importing import csv_bytes
 
 
@@ -187,6 +190,19 @@ def test_small_file_keeps_etag(http):
 ])
 def test_gzip_tag_keeps_weakness(etag, expected):
     assert gzip_tag(etag) == expected
+
+
+def test_ledger_export_not_gzipped(http, login_as):
+    """An .xlsx file is a zip archive, so gzip would only cost time."""
+    _, token = login_as("manager")
+    response = http.get("/api/export", params={"kind": "customers"},
+                        headers={"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == XLSX_TYPE
+    assert "content-encoding" not in response.headers
+    assert len(response.content) >= GZIP_MINIMUM_BYTES
+    assert response.headers["content-length"] == str(len(response.content))
+    assert zipfile.is_zipfile(io.BytesIO(response.content))
 
 
 def test_security_headers_survive_compression(http):
