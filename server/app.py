@@ -7,11 +7,12 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from .compression import GzipNegotiation
 from .daily_backup import run_daily_backups
 from .datasette_app import PREFIX as DATASETTE_PREFIX
 from .datasette_app import DatasetteMount
@@ -35,9 +36,15 @@ log = logging.getLogger("genzong.server")
 # the download is what a rep waits for. A first pull's page of 1,000
 # follow-ups measured 650 KB of JSON, and level 5 made it about 13 times
 # smaller in about 3 ms (BENCHMARKS.md, "Gzip on the wire"). Responses
-# under GZIP_MINIMUM_BYTES go uncompressed.
+# under GZIP_MINIMUM_BYTES go uncompressed, and so do the media types in
+# GZIP_EXCLUDED_TYPES, which are compressed already: Starlette's list
+# (images, fonts, zip, gzip and others) and the ledger export, because an
+# .xlsx file is a zip archive. GzipNegotiation decides from Accept-Encoding
+# whether the client accepts gzip, and gives gzipped bodies their own ETag
+# (see server/compression.py).
 GZIP_LEVEL = 5
 GZIP_MINIMUM_BYTES = 1024
+GZIP_EXCLUDED_TYPES = (*DEFAULT_EXCLUDED_CONTENT_TYPES, ledger_routes.XLSX_TYPE)
 
 
 async def http_error_handler(request, error: HTTPException):
@@ -101,7 +108,9 @@ def create_app(data: DataDir, state: ServerState | None = None, daily_backups: b
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL),
+        middleware=[Middleware(GzipNegotiation),
+                    Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL,
+                               exclude_content_types=GZIP_EXCLUDED_TYPES),
                     Middleware(SecurityHeadersMiddleware)],
         exception_handlers={ApiError: api_error_handler, RequestError: request_error_handler,
                             HTTPException: http_error_handler},
