@@ -127,6 +127,21 @@ DATABASE_TITLE_EN = "Genzong business data"
 RECORD_LINK_COLUMN = "链接"
 LINKED_VIEWS = frozenset({"customer_list", "follow_up_log", "ticket_log"})
 
+# A text longer than LONG_TEXT_CHARS, such as a complaint pasted from a
+# letter, folds into its first FOLDED_CHARS characters, which open to the
+# whole text. Datasette would cut it at 2,048 characters instead
+# (truncate_cells_html), after making its row as tall as a few screens, and
+# a view's row links nowhere else that shows the rest.
+LONG_TEXT_CHARS = 200
+FOLDED_CHARS = 50
+# A folded text is wide enough for its first characters to take about three
+# lines, however many columns squeeze the table. An opened one scrolls inside
+# its cell, and its first characters are not repeated above it.
+LONG_TEXT_STYLE = "data:text/css," + quote(
+    "details.long-text{min-width:18em;max-width:36em}"
+    "details.long-text[open]{max-height:20em;overflow-y:auto}"
+    "details.long-text[open] .excerpt{display:none}")
+
 
 class GenzongPlugin:
     """The hooks for one Datasette instance publishing ``database``."""
@@ -198,6 +213,8 @@ class GenzongPlugin:
             return None
         if table is None and column == RECORD_LINK_COLUMN:
             return record_link(datasette, database, value)
+        if isinstance(value, str) and len(value) > LONG_TEXT_CHARS:
+            return fold_long_text(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None
         if table and column.endswith("_fen"):
@@ -219,7 +236,7 @@ class GenzongPlugin:
     def extra_css_urls(self, datasette):
         if not self._ours(datasette):
             return None
-        return [HIDE_UNTIL_TRANSLATED]
+        return [HIDE_UNTIL_TRANSLATED, LONG_TEXT_STYLE]
 
     @hookimpl
     def extra_body_script(self, template, database, request, datasette):
@@ -390,6 +407,12 @@ def record_link(datasette, database: str, value) -> Markup | None:
     if not value.startswith(prefix) or view not in LINKED_VIEWS:
         return None
     return Markup(f'<a href="{escape(value)}">{both_languages("查看", "View")}</a>')
+
+
+def fold_long_text(text: str) -> Markup:
+    """Return ``text`` folded: its first ``FOLDED_CHARS`` characters, opening to all of it."""
+    return Markup('<details class="long-text"><summary><span class="excerpt">{}…</span></summary>{}</details>').format(
+        text[:FOLDED_CHARS], text)
 
 
 def both_languages(text: str, text_en: str) -> Markup:

@@ -496,7 +496,7 @@ def test_page_shows_once_translated(server, browser):
     page.goto(server.url + "/data/genzong/customers")
     assert page.locator("html.genzong-ready").count() == 1
     assert page.evaluate("getComputedStyle(document.body).visibility") == "visible"
-    hiding = page.locator('head link[rel=stylesheet][href^="data:text/css"]').get_attribute("href")
+    hiding = page.locator('head link[rel=stylesheet][href^="data:text/css"][href*="genzong-reveal"]').get_attribute("href")
     assert "visibility%3Ahidden" in hiding, "the page starts hidden until the script has run"
     context.close()
 
