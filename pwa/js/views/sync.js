@@ -40,12 +40,21 @@ export function describeRecord(table, fields, id) {
   }
 }
 
+// Return whether the record's page can show it, which needs the record and the
+// customer and receivable it belongs to on the device. A follow-up typed for a
+// customer that was handed over stays on the device without its customer.
+function openable(table, id) {
+  const fields = app.store.get(table, id);
+  if (!fields) return false;
+  if (table === 'payments') return openable('receivables', fields.receivable_id);
+  return !fields.customer_id || Boolean(app.store.get('customers', fields.customer_id));
+}
+
 function recordLink(table, id, fields) {
   const text = t('common.labelled', { label: t(`table.${table}`), value: describeRecord(table, fields, id) });
   const target = { customers: `#/customer/${id}`, tickets: `#/ticket/${id}`, follow_ups: `#/follow-up/${id}/edit`,
     receivables: `#/receivable/${id}/edit`, payments: `#/payment/${id}/edit` }[table];
-  const exists = Boolean(app.store.get(table, id));
-  return exists && target ? h('a', { href: target, text }) : h('span', { text });
+  return target && openable(table, id) ? h('a', { href: target, text }) : h('span', { text });
 }
 
 function statusCard() {
@@ -125,7 +134,7 @@ function rejectedSection() {
     return h('li', { class: 'card rejected', dataset: { code: entry.code } },
       h('div', { class: 'card-title' }, recordLink(entry.table, entry.id, entry.fields)),
       h('p', { class: 'notice notice-danger', text: rejectionReason(entry) }),
-      !exists ? h('details', {},
+      !openable(entry.table, entry.id) ? h('details', {},
         h('summary', { text: t('sync.typed_values') }),
         detailList(typed.map(([name, value]) => [fieldLabel(entry.table, name), changed.has(name)
           ? [formatValue(entry.table, name, value), ' ', chip(t('sync.changed_by_you'), 'warning')]
