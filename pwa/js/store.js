@@ -133,6 +133,12 @@ export class Store extends EventTarget {
     return [...(this.tables.get(table)?.values() ?? [])];
   }
 
+  // Count the records whose edits only this device holds, waiting to be
+  // sent, or rejected by the server. Logging out deletes them.
+  unsyncedCount() {
+    return new Set([...this.outbox.keys(), ...this.rejected.keys()]).size;
+  }
+
   getMeta(key, fallback = undefined) {
     return this.meta.has(key) ? this.meta.get(key) : fallback;
   }
