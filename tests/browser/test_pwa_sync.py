@@ -276,6 +276,38 @@ def test_large_outbox_goes_in_batches(site, new_context):
     assert site.query("SELECT count(*) AS n FROM follow_ups WHERE customer_id = ?", (customer_id,))[0]["n"] == 1200
 
 
+def test_restore_settles_every_delete_conflict(site, new_context):
+    """Two offline edits of a customer deleted meanwhile give two conflicts, and one restore settles both."""
+    rep = site.add_user("sales", name="杨帆")
+    manager = site.add_user("manager", name="赵经理")
+    context = new_context()
+    page = context.new_page()
+    log_in(page, rep)
+    customer_id = create_customer(page, "马骏", "13100000000")
+    wait_synced(page)
+
+    context.set_offline(True)
+    edit_customer(page, customer_id, "notes", "下周三上午量房")
+    edit_customer(page, customer_id, "phone", "13122223333")
+    with httpx.Client(base_url=site.url) as http:
+        token = http.post("/api/login", json={"username": manager.username, "password": PASSWORD}).json()["token"]
+        desk = Device(http, token)
+        desk.sync()
+        desk.delete("customers", customer_id)
+        desk.sync()
+    go_online(context, page)
+    assert len(site.query("SELECT id FROM conflicts WHERE record_id = ? AND field = 'deleted'", (customer_id,))) == 2
+
+    page.goto("/#/sync")
+    page.locator(".conflict").first.locator("text=恢复记录").click()
+    wait_synced(page)
+    assert page.locator(".conflict").count() == 0, "the other card would still say the record is deleted"
+    assert site.query("SELECT deleted, notes, phone FROM customers WHERE id = ?", (customer_id,)) == [
+        {"deleted": 0, "notes": "下周三上午量房", "phone": "13122223333"}]
+    assert site.query("SELECT resolution FROM conflicts WHERE record_id = ?", (customer_id,)) == [
+        {"resolution": "other"}, {"resolution": "other"}]
+
+
 def test_delete_conflict_restores_with_edit(site, new_context):
     rep = site.add_user("sales", name="杨帆")
     manager = site.add_user("manager", name="赵经理")

@@ -146,18 +146,31 @@ function rejectedSection() {
   })));
 }
 
+// Return the open conflicts that one resolution settles. A delete gives one
+// conflict per concurrent write, but keeping or undoing the delete resolves them all.
+function settledTogether(conflict) {
+  if (conflict.field !== DELETED) return [conflict];
+  return app.store.list('conflicts').filter((row) => !row.resolved_at && row.field === DELETED
+    && row.record_table === conflict.record_table && row.record_id === conflict.record_id);
+}
+
 // Keep the other value: an ordinary edit of the record, plus the conflict's resolution.
 async function resolve(conflict, resolution) {
   const now = new Date(app.now()).toISOString();
-  const writes = [{ table: 'conflicts', id: conflict.id, changes: { resolved_at: now, resolution } }];
+  const conflicts = settledTogether(conflict);
+  const writes = conflicts.map((row) => ({ table: 'conflicts', id: row.id, changes: { resolved_at: now, resolution } }));
   if (resolution === 'other') {
     const spec = TABLES[conflict.record_table];
     let changes;
     if (conflict.field === DELETED) {
-      // Restore the record with the values the concurrent edit wrote.
+      // Restore the record with the values the concurrent writes wrote, the
+      // latest last, so a field that two of them wrote takes the later value.
       changes = { [DELETED]: false };
-      for (const [name, value] of Object.entries(conflict.other_value ?? {})) {
-        if (spec.fields[name] && !spec.fields[name].serverOnly) changes[name] = value;
+      const byStamp = (a, b) => ((a.other_dot?.[2] ?? '') < (b.other_dot?.[2] ?? '') ? -1 : 1);
+      for (const row of [...conflicts].sort(byStamp)) {
+        for (const [name, value] of Object.entries(row.other_value ?? {})) {
+          if (spec.fields[name] && !spec.fields[name].serverOnly) changes[name] = value;
+        }
       }
     } else {
       changes = { [conflict.field]: conflict.other_value };
