@@ -13,8 +13,8 @@ import pytest
 from device import Device
 from genzong.server.state import open_data_dir
 from genzong.server.timeutil import DEFAULT_TIME_ZONE
-from .pwa_helpers import (PASSWORD, create_customer, go_online, log_in, pending, save_form, screenshot, sync_now,
-                          wait_synced, wait_until)
+from .pwa_helpers import (PASSWORD, create_customer, go_online, log_in, no_horizontal_overflow, pending, save_form,
+                          screenshot, sync_now, wait_synced, wait_until)
 
 pytestmark = pytest.mark.browser
 
@@ -72,7 +72,7 @@ def test_concurrent_edits_show_conflict(site, new_context):
     # Each side shows who wrote it and when, to the second, in the organisation's zone.
     assert not site.query("SELECT id FROM settings WHERE key = 'time_zone' AND deleted = 0")
     zone = ZoneInfo(DEFAULT_TIME_ZONE)
-    for side, dot, name in (("kept", "kept_dot", "王经理"), ("other", "other_dot", "李娜")):
+    for side, dot, name in (("kept", "kept_dot", "王经理"), ("other", "other_dot", "李娜（本机）")):
         written = datetime.fromisoformat(json.loads(conflicts[0][dot])[2].replace("Z", "+00:00")).astimezone(zone)
         expected_time = written.strftime("%m-%d %H:%M:%S" if written.year == datetime.now(zone).year else "%Y-%m-%d %H:%M:%S")
         assert card.locator(f".conflict-{side} .conflict-who").inner_text() == f"{name} · {expected_time}"
@@ -91,6 +91,36 @@ def test_concurrent_edits_show_conflict(site, new_context):
     assert shown_phone(manager_page, customer_id) == "13811111111"
     manager_page.goto("/#/sync")
     manager_page.wait_for_selector("text=没有待处理的冲突。")
+
+
+def test_conflict_marks_this_phone(site, new_context):
+    """One rep's two phones change the same field offline, and each conflict card marks the value its phone wrote."""
+    rep = site.add_user("sales", name="张伟")
+    first_context, second_context = new_context(viewport={"width": 360, "height": 740}), new_context()
+    first, second = first_context.new_page(), second_context.new_page()
+    log_in(first, rep)
+    customer_id = create_customer(first, "潘军", "13800000001")
+    wait_synced(first)
+    log_in(second, rep, path=f"/#/customer/{customer_id}")
+    second.wait_for_selector(".customer-name:has-text('潘军')")
+
+    first_context.set_offline(True)
+    second_context.set_offline(True)
+    edit_phone(first, customer_id, "13811111111")
+    edit_phone(second, customer_id, "13822222222")
+    go_online(first_context, first)
+    go_online(second_context, second)
+    sync_now(first)
+
+    for page, own_value in ((first, "13811111111"), (second, "13822222222")):
+        page.goto("/#/sync")
+        card = page.locator(".conflict")
+        mine = card.locator(".conflict-side").filter(has_text=own_value)
+        theirs = card.locator(".conflict-side").filter(has_not_text=own_value)
+        assert mine.locator(".conflict-who").inner_text().startswith("张伟（本机） · ")
+        assert theirs.locator(".conflict-who").inner_text().startswith("张伟 · ")
+    assert no_horizontal_overflow(first)
+    screenshot(first, "sync-conflict-this-phone")
 
 
 def test_lost_response_resent_once(site, new_context):

@@ -183,7 +183,9 @@ async function resolve(conflict, resolution) {
 
 function side(conflict, which) {
   const dot = conflict[`${which}_dot`];
-  const user = app.userName(conflict[`${which}_user`]) ?? t('common.unknown_user');
+  const name = app.userName(conflict[`${which}_user`]) ?? t('common.unknown_user');
+  // One rep's two phones write under the same name, so mark the value this one wrote.
+  const user = dot?.[0] === app.device ? t('conflict.this_device', { user: name }) : name;
   const value = conflict.field === DELETED && which === 'kept'
     ? t('conflict.record_deleted')
     : formatValue(conflict.record_table, conflict.field === DELETED ? '' : conflict.field, conflict[`${which}_value`]);
