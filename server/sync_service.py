@@ -36,6 +36,8 @@ OWNER_FIELDS = {"customers": "owner_id", "tickets": "owner_id", "projects": "own
 NOT_YOURS = Detail("该记录不属于你", "the record is not yours")
 NOT_YOURS_CUSTOMER = Detail("该客户不属于你；公海客户需先认领",
                             "the customer is not yours; claim a pool customer first")
+NOT_YOURS_PARENT_CUSTOMER = Detail("它所属的客户不属于你；公海客户需先认领",
+                                   "its customer is not yours; claim a pool customer first")
 NEW_RECORD_OWNER = Detail("新记录的负责人只能是你自己", "a new record's owner can only be yourself")
 OWNER_CHANGE = Detail("只有经理或管理员可以更改负责人", "only a manager or admin may change the owner")
 NO_SUCH_USER = Detail("没有这个用户", "there is no such user")
@@ -367,6 +369,9 @@ class ChangeApplier:
                         moved = self._moved_to(parent[1])
                     if moved is not None:
                         return "reassigned", {**moved, "field": parent_field}
+                    # A pool customer is on the rep's devices, so "not found" would mislead.
+                    if parent is not None and can_see(self.user.role, self.user.id, parent_table, parent[1]):
+                        return "permission_denied", {"field": parent_field, "detail": NOT_YOURS_PARENT_CUSTOMER}
                     return "parent_not_found", {"field": parent_field, "value": parent_id,
                                                 "title": _in_sentence(title_pair(parent_table))}
         return None

@@ -104,3 +104,35 @@ def test_returned_to_pool_names_manager(handed_over, make_device):
                                      "请把修改的内容告诉经理，由他们补录。")
         assert result["message_en"].startswith("This record or its customer was returned to the public pool, "
                                                "so your change was not saved. Tell a manager")
+
+
+def test_pool_customer_child_says_claim_first(make_device, make_user):
+    """A follow-up added offline to a customer the manager put back in the pool names the pool, not a missing customer.
+
+    The pool customer stays on the rep's device, so "not found, sync first"
+    would point the rep the wrong way. Claiming it back lets a retry succeed.
+    """
+    rep = make_user("sales", name="张伟")
+    device = make_device(rep)
+    customer = device.edit("customers", name="胡明", owner_id=rep.id)
+    device.sync()
+    follow_up = device.edit("follow_ups", customer_id=customer, happened_at="2026-11-05T03:00:00.000Z",
+                            content="退回公海前的离线跟进")
+    manager = make_device("manager")
+    manager.sync()
+    manager.edit("customers", customer, owner_id=None)
+    manager.sync()
+
+    device.sync()
+    result = device.rejected[("follow_ups", follow_up)]
+    assert result["code"] == "permission_denied"
+    assert result["field"] == "customer_id"
+    assert result["message"] == "无权修改该记录：它所属的客户不属于你；公海客户需先认领。"
+    assert result["message_en"] == "You may not change this record: its customer is not yours; claim a pool customer first."
+
+    claim = device.edit("pool_claims", customer_id=customer)
+    device.sync()
+    assert ("pool_claims", claim) not in device.rejected
+    device.outbox.add(("follow_ups", follow_up))
+    device.sync()
+    assert ("follow_ups", follow_up) not in device.rejected

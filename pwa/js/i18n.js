@@ -269,7 +269,7 @@ const zh = {
 
   'conflict.title': '修改冲突', 'conflict.none': '没有待处理的冲突。',
   'conflict.explain': '两台设备在互不知情时修改了同一项内容。同一字段保留较晚的修改；删除与修改同时发生时保留删除，可以恢复记录。请确认是否改用另一个值。',
-  'conflict.field': '字段：{field} · 发现于 {time}', 'conflict.kept': '当前值', 'conflict.other': '另一个值',
+  'conflict.field': '字段：{field} · 发现于 {time}', 'conflict.kept': '当前值', 'conflict.other': '另一个值', 'conflict.this_device': '{user}（本机）',
   'conflict.keep': '保留当前值', 'conflict.use_other': '改用另一个值', 'conflict.restore': '恢复记录',
   'conflict.record_deleted': '记录已删除', 'conflict.delete_field': '删除记录',
   'conflict.read_only': '你没有修改这条记录的权限，请负责人处理。',
@@ -428,7 +428,7 @@ const en = {
 
   'conflict.title': 'Conflicting edits', 'conflict.none': 'No conflicts to review.',
   'conflict.explain': 'Two devices changed the same thing without seeing each other\'s change. A field keeps the later edit; a delete made while another device edited the record is kept, and the record can be restored. Check whether the other value should be used instead.',
-  'conflict.field': 'Field: {field} · found {time}', 'conflict.kept': 'Current value', 'conflict.other': 'Other value',
+  'conflict.field': 'Field: {field} · found {time}', 'conflict.kept': 'Current value', 'conflict.other': 'Other value', 'conflict.this_device': '{user} (this device)',
   'conflict.keep': 'Keep current value', 'conflict.use_other': 'Use the other value', 'conflict.restore': 'Restore the record',
   'conflict.record_deleted': 'Record deleted', 'conflict.delete_field': 'Record deleted',
   'conflict.read_only': 'You may not change this record; its owner can resolve it.',

@@ -144,6 +144,15 @@ export class Store extends EventTarget {
     return [...(this.tables.get(table)?.values() ?? [])];
   }
 
+  // Count the edits only this device holds: the actions waiting to be sent
+  // (pendingActions) and the rejected records not queued again. Logging out
+  // deletes them.
+  unsyncedCount() {
+    let rejectedOnly = 0;
+    for (const key of this.rejected.keys()) if (!this.outbox.has(key)) rejectedOnly += 1;
+    return this.pendingActions + rejectedOnly;
+  }
+
   getMeta(key, fallback = undefined) {
     return this.meta.has(key) ? this.meta.get(key) : fallback;
   }

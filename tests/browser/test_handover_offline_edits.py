@@ -119,3 +119,36 @@ def test_today_counts_moved_customers(site, new_context):
     page.wait_for_selector(".view-today", timeout=TIMEOUT_MS)
     assert page.locator(".moved-away").count() == 0
 
+
+
+def test_reassigned_follow_up_shows_typed_content(site, new_context):
+    """A new follow-up of a customer that left the device stays readable on the sync page.
+
+    The follow-up itself is still on the device, but its customer is not, so its
+    own page cannot open and the card has to show what the rep typed.
+    """
+    page = edit_offline_then_hand_over(site, new_context)
+
+    follow_up_card = page.locator("li.card.rejected[data-code]").filter(has_text="跟进记录")
+    assert follow_up_card.locator(".card-title a").count() == 0, "the follow-up's page cannot show it without its customer"
+    follow_up_card.locator("details summary").click()
+    assert "离线跟进：电话确认了安装日期" in follow_up_card.locator("dl.details").inner_text()
+
+
+def test_log_out_warns_of_rejected_edits(site, new_context):
+    """Logging out counts rejected edits, which exist only on this device, as unsynced."""
+    page = edit_offline_then_hand_over(site, new_context)
+    assert page.evaluate("() => document.documentElement.dataset.pending") == "0"
+    questions = []
+
+    def decline(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", decline)
+    page.goto("/#/settings")
+    page.click("text=退出登录")
+    page.wait_for_timeout(200)
+    assert questions == ["还有 2 条修改尚未同步，退出会丢失这些修改！确定退出吗？"]
+    page.goto("/#/sync")
+    assert page.locator("li.card.rejected").count() == 2, "declining keeps the rejected edits"

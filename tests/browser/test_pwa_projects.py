@@ -228,6 +228,20 @@ def test_finish_stage_moves_current(site, new_context):
     assert site.query("SELECT stage FROM projects WHERE id = ?", (project,)) == [{"stage": "报价"}]
 
 
+
+def test_project_card_fits_small_phone(site, new_context):
+    """A finished project's card on the customer page fits a 360 px wide phone."""
+    rep = site.add_user("sales")
+    customer, project, _ = seed_project(site, rep)
+    seed(site, [("project_stages", {"project_id": project, "name": name, "position": position,
+                                    "actual_on": today().isoformat()})
+                for position, name in enumerate(FLOORING_STAGES[2:], start=2)])
+    page = new_context(viewport={"width": 360, "height": 740}).new_page()
+    log_in(page, rep, path=f"/#/customer/{customer}")
+    page.wait_for_selector(".project-card .project-progress")
+    assert page.inner_text(".project-progress span") == "5/7 个阶段已完成（71%）"
+    assert no_horizontal_overflow(page), "the project card is wider than the phone"
+
 # Surveys -----------------------------------------------------------------------
 
 def answer(page, question_key: str, score: int | None) -> None:

@@ -13,8 +13,8 @@ import pytest
 from device import Device
 from genzong.server.state import open_data_dir
 from genzong.server.timeutil import DEFAULT_TIME_ZONE
-from .pwa_helpers import (PASSWORD, create_customer, go_online, log_in, pending, queued, save_form, screenshot,
-                          sync_now, wait_synced, wait_until)
+from .pwa_helpers import (PASSWORD, create_customer, go_online, log_in, no_horizontal_overflow, pending, queued,
+                          save_form, screenshot, sync_now, wait_synced, wait_until)
 
 pytestmark = pytest.mark.browser
 
@@ -72,7 +72,7 @@ def test_concurrent_edits_show_conflict(site, new_context):
     # Each side shows who wrote it and when, to the second, in the organisation's zone.
     assert not site.query("SELECT id FROM settings WHERE key = 'time_zone' AND deleted = 0")
     zone = ZoneInfo(DEFAULT_TIME_ZONE)
-    for side, dot, name in (("kept", "kept_dot", "王经理"), ("other", "other_dot", "李娜")):
+    for side, dot, name in (("kept", "kept_dot", "王经理"), ("other", "other_dot", "李娜（本机）")):
         written = datetime.fromisoformat(json.loads(conflicts[0][dot])[2].replace("Z", "+00:00")).astimezone(zone)
         expected_time = written.strftime("%m-%d %H:%M:%S" if written.year == datetime.now(zone).year else "%Y-%m-%d %H:%M:%S")
         assert card.locator(f".conflict-{side} .conflict-who").inner_text() == f"{name} · {expected_time}"
@@ -124,6 +124,36 @@ def test_follow_up_with_next_date_counts_once(site, new_context):
     assert pending(page) == 0
     assert site.query("SELECT next_follow_up, phone FROM customers WHERE id = ?", (customer_id,)) == [
         {"next_follow_up": "2031-05-06", "phone": "13700000002"}]
+
+
+def test_conflict_marks_this_phone(site, new_context):
+    """One rep's two phones change the same field offline, and each conflict card marks the value its phone wrote."""
+    rep = site.add_user("sales", name="张伟")
+    first_context, second_context = new_context(viewport={"width": 360, "height": 740}), new_context()
+    first, second = first_context.new_page(), second_context.new_page()
+    log_in(first, rep)
+    customer_id = create_customer(first, "潘军", "13800000001")
+    wait_synced(first)
+    log_in(second, rep, path=f"/#/customer/{customer_id}")
+    second.wait_for_selector(".customer-name:has-text('潘军')")
+
+    first_context.set_offline(True)
+    second_context.set_offline(True)
+    edit_phone(first, customer_id, "13811111111")
+    edit_phone(second, customer_id, "13822222222")
+    go_online(first_context, first)
+    go_online(second_context, second)
+    sync_now(first)
+
+    for page, own_value in ((first, "13811111111"), (second, "13822222222")):
+        page.goto("/#/sync")
+        card = page.locator(".conflict")
+        mine = card.locator(".conflict-side").filter(has_text=own_value)
+        theirs = card.locator(".conflict-side").filter(has_not_text=own_value)
+        assert mine.locator(".conflict-who").inner_text().startswith("张伟（本机） · ")
+        assert theirs.locator(".conflict-who").inner_text().startswith("张伟 · ")
+    assert no_horizontal_overflow(first)
+    screenshot(first, "sync-conflict-this-phone")
 
 
 def test_lost_response_resent_once(site, new_context):
@@ -308,6 +338,38 @@ def test_large_outbox_goes_in_batches(site, new_context):
         "SELECT received FROM sync_log WHERE device = ? AND id > ? ORDER BY id", (device, before))]
     assert sizes[:3] == [500, 500, 200]
     assert site.query("SELECT count(*) AS n FROM follow_ups WHERE customer_id = ?", (customer_id,))[0]["n"] == 1200
+
+
+def test_restore_settles_every_delete_conflict(site, new_context):
+    """Two offline edits of a customer deleted meanwhile give two conflicts, and one restore settles both."""
+    rep = site.add_user("sales", name="杨帆")
+    manager = site.add_user("manager", name="赵经理")
+    context = new_context()
+    page = context.new_page()
+    log_in(page, rep)
+    customer_id = create_customer(page, "马骏", "13100000000")
+    wait_synced(page)
+
+    context.set_offline(True)
+    edit_customer(page, customer_id, "notes", "下周三上午量房")
+    edit_customer(page, customer_id, "phone", "13122223333")
+    with httpx.Client(base_url=site.url) as http:
+        token = http.post("/api/login", json={"username": manager.username, "password": PASSWORD}).json()["token"]
+        desk = Device(http, token)
+        desk.sync()
+        desk.delete("customers", customer_id)
+        desk.sync()
+    go_online(context, page)
+    assert len(site.query("SELECT id FROM conflicts WHERE record_id = ? AND field = 'deleted'", (customer_id,))) == 2
+
+    page.goto("/#/sync")
+    page.locator(".conflict").first.locator("text=恢复记录").click()
+    wait_synced(page)
+    assert page.locator(".conflict").count() == 0, "the other card would still say the record is deleted"
+    assert site.query("SELECT deleted, notes, phone FROM customers WHERE id = ?", (customer_id,)) == [
+        {"deleted": 0, "notes": "下周三上午量房", "phone": "13122223333"}]
+    assert site.query("SELECT resolution FROM conflicts WHERE record_id = ?", (customer_id,)) == [
+        {"resolution": "other"}, {"resolution": "other"}]
 
 
 def test_delete_conflict_restores_with_edit(site, new_context):

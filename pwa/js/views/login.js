@@ -11,7 +11,7 @@ import { hideBanner } from '../ui.js';
 function render(params) {
   const previous = app.session;
   const expired = app.sync?.state === 'unauthorized' && previous;
-  const pending = app.store.pendingActions;
+  const pending = app.store.unsyncedCount();
   const error = h('p', { class: 'form-error', attrs: { role: 'alert' } });
   const username = h('input', { id: 'username', name: 'username', value: previous?.user?.username ?? '',
     attrs: { autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false', required: true } });

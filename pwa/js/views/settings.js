@@ -40,7 +40,7 @@ registerSettingsSection({
         [t('settings.device'), app.device],
       ]),
       button(t('settings.log_out'), async () => {
-        const pending = app.store.pendingActions;
+        const pending = app.store.unsyncedCount();
         const question = pending ? t('settings.log_out_pending', { count: pending }) : t('settings.log_out_confirm');
         if (!window.confirm(question)) return;
         await logOut();

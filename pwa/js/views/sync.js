@@ -40,12 +40,21 @@ export function describeRecord(table, fields, id) {
   }
 }
 
+// Return whether the record's page can show it, which needs the record and the
+// customer and receivable it belongs to on the device. A follow-up typed for a
+// customer that was handed over stays on the device without its customer.
+function openable(table, id) {
+  const fields = app.store.get(table, id);
+  if (!fields) return false;
+  if (table === 'payments') return openable('receivables', fields.receivable_id);
+  return !fields.customer_id || Boolean(app.store.get('customers', fields.customer_id));
+}
+
 function recordLink(table, id, fields) {
   const text = t('common.labelled', { label: t(`table.${table}`), value: describeRecord(table, fields, id) });
   const target = { customers: `#/customer/${id}`, tickets: `#/ticket/${id}`, follow_ups: `#/follow-up/${id}/edit`,
     receivables: `#/receivable/${id}/edit`, payments: `#/payment/${id}/edit` }[table];
-  const exists = Boolean(app.store.get(table, id));
-  return exists && target ? h('a', { href: target, text }) : h('span', { text });
+  return target && openable(table, id) ? h('a', { href: target, text }) : h('span', { text });
 }
 
 // A pull page stores its time as last_sync, but until the first pull ends
@@ -133,7 +142,7 @@ function rejectedSection() {
     return h('li', { class: 'card rejected', dataset: { code: entry.code } },
       h('div', { class: 'card-title' }, recordLink(entry.table, entry.id, entry.fields)),
       h('p', { class: 'notice notice-danger', text: rejectionReason(entry) }),
-      !exists ? h('details', {},
+      !openable(entry.table, entry.id) ? h('details', {},
         h('summary', { text: t('sync.typed_values') }),
         detailList(typed.map(([name, value]) => [fieldLabel(entry.table, name), changed.has(name)
           ? [formatValue(entry.table, name, value), ' ', chip(t('sync.changed_by_you'), 'warning')]
@@ -145,18 +154,31 @@ function rejectedSection() {
   })));
 }
 
+// Return the open conflicts that one resolution settles. A delete gives one
+// conflict per concurrent write, but keeping or undoing the delete resolves them all.
+function settledTogether(conflict) {
+  if (conflict.field !== DELETED) return [conflict];
+  return app.store.list('conflicts').filter((row) => !row.resolved_at && row.field === DELETED
+    && row.record_table === conflict.record_table && row.record_id === conflict.record_id);
+}
+
 // Keep the other value: an ordinary edit of the record, plus the conflict's resolution.
 async function resolve(conflict, resolution) {
   const now = new Date(app.now()).toISOString();
-  const writes = [{ table: 'conflicts', id: conflict.id, changes: { resolved_at: now, resolution } }];
+  const conflicts = settledTogether(conflict);
+  const writes = conflicts.map((row) => ({ table: 'conflicts', id: row.id, changes: { resolved_at: now, resolution } }));
   if (resolution === 'other') {
     const spec = TABLES[conflict.record_table];
     let changes;
     if (conflict.field === DELETED) {
-      // Restore the record with the values the concurrent edit wrote.
+      // Restore the record with the values the concurrent writes wrote, the
+      // latest last, so a field that two of them wrote takes the later value.
       changes = { [DELETED]: false };
-      for (const [name, value] of Object.entries(conflict.other_value ?? {})) {
-        if (spec.fields[name] && !spec.fields[name].serverOnly) changes[name] = value;
+      const byStamp = (a, b) => ((a.other_dot?.[2] ?? '') < (b.other_dot?.[2] ?? '') ? -1 : 1);
+      for (const row of [...conflicts].sort(byStamp)) {
+        for (const [name, value] of Object.entries(row.other_value ?? {})) {
+          if (spec.fields[name] && !spec.fields[name].serverOnly) changes[name] = value;
+        }
       }
     } else {
       changes = { [conflict.field]: conflict.other_value };
@@ -169,7 +191,9 @@ async function resolve(conflict, resolution) {
 
 function side(conflict, which) {
   const dot = conflict[`${which}_dot`];
-  const user = app.userName(conflict[`${which}_user`]) ?? t('common.unknown_user');
+  const name = app.userName(conflict[`${which}_user`]) ?? t('common.unknown_user');
+  // One rep's two phones write under the same name, so mark the value this one wrote.
+  const user = dot?.[0] === app.device ? t('conflict.this_device', { user: name }) : name;
   const value = conflict.field === DELETED && which === 'kept'
     ? t('conflict.record_deleted')
     : formatValue(conflict.record_table, conflict.field === DELETED ? '' : conflict.field, conflict[`${which}_value`]);
