@@ -50,7 +50,7 @@ from datasette.utils import tilde_decode
 from . import datasette_access as access
 from . import search
 from .csv_amounts import AmountRewriter
-from .datasette_plugin import YUAN_COLUMNS, GenzongPlugin, page_titles
+from .datasette_plugin import YUAN_COLUMNS, GenzongPlugin, both_languages, page_titles
 from .paths import project_root
 from .schema import TABLES
 from .state import ServerState
@@ -176,10 +176,11 @@ def contents_html(database_name: str, database: dict) -> str:
         text = html.escape(entry.get("description") or "")
         return f'<li><a href="{base}{name}">{title}</a>{" — " + text if text else ""}</li>'
 
+    # The headings are Genzong's words, so the interface script shows the one in the page's language.
     sections = [
-        ("报表", [(name, tables.get(name, {})) for name in REPORT_VIEWS]),
-        ("统计与查询", list(queries.items())),
-        ("原始数据表", [(name, tables.get(name, {})) for name in TABLES]),
+        (both_languages("报表", "Reports"), [(name, tables.get(name, {})) for name in REPORT_VIEWS]),
+        (both_languages("统计与查询", "Queries"), list(queries.items())),
+        (both_languages("原始数据表", "Tables"), [(name, tables.get(name, {})) for name in TABLES]),
     ]
     parts = [f"<p>{html.escape(database.get('description', ''))}</p>"]
     for heading, entries in sections:

@@ -159,6 +159,21 @@ def test_english_page_new_words(server, browser):
 
 
 @pytest.mark.browser
+def test_database_headings_follow_language(server, browser, manager_page):
+    """The database page's section headings are Genzong's words, so they switch with the language."""
+    context = manager_context(server, browser, english=True)
+    page = context.new_page()
+    page.goto(server.url + "/data/genzong")
+    page.wait_for_selector("html.genzong-ready")
+    assert page.locator("section.content h2").all_inner_texts()[:3] == ["Reports", "Queries", "Tables"]
+    context.close()
+
+    manager_page.goto(server.url + "/data/genzong")
+    manager_page.wait_for_selector("html.genzong-ready")
+    assert manager_page.locator("section.content h2").all_inner_texts()[:3] == ["报表", "统计与查询", "原始数据表"]
+
+
+@pytest.mark.browser
 def test_english_search_description(server, browser):
     context = manager_context(server, browser, english=True)
     page = context.new_page()

@@ -468,6 +468,34 @@ def test_catalogs_complete(module_page):
                     assert en[f"value.{value}"] == ENGLISH_CHOICES[value], f"{name}.{spec.name} choice {value}"
 
 
+# English texts that name what the person reads in Chinese elsewhere: a ledger's
+# column, a region as typed, the chat apps' own names.
+CHINESE_IN_ENGLISH = {
+    "dealer.region_hint": "浙江 华东",
+    "import.owner_hint": "负责人",
+    "orgsettings.hint_chat_webhook_secret": "加签",
+    "orgsettings.robot_dingtalk": "钉钉",
+    "orgsettings.robot_wecom": "企业微信",
+}
+
+
+def test_english_catalog_without_chinese(module_page):
+    """English texts contain no Chinese beyond the names listed in CHINESE_IN_ENGLISH.
+
+    The money error used to ask English readers for "1.5万".
+    """
+    adders = ["/" + path.relative_to(REPO / "pwa").as_posix() for path in (REPO / "pwa" / "js").rglob("*.js")
+              if path.name != "i18n.js" and "addMessages(" in path.read_text()]
+    english = module_page.evaluate("""async (modules) => {
+        for (const module of modules) await import(module);
+        return (await import('/js/i18n.js')).CATALOGS.en;
+    }""", adders)
+    chinese = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
+    found = {key: " ".join(chinese.findall(text)) for key, text in english.items()
+             if not key.startswith("value.") and chinese.search(text)}
+    assert found == CHINESE_IN_ENGLISH
+
+
 def test_pulled_version_waits_for_unsynced_writes(module_page):
     """A pulled version stays aside while the record has unsynced writes, so
     the clock sent with them does not claim to have seen the pulled writes."""

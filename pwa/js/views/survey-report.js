@@ -120,7 +120,9 @@ function questionTable(report) {
       h('td', { text: row.text }),
       h('td', { class: 'number', text: formatAverage(row.average) }),
       h('td', { class: 'number', text: formatAverage(row.previousAverage) }),
-      h('td', { class: 'number', text: `${row.answered}${row.unanswered ? ` / ${t('report.unanswered', { count: row.unanswered })}` : ''}` })))));
+      // The count stays on one line; the longer English "2 not answered" may wrap on a phone.
+      h('td', { class: 'number' }, String(row.answered),
+        row.unanswered ? h('span', { class: 'report-unanswered', text: ` / ${t('report.unanswered', { count: row.unanswered })}` }) : null)))));
 }
 
 function render(params) {
