@@ -230,6 +230,13 @@ def question_list(value: Any) -> list[dict]:
                 or question["key"] in keys:
             raise InvalidValue(*problem)
         keys.add(question["key"])
+    # Reports and forms show each answer under its question's text, so equal texts would be ambiguous.
+    texts = [question["text"].strip() for question in value]
+    repeated = next((text for text in texts if texts.count(text) > 1), None)
+    if repeated is not None:
+        raise InvalidValue(f"问题“{repeated}”出现了两次，每个问题的文字须互不相同",
+                           f"the question {json.dumps(repeated, ensure_ascii=False)} appears twice; "
+                           "each question needs its own text")
     return value
 
 

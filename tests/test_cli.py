@@ -282,6 +282,20 @@ def test_pool_days_names_unknown_kind(tmp_path, capsys):
                    "valid kinds: 直接, 间接, 潜在\n")
 
 
+def test_survey_questions_reject_repeated_text(tmp_path, capsys):
+    folder = str(tmp_path / "data")
+    add_user(capsys, folder, "boss", "admin")
+    questions = '[{"key": "service", "text": "服务态度"}, {"key": "q2", "text": " 服务态度"}]'
+
+    code, _, err = run(capsys, "settings", "set", "survey_questions", questions, "--data-dir", folder)
+
+    assert code == 1
+    assert err.endswith("for survey_questions: the question \"服务态度\" appears twice; each question needs its own text\n")
+    conn = sqlite3.connect(tmp_path / "data" / "genzong.db")
+    assert conn.execute("SELECT count(*) FROM settings WHERE key = 'survey_questions'").fetchone() == (0,)
+    conn.close()
+
+
 def test_manager_option_rejects_disabled_manager(tmp_path, capsys):
     folder = str(tmp_path / "data")
     add_user(capsys, folder, "boss", "admin")
