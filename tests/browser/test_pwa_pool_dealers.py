@@ -441,7 +441,7 @@ def test_handover_lists_reps_first(site, new_context):
         assert manager.id in groups[1][1], select
         assert admin.id in groups[1][1], select
     mine = page.locator(f"#handover-to option[value='{manager.id}']").text_content()
-    assert mine == f"冯经理（{manager.username}）（我）"
+    assert mine == f"冯经理（{manager.username}，我）"
 
     page.select_option("#handover-from", leaving.id)
     page.select_option("#handover-to", manager.id)

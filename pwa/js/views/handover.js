@@ -47,7 +47,9 @@ function userLabel(user) {
 // The label of an option: the logged-in manager is marked, to find when
 // taking a rep's customers over themselves.
 function optionLabel(user) {
-  return user.id === app.user?.id ? t('handover.yourself', { name: userLabel(user) }) : userLabel(user);
+  if (user.id !== app.user?.id) return userLabel(user);
+  const name = user.name || user.username;
+  return name === user.username ? t('handover.yourself', { name }) : t('handover.yourself_with_code', { name, code: user.username });
 }
 
 // Sales reps, who own the customers, come first. Managers and admins follow
