@@ -98,6 +98,8 @@ function onRouteChange(event) {
     else link.removeAttribute('aria-current');
   }
   document.title = `${t('app.name')}`;
+  // Logging out changes no sync status, and the chip must leave with the session.
+  updateSyncChip();
 }
 
 function afterLogin() {

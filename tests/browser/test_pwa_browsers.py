@@ -164,6 +164,7 @@ def test_log_out_gives_new_device(site, new_context):
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("text=退出登录")
     page.wait_for_selector("#username")
+    assert page.locator("#sync-chip").is_hidden(), "no session, nothing to show as synced"
     log_in(page, second)
     page.goto("/#/customers")
     page.wait_for_selector("text=还没有客户")
