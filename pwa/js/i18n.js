@@ -436,7 +436,7 @@ const en = {
   'history.title': 'History', 'history.empty': 'No changes yet.', 'history.loading': 'The history has not finished downloading, so some changes may be missing here.', 'history.server': 'System',
   'history.deleted': 'Deleted this record', 'history.restored': 'Restored this record',
 
-  'form.save': 'Save', 'form.not_set': '(not set)', 'form.required': 'Fill in {label}.',
+  'form.save': 'Save', 'form.not_set': '(not set)', 'form.required': 'Fill in "{label}".',
   'form.too_long': '{label} takes at most {max} characters; it has {length}.', 'form.integer': '{label} must be a whole number.',
   'form.range': '{label} must be from {min} to {max}.', 'form.date': '{label} is not a valid date.',
   'form.datetime': '{label} is not a valid date and time.', 'form.email': '{label} is not an email address, such as name@example.com.',

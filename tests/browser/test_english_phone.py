@@ -130,3 +130,14 @@ def test_choices_and_placeholders_not_cut(site, open_english, path, ready):
         page.click(".view-customers button:has-text('Filter')")
     page.wait_for_selector(ready)
     assert page.evaluate(CUT_TEXTS) == []
+
+
+def test_required_field_named_in_quotes(site, open_english):
+    """A missing field's name is quoted, so a label such as "Paid on" reads as a name, not as words."""
+    rep = site.add_user("sales", name="刘洋")
+    page = open_english(rep)
+    page.goto("/#/customer/new")
+    page.wait_for_selector("#field-name")
+    page.click("form.form button[type=submit]")
+
+    assert page.inner_text("#field-name-error") == 'Fill in "Name".'
