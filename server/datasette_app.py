@@ -50,7 +50,8 @@ from datasette.utils import tilde_decode
 from . import datasette_access as access
 from . import search
 from .csv_amounts import AmountRewriter
-from .datasette_plugin import YUAN_COLUMNS, GenzongPlugin, both_languages, page_titles
+from .datasette_english import EnglishMetadata, load_english_metadata
+from .datasette_plugin import YUAN_COLUMNS, GenzongPlugin, page_titles
 from .paths import project_root
 from .schema import TABLES
 from .state import ServerState
@@ -151,21 +152,35 @@ def unfold_chinese(node):
     return node
 
 
-def load_metadata(database_name: str) -> dict:
-    """Read ``datasette-metadata.yml`` from the checkout and add the database's contents page.
+def load_metadata(database_name: str) -> tuple[dict, EnglishMetadata]:
+    """Read ``datasette-metadata.yml`` and its English from the checkout, and add the database's contents page.
 
     ``database_name`` is the name Datasette gives the published database:
-    its file name without the extension. Raises KeyError when the file has
+    its file name without the extension. Raises KeyError when a file has
     no entry for it.
     """
     with open(project_root() / METADATA_FILE, encoding="utf-8") as handle:
         metadata = unfold_chinese(yaml.safe_load(handle))
+    english = load_english_metadata(project_root(), metadata, database_name)
     database = metadata["databases"][database_name]
-    database["description_html"] = contents_html(database_name, database)
-    return metadata
+    # Both languages, each marked with its lang for the interface script to show one.
+    database["description_html"] = (
+        f'<div class="genzong-text" lang="zh-CN">{contents_html(database_name, database, CONTENTS_HEADINGS)}</div>'
+        f'<div class="genzong-text" lang="en">{contents_html(database_name, english_entries(english), CONTENTS_HEADINGS_EN)}</div>')
+    return metadata, english
 
 
-def contents_html(database_name: str, database: dict) -> str:
+# The database page's sections: the report views, the canned queries and the tables.
+CONTENTS_HEADINGS = ("报表", "统计与查询", "原始数据表")
+CONTENTS_HEADINGS_EN = ("Reports", "Queries", "Tables")
+
+
+def english_entries(english: EnglishMetadata) -> dict:
+    """Return the English metadata in the form ``contents_html`` reads."""
+    return {"description": english.database_description, "tables": english.tables, "queries": english.queries}
+
+
+def contents_html(database_name: str, database: dict, headings: tuple[str, str, str]) -> str:
     """Return the database page's introduction: the reports, queries and tables, with links."""
     tables = database.get("tables", {})
     queries = database.get("queries", {})
@@ -176,11 +191,10 @@ def contents_html(database_name: str, database: dict) -> str:
         text = html.escape(entry.get("description") or "")
         return f'<li><a href="{base}{name}">{title}</a>{" — " + text if text else ""}</li>'
 
-    # The headings are Genzong's words, so the interface script shows the one in the page's language.
     sections = [
-        (both_languages("报表", "Reports"), [(name, tables.get(name, {})) for name in REPORT_VIEWS]),
-        (both_languages("统计与查询", "Queries"), list(queries.items())),
-        (both_languages("原始数据表", "Tables"), [(name, tables.get(name, {})) for name in TABLES]),
+        (headings[0], [(name, tables.get(name, {})) for name in REPORT_VIEWS]),
+        (headings[1], list(queries.items())),
+        (headings[2], [(name, tables.get(name, {})) for name in TABLES]),
     ]
     parts = [f"<p>{html.escape(database.get('description', ''))}</p>"]
     for heading, entries in sections:
@@ -211,13 +225,13 @@ class DatasetteMount:
         database_file = state.records.path
         self.database_name = database_file.stem
         self.verifier = access.ActorVerifier(state)
-        metadata = load_metadata(self.database_name)
+        metadata, english = load_metadata(self.database_name)
         self.titles = page_titles(metadata, self.database_name)
         self.datasette = Datasette(files=[str(database_file)],
                                    metadata=metadata,
                                    template_dir=str(project_root() / TEMPLATE_DIR),
                                    settings=SETTINGS, secret=state.secret.decode())
-        plugin = GenzongPlugin(self.verifier, self.database_name, self.datasette, self.titles)
+        plugin = GenzongPlugin(self.verifier, self.database_name, self.datasette, self.titles, english)
         pm.register(plugin, name=f"genzong-{id(plugin)}")
         self._plugin = plugin
         self._app = self.datasette.app()

@@ -2,17 +2,24 @@
 //
 // Datasette 0.65 writes its buttons, filter choices, row counts and footer in
 // English. The plugin inlines this script at the end of every Datasette page.
-// When the language is Chinese it rewrites those texts in place. The choice is
+// When the language is Chinese it rewrites those texts in place. When it is
+// English it puts the English of Genzong's metadata (titles, descriptions,
+// column descriptions and the views' and queries' Chinese column names) in
+// place of the Chinese. The choice is
 // the one the PWA stores under "genzong.language" on this origin, so switching
 // either one switches both. Only visible texts change: links, form field names
 // and the values a form sends stay as Datasette wrote them. A text this script
-// does not know stays English, and the rows, facet values and SQL are data,
+// does not know stays as it is, and the rows, facet values and SQL are data,
 // which it never touches.
 (() => {
   const STORAGE_KEY = 'genzong.language';
   // Filled in by the plugin: {"database": {name: title}, "databaseEnglish": {name: English title},
   // "tables": {name: title}}.
   const NAMES = __GENZONG_NAMES__;
+  // Filled in per page by the plugin (datasette_english.py), with only what the page can show:
+  // {"name": table or query, "title", "description", "notes": {column: description},
+  // "columns": {column: English name}, "titles": {name: title}, "descriptions": {query: description}}.
+  const ENGLISH = __GENZONG_ENGLISH__;
 
   // Regions that hold data, SQL or metadata text rather than Datasette's own words.
   // A query's error message is not one of them, because Datasette writes some of its own there.
@@ -212,7 +219,8 @@
 
   // The page's filters as [English, Chinese] pairs, in the order Datasette lists them:
   // the search first, then the query's column filters sorted by name and value.
-  function filterDescriptions() {
+  // label(column) is the name that the descriptions give each column.
+  function filterDescriptions(label = (column) => column) {
     const params = new URLSearchParams(location.search);
     const descriptions = [];
     const search = (params.get('_search') ?? '').trim();
@@ -222,18 +230,22 @@
     for (const [key, value] of pairs) {
       const split = key.lastIndexOf('__');
       const [column, lookup] = split < 0 ? [key, 'exact'] : [key.slice(0, split), key.slice(split + 2)];
-      const pair = Object.hasOwn(LOOKUPS, lookup) ? LOOKUPS[lookup](column, value) : null;
+      const pair = Object.hasOwn(LOOKUPS, lookup) ? LOOKUPS[lookup](label(column), value) : null;
       if (pair) descriptions.push(pair);
     }
     return descriptions;
   }
 
+  // Datasette's "where a = "1", b > 2 and c is null" for a list of conditions.
+  function whereClause(conditions) {
+    const joined = conditions.length > 1 ? `${conditions.slice(0, -1).join(', ')} and ${conditions.at(-1)}` : conditions.join('');
+    return `where ${joined}`;
+  }
+
   // "where a = "1", b > 2 and c is null" in Chinese, or null when it is not the one the URL's filters give.
   function describeWhere(text) {
     const descriptions = filterDescriptions();
-    const english = descriptions.map(([en]) => en);
-    const joined = english.length > 1 ? `${english.slice(0, -1).join(', ')} and ${english.at(-1)}` : english.join('');
-    if (text !== `where ${joined}`) return null;
+    if (text !== whereClause(descriptions.map(([en]) => en))) return null;
     return '条件：' + descriptions.map(([, zh]) => zh).join('，');
   }
 
@@ -352,12 +364,152 @@
     }
   }
 
-  // English pages keep Datasette's words; only the crumbs' database name becomes its English title.
-  function nameDatabaseInEnglish() {
+  // English pages keep Datasette's words and show Genzong's metadata in English: the functions
+  // below change only headings and labels, never a cell, a facet value or a value a form sends.
+
+  function englishColumn(name) {
+    return Object.hasOwn(ENGLISH.columns ?? {}, name) ? ENGLISH.columns[name] : name;
+  }
+
+  // Replaces the first occurrence of `name` in the first text node of `element` that contains it.
+  function renameText(element, name, english) {
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const at = node.data.indexOf(name);
+      if (at < 0) continue;
+      node.data = node.data.slice(0, at) + english + node.data.slice(at + name.length);
+      return;
+    }
+  }
+
+  // A page heading's title, keeping Datasette's " (view)" and " 🔒" after it.
+  function retitleHeading(heading, title) {
+    const node = heading?.firstChild;
+    if (!title || !node || node.nodeType !== Node.TEXT_NODE) return;
+    const suffix = /(?: \(view\))?(?: 🔒)?\s*$/.exec(node.data)[0];
+    node.data = title + suffix;
+  }
+
+  function describeInEnglish() {
+    const description = document.querySelector('section.content > .metadata-description');
+    if (description && ENGLISH.description) description.textContent = ENGLISH.description;
+    document.querySelectorAll('dl.column-descriptions > dt').forEach((term) => {
+      const name = term.textContent;
+      const note = term.nextElementSibling;
+      if (note?.tagName === 'DD' && Object.hasOwn(ENGLISH.notes ?? {}, name)) note.textContent = ENGLISH.notes[name];
+      term.textContent = englishColumn(name);
+    });
+  }
+
+  // The result table's headers, and the names that narrow screens show before each cell.
+  function nameHeadersInEnglish() {
+    const rules = [];
+    document.querySelectorAll('table.rows-and-columns > thead > tr > th').forEach((header, index) => {
+      const name = header.dataset.column ?? header.textContent.trim();
+      const description = ENGLISH.notes?.[name];
+      if (header.dataset.columnDescription && description) header.dataset.columnDescription = description;
+      const english = englishColumn(name);
+      if (english === name) return;
+      renameText(header, name, english);
+      rules.push(`.rows-and-columns td:nth-of-type(${index + 1}):before { content: ${JSON.stringify(english)}; }`);
+    });
+    if (!rules.length) return;
+    const style = document.createElement('style');
+    style.textContent = `@media only screen and (max-width: 576px) { ${rules.join(' ')} }`;
+    document.head.append(style);
+  }
+
+  function nameFormInEnglish() {
+    // An option without a value sends its text, so it keeps that text as its value.
+    document.querySelectorAll('form.filters select[name^="_filter_column"] option:not([value])').forEach((option) => {
+      const name = option.textContent;
+      option.value = name;
+      option.textContent = englishColumn(name);
+    });
+    document.querySelectorAll('form.filters select[name="_sort"] option[value]').forEach((option) => {
+      if (option.value) option.textContent = `Sort by ${englishColumn(option.value)}`;
+    });
+    document.querySelectorAll('.facet-info[data-column] > .facet-info-name > strong').forEach((heading) => {
+      const name = heading.closest('.facet-info').dataset.column;
+      renameText(heading, name, englishColumn(name));
+    });
+    const timedOut = document.querySelector('.facets-timed-out');
+    const m = timedOut && /^These facets timed out: (.+)$/.exec(timedOut.textContent.trim());
+    if (m) timedOut.textContent = `These facets timed out: ${m[1].split(', ').map(englishColumn).join(', ')}`;
+    if (isCannedQuery()) {
+      document.querySelectorAll('form.sql label[for]').forEach((label) => {
+        label.textContent = englishColumn(label.textContent.trim());
+      });
+    }
+  }
+
+  // The table page's "157 rows where 负责人 = "张伟" sorted by 时间戳 descending" with English column
+  // names. Conditions that differ from what the URL's filters give keep Datasette's text.
+  function describeRowsInEnglish(text) {
+    let rest = text;
+    const count = /^[\d,]+ rows?(?: |$)/.exec(rest)?.[0] ?? '';
+    rest = rest.slice(count.length);
+    const sort = /(?:^| )sorted by (.+?)( descending)?$/.exec(rest);
+    if (sort) rest = rest.slice(0, sort.index);
+    let where = rest;
+    if (rest && rest === whereClause(filterDescriptions().map(([en]) => en))) {
+      where = whereClause(filterDescriptions(englishColumn).map(([en]) => en));
+    }
+    const sorted = sort ? `sorted by ${englishColumn(sort[1])}${sort[2] ?? ''}` : '';
+    return [count.trim(), where, sorted].filter(Boolean).join(' ');
+  }
+
+  function nameDatabasePageInEnglish() {
+    const titles = ENGLISH.titles ?? {};
+    document.querySelectorAll('.db-table > h3 > a, #views + ul > li > a').forEach((link) => {
+      const name = link.textContent.trim();
+      if (Object.hasOwn(titles, name) && titles[name] !== name) link.textContent = `${titles[name]} (${name})`;
+    });
+    document.querySelectorAll('#queries + ul > li > a').forEach((link) => {
+      const name = decodeURIComponent(new URL(link.href).pathname.split('/').pop());
+      if (Object.hasOwn(titles, name)) link.textContent = titles[name];
+      if (ENGLISH.descriptions?.[name]) link.title = ENGLISH.descriptions[name];
+    });
+  }
+
+  function translateMetadata() {
     document.querySelectorAll('.crumbs a').forEach((link) => {
       const name = link.textContent.trim();
       if (Object.hasOwn(NAMES.databaseEnglish, name)) link.textContent = NAMES.databaseEnglish[name];
+      else if (name === ENGLISH.name && ENGLISH.title) link.textContent = ENGLISH.title;
     });
+    if (!ENGLISH.title) return;
+    const body = document.body.classList;
+    const heading = document.querySelector('.page-header h1, section.content > h1');
+    if (body.contains('row')) {
+      if (!heading.textContent.startsWith(`${ENGLISH.name}: `)) return;
+      heading.textContent = ENGLISH.title + heading.textContent.slice(ENGLISH.name.length);
+      document.title = heading.textContent.replace('🔒', '').trim();
+      return;
+    }
+    retitleHeading(heading, ENGLISH.title);
+    describeInEnglish();
+    if (body.contains('db')) {
+      nameDatabasePageInEnglish();
+      document.title = ENGLISH.title;
+    } else if (body.contains('index')) {
+      document.querySelectorAll('section.content > h2 > a').forEach((link) => {
+        const name = link.textContent.trim();
+        if (Object.hasOwn(NAMES.databaseEnglish, name)) link.textContent = NAMES.databaseEnglish[name];
+      });
+      document.title = ENGLISH.title;
+    } else if (body.contains('table')) {
+      nameHeadersInEnglish();
+      nameFormInEnglish();
+      // A page asked for with _nocount has no row count heading.
+      const count = document.querySelector('section.content > h3');
+      if (count) count.textContent = describeRowsInEnglish(count.textContent.replace(/\s+/g, ' ').trim());
+      document.title = count ? `${ENGLISH.title} · ${count.textContent}` : ENGLISH.title;
+    } else if (isCannedQuery()) {
+      nameHeadersInEnglish();
+      nameFormInEnglish();
+      document.title = `${ENGLISH.title} · Genzong`;
+    }
   }
 
   function addLanguageButton(language) {
@@ -393,7 +545,7 @@
       element.hidden = !element.lang.startsWith(language);
     });
     if (language === 'en') {
-      nameDatabaseInEnglish();
+      translateMetadata();
       return;
     }
     translateTree(document.body);

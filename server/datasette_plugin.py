@@ -21,7 +21,8 @@ that it was called for its own instance and otherwise returns None.
   which adds up the columns a report's ``totals`` metadata lists for its
   合计 line.
 - ``extra_body_script`` puts Datasette's own interface into Chinese, with a
-  switch to English (``datasette_chinese.js``), and folds a table's column
+  switch to English (``datasette_chinese.js``) that also shows the page's
+  metadata in English (``datasette_english.py``), and folds a table's column
   descriptions into a collapsed 列说明 section, so the rows start near the
   top of the page, and its SQL definition into another.
 - ``handle_exception`` answers a query stopped at the SQL time limit with a
@@ -40,7 +41,7 @@ from urllib.parse import quote
 
 from datasette import hookimpl
 from datasette.filters import FilterArguments
-from datasette.utils import to_css_class
+from datasette.utils import tilde_decode, to_css_class
 from datasette.utils.asgi import Base400, NotFound, Request, Response
 from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
@@ -49,6 +50,7 @@ from . import search
 from .datasette_access import (FAILED_MESSAGE, FAILED_MESSAGE_EN, FAILED_TITLE, FORBIDDEN_MESSAGE,
                                FORBIDDEN_TITLE, REFUSAL_PATH, SCOPE_REFUSAL, TIMED_OUT_MESSAGE,
                                TIMED_OUT_MESSAGE_EN, TIMED_OUT_TITLE, ActorVerifier, wants_json)
+from .datasette_english import EnglishMetadata
 from .db import BUSY_TIMEOUT_MS
 from .sqlfunctions import register_functions
 
@@ -58,17 +60,20 @@ SEARCH_PARAMETER = "genzong_search"
 
 CHINESE_INTERFACE = Path(__file__).with_name("datasette_chinese.js").read_text(encoding="utf-8")
 NAMES_PLACEHOLDER = "__GENZONG_NAMES__"
+ENGLISH_PLACEHOLDER = "__GENZONG_ENGLISH__"
 
 # A stylesheet that keeps the page hidden until datasette_chinese.js, at the
 # end of the page, has translated it and marked <html> genzong-ready, so a
 # slow page does not show Datasette's English first. The animation shows the
 # page after 1.5 s even when the script never marks it, so a browser without
 # JavaScript, or a failed script, still gets the page. A data: URL, because Datasette's hooks add stylesheets
-# to <head> only by URL.
+# to <head> only by URL. The script hides Genzong's texts in the other language,
+# which app.css would show again, because it makes every div a block.
 HIDE_UNTIL_TRANSLATED = "data:text/css," + quote(
     "body{visibility:hidden;animation:genzong-reveal 0s linear 1.5s forwards}"
     "html.genzong-ready body{visibility:visible;animation:none}"
-    "@keyframes genzong-reveal{to{visibility:visible}}")
+    "@keyframes genzong-reveal{to{visibility:visible}}"
+    ".genzong-text[hidden],.genzong-message[hidden]{display:none}")
 
 # Wraps Datasette's list of column descriptions, and the SQL that defines a
 # table or view at the foot of its page, each in a collapsed <details>.
@@ -93,13 +98,17 @@ document.querySelectorAll("section.content > pre.wrapped-sql").forEach((definiti
 """
 
 # A script that turns the search's 类型 text box into a list of the kinds it accepts.
+# The values are the kinds as the query takes them; the labels follow the page's language.
 SEARCH_KIND_CHOICES = """
 const kindBox = document.querySelector('body.query-search input[name="类型"]');
 if (kindBox) {
   const choices = document.createElement("select");
   choices.id = kindBox.id;
   choices.name = kindBox.name;
-  for (const [value, label] of [["", "全部（每类最新 100 条）"], ["客户", "客户"], ["跟进记录", "跟进记录"], ["工单", "工单"]]) {
+  const kinds = document.documentElement.lang === "en"
+    ? [["", "All (latest 100 of each)"], ["客户", "Customers"], ["跟进记录", "Follow-ups"], ["工单", "Tickets"]]
+    : [["", "全部（每类最新 100 条）"], ["客户", "客户"], ["跟进记录", "跟进记录"], ["工单", "工单"]];
+  for (const [value, label] of kinds) {
     choices.append(new Option(label, value, false, value === kindBox.value));
   }
   kindBox.replaceWith(choices);
@@ -116,10 +125,6 @@ if (totalsLine && resultTable) resultTable.before(totalsLine);
 # Columns of the views and canned queries that hold 元.
 YUAN_COLUMNS = frozenset({"应收金额", "已收金额", "未收金额", "多付金额", "预计金额", "回款金额",
                           "销售额", "回款额", "月末逾期金额"})
-
-# The English pages' name for the published database, whose metadata title
-# (跟踪业务数据) is Chinese only.
-DATABASE_TITLE_EN = "Genzong business data"
 
 # A query column that contains the path of the page a manager reads for a
 # record, such as /data/genzong/customer_list?客户编号=KH000123. Only paths
@@ -146,16 +151,18 @@ LONG_TEXT_STYLE = "data:text/css," + quote(
 class GenzongPlugin:
     """The hooks for one Datasette instance publishing ``database``."""
 
-    def __init__(self, verifier: ActorVerifier, database: str, datasette, titles: dict[str, str]):
+    def __init__(self, verifier: ActorVerifier, database: str, datasette, titles: dict[str, str],
+                 english: EnglishMetadata):
         # Datasette lists plugins by __name__ and looks for static files in
         # the package of that name; a module name makes it skip the lookup.
         self.__name__ = __name__
         self.verifier = verifier
         self.database = database
         self.datasette = datasette
-        self.chinese_interface = chinese_interface_script(database, titles, DATABASE_TITLE_EN)
+        self.english = english
+        self.chinese_interface = chinese_interface_script(database, titles, english.database_title)
         # A visitor without a valid login gets only the refusal page, whose script needs no table titles.
-        self.anonymous_interface = chinese_interface_script(database, {database: database})
+        self.anonymous_interface = with_english(chinese_interface_script(database, {database: database}), {})
 
     def _ours(self, datasette) -> bool:
         return datasette is self.datasette
@@ -239,13 +246,16 @@ class GenzongPlugin:
         return [HIDE_UNTIL_TRANSLATED, LONG_TEXT_STYLE]
 
     @hookimpl
-    def extra_body_script(self, template, database, request, datasette):
+    def extra_body_script(self, template, database, table, columns, request, datasette):
         if not self._ours(datasette):
             return None
         if request is None or not self.verifier.is_verified(request.actor):
             return self.anonymous_interface
+        texts = {}
+        if database == self.database or template == "index.html":
+            texts = self.english.page_texts(template, page_name(template, table, request), columns)
         # The interface script runs first because it sets the page's language, which the others read.
-        scripts = [self.chinese_interface]
+        scripts = [with_english(self.chinese_interface, texts)]
         if database == self.database and template == "table.html":
             scripts.append(FOLD_TABLE_PAGE)
         elif database == self.database and template.startswith("query"):
@@ -253,10 +263,12 @@ class GenzongPlugin:
         return "\n".join(scripts)
 
     @hookimpl
-    def extra_template_vars(self, database, datasette):
+    def extra_template_vars(self, template, database, table, request, datasette):
         if not self._ours(datasette) or database != self.database:
             return None
-        return {"genzong_totals": report_totals}
+        name = page_name(template, table, request)
+        return {"genzong_totals": report_totals,
+                "genzong_english_column": lambda column: self.english.column_name(name, column) or column}
 
     @hookimpl
     def register_routes(self, datasette):
@@ -372,6 +384,24 @@ def chinese_interface_script(database: str, titles: dict[str, str], title_en: st
     # "</script>" or "<!--" in a title would change how the inline <script> element parses.
     literal = json.dumps(names, ensure_ascii=False).replace("<", "\\u003c")
     return CHINESE_INTERFACE.replace(NAMES_PLACEHOLDER, literal)
+
+
+def page_name(template: str, table: str | None, request) -> str | None:
+    """Return the table, view or canned query that a page shows, or None for other pages.
+
+    Datasette gives the hooks a canned query's name only in the request's URL.
+    """
+    if table:
+        return table
+    if template.startswith("query") and request is not None and "table" in request.url_vars:
+        return tilde_decode(request.url_vars["table"])
+    return None
+
+
+def with_english(script: str, texts: dict) -> str:
+    """Return the interface ``script`` with the English ``texts`` of one page filled in."""
+    literal = json.dumps(texts, ensure_ascii=False).replace("<", "\\u003c")
+    return script.replace(ENGLISH_PLACEHOLDER, literal, 1)
 
 
 def report_totals(columns: list[str], rows, names: list[str]) -> list[tuple[str, str]]:

@@ -3,15 +3,20 @@
 The screenshots land in tests/artifacts/screenshots/ for a person to look at.
 """
 
+import re
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+import yaml
 from playwright.sync_api import sync_playwright
 
+from genzong.server.db import transaction
 from genzong.server.demo import fill_demo
-from genzong.server.paths import DataDir
+from genzong.server.paths import DataDir, project_root
+from genzong.server.records import Batch
 from genzong.server.state import open_data_dir
+from genzong.server.timeutil import now_stamp
 
 from servers import ServerProcess
 
@@ -19,6 +24,10 @@ SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
+
+# The first demo customer gets the name of a column, so a test can tell a
+# translated heading from an untouched cell.
+CUSTOMER_NAMED_LIKE_COLUMN = ("KH000001", "负责人")
 
 COLUMN_TEXTS = """(name) => {
     const table = document.querySelector("table.rows-and-columns");
@@ -39,10 +48,21 @@ def server(tmp_path_factory):
     data = DataDir(tmp_path_factory.mktemp("browser") / "data")
     state = open_data_dir(data)
     fill_demo(state)
+    rename_customer(state, *CUSTOMER_NAMED_LIKE_COLUMN)
     state.close()
     process = ServerProcess(data.root).start()
     yield process
     process.stop()
+
+
+def rename_customer(state, code: str, name: str) -> None:
+    """Give the customer numbered ``code`` the name ``name``, as the server writes a record."""
+    conn = state.records.get()
+    customer_id = conn.execute("SELECT id FROM customers WHERE code = ?", (code,)).fetchone()[0]
+    with state.write_lock, transaction(conn):
+        batch = Batch(conn, now_stamp(), None, "server")
+        batch.server_write("customers", customer_id, {"name": name})
+        batch.flush()
 
 
 @pytest.fixture(scope="module")
@@ -143,10 +163,11 @@ def test_search_result_opens_record(server, manager_page):
 @pytest.mark.browser
 def test_english_page_new_words(server, browser):
     # The 合计 line, 查看 links and the crumbs are Genzong's own words, so English pages show them in English.
+    # The line names the columns as the English metadata does.
     context = manager_context(server, browser, english=True)
     page = context.new_page()
     page.goto(server.url + "/data/genzong/payments_by_status")
-    assert page.locator("p.genzong-totals").inner_text().startswith("Total (4 rows): 笔数 ")
+    assert page.locator("p.genzong-totals").inner_text().startswith("Total (4 rows): Count ")
     assert "合计" not in page.locator("p.genzong-totals").inner_text()
     assert page.locator(".crumbs").inner_text().split() == ["home", "/", "Genzong", "business", "data"]
 
@@ -165,12 +186,12 @@ def test_database_headings_follow_language(server, browser, manager_page):
     page = context.new_page()
     page.goto(server.url + "/data/genzong")
     page.wait_for_selector("html.genzong-ready")
-    assert page.locator("section.content h2").all_inner_texts()[:3] == ["Reports", "Queries", "Tables"]
+    assert page.locator("section.content h2:visible").all_inner_texts()[:3] == ["Reports", "Queries", "Tables"]
     context.close()
 
     manager_page.goto(server.url + "/data/genzong")
     manager_page.wait_for_selector("html.genzong-ready")
-    assert manager_page.locator("section.content h2").all_inner_texts()[:3] == ["报表", "统计与查询", "原始数据表"]
+    assert manager_page.locator("section.content h2:visible").all_inner_texts()[:3] == ["报表", "统计与查询", "原始数据表"]
 
 
 @pytest.mark.browser
@@ -372,7 +393,7 @@ def test_invalid_parameter_page_switches_language(server, manager_page):
     assert message.count() == 2
     message.nth(1).locator("a").click()
     page.wait_for_url("**/data/genzong/rep_monthly_review")
-    assert page.locator("h1").inner_text().startswith("业务员月度复盘")
+    assert page.locator("h1").inner_text().startswith("Rep monthly review")
 
 
 @pytest.mark.browser
@@ -556,3 +577,237 @@ def test_nocount_page_title_in_chinese(server, manager_page, query):
     page.goto(f"{server.url}/data/genzong/payments?{query}")
     assert page.locator("h1").inner_text().startswith("回款记录")
     assert page.title() == "回款记录"
+
+
+# English metadata ---------------------------------------------------------
+
+def english_metadata() -> dict:
+    """Return the English texts of the published database, as datasette-metadata-en.yml writes them."""
+    with open(project_root() / "datasette-metadata-en.yml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["databases"]["genzong"]
+
+
+ENGLISH = english_metadata()
+CJK = re.compile(r"[\u4e00-\u9fff]")
+CUSTOMER_LIST_FILTERED = "/data/genzong/customer_list?客户名称=负责人"
+
+
+def header_texts(page) -> list[str]:
+    return [text.replace("\u00a0", " ").strip()
+            for text in page.locator("table.rows-and-columns thead th").all_inner_texts()]
+
+
+@pytest.mark.browser
+def test_english_view_page(server, browser):
+    context = manager_context(server, browser, english=True, viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    errors = collect_page_errors(page)
+    page.goto(server.url + CUSTOMER_LIST_FILTERED)
+    page.wait_for_selector("html.genzong-ready[lang=en]")
+    view = ENGLISH["tables"]["customer_list"]
+
+    assert page.locator("h1").inner_text().startswith("Customer list (view)")
+    assert page.locator(".metadata-description").inner_text() == view["description"]
+    assert page.locator("dl.column-descriptions > dt").first.text_content() == "Customer no."
+    notes = dict(zip(page.locator("dl.column-descriptions > dt").all_text_contents(),
+                     page.locator("dl.column-descriptions > dd").all_text_contents()))
+    assert notes["Owner"] == view["columns"]["负责人"]
+    assert notes["Customer"] == view["columns"]["客户名称"]
+
+    headers = header_texts(page)
+    assert headers[:3] == ["Customer no. ▼", "Customer", "Company"]
+    assert not [header for header in headers if CJK.search(header)], "every header is English"
+    assert page.locator('th[data-column="负责人"]').inner_text().strip() == "Owner", "data-column keeps the name"
+    assert page.locator('th[data-column="负责人"]').get_attribute("data-column-description") == view["columns"]["负责人"]
+
+    # The customer's name is the same word as the Owner column's Chinese name, and stays as it is.
+    assert column_texts(page, "客户名称") == ["负责人"]
+    assert page.locator("section.content > h3").inner_text() == '1 row where Customer = "负责人" sorted by Customer no.'
+    assert page.title() == 'Customer list · 1 row where Customer = "负责人" sorted by Customer no.'
+    assert page.locator('input[name="_filter_value_1"]').input_value() == "负责人"
+    selected = page.locator('select[name="_filter_column_1"] option:checked')
+    assert (selected.inner_text(), selected.get_attribute("value")) == ("Customer", "客户名称")
+    sort_option = page.locator('select[name="_sort"] option[value="负责人"]')
+    assert sort_option.inner_text() == "Sort by Owner"
+
+    owner_facet = page.locator('.facet-info[data-column="负责人"]')
+    assert owner_facet.locator(".facet-info-name strong").inner_text().startswith("Owner")
+    facet_values = owner_facet.locator("ul li").all_inner_texts()
+    assert len(facet_values) == 1
+    assert CJK.search(facet_values[0]), "facet values are data and stay Chinese"
+    assert page.locator('.facet-info[data-column="阶段"] .facet-info-name strong').inner_text().startswith("Stage")
+
+    assert errors == []
+    assert page.evaluate("getComputedStyle(document.body).visibility") == "visible"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "datasette_english_view.png", full_page=True)
+    context.close()
+
+
+@pytest.mark.browser
+def test_chinese_view_page_keeps_metadata(server, manager_page):
+    page = manager_page
+    page.goto(server.url + CUSTOMER_LIST_FILTERED)
+    assert page.locator("h1").inner_text().startswith("客户一览（视图）")
+    assert page.locator(".metadata-description").inner_text().startswith("所有未删除的客户")
+    assert header_texts(page)[:3] == ["客户编号 ▼", "客户名称", "公司"]
+    assert page.locator("dl.column-descriptions > dt").first.text_content() == "客户编号"
+    assert column_texts(page, "客户名称") == ["负责人"]
+    assert page.locator("section.content > h3").inner_text() == "共 1 行；条件：客户名称 = “负责人”；按 客户编号 升序排列"
+    assert page.locator('select[name="_sort"] option[value="负责人"]').inner_text() == "按 负责人 排序"
+    assert page.locator('.facet-info[data-column="负责人"] .facet-info-name strong').inner_text().startswith("负责人")
+
+
+@pytest.mark.browser
+def test_english_filters_and_sort_work(server, browser):
+    context = manager_context(server, browser, english=True, viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(server.url + "/data/genzong/follow_up_log")
+    page.select_option('select[name="_filter_column"]', label="Channel")
+    page.select_option('select[name="_filter_op"]', label="contains")
+    page.fill('input[name="_filter_value"]', "电")
+    page.click('form.filters input[type="submit"]')
+    page.wait_for_url("**__contains=*")
+    assert "沟通方式__contains=电" in unquote(page.url), "the form sends the Chinese column name"
+    channels = column_texts(page, "沟通方式")
+    assert channels
+    assert all("电" in channel for channel in channels)
+    count = filtered_count(page, server, "/data/genzong/follow_up_log?沟通方式__contains=电")
+    assert page.locator("section.content > h3").inner_text() == (
+        f'{count:,} rows where Channel contains "电" sorted by UTC timestamp descending')
+
+    page.locator('th[data-column="客户名称"] a').click()
+    page.wait_for_url("**_sort=*")
+    assert "_sort=客户名称" in unquote(page.url)
+    assert page.locator('th[data-column="客户名称"]').inner_text().replace("\u00a0", " ").strip() == "Customer ▼"
+    names = column_texts(page, "客户名称")
+    assert names == sorted(names)
+    assert page.locator("section.content > h3").inner_text().endswith(
+        'where Channel contains "电" sorted by Customer')
+    context.close()
+
+
+@pytest.mark.browser
+def test_english_table_page(server, browser):
+    context = manager_context(server, browser, english=True, viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(server.url + "/data/genzong/tickets")
+    table = ENGLISH["tables"]["tickets"]
+    assert page.locator("h1").inner_text().startswith("Tickets")
+    assert page.locator(".metadata-description").inner_text() == table["description"]
+    notes = dict(zip(page.locator("dl.column-descriptions > dt").all_text_contents(),
+                     page.locator("dl.column-descriptions > dd").all_text_contents()))
+    assert notes["subject"] == "Subject", "a table's column names are English already"
+    assert notes["kind"] == table["columns"]["kind"]
+    assert notes["clock"] == "Version vector (used by sync)"
+    assert not [note for note in notes.values() if note.startswith(("记录", "服务器"))]
+    assert page.locator("details summary", has_text="Column notes").count() == 1
+
+    page.locator('th[data-column="kind"] svg.dropdown-menu-icon').click()
+    assert page.locator(".dropdown-menu .dropdown-column-description").inner_text() == table["columns"]["kind"]
+    assert page.title().startswith("Tickets · ")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "datasette_english_table.png")
+    context.close()
+
+
+@pytest.mark.browser
+def test_chinese_table_page_keeps_metadata(server, manager_page):
+    page = manager_page
+    page.goto(server.url + "/data/genzong/tickets")
+    assert page.locator("h1").inner_text().startswith("工单")
+    assert page.locator(".metadata-description").inner_text().startswith("投诉、问题和需求工单")
+    assert page.locator('th[data-column="kind"]').get_attribute("data-column-description") == "类型：投诉/问题/需求"
+
+
+@pytest.mark.browser
+def test_english_canned_query_with_parameters(server, browser):
+    context = manager_context(server, browser, english=True, viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(server.url + "/data/genzong/ticket_handling_times")
+    query = ENGLISH["queries"]["ticket_handling_times"]
+    assert page.locator("h1").inner_text().startswith("Complaint handling times")
+    assert page.locator(".metadata-description").inner_text() == query["description"]
+    assert page.title() == "Complaint handling times · Genzong"
+    labels = page.locator("form.sql label").evaluate_all(
+        "labels => labels.map(label => [label.textContent.trim(), document.getElementById(label.htmlFor).name])")
+    assert labels == [["Start date", "开始日期"], ["End date", "结束日期"], ["Type", "类型"]]
+    assert header_texts(page) == ["Owner", "Tickets", "Replied", "Avg. hours to reply", "Resolved",
+                                  "Avg. hours to resolve", "Late replies", "Start date", "End date"]
+
+    page.fill('input[name="开始日期"]', "2020-01-01")
+    page.fill('input[name="类型"]', "投诉")
+    page.click('form.sql input[type="submit"]')
+    page.wait_for_url("**%E7%B1%BB%E5%9E%8B=*")
+    assert "开始日期=2020-01-01" in unquote(page.url)
+    assert "类型=投诉" in unquote(page.url)
+    assert page.locator('input[name="类型"]').input_value() == "投诉", "the typed value stays Chinese"
+    assert "合计" in column_texts_by_index(page, 0), "the total row's cell is data"
+    assert header_texts(page)[0] == "Owner"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "datasette_english_query.png", full_page=True)
+    context.close()
+
+
+def column_texts_by_index(page, index: int) -> list[str]:
+    """Return the texts of the result table's column at ``index``."""
+    return page.locator(f"table.rows-and-columns tbody tr td:nth-child({index + 1})").all_inner_texts()
+
+
+@pytest.mark.browser
+def test_chinese_canned_query_keeps_parameters(server, manager_page):
+    page = manager_page
+    page.goto(server.url + "/data/genzong/ticket_handling_times")
+    assert page.locator("h1").inner_text().startswith("投诉处理时效")
+    assert page.locator("form.sql label").all_inner_texts() == ["开始日期", "结束日期", "类型"]
+    assert header_texts(page)[:3] == ["负责人", "工单数", "已答复"]
+    assert page.locator(".metadata-description").inner_text().startswith("期间内受理的工单")
+
+
+@pytest.mark.browser
+def test_english_database_page(server, browser):
+    context = manager_context(server, browser, english=True, viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(server.url + "/data/genzong")
+    assert page.locator(".page-header h1").inner_text().startswith("Genzong business data")
+    assert page.title() == "Genzong business data"
+    contents = page.locator(".metadata-description")
+    assert contents.locator("h2:visible").all_inner_texts() == ["Reports", "Queries", "Tables"]
+    assert contents.get_by_role("link", name="Customer list").is_visible()
+    assert contents.locator("p:visible").first.inner_text() == ENGLISH["description"]
+    visible = contents.locator("h2:visible, a:visible").all_inner_texts()
+    assert [text for text in visible if CJK.search(text)] == []
+
+    views = page.locator("h2#views + ul li a").all_inner_texts()
+    assert "Customer list (customer_list)" in views
+    assert "Follow-up log (follow_up_log)" in views
+    assert page.locator(".db-table h3 a", has_text="customers").first.inner_text() == "Customers (customers)"
+    overdue = page.locator("h2#queries + ul li a", has_text="Overdue receivables")
+    assert overdue.get_attribute("href").endswith("/overdue_receivables")
+    assert overdue.get_attribute("title") == ENGLISH["queries"]["overdue_receivables"]["description"]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "datasette_english_database.png")
+    context.close()
+
+
+@pytest.mark.browser
+def test_chinese_database_page_contents(server, manager_page):
+    page = manager_page
+    page.goto(server.url + "/data/genzong")
+    contents = page.locator(".metadata-description")
+    assert contents.locator("h2:visible").all_inner_texts() == ["报表", "统计与查询", "原始数据表"]
+    assert not contents.get_by_role("link", name="Customer list").is_visible()
+    assert "逾期回款" in page.locator("h2#queries + ul li a").all_inner_texts()
+
+
+@pytest.mark.browser
+def test_english_row_page(server, browser):
+    context = manager_context(server, browser, english=True)
+    page = context.new_page()
+    response = page.context.request.get(server.url + "/data/genzong/customers.json?_shape=array&_size=1")
+    customer_id = response.json()[0]["id"]
+    page.goto(f"{server.url}/data/genzong/customers/{customer_id}")
+    assert page.locator(".crumbs").inner_text().split() == ["home", "/", "Genzong", "business", "data", "/", "Customers"]
+    assert page.locator("section.content > h1").inner_text().startswith(f"Customers: {customer_id}")
+    assert page.title() == f"Customers: {customer_id}"
+    context.close()

@@ -55,6 +55,12 @@ def metadata():
         return yaml.safe_load(handle)["databases"]["genzong"]
 
 
+@pytest.fixture(scope="module")
+def english_columns():
+    with open(project_root() / "datasette-metadata-en.yml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["databases"]["genzong"]["column_names"]
+
+
 class LinkCollector(HTMLParser):
     """Collect every href, src and action of a page."""
 
@@ -580,7 +586,7 @@ def test_refusal_path_alone_not_found(published):
 
 @pytest.mark.parametrize("name", ["overdue_receivables", "payments_by_status", "payments_by_rep_month",
                                   "rep_monthly_performance"])
-def test_report_totals_line(published, metadata, name):
+def test_report_totals_line(published, metadata, english_columns, name):
     rows = published.rows(f"/data/genzong/{name}")
     html = published.get(f"/data/genzong/{name}").text
     line = re.search(r'<p class="genzong-totals"><span class="genzong-text" lang="zh-CN">'
@@ -593,7 +599,9 @@ def test_report_totals_line(published, metadata, name):
                         html)
     assert english, "the line is also written in English"
     assert english[1] == line[1]
-    assert english[2].split("; ") == line[2].split("；"), "the same columns and figures"
+    english_shown = dict(part.rsplit(" ", 1) for part in english[2].split("; "))
+    assert list(english_shown.values()) == list(shown.values()), "the same figures"
+    assert list(english_shown) == [english_columns[column] for column in shown], "the columns named in English"
     for column, text in shown.items():
         if column in YUAN_COLUMNS:
             fen = sum(round(row[column] * 100) for row in rows)
