@@ -217,6 +217,7 @@ class DatasetteMount:
         self.verifier: access.ActorVerifier | None = None
         self._plugin: GenzongPlugin | None = None
         self.titles: dict[str, str] = {}
+        self.english: EnglishMetadata | None = None
         self._app = None
 
     def start(self, state: ServerState) -> None:
@@ -225,13 +226,13 @@ class DatasetteMount:
         database_file = state.records.path
         self.database_name = database_file.stem
         self.verifier = access.ActorVerifier(state)
-        metadata, english = load_metadata(self.database_name)
+        metadata, self.english = load_metadata(self.database_name)
         self.titles = page_titles(metadata, self.database_name)
         self.datasette = Datasette(files=[str(database_file)],
                                    metadata=metadata,
                                    template_dir=str(project_root() / TEMPLATE_DIR),
                                    settings=SETTINGS, secret=state.secret.decode())
-        plugin = GenzongPlugin(self.verifier, self.database_name, self.datasette, self.titles, english)
+        plugin = GenzongPlugin(self.verifier, self.database_name, self.datasette, self.titles, self.english)
         pm.register(plugin, name=f"genzong-{id(plugin)}")
         self._plugin = plugin
         self._app = self.datasette.app()
@@ -317,7 +318,7 @@ class DatasetteMount:
         stripped = DATE_PARAMETERS + MONTH_PARAMETERS + ((KIND_PARAMETER,) if searching else ())
         typed_query = scope.get("query_string", b"")
         scope = {**scope, "query_string": strip_parameters(typed_query, stripped)}
-        problem = check_date_parameters(scope["query_string"])
+        problem = check_date_parameters(scope["query_string"], self.english.column_names)
         if searching and not problem:
             problem = check_search_kind(scope["query_string"])
         if problem:
@@ -460,19 +461,22 @@ def page_without(path: str, query_string: bytes, names: tuple[str, ...],
     return PREFIX + page + (f"?{urlencode(other_pairs)}" if other_pairs else "")
 
 
-def check_date_parameters(query_string: bytes) -> Problem | None:
+def check_date_parameters(query_string: bytes, names_en: dict[str, str] | None = None) -> Problem | None:
     """Return the problem of an invalid period or month parameter, or None.
 
     Every invalid date is named, so the error page's link drops them all and
     keeps a valid one. A start after the end gets a link with the two swapped.
+    ``names_en`` gives the parameters' English names for the English message
+    (the Chinese name where it has none).
     """
+    names_en = names_en or {}
     values = {}
     invalid = []
     for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
         if name in MONTH_PARAMETERS and value.strip() and not _MONTH.fullmatch(value.strip()):
             return Problem(f"{name}“{value.strip()}”不是有效月份。请按 YYYY-MM 填写，例如 2026-01；留空则为本月。",
-                           f"{name} \"{value.strip()}\" is not a valid month. Use YYYY-MM, such as 2026-01, "
-                           "or leave it blank for this month.", (name,))
+                           f"{names_en.get(name, name)} \"{value.strip()}\" is not a valid month. Use YYYY-MM, "
+                           "such as 2026-01, or leave it blank for this month.", (name,))
         if name not in DATE_PARAMETERS or not value.strip():
             continue
         value = value.strip()
@@ -486,7 +490,7 @@ def check_date_parameters(query_string: bytes) -> Problem | None:
         return Problem(
             "".join(f"{name}“{value}”不是有效日期。" for name, value in invalid)
             + "请按 YYYY-MM-DD 填写，例如 2026-01-31；留空则使用默认期间。",
-            " ".join(f"{name} \"{value}\" is not a valid date." for name, value in invalid)
+            " ".join(f"{names_en.get(name, name)} \"{value}\" is not a valid date." for name, value in invalid)
             + " Use YYYY-MM-DD, such as 2026-01-31, or leave it blank for the default period.",
             tuple(name for name, _ in invalid))
     start, end = values.get("开始日期"), values.get("结束日期")

@@ -389,7 +389,7 @@ def test_invalid_parameter_page_switches_language(server, manager_page):
     page.click("button.genzong-language")
     page.wait_for_selector("html[lang=en]")
     assert page.locator(".crumbs a").all_inner_texts() == ["home"]
-    assert message.first.inner_text().startswith('月份 "2026-13" is not a valid month')
+    assert message.first.inner_text().startswith('Month "2026-13" is not a valid month')
     assert message.count() == 2
     message.nth(1).locator("a").click()
     page.wait_for_url("**/data/genzong/rep_monthly_review")

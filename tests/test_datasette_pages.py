@@ -483,7 +483,7 @@ def test_invalid_parameter_page_has_header(published):
     assert 'action="/data/-/logout"' in response.text
     assert "genzong.language" in response.text, "the interface script with the English switch"
     assert '<p class="genzong-message" lang="zh-CN">月份“2026-13”不是有效月份' in response.text
-    assert '<p class="genzong-message" lang="en">月份 &#34;2026-13&#34; is not a valid month' in response.text
+    assert '<p class="genzong-message" lang="en">Month &#34;2026-13&#34; is not a valid month' in response.text
     assert '<a href="/data/genzong/rep_monthly_review">去掉有误的条件重新打开</a>' in response.text
     assert response.headers["cache-control"] == "private, no-store"
 
