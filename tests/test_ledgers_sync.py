@@ -130,7 +130,9 @@ def test_rep_cannot_attach_children_to_pool_customer(make_device):
     rep.sync()
     follow_up = rep.edit("follow_ups", customer_id=customer, happened_at="2026-12-02T02:00:00.000Z")
     rep.sync()
-    assert rep.rejected[("follow_ups", follow_up)]["code"] == "parent_not_found"
+    rejection = rep.rejected[("follow_ups", follow_up)]
+    assert rejection["code"] == "permission_denied"
+    assert rejection["message"] == "无权修改该记录：它所属的客户不属于你；公海客户需先认领。"
 
 
 def test_idle_customer_returns_to_pool(make_device, state):

@@ -169,7 +169,7 @@ def copy_checkout_shell(target: Path) -> Path:
     """Copy what the server reads from the checkout (pwa/ and Datasette's
     files) into ``target``, so a test can change it as a new deployment would."""
     shutil.copytree(REPO / "pwa", target / "pwa")
-    for name in ("datasette-metadata.yml", "datasette-templates"):
+    for name in ("datasette-metadata.yml", "datasette-metadata-en.yml", "datasette-templates"):
         source = REPO / name
         if source.is_dir():
             shutil.copytree(source, target / name)
