@@ -52,15 +52,18 @@ function editVersion(current, device, changes, now) {
 
 // Write several records in one transaction: [{table, id, changes}], where a
 // missing id makes a new record. Resolves to the ids, in order. They count
-// as one action waiting to be sent, saved with the first.
+// as one action waiting to be sent, saved with the first record that no
+// earlier action queued, because a queued record already counts for the
+// action that queued it. When every record is queued, the first leads.
 export async function saveRecords(items) {
   const device = app.device;
   if (!device) throw new Error('not logged in');
   const withIds = items.map((item) => ({ ...item, id: item.id ?? newRecordId() }));
-  const first = recordKey(withIds[0].table, withIds[0].id);
   await app.store.mutate((tx) => {
     const now = app.now();
-    withIds.forEach((item, index) => stage(tx, device, now, item, index ? first : null));
+    const leader = withIds.find((item) => !tx.inOutbox(recordKey(item.table, item.id))) ?? withIds[0];
+    const leaderKey = recordKey(leader.table, leader.id);
+    for (const item of withIds) stage(tx, device, now, item, item === leader ? null : leaderKey);
   }, { local: true });
   return withIds.map((item) => item.id);
 }

@@ -33,6 +33,21 @@ export function isLocation(value) {
   return Boolean(value) && Number.isFinite(value.lat) && Number.isFinite(value.lng);
 }
 
+// iOS and iPadOS, whose browsers open no geo: URI. iPadOS names itself a
+// Mac, which has no touch screen.
+function isAppleMobile() {
+  return /iPhone|iPad|iPod/.test(navigator.userAgent)
+    || (/Macintosh/.test(navigator.userAgent) && navigator.maxTouchPoints > 1);
+}
+
+// Return the URL that opens a {lat, lng} position (WGS-84, as the browser
+// reports it) in the phone's map app. Android passes a geo: URI (RFC 5870)
+// to the map app. iOS opens no geo: URI, so it gets an Apple Maps link.
+export function mapUrl({ lat, lng }) {
+  const place = `${lat},${lng}`;
+  return isAppleMobile() ? `https://maps.apple.com/?ll=${place}&q=${place}` : `geo:${place}?q=${place}`;
+}
+
 // Read the current position. Resolves to {location: {lat, lng, accuracy}}
 // or {error} where error is 'insecure' (not HTTPS), 'unsupported' (no
 // geolocation API), 'denied' (the person or the browser refused),

@@ -51,7 +51,7 @@ export class Store extends EventTarget {
     // table → Map(id → {table, id, clock, dots, fields, acked, deferred?}), where
     // deferred is a pulled version not merged yet (see sync.js).
     this.tables = new Map();
-    this.outbox = new Map(); // key → {table, id, queuedAt}
+    this.outbox = new Map(); // key → {table, id, queuedAt, savedWith?} (see Mutation.enqueue)
     this.rejected = new Map(); // key → {table, id, code, message, message_en, field, fields, at}
     this.meta = new Map();
     this.queue = Promise.resolve();

@@ -229,6 +229,29 @@ def test_visit_check_in(site, new_context):
     assert "将在 2 天后" in page.inner_text(".pool-warning")
 
 
+IPHONE_SAFARI = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+                 "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
+
+
+@pytest.mark.parametrize("user_agent, expected", [
+    (None, "geo:30.2741,120.1551?q=30.2741,120.1551"),
+    (IPHONE_SAFARI, "https://maps.apple.com/?ll=30.2741,120.1551&q=30.2741,120.1551"),
+])
+def test_place_link_opens_phone_map(site, new_context, user_agent, expected):
+    """iOS opens no geo: URI, so an iPhone gets an Apple Maps link to the same place."""
+    rep = site.add_user("sales")
+    with server_writes(site) as add:
+        customer = add("customers", name="林海", phone="13900000077", owner_id=rep.id,
+                       location={"lat": 30.2741, "lng": 120.1551})
+    options = {"user_agent": user_agent} if user_agent else {}
+    page = new_context(**options).new_page()
+    log_in(page, rep, path=f"/#/customer/{customer}")
+
+    link = page.locator(".view-customer .place-link")
+    assert link.get_attribute("href") == expected
+    assert page.inner_text(".view-customer .place-coordinates") == "30.27410, 120.15510"
+
+
 def test_dealers_managed_by_managers(site, new_context):
     manager = site.add_user("manager", name="王经理")
     rep = site.add_user("sales", name="陈静")

@@ -229,6 +229,27 @@ def test_finish_stage_moves_current(site, new_context):
 
 
 
+def test_finish_after_stage_edit_counts_twice(site, new_context):
+    """Finishing a stage edited before offline is a second change waiting, though that stage leads it."""
+    rep = site.add_user("sales")
+    _, project, (first, _) = seed_project(site, rep)
+    context = new_context()
+    page = context.new_page()
+    log_in(page, rep)
+    context.set_offline(True)
+    page.goto(f"/#/project/{project}/stages")
+    fill_stage_dates(page, {"量房": ((today() + timedelta(days=1)).isoformat(), None)})
+    save_form(page)
+    page.wait_for_url(f"**/#/project/{project}")
+    assert (queued(page), pending(page)) == (1, 1)
+
+    page.click("#finish-stage")
+    page.wait_for_selector(f".stage-current:not([data-id='{first}'])")
+
+    assert queued(page) == 2, "the stage and the project"
+    assert pending(page) == 2, "the earlier stage edit and the finish"
+
+
 def test_project_card_fits_small_phone(site, new_context):
     """A finished project's card on the customer page fits a 360 px wide phone."""
     rep = site.add_user("sales")

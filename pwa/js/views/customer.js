@@ -3,7 +3,7 @@
 
 import { app } from '../context.js';
 import { h } from '../dom.js';
-import { isLocation } from '../geo.js';
+import { isLocation, mapUrl } from '../geo.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { formatFen } from '../money.js';
 import { paymentReminderLink } from '../payment-reminder.js';
@@ -104,13 +104,12 @@ function conflictNotice(customer) {
 }
 
 // The customer's place (a check-in's position): a link that opens the
-// phone's map app through a geo: URI (RFC 5870, WGS-84 like the browser's
-// position), with the coordinates beside it for a desktop without one.
+// phone's map app, with the coordinates beside it for a desktop without one.
 function placeDetail(location) {
   if (!isLocation(location)) return null;
   const coordinates = formatValue('customers', 'location', location);
   return h('span', { class: 'place' },
-    h('a', { class: 'place-link', href: `geo:${location.lat},${location.lng}?q=${location.lat},${location.lng}`, text: t('check_in.open_map') }),
+    h('a', { class: 'place-link', href: mapUrl(location), text: t('check_in.open_map') }),
     ' ', h('span', { class: 'text-muted place-coordinates', text: coordinates }));
 }
 
