@@ -218,15 +218,17 @@ def stage_list(value: Any) -> list[str]:
 
 
 def question_list(value: Any) -> list[dict]:
-    problem = ("必须是 1 到 50 个问题，每个形如 {\"key\": \"service\", \"text\": \"服务态度\"}，key 互不相同",
-               'must be 1 to 50 questions such as {"key": "service", "text": "服务态度"} with distinct keys')
+    problem = ("必须是 1 到 50 个问题，每个形如 {\"key\": \"service\", \"text\": \"服务态度\"}，key 互不相同，"
+               "text 有 1 到 200 个字符且不全是空格",
+               'must be 1 to 50 questions such as {"key": "service", "text": "服务态度"} with distinct keys '
+               "and a text of 1 to 200 characters, not only spaces")
     if not isinstance(value, list) or not 1 <= len(value) <= 50:
         raise InvalidValue(*problem)
     keys = set()
     for question in value:
         if not isinstance(question, dict) or set(question) != {"key", "text"} \
                 or not isinstance(question["key"], str) or not re.fullmatch(r"[a-z0-9_]{1,50}", question["key"]) \
-                or not isinstance(question["text"], str) or not 1 <= len(question["text"]) <= 200 \
+                or not isinstance(question["text"], str) or not 1 <= len(question["text"].strip()) <= 200 \
                 or question["key"] in keys:
             raise InvalidValue(*problem)
         keys.add(question["key"])

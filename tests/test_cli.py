@@ -296,6 +296,17 @@ def test_survey_questions_reject_repeated_text(tmp_path, capsys):
     conn.close()
 
 
+def test_survey_question_of_spaces_rejected(tmp_path, capsys):
+    folder = str(tmp_path / "data")
+    add_user(capsys, folder, "boss", "admin")
+    questions = '[{"key": "service", "text": "服务态度"}, {"key": "q2", "text": "   "}]'
+
+    code, _, err = run(capsys, "settings", "set", "survey_questions", questions, "--data-dir", folder)
+
+    assert code == 1
+    assert err.endswith("a text of 1 to 200 characters, not only spaces\n")
+
+
 def test_manager_option_rejects_disabled_manager(tmp_path, capsys):
     folder = str(tmp_path / "data")
     add_user(capsys, folder, "boss", "admin")
