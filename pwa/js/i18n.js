@@ -212,6 +212,8 @@ const zh = {
   'filter.owner_mine': '我的客户', 'filter.owner_pool': '公海',
   'filter.next_due': '已到期', 'filter.next_today': '今天', 'filter.next_week': '7 天内', 'filter.next_none': '未安排',
 
+  'customer.duplicate_title': '本机已有同名或同电话的客户，可能是同一位：', 'customer.duplicate_owner': '负责人：{owner}',
+  'customer.duplicate_more': '还有 {count} 位同名或同电话的客户。',
   'customer.title': '客户详情', 'customer.new_title': '新客户', 'customer.edit_title': '编辑客户', 'customer.create': '保存客户',
   'customer.not_found': '找不到这位客户。客户可能已被删除，或你没有查看权限。',
   'customer.code_pending': '编号待分配', 'customer.pool': '公海', 'customer.call': '打电话', 'customer.call_number': '打电话 {number}', 'customer.pool_confirm': '确定把 {name} 退回公海吗？退回后没有负责人，所有业务员都可以认领。',
@@ -365,6 +367,9 @@ const en = {
   'filter.owner_mine': 'Mine', 'filter.owner_pool': 'Public pool',
   'filter.next_due': 'Due', 'filter.next_today': 'Today', 'filter.next_week': 'Next 7 days', 'filter.next_none': 'Not set',
 
+  'customer.duplicate_title': 'A customer with this name or phone is on this device already; it may be the same one:',
+  'customer.duplicate_owner': 'owner: {owner}',
+  'customer.duplicate_more': '{count} more with this name or phone.', 'customer.duplicate_more_one': '{count} more with this name or phone.',
   'customer.title': 'Customer', 'customer.new_title': 'New customer', 'customer.edit_title': 'Edit customer',
   'customer.create': 'Save customer',
   'customer.not_found': 'This customer was not found. It may have been deleted, or you may not see it.',

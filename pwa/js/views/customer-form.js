@@ -1,7 +1,7 @@
 // New and edit forms for a customer.
 
 import { app } from '../context.js';
-import { h } from '../dom.js';
+import { h, replace } from '../dom.js';
 import { deleteRecord, saveRecord } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
@@ -86,6 +86,59 @@ function fields(customer) {
   return list;
 }
 
+// 查重: how long typing pauses before the customers on the device are searched.
+const DUPLICATE_DELAY_MS = 200;
+// At most this many possible duplicates are listed.
+const DUPLICATES_SHOWN = 3;
+
+// A phone number's digits, without the country code 86 of a mobile number,
+// so "+86 138 0013 8000" and "13800138000" match.
+function phoneKey(phone) {
+  const digits = String(phone ?? '').replace(/\D/g, '');
+  return digits.length === 13 && digits.startsWith('86') ? digits.slice(2) : digits;
+}
+
+// The customers on this device with the typed name or phone number. A rep's
+// device holds their own customers and the pool's, so this finds one the
+// rep already has or could claim; other reps' customers stay private.
+export function possibleDuplicates(name, phone) {
+  const typedName = String(name ?? '').trim();
+  const typedPhone = phoneKey(phone);
+  if (!typedName && typedPhone.length < 7) return [];
+  return app.store.list('customers').filter((customer) => (typedName && customer.name === typedName)
+    || (typedPhone.length >= 7 && phoneKey(customer.phone) === typedPhone));
+}
+
+function duplicateItem(customer) {
+  const owner = customer.owner_id ? app.userName(customer.owner_id) ?? t('common.unknown_user') : t('customer.pool');
+  const parts = [customer.code ? t('common.with_code', { name: customer.name, code: customer.code }) : customer.name,
+    customer.phone, t('customer.duplicate_owner', { owner })].filter(Boolean);
+  return h('li', {}, h('a', { href: `#/customer/${customer.id}`, text: parts.join(' · ') }));
+}
+
+// The notice under a new customer's phone field that lists possible
+// duplicates while the name and phone are typed. It never blocks saving:
+// two customers may share a name.
+function duplicateNotice(form) {
+  const notice = h('div', { class: 'notice notice-warning duplicate-notice', hidden: true, attrs: { 'aria-live': 'polite' } });
+  let timer = null;
+  const check = () => {
+    const found = possibleDuplicates(form.elements.name.value, form.elements.phone.value);
+    const more = found.length - DUPLICATES_SHOWN;
+    notice.hidden = found.length === 0;
+    replace(notice, found.length ? [
+      h('p', { text: t('customer.duplicate_title') }),
+      h('ul', {}, found.slice(0, DUPLICATES_SHOWN).map(duplicateItem)),
+      more > 0 ? h('p', { text: t('customer.duplicate_more', { count: more }) }) : null] : []);
+  };
+  form.addEventListener('input', (event) => {
+    if (!['name', 'phone'].includes(event.target.name)) return;
+    clearTimeout(timer);
+    timer = setTimeout(check, DUPLICATE_DELAY_MS);
+  });
+  return notice;
+}
+
 function render(params, page) {
   const creating = !params.id;
   const customer = creating ? null : app.store.get('customers', params.id);
@@ -123,6 +176,7 @@ function render(params, page) {
     }, 'danger'),
   });
   if (creating) {
+    form.querySelector('#field-phone').closest('.field').after(duplicateNotice(form));
     // Defaults a rep usually wants, set as typed values so they are saved.
     for (const [name, value] of Object.entries(values)) {
       const radio = form.querySelector(`input[name="${name}"][value="${value}"]`);

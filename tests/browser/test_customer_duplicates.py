@@ -1,0 +1,83 @@
+"""查重 on a new customer: the form lists the customers on the device with the typed name or phone."""
+
+import uuid
+
+import pytest
+
+from genzong.server.db import transaction
+from genzong.server.records import Batch
+from genzong.server.state import open_data_dir
+from genzong.server.timeutil import now_stamp
+
+from .pwa_helpers import log_in, no_horizontal_overflow, save_form, screenshot, wait_synced, wait_until
+
+pytestmark = pytest.mark.browser
+
+NARROW_PHONE = {"width": 360, "height": 740}
+
+
+def seed_customers(site, customers: list[dict]) -> list[str]:
+    """Store customers as server writes; return their new ids."""
+    ids = [str(uuid.uuid4()) for _ in customers]
+    state = open_data_dir(site.data)
+    try:
+        conn = state.records.get()
+        with transaction(conn):
+            batch = Batch(conn, now_stamp(), None, "server")
+            for customer_id, fields in zip(ids, customers):
+                batch.server_write("customers", customer_id, fields)
+            batch.flush()
+    finally:
+        state.close()
+    return ids
+
+
+def test_new_customer_lists_possible_duplicates(site, new_context):
+    rep = site.add_user("sales", name="张伟")
+    other = site.add_user("sales", name="李娜")
+    own, pooled, _ = seed_customers(site, [
+        {"name": "王芳", "phone": "13800138000", "owner_id": rep.id},
+        {"name": "赵磊", "phone": "0571-8888 6666", "owner_id": None},
+        {"name": "钱多多", "phone": "13900000000", "owner_id": other.id},
+    ])
+    page = new_context(viewport=NARROW_PHONE).new_page()
+    log_in(page, rep, path="/#/customer/new")
+    notice = page.locator(".duplicate-notice")
+
+    page.fill("#field-phone", "+86 138 0013 8000")
+    notice.wait_for()
+    assert notice.locator("li a").get_attribute("href") == f"#/customer/{own}"
+    assert "王芳" in notice.inner_text()
+    assert "负责人：张伟" in notice.inner_text()
+    screenshot(page, "customer-duplicate-phone")
+    assert no_horizontal_overflow(page)
+
+    page.fill("#field-phone", "057188886666")
+    wait_until(page, lambda: "赵磊" in notice.inner_text())
+    assert "负责人：公海" in notice.inner_text()
+    assert notice.locator("li a").get_attribute("href") == f"#/customer/{pooled}"
+
+    page.fill("#field-phone", "13900000000")
+    notice.wait_for(state="hidden")
+
+    page.fill("#field-name", "王芳")
+    notice.wait_for()
+    assert notice.locator("li").count() == 1
+
+    # A namesake may be another person: saving goes on.
+    save_form(page)
+    page.wait_for_url("**/#/customer/*")
+    wait_synced(page)
+    assert len(site.query("SELECT id FROM customers WHERE name = '王芳'")) == 2
+
+
+def test_edit_form_shows_no_duplicates(site, new_context):
+    """An edited customer would match its own name and phone, so only the new-customer form checks."""
+    rep = site.add_user("sales", name="张伟")
+    [customer] = seed_customers(site, [{"name": "孙丽", "phone": "13700000001", "owner_id": rep.id}])
+    page = new_context().new_page()
+    log_in(page, rep)
+    page.goto(f"/#/customer/{customer}/edit")
+    page.wait_for_selector("#field-phone")
+
+    assert page.locator(".duplicate-notice").count() == 0
