@@ -147,17 +147,7 @@ class Refusal:
     links: tuple[tuple[str, str, str], ...] = ()
 
     def message_html(self) -> Markup:
-        """Return the messages and links in both languages, each marked with its ``lang``.
-
-        The interface script hides the language the page is not in, and a
-        browser without JavaScript shows both.
-        """
-        parts = [f'<p class="genzong-message" lang="zh-CN">{escape(self.message)}</p>',
-                 f'<p class="genzong-message" lang="en">{escape(self.message_en)}</p>']
-        for url, text, text_en in self.links:
-            parts.append(f'<p class="genzong-message" lang="zh-CN"><a href="{escape(url)}">{escape(text)}</a></p>')
-            parts.append(f'<p class="genzong-message" lang="en"><a href="{escape(url)}">{escape(text_en)}</a></p>')
-        return Markup("".join(parts))
+        return message_html(self.message, self.message_en, self.links)
 
     def json_page(self) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         return error_page(self.status, self.title, self.message, self.message_en, as_json=True)
@@ -169,6 +159,22 @@ class Refusal:
         """
         return error_page(self.status, self.title, self.message, self.message_en, as_json=False,
                           login_link=LOGIN_LINK in self.links)
+
+
+def message_html(message: str, message_en: str, links: tuple[tuple[str, str, str], ...] = ()) -> Markup:
+    """Return an error page's message and links in both languages, each marked with its ``lang``.
+
+    ``links`` are (URL, Chinese text, English text). The interface script
+    hides the language the page is not in, and shows only that language's
+    half of the page's title "中文 · English". A browser without JavaScript
+    shows both.
+    """
+    parts = [f'<p class="genzong-message" lang="zh-CN">{escape(message)}</p>',
+             f'<p class="genzong-message" lang="en">{escape(message_en)}</p>']
+    for url, text, text_en in links:
+        parts.append(f'<p class="genzong-message" lang="zh-CN"><a href="{escape(url)}">{escape(text)}</a></p>')
+        parts.append(f'<p class="genzong-message" lang="en"><a href="{escape(url)}">{escape(text_en)}</a></p>')
+    return Markup("".join(parts))
 
 
 def wants_json(path: str, query_string: bytes) -> bool:

@@ -536,6 +536,17 @@
     nav.prepend(button);
   }
 
+  // Genzong's error pages (those with .genzong-message paragraphs) are titled "中文 · English" so that a
+  // browser without this script shows both: keep the half in the page's language.
+  function errorTitleInLanguage(language) {
+    const heading = document.querySelector('section.content > h1');
+    if (!heading || !document.querySelector('.genzong-message[lang]')) return;
+    const halves = heading.textContent.trim().split(' · ');
+    if (halves.length !== 2) return;
+    heading.textContent = language === 'en' ? halves[1] : halves[0];
+    document.title = heading.textContent;
+  }
+
   const language = storedLanguage() === 'en' ? 'en' : 'zh';
   document.documentElement.lang = language === 'en' ? 'en' : 'zh-CN';
   try {
@@ -544,6 +555,7 @@
     document.querySelectorAll('.genzong-message[lang], .genzong-text[lang]').forEach((element) => {
       element.hidden = !element.lang.startsWith(language);
     });
+    errorTitleInLanguage(language);
     if (language === 'en') {
       translateMetadata();
       return;

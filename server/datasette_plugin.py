@@ -48,8 +48,9 @@ from markupsafe import Markup, escape
 
 from . import search
 from .datasette_access import (FAILED_MESSAGE, FAILED_MESSAGE_EN, FAILED_TITLE, FORBIDDEN_MESSAGE,
-                               FORBIDDEN_TITLE, REFUSAL_PATH, SCOPE_REFUSAL, TIMED_OUT_MESSAGE,
-                               TIMED_OUT_MESSAGE_EN, TIMED_OUT_TITLE, ActorVerifier, wants_json)
+                               FORBIDDEN_MESSAGE_EN, FORBIDDEN_TITLE, LOGIN_LINK, REFUSAL_PATH, SCOPE_REFUSAL,
+                               TIMED_OUT_MESSAGE, TIMED_OUT_MESSAGE_EN, TIMED_OUT_TITLE, ActorVerifier,
+                               message_html, wants_json)
 from .datasette_english import EnglishMetadata
 from .db import BUSY_TIMEOUT_MS
 from .sqlfunctions import register_functions
@@ -299,7 +300,9 @@ class GenzongPlugin:
 
         async def page():
             body = await datasette.render_template(
-                "error.html", {"title": FORBIDDEN_TITLE, "error": FORBIDDEN_MESSAGE}, request=request)
+                "error.html", {"title": FORBIDDEN_TITLE,
+                               "error": message_html(FORBIDDEN_MESSAGE, FORBIDDEN_MESSAGE_EN, (LOGIN_LINK,))},
+                request=request)
             return Response.html(body, status=403)
         return page
 
@@ -323,7 +326,7 @@ class GenzongPlugin:
         if isinstance(exception, Base400):
             return self._error_page(datasette, request, exception.status, None, exception.args[0])
         log.error("datasette page %s failed", request.path, exc_info=exception)
-        return self._error_page(datasette, request, 500, FAILED_TITLE, f"{FAILED_MESSAGE} {FAILED_MESSAGE_EN}")
+        return self._error_page(datasette, request, 500, FAILED_TITLE, message_html(FAILED_MESSAGE, FAILED_MESSAGE_EN))
 
     @staticmethod
     def _error_page(datasette, request, status: int, title: str | None, message: str):
@@ -350,7 +353,7 @@ class GenzongPlugin:
 
         async def page():
             body = await datasette.render_template(
-                "error.html", {"title": TIMED_OUT_TITLE, "error": f"{message} {message_en}"}, request=request)
+                "error.html", {"title": TIMED_OUT_TITLE, "error": message_html(message, message_en)}, request=request)
             return Response.html(body, status=400)
         return page
 

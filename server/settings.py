@@ -236,8 +236,11 @@ def question_list(value: Any) -> list[dict]:
     texts = [question["text"].strip() for question in value]
     repeated = next((text for text in texts if texts.count(text) > 1), None)
     if repeated is not None:
-        raise InvalidValue(f"问题“{repeated}”出现了两次，每个问题的文字须互不相同",
-                           f"the question {json.dumps(repeated, ensure_ascii=False)} appears twice; "
+        count = texts.count(repeated)
+        times = "两次" if count == 2 else f" {count} 次"
+        times_en = "twice" if count == 2 else f"{count} times"
+        raise InvalidValue(f"问题“{repeated}”出现了{times}，每个问题的文字须互不相同",
+                           f"the question {json.dumps(repeated, ensure_ascii=False)} appears {times_en}; "
                            "each question needs its own text")
     return value
 

@@ -396,6 +396,38 @@ def test_invalid_parameter_page_switches_language(server, manager_page):
     assert page.locator("h1").inner_text().startswith("Rep monthly review")
 
 
+# Genzong's own error pages: the path, then the heading and a start of the message in each language.
+GENZONG_ERROR_PAGES = [
+    ("/data/genzong/rep_monthly_review?%E6%9C%88%E4%BB%BD=2026-13",
+     ("参数错误", "月份“2026-13”不是有效月份"), ("Invalid parameter", 'Month "2026-13" is not a valid month')),
+    ("/data/genzong/follow_up_log?_timelimit=1",
+     ("查询超时", "这一页的查询超过了"), ("Query timed out", "The query for this page ran past")),
+    ("/data/genzong/follow_up_log?_next=zzz",
+     ("页面出错", "这个页面出错了"), ("Page failed", "This page failed")),
+]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("english", [False, True], ids=["chinese", "english"])
+@pytest.mark.parametrize("path, chinese_texts, english_texts", GENZONG_ERROR_PAGES,
+                         ids=["invalid-parameter", "timed-out", "failed"])
+def test_error_page_in_one_language(server, browser, english, path, chinese_texts, english_texts):
+    heading, message = english_texts if english else chinese_texts
+    other_heading, other_message = chinese_texts if english else english_texts
+    context = manager_context(server, browser, english=english)
+    page = context.new_page()
+    page.goto(server.url + path)
+    page.wait_for_selector("html.genzong-ready")
+
+    assert page.locator("section.content > h1").inner_text() == heading
+    assert page.title() == heading
+    content = page.locator("section.content").inner_text()
+    assert message in content
+    assert other_heading not in content
+    assert other_message not in content
+    context.close()
+
+
 @pytest.mark.browser
 def test_forbidden_page_in_browser(server, browser):
     context = browser.new_context(locale="zh-CN")

@@ -220,6 +220,34 @@ def test_emptied_setting_named_empty(http, login_as):
     assert response.json()["message"].startswith("设置“回款提前提醒天数”的值 （空） 无效：")
     assert response.json()["message_en"].startswith("Invalid value (empty) for the setting")
 
+def test_repeated_question_message_names_texts(http, state, login_as):
+    """The app sends the questions as {key, text} objects, but the admin typed only the texts."""
+    _, token = login_as("admin")
+    questions = [{"key": "product", "text": "产品质量"}, {"key": "install", "text": "产品质量"},
+                 {"key": "service", "text": "服务态度"}, {"key": "q_extra", "text": "产品质量"}]
+
+    response = http.put("/api/settings/survey_questions", json={"value": questions}, headers=auth(token))
+
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "设置“满意度调查问题”的值 产品质量、产品质量、服务态度、产品质量 无效："
+        "问题“产品质量”出现了 3 次，每个问题的文字须互不相同。")
+    assert response.json()["message_en"] == (
+        "Invalid value 产品质量, 产品质量, 服务态度, 产品质量 for the setting \"Satisfaction survey questions\": "
+        "the question \"产品质量\" appears 3 times; each question needs its own text.")
+    assert state.records.get().execute("SELECT count(*) FROM settings").fetchone()[0] == 0
+
+
+def test_malformed_questions_message_keeps_json(http, login_as):
+    _, token = login_as("admin")
+
+    response = http.put("/api/settings/survey_questions", json={"value": [{"key": "product"}]},
+                        headers=auth(token))
+
+    assert response.status_code == 400
+    assert response.json()["message"].startswith('设置“满意度调查问题”的值 [{"key": "product"}] 无效：')
+
+
 @pytest.mark.parametrize("key, value", [
     ("escalation_days", "3"), ("escalation_days", True), ("reminder_ticket_hours", 169),
     ("time_zone", "Mars/Olympus"), ("time_zone", 8), ("chat_webhook_url", "http://example.com/robot"),

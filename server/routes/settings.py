@@ -19,6 +19,8 @@ from ..wire import parse_json_body
 from .common import ApiError, read_body, require_user, state_of
 
 MAX_SETTING_BYTES = 16 * 1024
+# A longer rejected value is cut to this length in the error message.
+MAX_VALUE_CHARS = 100
 
 
 def _describe(key: str, value, stored: bool) -> dict:
@@ -28,18 +30,32 @@ def _describe(key: str, value, stored: bool) -> dict:
             "private": setting.private, "secret": setting.secret}
 
 
+def _shorten(text: str) -> str:
+    return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS - 1] + "…"
+
+
+def _value_text(value) -> str | Detail:
+    """Format the rejected ``value`` for the error message.
+
+    A list of survey questions shows as its texts, as the settings screen
+    lists them, because the app sends {"key", "text"} objects that the
+    admin never typed. Any other value shows as JSON.
+    """
+    if value is None:
+        # An emptied field: the person typed nothing, not "null".
+        return Detail("（空）", "(empty)")
+    if isinstance(value, list) and value and all(
+            isinstance(item, dict) and isinstance(item.get("text"), str) for item in value):
+        texts = [item["text"].strip() for item in value]
+        return Detail(_shorten("、".join(texts)), _shorten(", ".join(texts)))
+    return _shorten(json.dumps(value, ensure_ascii=False))
+
+
 def _api_error(error: SettingError) -> ApiError:
     if error.code == "unknown_setting":
         return ApiError(404, "unknown_setting", key=error.key[:100], keys=", ".join(SETTINGS))
-    if error.value is None:
-        # An emptied field: the person typed nothing, not "null".
-        value = Detail("（空）", "(empty)")
-    else:
-        value = json.dumps(error.value, ensure_ascii=False)
-        if len(value) > 100:
-            value = value[:99] + "…"
     return ApiError(400, "invalid_setting", title=error.title, title_en=SETTINGS[error.key].title_en,
-                    value=value, detail=error.detail, detail_en=error.detail_en)
+                    value=_value_text(error.value), detail=error.detail, detail_en=error.detail_en)
 
 
 def _list(state, with_private: bool) -> list[dict]:

@@ -96,3 +96,22 @@ def test_new_question_hides_made_key(new_context, site, admin):
     rows = card.locator(".setting-list-row")
     assert rows.first.locator(".setting-question-key").count() == 1, "a built-in key such as install stays shown"
     assert rows.last.locator(".setting-question-key").count() == 0, "q_ and a random part mean nothing to a reader"
+
+
+def test_repeated_question_error_reads_as_texts(new_context, site, admin):
+    page = new_context().new_page()
+    open_org_settings(page, admin)
+    card = page.locator(".setting-card[data-key=survey_questions]")
+    questions = card.locator(".setting-list-input")
+    before = stored(site, "survey_questions")
+    type_into(page, questions.nth(0), "服务态度")
+    type_into(page, questions.nth(1), "服务态度")
+
+    card.locator("[data-action=save]").click()
+
+    error = card.locator(".field-error")
+    error.filter(has_text="出现了").wait_for(timeout=TIMEOUT_MS)
+    assert error.inner_text().startswith("设置“满意度调查问题”的值 服务态度、服务态度、"), error.inner_text()
+    assert "问题“服务态度”出现了" in error.inner_text()
+    assert '"key"' not in error.inner_text(), "the admin never typed the question objects"
+    assert stored(site, "survey_questions") == before
