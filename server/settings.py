@@ -209,12 +209,33 @@ def days_by_customer_kind(value: Any) -> dict[str, int]:
     return {**DEFAULT_POOL_DAYS, **value}
 
 
+def _repeated(texts: list[str], noun: tuple[str, str], rule: tuple[str, str]) -> InvalidValue | None:
+    """Return the error naming the first text of ``texts`` that repeats, or None.
+
+    ``noun`` is what such a text is, in Chinese and English (问题, question),
+    and ``rule`` the sentence that asks for distinct texts.
+    """
+    repeated = next((text for text in texts if texts.count(text) > 1), None)
+    if repeated is None:
+        return None
+    count = texts.count(repeated)
+    times = "两次" if count == 2 else f" {count} 次"
+    times_en = "twice" if count == 2 else f"{count} times"
+    return InvalidValue(f"{noun[0]}“{repeated}”出现了{times}，{rule[0]}",
+                        f"the {noun[1]} {json.dumps(repeated, ensure_ascii=False)} appears {times_en}; {rule[1]}")
+
+
 def stage_list(value: Any) -> list[str]:
-    if not isinstance(value, list) or not 1 <= len(value) <= 30 or len(set(value)) != len(value) \
+    if not isinstance(value, list) or not 1 <= len(value) <= 30 \
             or not all(isinstance(v, str) and 1 <= len(v.strip()) <= 50 for v in value):
         raise InvalidValue("必须是 1 到 30 个互不相同的阶段名称（每个 1 到 50 个字符）",
                            "must be a list of 1 to 30 distinct stage names of 1 to 50 characters")
-    return [v.strip() for v in value]
+    # Spaces around a name are cut before it is stored, so " 量房" repeats 量房.
+    stages = [v.strip() for v in value]
+    error = _repeated(stages, ("阶段", "stage"), ("阶段名称须互不相同", "each stage needs its own name"))
+    if error is not None:
+        raise error
+    return stages
 
 
 def question_list(value: Any) -> list[dict]:
@@ -234,14 +255,9 @@ def question_list(value: Any) -> list[dict]:
         keys.add(question["key"])
     # Reports and forms show each answer under its question's text, so equal texts would be ambiguous.
     texts = [question["text"].strip() for question in value]
-    repeated = next((text for text in texts if texts.count(text) > 1), None)
-    if repeated is not None:
-        count = texts.count(repeated)
-        times = "两次" if count == 2 else f" {count} 次"
-        times_en = "twice" if count == 2 else f"{count} times"
-        raise InvalidValue(f"问题“{repeated}”出现了{times}，每个问题的文字须互不相同",
-                           f"the question {json.dumps(repeated, ensure_ascii=False)} appears {times_en}; "
-                           "each question needs its own text")
+    error = _repeated(texts, ("问题", "question"), ("每个问题的文字须互不相同", "each question needs its own text"))
+    if error is not None:
+        raise error
     return value
 
 

@@ -238,6 +238,19 @@ def test_repeated_question_message_names_texts(http, state, login_as):
     assert state.records.get().execute("SELECT count(*) FROM settings").fetchone()[0] == 0
 
 
+def test_repeated_stage_named(http, state, login_as):
+    """A name with spaces around it repeats the same name without them, as it would be stored."""
+    _, token = login_as("admin")
+
+    response = http.put("/api/settings/project_stages", json={"value": ["量房", "报价", " 量房"]}, headers=auth(token))
+
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "设置“项目阶段”的值 量房、报价、 量房 无效：阶段“量房”出现了两次，阶段名称须互不相同。")
+    assert response.json()["message_en"].endswith('the stage "量房" appears twice; each stage needs its own name.')
+    assert state.records.get().execute("SELECT count(*) FROM settings").fetchone()[0] == 0
+
+
 def test_malformed_questions_message_keeps_json(http, login_as):
     _, token = login_as("admin")
 

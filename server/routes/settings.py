@@ -39,7 +39,8 @@ def _value_text(value) -> str | Detail:
 
     A list of survey questions shows as its texts, as the settings screen
     lists them, because the app sends {"key", "text"} objects that the
-    admin never typed. Any other value shows as JSON.
+    admin never typed. A list of texts (project stages) shows as the texts.
+    Any other value shows as JSON.
     """
     if value is None:
         # An emptied field: the person typed nothing, not "null".
@@ -48,6 +49,8 @@ def _value_text(value) -> str | Detail:
             isinstance(item, dict) and isinstance(item.get("text"), str) for item in value):
         texts = [item["text"].strip() for item in value]
         return Detail(_shorten("、".join(texts)), _shorten(", ".join(texts)))
+    if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+        return Detail(_shorten("、".join(value)), _shorten(", ".join(value)))
     return _shorten(json.dumps(value, ensure_ascii=False))
 
 

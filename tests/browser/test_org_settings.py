@@ -132,7 +132,8 @@ def test_invalid_value_then_reset(new_context, site, admin):
     rows = card(page, "project_stages").locator(".setting-list-input")
     rows.nth(1).fill(rows.nth(0).input_value())
     save(page, "project_stages")
-    assert "必须是 1 到 30 个互不相同的阶段名称" in field_error(page, "project_stages")
+    assert field_error(page, "project_stages").endswith(
+        f"无效：阶段“{stage_names(page)[0]}”出现了两次，阶段名称须互不相同。")
     assert stage_names(page)[1] == stage_names(page)[0], "the typed list stays"
     assert stored(site, "project_stages") == stages_before
 
