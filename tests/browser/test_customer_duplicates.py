@@ -84,6 +84,18 @@ def test_edit_form_shows_no_duplicates(site, new_context):
     assert page.locator(".duplicate-notice").count() == 0
 
 
+def test_duplicate_notice_live_region_waits(site, new_context):
+    """A screen reader announces a live region's new content only if the region was shown before it."""
+    rep = site.add_user("sales", name="张伟")
+    page = new_context().new_page()
+    log_in(page, rep, path="/#/customer/new")
+    page.wait_for_selector("#field-phone")
+
+    live = page.locator("[aria-live]:has(.duplicate-notice)")
+    assert live.count() == 1
+    assert live.evaluate("(region) => !region.closest('[hidden]') && getComputedStyle(region).display !== 'none'")
+
+
 # A typed number and the stored phone field of the customer it should find.
 # Stored fields are as the importer writes them: landlines with a dash,
 # an extension after 转, several numbers joined by " / ".

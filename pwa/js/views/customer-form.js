@@ -113,9 +113,12 @@ function duplicateItem(customer) {
 
 // The notice under a new customer's phone field that lists possible
 // duplicates while the name and phone are typed. It never blocks saving:
-// two customers may share a name.
+// two customers may share a name. The notice sits in a live region that is
+// always shown, because screen readers do not announce a region that
+// appears together with its content.
 function duplicateNotice(form) {
-  const notice = h('div', { class: 'notice notice-warning duplicate-notice', hidden: true, attrs: { 'aria-live': 'polite' } });
+  const notice = h('div', { class: 'notice notice-warning duplicate-notice', hidden: true });
+  const region = h('div', { attrs: { 'aria-live': 'polite' } }, notice);
   let timer = null;
   const check = () => {
     const found = possibleDuplicates(form.elements.name.value, form.elements.phone.value);
@@ -131,7 +134,7 @@ function duplicateNotice(form) {
     clearTimeout(timer);
     timer = setTimeout(check, DUPLICATE_DELAY_MS);
   });
-  return notice;
+  return region;
 }
 
 function render(params, page) {
