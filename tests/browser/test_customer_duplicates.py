@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from genzong.server.db import transaction
+from genzong.server.importer.values import parse_phones
 from genzong.server.records import Batch
 from genzong.server.state import open_data_dir
 from genzong.server.timeutil import now_stamp
@@ -81,3 +82,86 @@ def test_edit_form_shows_no_duplicates(site, new_context):
     page.wait_for_selector("#field-phone")
 
     assert page.locator(".duplicate-notice").count() == 0
+
+
+def test_duplicate_notice_live_region_waits(site, new_context):
+    """A screen reader announces a live region's new content only if the region was shown before it."""
+    rep = site.add_user("sales", name="张伟")
+    page = new_context().new_page()
+    log_in(page, rep, path="/#/customer/new")
+    page.wait_for_selector("#field-phone")
+
+    live = page.locator("[aria-live]:has(.duplicate-notice)")
+    assert live.count() == 1
+    assert live.evaluate("(region) => !region.closest('[hidden]') && getComputedStyle(region).display !== 'none'")
+
+
+# A typed number and the stored phone field of the customer it should find.
+# Stored fields are as the importer writes them: landlines with a dash,
+# an extension after 转, several numbers joined by " / ".
+PHONE_MATCHES = [
+    ("0086 138 0013 8000", "13800138000"),
+    ("+86 571 8888 6666", "0571-88886666"),
+    ("0571-88001234", "0571-88001234转801"),
+    ("0571-86001122", "13912340001 / 0571-86001122"),
+    ("13912340001", "13912340001 / 0571-86001122"),
+    ("１３８００１３８０００", "13800138000"),
+]
+
+
+@pytest.mark.parametrize("typed, stored", PHONE_MATCHES, ids=[
+    "0086-mobile", "+86-landline", "main-line-of-extension", "second-number", "first-number", "full-width-digits"])
+def test_duplicate_phone_forms(site, new_context, typed, stored):
+    rep = site.add_user("sales", name="张伟")
+    name = f"查重{uuid.uuid4().hex[:6]}"
+    seed_customers(site, [{"name": name, "phone": stored, "owner_id": rep.id}])
+    page = new_context().new_page()
+    log_in(page, rep, path="/#/customer/new")
+
+    page.fill("#field-phone", typed)
+
+    notice = page.locator(".duplicate-notice")
+    notice.wait_for(timeout=3000)
+    assert name in notice.inner_text()
+
+
+# Phone fields whose keys the spreadsheet importer and the PWA must agree on,
+# so a number typed in the form finds the customer an import stored.
+IMPORTER_PHONE_FIELDS = [
+    "13800138000", "+86 138 0013 8000", "0086-138-0013-8000",
+    "0571-88886666", "057188886666", "(0571) 8888 6666", "+86 571 8888 6666", "+86 10 6552 9988",
+    "0571-88001234转801", "0571-88001234 分机 801", "010-65529988 ext. 12",
+    "13912340001 / 0571-86001122", "13912340001，13912340002", "13912340001或0571-86001122",
+    "400-123-4567", "88886666", "１３８００１３８０００",
+]
+
+
+@pytest.fixture(scope="module")
+def module_page(browser, site):
+    """A page on the site's origin (not the app) that imports the modules it tests."""
+    context = browser.new_context(base_url=site.url, service_workers="block")
+    page = context.new_page()
+    page.goto("/manifest.webmanifest")
+    yield page
+    context.close()
+
+
+def test_phone_keys_match_importer(module_page):
+    pwa_keys = module_page.evaluate("""async (fields) => {
+        const { phoneKeys } = await import('/js/phone-keys.js');
+        return fields.map((field) => phoneKeys(field).sort());
+    }""", IMPORTER_PHONE_FIELDS)
+
+    for field, keys in zip(IMPORTER_PHONE_FIELDS, pwa_keys):
+        assert keys == sorted(parse_phones(field).keys), field
+
+
+def test_phone_keys_beyond_importer(module_page):
+    """Partial numbers give no key; two forms the importer leaves as text still match."""
+    keys = module_page.evaluate("""async () => {
+        const { phoneKeys } = await import('/js/phone-keys.js');
+        return [phoneKeys(''), phoneKeys(null), phoneKeys('138'), phoneKeys('+86 13'),
+                phoneKeys('8613800138000'), phoneKeys('0571-88001234-801')];
+    }""")
+
+    assert keys == [[], [], [], [], ["13800138000"], ["057188001234"]]

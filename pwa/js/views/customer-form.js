@@ -8,6 +8,7 @@ import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { formatFen } from '../money.js';
 import { receivableStatus } from '../payments.js';
 import { canChangeOwner, canEdit } from '../permissions.js';
+import { phoneKeys } from '../phone-keys.js';
 import { navigate, route } from '../router.js';
 import { CUSTOMER_KINDS, CUSTOMER_STAGES, TABLES } from '../schema.js';
 import { button, emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
@@ -91,22 +92,16 @@ const DUPLICATE_DELAY_MS = 200;
 // At most this many possible duplicates are listed.
 const DUPLICATES_SHOWN = 3;
 
-// A phone number's digits, without the country code 86 of a mobile number,
-// so "+86 138 0013 8000" and "13800138000" match.
-function phoneKey(phone) {
-  const digits = String(phone ?? '').replace(/\D/g, '');
-  return digits.length === 13 && digits.startsWith('86') ? digits.slice(2) : digits;
-}
-
-// The customers on this device with the typed name or phone number. A rep's
-// device holds their own customers and the pool's, so this finds one the
-// rep already has or could claim; other reps' customers stay private.
+// The customers on this device with the typed name or one of the typed phone
+// numbers. A rep's device contains their own customers and the pool's, so this
+// finds one the rep already has or could claim; other reps' customers stay
+// private.
 export function possibleDuplicates(name, phone) {
   const typedName = String(name ?? '').trim();
-  const typedPhone = phoneKey(phone);
-  if (!typedName && typedPhone.length < 7) return [];
+  const typedKeys = new Set(phoneKeys(phone));
+  if (!typedName && !typedKeys.size) return [];
   return app.store.list('customers').filter((customer) => (typedName && customer.name === typedName)
-    || (typedPhone.length >= 7 && phoneKey(customer.phone) === typedPhone));
+    || (typedKeys.size && customer.phone && phoneKeys(customer.phone).some((key) => typedKeys.has(key))));
 }
 
 function duplicateItem(customer) {
@@ -118,9 +113,12 @@ function duplicateItem(customer) {
 
 // The notice under a new customer's phone field that lists possible
 // duplicates while the name and phone are typed. It never blocks saving:
-// two customers may share a name.
+// two customers may share a name. The notice sits in a live region that is
+// always shown, because screen readers do not announce a region that
+// appears together with its content.
 function duplicateNotice(form) {
-  const notice = h('div', { class: 'notice notice-warning duplicate-notice', hidden: true, attrs: { 'aria-live': 'polite' } });
+  const notice = h('div', { class: 'notice notice-warning duplicate-notice', hidden: true });
+  const region = h('div', { attrs: { 'aria-live': 'polite' } }, notice);
   let timer = null;
   const check = () => {
     const found = possibleDuplicates(form.elements.name.value, form.elements.phone.value);
@@ -136,7 +134,7 @@ function duplicateNotice(form) {
     clearTimeout(timer);
     timer = setTimeout(check, DUPLICATE_DELAY_MS);
   });
-  return notice;
+  return region;
 }
 
 function render(params, page) {
