@@ -226,6 +226,11 @@ def _repeated(texts: list[str], noun: tuple[str, str], rule: tuple[str, str]) ->
 
 
 def stage_list(value: Any) -> list[str]:
+    if isinstance(value, list) and 1 <= len(value) <= 30:
+        blank = next((number for number, v in enumerate(value, 1) if isinstance(v, str) and not v.strip()), None)
+        if blank is not None:
+            raise InvalidValue(f"第 {blank} 个阶段没有名称，请填写或删去这一行",
+                               f"stage {blank} has no name; fill it in or remove the row")
     if not isinstance(value, list) or not 1 <= len(value) <= 30 \
             or not all(isinstance(v, str) and 1 <= len(v.strip()) <= 50 for v in value):
         raise InvalidValue("必须是 1 到 30 个互不相同的阶段名称（每个 1 到 50 个字符）",

@@ -246,8 +246,19 @@ def test_repeated_stage_named(http, state, login_as):
 
     assert response.status_code == 400
     assert response.json()["message"] == (
-        "设置“项目阶段”的值 量房、报价、 量房 无效：阶段“量房”出现了两次，阶段名称须互不相同。")
+        "设置“项目阶段”的值 量房、报价、量房 无效：阶段“量房”出现了两次，阶段名称须互不相同。")
     assert response.json()["message_en"].endswith('the stage "量房" appears twice; each stage needs its own name.')
+    assert state.records.get().execute("SELECT count(*) FROM settings").fetchone()[0] == 0
+
+
+def test_blank_stage_named_by_row(http, state, login_as):
+    _, token = login_as("admin")
+
+    response = http.put("/api/settings/project_stages", json={"value": ["量房", "  ", "报价"]}, headers=auth(token))
+
+    assert response.status_code == 400
+    assert response.json()["message"].endswith("无效：第 2 个阶段没有名称，请填写或删去这一行。")
+    assert response.json()["message_en"].endswith("stage 2 has no name; fill it in or remove the row.")
     assert state.records.get().execute("SELECT count(*) FROM settings").fetchone()[0] == 0
 
 

@@ -50,7 +50,8 @@ def _value_text(value) -> str | Detail:
         texts = [item["text"].strip() for item in value]
         return Detail(_shorten("、".join(texts)), _shorten(", ".join(texts)))
     if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
-        return Detail(_shorten("、".join(value)), _shorten(", ".join(value)))
+        texts = [item.strip() for item in value]
+        return Detail(_shorten("、".join(texts)), _shorten(", ".join(texts)))
     return _shorten(json.dumps(value, ensure_ascii=False))
 
 
