@@ -108,7 +108,8 @@ FORBIDDEN_TITLE = "无权访问 · Forbidden"
 FORBIDDEN_MESSAGE = ("数据浏览仅供销售经理和管理员使用。请先用经理或管理员账号登录跟踪，再打开此页。"
                      "如果刚被停用或被强制退出，请联系管理员。")
 FORBIDDEN_MESSAGE_EN = ("Data browsing is for managers and admins. Log in to Genzong with a manager or "
-                        "admin account, then open this page again.")
+                        "admin account, then open this page again. If your account was just disabled or "
+                        "logged out everywhere, ask an admin.")
 
 # Datasette stops a query at its SQL time limit, and these replace its
 # English "SQL query took too long" page. {seconds} is the limit.

@@ -472,13 +472,27 @@
     });
   }
 
+  // The custom SQL page, which has no metadata of its own, is headed with the database's title.
+  function nameSqlPageInEnglish() {
+    if (!document.body.classList.contains('query')) return;
+    const heading = document.querySelector('.page-header h1, section.content > h1');
+    for (const [database, title] of Object.entries(NAMES.database)) {
+      if (heading?.textContent.trim() !== title) continue;
+      heading.textContent = NAMES.databaseEnglish[database];
+      document.title = `${heading.textContent} · Genzong`;
+    }
+  }
+
   function translateMetadata() {
     document.querySelectorAll('.crumbs a').forEach((link) => {
       const name = link.textContent.trim();
       if (Object.hasOwn(NAMES.databaseEnglish, name)) link.textContent = NAMES.databaseEnglish[name];
       else if (name === ENGLISH.name && ENGLISH.title) link.textContent = ENGLISH.title;
     });
-    if (!ENGLISH.title) return;
+    if (!ENGLISH.title) {
+      nameSqlPageInEnglish();
+      return;
+    }
     const body = document.body.classList;
     const heading = document.querySelector('.page-header h1, section.content > h1');
     if (body.contains('row')) {

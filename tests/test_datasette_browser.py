@@ -843,3 +843,15 @@ def test_english_row_page(server, browser):
     assert page.locator("section.content > h1").inner_text().startswith(f"Customers: {customer_id}")
     assert page.title() == f"Customers: {customer_id}"
     context.close()
+
+
+@pytest.mark.browser
+def test_english_custom_sql_page_title(server, browser):
+    """The custom SQL page is headed with the database's title, which English pages show in English."""
+    context = manager_context(server, browser, english=True)
+    page = context.new_page()
+    page.goto(server.url + "/data/genzong?sql=select+1")
+    page.wait_for_selector("html.genzong-ready")
+    assert page.locator(".page-header h1, section.content > h1").first.inner_text().startswith("Genzong business data")
+    assert not CJK.search(page.title())
+    context.close()

@@ -541,6 +541,8 @@ def test_forbidden_page_has_header(published):
     assert "<header><nav>" in response.text
     assert "genzong.language" in response.text, "the interface script with the English switch"
     assert '<p class="genzong-message" lang="zh-CN"><a href="/">登录跟踪</a></p>' in response.text
+    assert "如果刚被停用或被强制退出，请联系管理员。" in response.text
+    assert "If your account was just disabled or logged out everywhere, ask an admin." in response.text
     assert 'class="actor"' not in response.text
     assert 'class="crumbs"' not in response.text, "the home page would refuse the visitor too"
     assert "客户一览" not in response.text, "the tables' titles are for managers"
