@@ -64,10 +64,10 @@ class EnglishMetadata:
         texts = {"name": name, "title": entry.get("title", name)}
         if template == "row.html":
             return texts
-        shown = [*(columns or []), *entry.get("columns", {}), *self.parameters.get(name, [])]
+        names = [*(columns or []), *entry.get("columns", {}), *self.parameters.get(name, [])]
         texts["description"] = entry.get("description", "")
         texts["notes"] = entry.get("columns", {})
-        texts["columns"] = {column: english for column in shown
+        texts["columns"] = {column: english for column in names
                             if (english := self.column_name(name, column)) is not None}
         return texts
 

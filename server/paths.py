@@ -47,7 +47,7 @@ def resolve_data_dir(option: str | None = None) -> DataDir:
 
 
 def project_root() -> Path:
-    """Return the checkout that holds ``pwa/`` and the ``datasette-metadata*.yml`` files.
+    """Return the checkout that contains ``pwa/`` and the ``datasette-metadata*.yml`` files.
 
     An editable install keeps this package inside the checkout, so the
     folder above it is tried first. A regular install puts the package in

@@ -212,8 +212,8 @@ def days_by_customer_kind(value: Any) -> dict[str, int]:
 def _repeated(texts: list[str], noun: tuple[str, str], rule: tuple[str, str]) -> InvalidValue | None:
     """Return the error naming the first text of ``texts`` that repeats, or None.
 
-    ``noun`` is what such a text is, in Chinese and English (问题, question),
-    and ``rule`` the sentence that asks for distinct texts.
+    ``noun`` names such a text in Chinese and English (问题, question), and
+    ``rule`` is the sentence that requires distinct texts.
     """
     repeated = next((text for text in texts if texts.count(text) > 1), None)
     if repeated is None:

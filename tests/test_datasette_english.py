@@ -108,8 +108,8 @@ def test_every_view_and_query_column_named(published, chinese, english):
 def test_column_names_distinct_on_each_page(published, chinese, english):
     clashes = []
     for name, names in view_and_query_columns(published, chinese).items():
-        shown = [english.column_name(name, column) for column in dict.fromkeys(names)]
-        clashes += [f"{name}: {label}" for label in set(shown) if shown.count(label) > 1]
+        labels = [english.column_name(name, column) for column in dict.fromkeys(names)]
+        clashes += [f"{name}: {label}" for label in set(labels) if labels.count(label) > 1]
     assert clashes == []
 
 

@@ -31,6 +31,16 @@ def site(tmp_path_factory):
     running.stop()
 
 
+@pytest.fixture(scope="module")
+def module_page(browser, site):
+    """A page on the site's origin (not the app) that imports the modules a test calls."""
+    context = browser.new_context(base_url=site.url, service_workers="block")
+    page = context.new_page()
+    page.goto("/manifest.webmanifest")
+    yield page
+    context.close()
+
+
 @pytest.fixture
 def new_context(browser, request):
     """Open a phone-sized browser context: new_context(**options), on ``site`` unless base_url is given."""

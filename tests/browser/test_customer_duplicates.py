@@ -136,16 +136,6 @@ IMPORTER_PHONE_FIELDS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def module_page(browser, site):
-    """A page on the site's origin (not the app) that imports the modules it tests."""
-    context = browser.new_context(base_url=site.url, service_workers="block")
-    page = context.new_page()
-    page.goto("/manifest.webmanifest")
-    yield page
-    context.close()
-
-
 def test_phone_keys_match_importer(module_page):
     pwa_keys = module_page.evaluate("""async (fields) => {
         const { phoneKeys } = await import('/js/phone-keys.js');

@@ -17,16 +17,6 @@ VECTORS = json.loads((REPO / "tests" / "vectors" / "merge.json").read_text())["c
 
 
 @pytest.fixture(scope="module")
-def module_page(browser, site):
-    """A page on the site's origin (not the app) that imports the modules it tests."""
-    context = browser.new_context(base_url=site.url, service_workers="block")
-    page = context.new_page()
-    page.goto("/manifest.webmanifest")
-    yield page
-    context.close()
-
-
-@pytest.fixture(scope="module")
 def merged_vectors(module_page):
     """Every vector case merged by pwa/js/merge.js, as parsed JSON."""
     return module_page.evaluate("""async (cases) => {

@@ -498,16 +498,6 @@ def test_problem_ticket_tracking_fields(site, new_context):
 
 # The pure rules of projects.js, surveys.js and the risk reminders ---------------------
 
-@pytest.fixture(scope="module")
-def module_page(browser, site):
-    """A page on the site's origin (not the app) that imports the modules it tests."""
-    context = browser.new_context(base_url=site.url, service_workers="block")
-    page = context.new_page()
-    page.goto("/manifest.webmanifest")
-    yield page
-    context.close()
-
-
 STAGE_CASES = [
     # (planned, actual, project status, days late, state) on 2026-03-10
     ("2026-03-01", "2026-03-05", "进行中", 4, "done_late"),

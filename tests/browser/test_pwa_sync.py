@@ -30,6 +30,16 @@ def edit_phone(page, customer_id: str, phone: str) -> None:
     edit_customer(page, customer_id, "phone", phone)
 
 
+def on_manager_desk(site, manager, write) -> None:
+    """Log ``manager`` in on a device of their own, pull, call ``write(device)`` and sync it."""
+    with httpx.Client(base_url=site.url) as http:
+        token = http.post("/api/login", json={"username": manager.username, "password": PASSWORD}).json()["token"]
+        desk = Device(http, token)
+        desk.sync()
+        write(desk)
+        desk.sync()
+
+
 def shown_phone(page, customer_id: str) -> str:
     page.goto(f"/#/customer/{customer_id}")
     return page.locator("dt:has-text('电话') + dd").inner_text()
@@ -269,12 +279,7 @@ def test_reassigned_customer_keeps_typed_edit(site, new_context):
     context.set_offline(True)
     edit_customer(page, customer_id, "notes", "客户要求周六上午送货")
 
-    with httpx.Client(base_url=site.url) as http:
-        token = http.post("/api/login", json={"username": manager.username, "password": PASSWORD}).json()["token"]
-        desk = Device(http, token)
-        desk.sync()
-        desk.edit("customers", customer_id, owner_id=other.id)
-        desk.sync()
+    on_manager_desk(site, manager, lambda desk: desk.edit("customers", customer_id, owner_id=other.id))
 
     go_online(context, page)
     page.goto(f"/#/customer/{customer_id}")
@@ -353,12 +358,7 @@ def test_restore_settles_every_delete_conflict(site, new_context):
     context.set_offline(True)
     edit_customer(page, customer_id, "notes", "下周三上午量房")
     edit_customer(page, customer_id, "phone", "13122223333")
-    with httpx.Client(base_url=site.url) as http:
-        token = http.post("/api/login", json={"username": manager.username, "password": PASSWORD}).json()["token"]
-        desk = Device(http, token)
-        desk.sync()
-        desk.delete("customers", customer_id)
-        desk.sync()
+    on_manager_desk(site, manager, lambda desk: desk.delete("customers", customer_id))
     go_online(context, page)
     assert len(site.query("SELECT id FROM conflicts WHERE record_id = ? AND field = 'deleted'", (customer_id,))) == 2
 
@@ -384,12 +384,7 @@ def test_delete_conflict_restores_with_edit(site, new_context):
     context.set_offline(True)
     edit_customer(page, customer_id, "notes", "下周三上午量房")
 
-    with httpx.Client(base_url=site.url) as http:
-        token = http.post("/api/login", json={"username": manager.username, "password": PASSWORD}).json()["token"]
-        desk = Device(http, token)
-        desk.sync()
-        desk.delete("customers", customer_id)
-        desk.sync()
+    on_manager_desk(site, manager, lambda desk: desk.delete("customers", customer_id))
 
     go_online(context, page)
     page.goto(f"/#/customer/{customer_id}")

@@ -92,10 +92,9 @@ const DUPLICATE_DELAY_MS = 200;
 // At most this many possible duplicates are listed.
 const DUPLICATES_SHOWN = 3;
 
-// The customers on this device with the typed name or one of the typed phone
-// numbers. A rep's device contains their own customers and the pool's, so this
-// finds one the rep already has or could claim; other reps' customers stay
-// private.
+// Return the customers on this device with the typed name or one of the typed
+// phone numbers. A rep's device contains only their own customers and the
+// pool's, so other reps' customers stay private.
 export function possibleDuplicates(name, phone) {
   const typedName = String(name ?? '').trim();
   const typedKeys = new Set(phoneKeys(phone));
@@ -111,11 +110,11 @@ function duplicateItem(customer) {
   return h('li', {}, h('a', { href: `#/customer/${customer.id}`, text: parts.join(' · ') }));
 }
 
-// The notice under a new customer's phone field that lists possible
-// duplicates while the name and phone are typed. It never blocks saving:
-// two customers may share a name. The notice sits in a live region that is
-// always shown, because screen readers do not announce a region that
-// appears together with its content.
+// Build the notice under a new customer's phone field that lists possible
+// duplicates while the name and phone are typed. Saving ignores it, because
+// two customers may share a name. It sits in a live region that is always
+// shown, because screen readers do not announce a region that appears
+// together with its content.
 function duplicateNotice(form) {
   const notice = h('div', { class: 'notice notice-warning duplicate-notice', hidden: true });
   const region = h('div', { attrs: { 'aria-live': 'polite' } }, notice);
