@@ -82,23 +82,40 @@ export function detailList(rows) {
 }
 
 let toastTimer = null;
+// How long a toast shows; one with a button stays longer, for a thumb to reach it.
+const TOAST_MS = 2500;
+const ACTION_TOAST_MS = 6000;
 
-// A short message at the bottom of the screen, such as "已保存".
-export function toast(message) {
+// A short message at the bottom of the screen, such as "已保存". An
+// `action` ({label, run}) adds a button, such as 撤销, that works while the
+// toast shows. A later toast replaces this one and its button.
+export function toast(message, action = null) {
   let element = document.getElementById('toast');
   if (!element) {
     element = h('div', { id: 'toast', class: 'toast', attrs: { role: 'status' } });
     document.body.append(element);
   }
-  element.textContent = message;
+  const hide = () => {
+    element.classList.remove('toast-shown', 'toast-with-action');
+    element.querySelector('button')?.remove();
+  };
+  element.replaceChildren(h('span', { text: message }), action ? h('button', {
+    type: 'button', class: 'toast-action', text: action.label,
+    on: { click: () => { hide(); action.run(); } },
+  }) : null);
   element.classList.add('toast-shown');
+  element.classList.toggle('toast-with-action', Boolean(action));
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => element.classList.remove('toast-shown'), 2500);
+  toastTimer = setTimeout(hide, action ? ACTION_TOAST_MS : TOAST_MS);
+}
+
+export function isOffline() {
+  return navigator.onLine === false || app.sync?.state === 'offline';
 }
 
 // "已保存" when online, "已保存在本机，联网后同步" when not.
 export function savedToast() {
-  toast(navigator.onLine === false || app.sync?.state === 'offline' ? t('common.saved_offline') : t('common.saved'));
+  toast(isOffline() ? t('common.saved_offline') : t('common.saved'));
 }
 
 // A UTC stamp as local time in the organisation's zone, without the year when it is this year.

@@ -2,7 +2,8 @@
 
 import { app } from '../context.js';
 import { h, replace } from '../dom.js';
-import { deleteRecord, saveRecord } from '../edits.js';
+import { deleteButton } from '../deletion.js';
+import { saveRecord } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { formatFen } from '../money.js';
@@ -11,7 +12,7 @@ import { canChangeOwner, canEdit } from '../permissions.js';
 import { phoneKeys } from '../phone-keys.js';
 import { navigate, route } from '../router.js';
 import { CUSTOMER_KINDS, CUSTOMER_STAGES, TABLES } from '../schema.js';
-import { button, emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
+import { emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
 import { dealerField } from './dealers.js';
 
 const SPEC = TABLES.customers.fields;
@@ -165,12 +166,10 @@ function render(params, page) {
       savedToast();
       navigate(`/customer/${customer.id}`, { replace: true });
     },
-    footer: creating ? null : button(t('customer.delete'), async () => {
-      if (!window.confirm(t('customer.delete_confirm', { name: customer.name }))) return;
-      await deleteRecord('customers', customer.id);
-      savedToast();
-      navigate('/customers', { replace: true });
-    }, 'danger'),
+    footer: creating ? null : deleteButton({
+      table: 'customers', id: customer.id, label: t('customer.delete'),
+      question: t('customer.delete_confirm', { name: customer.name }), backTo: '/customers',
+    }),
   });
   if (creating) {
     form.querySelector('#field-phone').closest('.field').after(duplicateNotice(form));

@@ -6,14 +6,15 @@
 
 import { app } from '../context.js';
 import { h } from '../dom.js';
-import { deleteRecord, saveRecord } from '../edits.js';
+import { deleteButton } from '../deletion.js';
+import { saveRecord } from '../edits.js';
 import { buildForm } from '../forms.js';
 import { fieldLabel, t } from '../i18n.js';
 import { canEdit } from '../permissions.js';
 import { navigate, route } from '../router.js';
 import { TABLES } from '../schema.js';
 import {
-  button, callButtons, chip, detailList, emptyState, formHistorySection, historySection, linkButton, pageHeader, savedToast,
+  callButtons, chip, detailList, emptyState, formHistorySection, historySection, linkButton, pageHeader, savedToast,
 } from '../ui.js';
 import { registerSettingsSection } from './settings.js';
 
@@ -124,15 +125,14 @@ function renderForm(params, page) {
       savedToast();
       navigate(`/dealer/${id}`, { replace: true });
     },
-    footer: creating ? null : button(t('common.delete'), async () => {
-      const counts = linkedCounts(dealer.id);
-      const question = counts.customers || counts.receivables
-        ? t('dealer.delete_linked_confirm', { name: dealer.name, ...counts }) : t('dealer.delete_confirm', { name: dealer.name });
-      if (!window.confirm(question)) return;
-      await deleteRecord('dealers', dealer.id);
-      savedToast();
-      navigate('/dealers', { replace: true });
-    }, 'danger'),
+    footer: creating ? null : deleteButton({
+      table: 'dealers', id: dealer.id, backTo: '/dealers',
+      question: () => {
+        const counts = linkedCounts(dealer.id);
+        return counts.customers || counts.receivables
+          ? t('dealer.delete_linked_confirm', { name: dealer.name, ...counts }) : t('dealer.delete_confirm', { name: dealer.name });
+      },
+    }),
   });
   return h('div', { class: 'view view-form' },
     pageHeader(title, { back }),

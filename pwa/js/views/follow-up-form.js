@@ -5,13 +5,14 @@
 import { app } from '../context.js';
 import { addDays, stampToLocalInput } from '../dates.js';
 import { h } from '../dom.js';
-import { deleteRecord, saveRecords } from '../edits.js';
+import { deleteButton } from '../deletion.js';
+import { saveRecords } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { canEdit } from '../permissions.js';
 import { navigate, route } from '../router.js';
 import { CHANNELS, TABLES } from '../schema.js';
-import { button, emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
+import { emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
 import { checkInField, VISIT_CHANNEL } from './check-in.js';
 
 const SPEC = TABLES.follow_ups.fields;
@@ -90,12 +91,6 @@ function render(params, page) {
     savedToast();
     navigate(`/customer/${customer.id}`, { replace: true });
   };
-  const remove = async () => {
-    if (!window.confirm(t('follow_up.delete_confirm'))) return;
-    await deleteRecord('follow_ups', existing.id);
-    savedToast();
-    navigate(`/customer/${customer.id}`, { replace: true });
-  };
 
   const form = buildForm({
     fields: followUpFields(),
@@ -104,7 +99,9 @@ function render(params, page) {
     validate: (values) => (values.content || values.result ? {} : { content: t('follow_up.content_required') }),
     extra: creating ? checkInField(state, customer) : null,
     onSubmit,
-    footer: creating ? null : button(t('common.delete'), remove, 'danger'),
+    footer: creating ? null : deleteButton({
+      table: 'follow_ups', id: existing.id, question: t('follow_up.delete_confirm'), backTo: `/customer/${customer.id}`,
+    }),
   });
   if (creating) {
     const channel = form.querySelector('input[name="channel"][value="电话"]');

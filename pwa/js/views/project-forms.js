@@ -6,7 +6,8 @@ import './project-messages.js';
 
 import { app } from '../context.js';
 import { h } from '../dom.js';
-import { deleteRecord, saveRecord, saveRecords } from '../edits.js';
+import { deleteButton } from '../deletion.js';
+import { saveRecord, saveRecords } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { newRecordId } from '../ids.js';
@@ -14,7 +15,7 @@ import { canChangeOwner, canEdit } from '../permissions.js';
 import { configuredStages } from '../projects.js';
 import { navigate, route } from '../router.js';
 import { PROJECT_STATUSES, RISK_CATEGORIES, RISK_STATUSES, TABLES } from '../schema.js';
-import { button, emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
+import { emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
 import { ownerOptions } from './customer-form.js';
 import { exposureChip } from './projects.js';
 
@@ -28,15 +29,6 @@ function filled(values) {
 
 function notAvailable(title, back, found) {
   return h('div', { class: 'view' }, pageHeader(title, { back }), emptyState(found ? t('common.read_only') : t('common.not_found')));
-}
-
-function deleteButton(table, id, confirmKey, backTo) {
-  return button(t('common.delete'), async () => {
-    if (!window.confirm(t(confirmKey))) return;
-    await deleteRecord(table, id);
-    savedToast();
-    navigate(backTo, { replace: true });
-  }, 'danger');
 }
 
 function projectFields() {
@@ -84,7 +76,7 @@ function renderProject(params, page) {
       savedToast();
       navigate(`/project/${projectId}`, { replace: true });
     },
-    footer: creating ? null : deleteButton('projects', existing.id, 'project.delete_confirm', `/customer/${customer.id}`),
+    footer: creating ? null : deleteButton({ table: 'projects', id: existing.id, question: t('project.delete_confirm'), backTo: `/customer/${customer.id}` }),
   });
   return h('div', { class: 'view view-form' },
     pageHeader(title, { back }),
@@ -135,7 +127,7 @@ function renderRisk(params, page) {
       savedToast();
       navigate(`/project/${project.id}`, { replace: true });
     },
-    footer: creating ? null : deleteButton('risks', existing.id, 'risk.delete_confirm', `/project/${project.id}`),
+    footer: creating ? null : deleteButton({ table: 'risks', id: existing.id, question: t('risk.delete_confirm'), backTo: `/project/${project.id}` }),
   });
 
   // The exposure badge follows the two ratings as they are picked.

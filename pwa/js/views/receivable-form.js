@@ -3,7 +3,8 @@
 
 import { app } from '../context.js';
 import { h } from '../dom.js';
-import { deleteRecord, saveRecord } from '../edits.js';
+import { deleteButton } from '../deletion.js';
+import { saveRecord } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { formatFen } from '../money.js';
@@ -11,18 +12,9 @@ import { receivableStatus } from '../payments.js';
 import { canEdit } from '../permissions.js';
 import { navigate, route } from '../router.js';
 import { PAYMENT_METHODS, TABLES } from '../schema.js';
-import { button, detailList, emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
+import { detailList, emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
 import { statusChip } from './customer.js';
 import { dealerField } from './dealers.js';
-
-function deleteButton(table, id, confirmKey, backTo) {
-  return button(t('common.delete'), async () => {
-    if (!window.confirm(t(confirmKey))) return;
-    await deleteRecord(table, id);
-    savedToast();
-    navigate(backTo, { replace: true });
-  }, 'danger');
-}
 
 function notAvailable(title, back, found) {
   return h('div', { class: 'view' }, pageHeader(title, { back }), emptyState(found ? t('common.read_only') : t('common.not_found')));
@@ -56,7 +48,7 @@ function renderReceivable(params, page) {
       savedToast();
       navigate(`/customer/${customer.id}`, { replace: true });
     },
-    footer: creating ? null : deleteButton('receivables', existing.id, 'receivable.delete_confirm', `/customer/${customer.id}`),
+    footer: creating ? null : deleteButton({ table: 'receivables', id: existing.id, question: t('receivable.delete_confirm'), backTo: `/customer/${customer.id}` }),
   });
   if (creating) {
     form.elements.sale_date.value = app.today();
@@ -100,7 +92,7 @@ function renderPayment(params, page) {
       savedToast();
       navigate(`/customer/${customer.id}`, { replace: true });
     },
-    footer: creating ? null : deleteButton('payments', existing.id, 'payment.delete_confirm', `/customer/${customer.id}`),
+    footer: creating ? null : deleteButton({ table: 'payments', id: existing.id, question: t('payment.delete_confirm'), backTo: `/customer/${customer.id}` }),
   });
   if (creating) form.elements.paid_on.value = app.today();
   return h('div', { class: 'view view-form' },

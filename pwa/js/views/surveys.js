@@ -8,14 +8,15 @@ import './survey-messages.js';
 import { app } from '../context.js';
 import { isDate } from '../dates.js';
 import { h } from '../dom.js';
-import { deleteRecord, saveRecord } from '../edits.js';
+import { deleteButton } from '../deletion.js';
+import { saveRecord } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { canEdit } from '../permissions.js';
 import { navigate, route } from '../router.js';
 import { SURVEY_KINDS, TABLES } from '../schema.js';
 import { configuredQuestions, SCORES, surveyScore } from '../surveys.js';
-import { button, chip, detailList, emptyState, historySection, linkButton, pageHeader, savedToast } from '../ui.js';
+import { chip, detailList, emptyState, historySection, linkButton, pageHeader, savedToast } from '../ui.js';
 import { sameValue } from '../values.js';
 
 const SPEC = TABLES.surveys.fields;
@@ -173,12 +174,9 @@ function renderForm(params) {
       savedToast();
       navigate(`/survey/${id}`, { replace: true });
     },
-    footer: creating ? null : button(t('common.delete'), async () => {
-      if (!window.confirm(t('survey.delete_confirm'))) return;
-      await deleteRecord('surveys', existing.id);
-      savedToast();
-      navigate(`/customer/${customer.id}`, { replace: true });
-    }, 'danger'),
+    footer: creating ? null : deleteButton({
+      table: 'surveys', id: existing.id, question: t('survey.delete_confirm'), backTo: `/customer/${customer.id}`,
+    }),
   });
   // The comment comes after the scores, as on a paper questionnaire.
   block.after(form.querySelector('#field-comment').closest('.field'));

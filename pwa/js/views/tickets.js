@@ -4,7 +4,8 @@
 import { app } from '../context.js';
 import { localInputToStamp, stampToLocalInput } from '../dates.js';
 import { h, replace } from '../dom.js';
-import { saveRecord, deleteRecord } from '../edits.js';
+import { deleteButton } from '../deletion.js';
+import { saveRecord } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { canChangeOwner, canEdit } from '../permissions.js';
@@ -278,12 +279,10 @@ function renderForm(params) {
       savedToast();
       navigate(`/ticket/${id}`, { replace: true });
     },
-    footer: creating ? null : button(t('common.delete'), async () => {
-      if (!window.confirm(t('ticket.delete_confirm'))) return;
-      await deleteRecord('tickets', existing.id);
-      savedToast();
-      navigate(customer ? `/customer/${customer.id}` : '/tickets', { replace: true });
-    }, 'danger'),
+    footer: creating ? null : deleteButton({
+      table: 'tickets', id: existing.id, question: t('ticket.delete_confirm'),
+      backTo: customer ? `/customer/${customer.id}` : '/tickets',
+    }),
   });
   const set = (name, value) => {
     const radio = form.querySelector(`input[name="${name}"][value="${value}"]`);

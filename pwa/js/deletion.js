@@ -1,0 +1,25 @@
+// Deleting a record from its form: the question, the delete, and a toast
+// whose 撤销 writes the record back. The page the form returns to redraws
+// when the record comes back, so undoing leaves the person where they are.
+
+import { deleteRecord, saveRecord } from './edits.js';
+import { t } from './i18n.js';
+import { DELETED } from './merge.js';
+import { navigate } from './router.js';
+import { button, isOffline, toast } from './ui.js';
+
+// `question` is the text to confirm, or a function that makes it on the tap.
+export function deleteButton({ table, id, question, backTo, label = t('common.delete') }) {
+  return button(label, async () => {
+    if (!window.confirm(typeof question === 'function' ? question() : question)) return;
+    await deleteRecord(table, id);
+    toast(isOffline() ? t('common.deleted_offline') : t('common.deleted'),
+      { label: t('common.undo'), run: () => restore(table, id) });
+    navigate(backTo, { replace: true });
+  }, 'danger');
+}
+
+async function restore(table, id) {
+  await saveRecord(table, id, { [DELETED]: false });
+  toast(t('common.restored'));
+}
