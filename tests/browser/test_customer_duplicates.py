@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from genzong.server.db import transaction
+from genzong.server.importer.snapshot import name_key
 from genzong.server.importer.values import parse_phones
 from genzong.server.records import Batch
 from genzong.server.state import open_data_dir
@@ -155,3 +156,32 @@ def test_phone_keys_beyond_importer(module_page):
     }""")
 
     assert keys == [[], [], [], [], ["13800138000"], ["057188001234"]]
+
+
+# Names the importer would take for one customer, written as reps type them.
+NAMES_ALIKE = [("王 芳", "王芳"), ("ＡＢＣ装饰", "abc装饰"), ("Li　Na", "lina"), ("  赵磊 ", "赵磊")]
+
+
+def test_name_keys_match_importer(module_page):
+    typed = [name for pair in NAMES_ALIKE for name in pair]
+    pwa_keys = module_page.evaluate("""async (names) => {
+        const { nameKey } = await import('/js/views/customer-form.js');
+        return names.map(nameKey);
+    }""", typed)
+
+    assert pwa_keys == [name_key(name) for name in typed]
+    for first, second in NAMES_ALIKE:
+        assert name_key(first) == name_key(second), (first, second)
+
+
+def test_duplicate_name_with_spaces(site, new_context):
+    rep = site.add_user("sales", name="张伟")
+    seed_customers(site, [{"name": "ABC装饰 李总", "phone": "13700000000", "owner_id": rep.id}])
+    page = new_context().new_page()
+    log_in(page, rep, path="/#/customer/new")
+
+    page.fill("#field-name", "ａｂｃ装饰李总")
+
+    notice = page.locator(".duplicate-notice")
+    notice.wait_for(timeout=3000)
+    assert "ABC装饰 李总" in notice.inner_text()

@@ -93,14 +93,20 @@ const DUPLICATE_DELAY_MS = 200;
 // At most this many possible duplicates are listed.
 const DUPLICATES_SHOWN = 3;
 
-// Return the customers on this device with the typed name or one of the typed
-// phone numbers. A rep's device contains only their own customers and the
-// pool's, so other reps' customers stay private.
+// Return a name as the ledger importer compares names (name_key in
+// server/importer/snapshot.py): full-width forms folded, spaces removed, lower case.
+export function nameKey(name) {
+  return String(name ?? '').normalize('NFKC').replace(/\s+/g, '').toLowerCase();
+}
+
+// Return the customers on this device with the typed name, compared by
+// nameKey, or one of the typed phone numbers. A rep's device contains only
+// their own customers and the pool's, so other reps' customers stay private.
 export function possibleDuplicates(name, phone) {
-  const typedName = String(name ?? '').trim();
+  const typedName = nameKey(name);
   const typedKeys = new Set(phoneKeys(phone));
   if (!typedName && !typedKeys.size) return [];
-  return app.store.list('customers').filter((customer) => (typedName && customer.name === typedName)
+  return app.store.list('customers').filter((customer) => (typedName && nameKey(customer.name) === typedName)
     || (typedKeys.size && customer.phone && phoneKeys(customer.phone).some((key) => typedKeys.has(key))));
 }
 
