@@ -8,8 +8,11 @@ import time
 import uuid
 from pathlib import Path
 
+from genzong.server.db import transaction
 from genzong.server.paths import DataDir
+from genzong.server.records import Batch
 from genzong.server.state import open_data_dir
+from genzong.server.timeutil import now_stamp
 from servers import REPO, ServerProcess
 
 CHROMIUM = "/usr/bin/chromium"
@@ -192,3 +195,19 @@ def wait_until(page, condition, timeout: float = 10.0, interval_ms: int = 50):
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         page.wait_for_timeout(interval_ms)
+
+
+def seed_customers(site, customers: list[dict]) -> list[str]:
+    """Store customers as server writes; return their new ids."""
+    ids = [str(uuid.uuid4()) for _ in customers]
+    state = open_data_dir(site.data)
+    try:
+        conn = state.records.get()
+        with transaction(conn):
+            batch = Batch(conn, now_stamp(), None, "server")
+            for customer_id, fields in zip(ids, customers):
+                batch.server_write("customers", customer_id, fields)
+            batch.flush()
+    finally:
+        state.close()
+    return ids

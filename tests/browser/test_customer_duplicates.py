@@ -4,34 +4,14 @@ import uuid
 
 import pytest
 
-from genzong.server.db import transaction
 from genzong.server.importer.snapshot import name_key
 from genzong.server.importer.values import parse_phones
-from genzong.server.records import Batch
-from genzong.server.state import open_data_dir
-from genzong.server.timeutil import now_stamp
 
-from .pwa_helpers import log_in, no_horizontal_overflow, save_form, screenshot, wait_synced, wait_until
+from .pwa_helpers import log_in, no_horizontal_overflow, save_form, screenshot, seed_customers, wait_synced, wait_until
 
 pytestmark = pytest.mark.browser
 
 NARROW_PHONE = {"width": 360, "height": 740}
-
-
-def seed_customers(site, customers: list[dict]) -> list[str]:
-    """Store customers as server writes; return their new ids."""
-    ids = [str(uuid.uuid4()) for _ in customers]
-    state = open_data_dir(site.data)
-    try:
-        conn = state.records.get()
-        with transaction(conn):
-            batch = Batch(conn, now_stamp(), None, "server")
-            for customer_id, fields in zip(ids, customers):
-                batch.server_write("customers", customer_id, fields)
-            batch.flush()
-    finally:
-        state.close()
-    return ids
 
 
 def test_new_customer_lists_possible_duplicates(site, new_context):

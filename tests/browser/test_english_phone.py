@@ -141,3 +141,18 @@ def test_required_field_named_in_quotes(site, open_english):
     page.click("form.form button[type=submit]")
 
     assert page.inner_text("#field-name-error") == 'Fill in "Name".'
+
+
+def test_bulk_assign_bar_fits_narrow_phone(site, open_english):
+    """The 批量分配 bar's buttons and owner choice fit 360 px in English."""
+    manager = site.add_user("manager", name="王经理")
+    seed(site, [("customers", {"name": f"华信装饰{n}", "owner_id": None}) for n in range(12)])
+    page = open_english(manager)
+    page.goto("/#/customers")
+    page.click("#bulk-start")
+    page.click("#bulk-all")
+    listed = page.locator(".result-count").inner_text().split()[0]
+    assert page.locator("#bulk-count").inner_text() == f"{listed} selected"
+    screenshot(page, "english-360-bulk-assign")
+    assert no_horizontal_overflow(page), "the bar is wider than the phone"
+    assert page.evaluate(CUT_TEXTS) == []

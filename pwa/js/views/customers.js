@@ -4,10 +4,13 @@ import { app } from '../context.js';
 import { CustomerTextIndex } from '../customer-text-index.js';
 import { activeFilterCount, filterCustomers, matchesOwnFields } from '../customers-query.js';
 import { h, replace } from '../dom.js';
+import { saveRecords } from '../edits.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
+import { canChangeOwner } from '../permissions.js';
 import { route } from '../router.js';
 import { CUSTOMER_KINDS, CUSTOMER_STAGES } from '../schema.js';
-import { chip, emptyState, formatStamp, linkButton, logsLoadingNotice, pageHeader } from '../ui.js';
+import { button, chip, emptyState, formatStamp, linkButton, logsLoadingNotice, pageHeader, toast } from '../ui.js';
+import { ownerOptions as assignableOwners } from './customer-form.js';
 
 const PAGE_SIZE = 100;
 const FILTERS_KEY = 'genzong.customerFilters';
@@ -93,26 +96,82 @@ function recordMatchLine(customer, text) {
     found.text.slice(end, to) + (to < found.text.length ? '…' : ''));
 }
 
-function customerItem(customer, today, text) {
+// A customer's card: a link to the customer, or, while a manager picks
+// customers for 批量分配 (`picked` is then a Set of ids), a checkbox.
+function customerItem(customer, today, text, picked = null, onPick = null) {
   const due = customer.next_follow_up && customer.next_follow_up <= today;
   const code = matchedCode(customer, text);
   let owner = null; // a rep's own customers need no owner name
   if (!customer.owner_id) owner = t('customer.pool');
   else if (app.seesEverything) owner = app.userName(customer.owner_id);
   const pending = app.store.outbox.has(`customers/${customer.id}`);
-  return h('li', { class: 'card' },
-    h('a', { class: 'card-link', href: `#/customer/${customer.id}` },
-      h('div', { class: 'card-row' },
-        h('span', { class: 'card-title', text: customer.name }),
-        customer.stage ? chip(choiceLabel(customer.stage), 'stage') : null),
-      h('div', { class: 'card-detail', text: [customer.company, customer.title].filter(Boolean).join(' · ') }),
-      recordMatchLine(customer, text),
-      h('div', { class: 'card-meta' },
-        code ? h('span', { class: 'code', text: code }) : null,
-        customer.phone ? h('span', { text: customer.phone }) : null,
-        customer.next_follow_up ? h('span', { class: due ? 'text-danger' : '', text: t('customer.next_short', { date: customer.next_follow_up }) }) : null,
-        owner ? h('span', { text: owner }) : null,
-        pending ? h('span', { class: 'text-muted', text: t('common.pending_sync') }) : null)));
+  const content = [
+    h('div', { class: 'card-row' },
+      h('span', { class: 'card-title', text: customer.name }),
+      customer.stage ? chip(choiceLabel(customer.stage), 'stage') : null),
+    h('div', { class: 'card-detail', text: [customer.company, customer.title].filter(Boolean).join(' · ') }),
+    recordMatchLine(customer, text),
+    h('div', { class: 'card-meta' },
+      code ? h('span', { class: 'code', text: code }) : null,
+      customer.phone ? h('span', { text: customer.phone }) : null,
+      customer.next_follow_up ? h('span', { class: due ? 'text-danger' : '', text: t('customer.next_short', { date: customer.next_follow_up }) }) : null,
+      owner ? h('span', { text: owner }) : null,
+      pending ? h('span', { class: 'text-muted', text: t('common.pending_sync') }) : null)];
+  if (!picked) return h('li', { class: 'card' }, h('a', { class: 'card-link', href: `#/customer/${customer.id}` }, content));
+  const checked = picked.has(customer.id);
+  return h('li', { class: ['card', 'card-pickable', checked && 'card-picked'] },
+    h('label', { class: 'card-link card-pick' },
+      h('input', { type: 'checkbox', class: 'card-check', checked, on: { change: (event) => onPick(customer.id, event.target.checked) } }),
+      h('div', { class: 'card-pick-content' }, content)));
+}
+
+// Give the customers `ids` the owner `ownerId` (null puts them in the pool) in
+// one action, after asking. The toast's 撤销 gives each its previous owner back.
+// Resolves to whether anything was saved.
+async function assignOwner(ids, ownerId) {
+  const customers = ids.map((id) => app.store.get('customers', id))
+    .filter((customer) => customer && (customer.owner_id ?? null) !== ownerId);
+  const owner = ownerId ? app.userName(ownerId) : null;
+  if (!customers.length) {
+    toast(ownerId ? t('customers.bulk_already', { owner }) : t('customers.bulk_already_pool'));
+    return false;
+  }
+  const count = customers.length;
+  const question = ownerId ? t('customers.bulk_confirm', { count, owner }) : t('customers.bulk_pool_confirm', { count });
+  if (!window.confirm(question)) return false;
+  const previous = customers.map((customer) => ({ table: 'customers', id: customer.id, changes: { owner_id: customer.owner_id ?? null } }));
+  await saveRecords(customers.map((customer) => ({ table: 'customers', id: customer.id, changes: { owner_id: ownerId } })));
+  toast(ownerId ? t('customers.bulk_done', { count, owner }) : t('customers.bulk_pool_done', { count }), {
+    label: t('common.undo'),
+    run: async () => {
+      await saveRecords(previous);
+      toast(t('common.restored'));
+    },
+  });
+  return true;
+}
+
+// The bar at the bottom while a manager picks customers: how many are
+// picked, 全选 of the whole filtered list, the owner to give them, 分配 and 取消.
+function pickingBar(picked, found, { onPickAll, onDone }) {
+  const POOL = 'pool';
+  const owner = h('select', { id: 'bulk-owner', attrs: { 'aria-label': t('customers.bulk_owner') } },
+    h('option', { value: '', text: t('customers.bulk_owner') }),
+    assignableOwners().map(({ value, label }) => h('option', { value, text: label })),
+    h('option', { value: POOL, text: t('customer.pool') }));
+  const assign = button(t('customers.bulk_assign'), async () => {
+    const ownerId = owner.value === POOL ? null : owner.value;
+    if (await assignOwner([...picked], ownerId)) onDone();
+  }, 'primary', { id: 'bulk-assign', disabled: !picked.size || !owner.value });
+  owner.addEventListener('change', () => { assign.disabled = !picked.size || !owner.value; });
+  const allPicked = found.length > 0 && found.every((customer) => picked.has(customer.id));
+  return h('div', { class: 'bulk-bar', id: 'bulk-bar' },
+    h('div', { class: 'bulk-bar-row' },
+      h('span', { id: 'bulk-count', class: 'bulk-count', attrs: { 'aria-live': 'polite' }, text: t('customers.bulk_count', { count: picked.size }) }),
+      button(allPicked ? t('customers.bulk_none') : t('customers.bulk_all', { count: found.length }),
+        () => onPickAll(!allPicked), 'secondary', { id: 'bulk-all', className: 'button button-secondary button-small' }),
+      button(t('common.cancel'), onDone, 'secondary', { id: 'bulk-cancel', className: 'button button-secondary button-small' })),
+    h('div', { class: 'bulk-bar-row' }, owner, assign));
 }
 
 // Why the list is empty: not downloaded yet on a first login, no match, or no customers.
@@ -128,8 +187,11 @@ function render(params, page) {
     filtersUserId = userId;
   }
   let shown = PAGE_SIZE;
+  // The ids a manager has picked for 批量分配, or null when not picking.
+  let picked = null;
   const results = h('div', { class: 'results' });
   const filterCount = h('span', { class: 'badge' });
+  const bar = h('div', { class: 'bulk-bar-slot' });
 
   const draw = () => {
     saveFilters(filters, userId);
@@ -139,8 +201,13 @@ function render(params, page) {
     const count = activeFilterCount(filters);
     filterCount.textContent = count ? String(count) : '';
     filterCount.hidden = !count;
+    const onPick = (id, checked) => {
+      if (checked) picked.add(id);
+      else picked.delete(id);
+      draw();
+    };
     const list = found.length
-      ? h('ul', { class: 'cards' }, found.slice(0, shown).map((customer) => customerItem(customer, today, filters.text)))
+      ? h('ul', { class: 'cards' }, found.slice(0, shown).map((customer) => customerItem(customer, today, filters.text, picked, onPick)))
       : emptyState(emptyListText(filters, count));
     const more = found.length > shown
       ? h('button', { type: 'button', class: 'button button-secondary button-block', text: t('customers.show_more', { count: found.length - shown }),
@@ -150,8 +217,22 @@ function render(params, page) {
     const loading = filters.text ? logsLoadingNotice('customers.search_loading') : null;
     // "0 customers" would be wrong while the first pull has brought none yet.
     const notYet = found.length === 0 && app.sync?.recordsIncomplete;
-    const total = notYet ? null : h('p', { class: 'result-count', text: t('customers.count', { count: found.length }) });
+    const startPicking = canChangeOwner() && !picked && found.length
+      ? h('button', { type: 'button', id: 'bulk-start', class: 'text-button', text: t('customers.bulk_start'),
+                      on: { click: () => { picked = new Set(); draw(); } } })
+      : null;
+    const total = notYet ? null : h('p', { class: 'result-count' }, t('customers.count', { count: found.length }), startPicking ? ' · ' : null, startPicking);
     replace(results, total, loading, list, more);
+    replace(bar, picked ? pickingBar(picked, found, {
+      onPickAll: (all) => {
+        for (const customer of found) {
+          if (all) picked.add(customer.id);
+          else picked.delete(customer.id);
+        }
+        draw();
+      },
+      onDone: () => { picked = null; draw(); },
+    }) : null);
   };
   const setFilter = (name, value) => {
     filters = { ...filters, [name]: value || undefined };
@@ -188,7 +269,8 @@ function render(params, page) {
       linkButton(t('customers.new'), '#/customer/new', 'primary')] }),
     h('div', { class: 'search-row' }, search, toggle),
     panel,
-    results);
+    results,
+    bar);
 }
 
 route('/customers', { tab: 'customers', render });
