@@ -126,10 +126,13 @@ async function stampArrival(request) {
 }
 
 export class SyncClient extends EventTarget {
-  constructor(store, { post = postJson } = {}) {
+  // `mayResend(table, row)` says whether a record goes out again after a
+  // reset; row is the record's fields with its id.
+  constructor(store, { post = postJson, mayResend = () => true } = {}) {
     super();
     this.store = store;
     this.post = post;
+    this.mayResend = mayResend;
     this.batchSize = BATCH_SIZE;
     this.state = 'idle'; // idle | syncing | offline | error | unauthorized
     this.error = null;
@@ -375,9 +378,12 @@ export class SyncClient extends EventTarget {
     }
     if (response.reset) {
       // The server's database was restored from a backup: send back every
-      // record held here; the merge makes the ones it has harmless.
+      // record held here that this user may write; the merge makes the ones
+      // it has harmless.
       for (const table of WRITABLE_TABLES) {
-        for (const record of this.store.records(table)) tx.enqueue(table, record.id);
+        for (const record of this.store.records(table)) {
+          if (this.mayResend(table, { id: record.id, ...record.fields })) tx.enqueue(table, record.id);
+        }
       }
       tx.setMeta('last_reset', now);
     }

@@ -266,6 +266,31 @@ def test_restore_resends_lost_records(site, new_context, tmp_path):
     assert pending(page) == 0
 
 
+def test_restore_resends_only_writable_records(site, new_context, tmp_path):
+    """After a restore a rep's phone resends its own records, not a pool customer or a dealer it may not write."""
+    rep = site.add_user("sales")
+    manager = site.add_user("manager")
+    on_manager_desk(site, manager, lambda desk: (desk.edit("customers", name="公海客户", owner_id=None),
+                                                 desk.edit("dealers", name="杭州西湖经销点")))
+    context = new_context()
+    page = context.new_page()
+    log_in(page, rep)
+    genzong(site, "backup", str(tmp_path / "backup"))
+    context.set_offline(True)
+    offline_customer = create_customer(page, "车库里录的客户", "13500000003")
+
+    site.stop()
+    genzong(site, "restore", str(tmp_path / "backup"))
+    site.start()
+    go_online(context, page)
+
+    assert site.query("SELECT name FROM customers WHERE id = ?", (offline_customer,)) == [{"name": "车库里录的客户"}]
+    page.goto("/#/sync")
+    assert page.locator(".rejected").count() == 0, "the rep changed nothing that the server rejects"
+    device = page.evaluate("async () => (await import('/js/context.js')).app.device")
+    assert site.query("SELECT sum(rejected) AS n FROM sync_log WHERE device = ?", (device,)) == [{"n": 0}]
+
+
 def test_reassigned_customer_keeps_typed_edit(site, new_context):
     rep = site.add_user("sales", name="刘洋")
     other = site.add_user("sales", name="陈静")
