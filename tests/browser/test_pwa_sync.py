@@ -220,6 +220,33 @@ def test_lost_response_resent_once(site, new_context):
     assert resend == {"received": 4, "merged": 0, "unchanged": 4, "rejected": 0}
 
 
+def test_stalled_response_retried(site, new_context):
+    """A push whose response never arrives (a dead link that sends no reset) is abandoned and sent again."""
+    rep = site.add_user("sales")
+    context = new_context()
+    page = context.new_page()
+    log_in(page, rep)
+    page.evaluate("async () => { (await import('/js/context.js')).app.sync.stallMs = 2000; }")
+    held_routes = []
+
+    def hold_first_push(route):
+        if route.request.post_data_json["changes"] and not held_routes:
+            route.fetch()  # the server stores the customer
+            held_routes.append(route)  # and its response never reaches the phone
+        else:
+            route.continue_()
+
+    context.route("**/api/sync", hold_first_push)
+    customer_id = create_customer(page, "地下车库", "13800000009")
+    wait_until(page, lambda: held_routes, timeout=15)
+    page.wait_for_function("() => document.documentElement.dataset.syncState === 'offline'", timeout=10_000)
+
+    wait_synced(page)
+    assert site.query("SELECT name FROM customers WHERE id = ?", (customer_id,)) == [{"name": "地下车库"}]
+    resend = site.query("SELECT received, merged, unchanged FROM sync_log ORDER BY id DESC LIMIT 1")[0]
+    assert resend == {"received": 1, "merged": 0, "unchanged": 1}
+
+
 def test_device_clock_ahead_is_restamped(site, new_context):
     rep = site.add_user("sales")
     page = new_context().new_page()
