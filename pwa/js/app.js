@@ -30,6 +30,7 @@ import './views/not-found.js';
 import { app } from './context.js';
 import { language, t, translateStatic } from './i18n.js';
 import { startReminders } from './notifications.js';
+import { mayResend } from './permissions.js';
 import { startPush } from './push.js';
 import { detectCapabilities, registerServiceWorker, requestPersistence } from './pwa.js';
 import { addGuard, currentLocation, render, start } from './router.js';
@@ -112,7 +113,7 @@ async function main() {
   translateStatic();
   app.capabilities = detectCapabilities();
   app.store = await Store.open();
-  app.sync = new SyncClient(app.store);
+  app.sync = new SyncClient(app.store, { mayResend });
   showCapabilityBanner();
 
   app.store.addEventListener('storage-error', (event) => {

@@ -44,6 +44,11 @@ const EDIT_DEBOUNCE_MS = 1500;
 const BACKOFF_FIRST_MS = 2000;
 const BACKOFF_MAX_MS = 5 * 60 * 1000;
 const PERIODIC_MS = 5 * 60 * 1000;
+// A sync request with no progress for this long is abandoned and retried:
+// no response headers (which wait for the upload and the merge) and no body
+// bytes. It is an estimate that leaves room for a batch of 500 changes to
+// go up over a link of a few KB/s.
+const STALL_MS = 60 * 1000;
 
 // The wire form of a record: fields without `deleted`, which travels apart.
 export function versionToChange(record) {
@@ -126,11 +131,15 @@ async function stampArrival(request) {
 }
 
 export class SyncClient extends EventTarget {
-  constructor(store, { post = postJson } = {}) {
+  // `mayResend(table, row)` returns whether a record goes out again after a
+  // reset, given the record's fields with its id as `row`.
+  constructor(store, { post = postJson, mayResend = () => true } = {}) {
     super();
     this.store = store;
     this.post = post;
+    this.mayResend = mayResend;
     this.batchSize = BATCH_SIZE;
+    this.stallMs = STALL_MS;
     this.state = 'idle'; // idle | syncing | offline | error | unauthorized
     this.error = null;
     this.running = null;
@@ -246,7 +255,7 @@ export class SyncClient extends EventTarget {
           batch = firstPart ? [] : this.nextBatch();
           const cursor = firstPart ? firstPart.cursor : (this.store.getMeta('cursor') ?? 0);
           const position = { cursor, epoch: this.store.getMeta('epoch') ?? null };
-          response = await stampArrival(this.post('/api/sync', this.requestBody(session, position, batch, Boolean(firstPart)), session.token));
+          response = await stampArrival(this.postSync(this.requestBody(session, position, batch, Boolean(firstPart)), session.token));
         }
         // A pull of many pages requests the next one while this one is stored,
         // so the network and the storage work at once. That request sends no
@@ -256,7 +265,7 @@ export class SyncClient extends EventTarget {
         // names this page's start.
         if (response.more && !response.reset && !batch.length && (firstPart || !this.nextBatch().length) && round + 1 < MAX_ROUNDS) {
           const position = { cursor: response.cursor, epoch: response.epoch };
-          nextPage = stampArrival(this.post('/api/sync', this.requestBody(session, position, [], Boolean(firstPart)), session.token));
+          nextPage = stampArrival(this.postSync(this.requestBody(session, position, [], Boolean(firstPart)), session.token));
           nextPage.catch(() => {}); // awaited in the next round, which reports its failure
         }
         const goOn = await this.store.mutate((tx) => this.applyResponse(tx, session.device, batch, response, Boolean(firstPart)));
@@ -286,11 +295,17 @@ export class SyncClient extends EventTarget {
     return body;
   }
 
+  postSync(body, token) {
+    return this.post('/api/sync', body, token, { stallMs: this.stallMs });
+  }
+
   failed(error) {
     if (error instanceof ApiError && error.status === 401) {
       this.setState('unauthorized', error);
       return;
     }
+    // A stalled upload may be too large for the link, so the retry sends fewer records.
+    if (error instanceof NetworkError && error.timedOut) this.batchSize = Math.max(1, Math.floor(this.batchSize / 2));
     if (error instanceof ApiError && error.status === 413 && this.batchSize > 1) {
       this.batchSize = Math.max(1, Math.floor(this.batchSize / 2));
       this.retryTimer = setTimeout(() => this.syncNow(), 0);
@@ -375,9 +390,12 @@ export class SyncClient extends EventTarget {
     }
     if (response.reset) {
       // The server's database was restored from a backup: send back every
-      // record held here; the merge makes the ones it has harmless.
+      // record held here that this user may write; the merge makes the ones
+      // it has harmless.
       for (const table of WRITABLE_TABLES) {
-        for (const record of this.store.records(table)) tx.enqueue(table, record.id);
+        for (const record of this.store.records(table)) {
+          if (this.mayResend(table, { id: record.id, ...record.fields })) tx.enqueue(table, record.id);
+        }
       }
       tx.setMeta('last_reset', now);
     }

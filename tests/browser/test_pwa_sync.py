@@ -220,6 +220,33 @@ def test_lost_response_resent_once(site, new_context):
     assert resend == {"received": 4, "merged": 0, "unchanged": 4, "rejected": 0}
 
 
+def test_stalled_response_retried(site, new_context):
+    """A push whose response never arrives (a dead link that sends no reset) is abandoned and sent again."""
+    rep = site.add_user("sales")
+    context = new_context()
+    page = context.new_page()
+    log_in(page, rep)
+    page.evaluate("async () => { (await import('/js/context.js')).app.sync.stallMs = 2000; }")
+    held_routes = []
+
+    def hold_first_push(route):
+        if route.request.post_data_json["changes"] and not held_routes:
+            route.fetch()  # the server stores the customer
+            held_routes.append(route)  # and its response never reaches the phone
+        else:
+            route.continue_()
+
+    context.route("**/api/sync", hold_first_push)
+    customer_id = create_customer(page, "地下车库", "13800000009")
+    wait_until(page, lambda: held_routes, timeout=15)
+    page.wait_for_function("() => document.documentElement.dataset.syncState === 'offline'", timeout=10_000)
+
+    wait_synced(page)
+    assert site.query("SELECT name FROM customers WHERE id = ?", (customer_id,)) == [{"name": "地下车库"}]
+    resend = site.query("SELECT received, merged, unchanged FROM sync_log ORDER BY id DESC LIMIT 1")[0]
+    assert resend == {"received": 1, "merged": 0, "unchanged": 1}
+
+
 def test_device_clock_ahead_is_restamped(site, new_context):
     rep = site.add_user("sales")
     page = new_context().new_page()
@@ -264,6 +291,31 @@ def test_restore_resends_lost_records(site, new_context, tmp_path):
     assert names[kept] == "孙悦"
     assert names[lost] == "钱多多", "the record the backup lost came back from the device"
     assert pending(page) == 0
+
+
+def test_restore_resends_only_writable_records(site, new_context, tmp_path):
+    """After a restore a rep's phone resends its own records, not a pool customer or a dealer it may not write."""
+    rep = site.add_user("sales")
+    manager = site.add_user("manager")
+    on_manager_desk(site, manager, lambda desk: (desk.edit("customers", name="公海客户", owner_id=None),
+                                                 desk.edit("dealers", name="杭州西湖经销点")))
+    context = new_context()
+    page = context.new_page()
+    log_in(page, rep)
+    genzong(site, "backup", str(tmp_path / "backup"))
+    context.set_offline(True)
+    offline_customer = create_customer(page, "车库里录的客户", "13500000003")
+
+    site.stop()
+    genzong(site, "restore", str(tmp_path / "backup"))
+    site.start()
+    go_online(context, page)
+
+    assert site.query("SELECT name FROM customers WHERE id = ?", (offline_customer,)) == [{"name": "车库里录的客户"}]
+    page.goto("/#/sync")
+    assert page.locator(".rejected").count() == 0, "the rep changed nothing that the server rejects"
+    device = page.evaluate("async () => (await import('/js/context.js')).app.device")
+    assert site.query("SELECT sum(rejected) AS n FROM sync_log WHERE device = ?", (device,)) == [{"n": 0}]
 
 
 def test_reassigned_customer_keeps_typed_edit(site, new_context):
