@@ -60,14 +60,64 @@ function nextMatches(date, filter, today) {
   }
 }
 
-// The customers matching `filters`, sorted: those with the earliest next
-// follow-up first, then those without one, each by name.
+// The orders of the list besides the default (earliest next follow-up first):
+// by last contact, the longest ago or the latest first, by 意向度 and by name.
+export const SORTS = ['contact_oldest', 'contact_latest', 'interest', 'name'];
+// The sorts that need each customer's last follow-up (`lastContact` below).
+export const CONTACT_SORTS = new Set(['contact_oldest', 'contact_latest']);
+
+// Return a Map of customer id to the happened_at of their latest follow-up.
+export function latestFollowUps(followUps) {
+  const latest = new Map();
+  for (const followUp of followUps) {
+    const at = followUp.happened_at;
+    if (at && !(latest.get(followUp.customer_id) >= at)) latest.set(followUp.customer_id, at);
+  }
+  return latest;
+}
+
+function byNext(a, b) {
+  const left = a.next_follow_up ?? '9999-99-99';
+  const right = b.next_follow_up ?? '9999-99-99';
+  if (left !== right) return left < right ? -1 : 1;
+  return byName(String(a.name ?? ''), String(b.name ?? ''));
+}
+
+// Return the comparator of `sort`. Customers never followed up come first
+// when the longest ago leads, since they have waited longest of all, and last
+// otherwise. Customers without 意向度 come after those with one.
+function comparator(sort, lastContact) {
+  switch (sort) {
+    case 'contact_oldest':
+    case 'contact_latest': {
+      const sign = sort === 'contact_oldest' ? 1 : -1;
+      return (a, b) => {
+        const left = lastContact.get(a.id) ?? '';
+        const right = lastContact.get(b.id) ?? '';
+        if (left !== right) return left < right ? -sign : sign;
+        return byName(String(a.name ?? ''), String(b.name ?? ''));
+      };
+    }
+    case 'interest':
+      return (a, b) => ((b.interest ?? 0) - (a.interest ?? 0)) || byNext(a, b);
+    case 'name':
+      return (a, b) => byName(String(a.name ?? ''), String(b.name ?? ''));
+    default:
+      return byNext;
+  }
+}
+
+// The customers matching `filters`, in the order of `filters.sort`: by
+// default those with the earliest next follow-up first, then those without
+// one, each by name.
 //   filters: {text, kind, interest (high|medium|low|none), owner ('mine',
-//             'pool' or a user id), stage, next (due|today|week|none)}
-//   context: {today: YYYY-MM-DD, userId, textIndex?}, where textIndex has
-//            textOf(customerId) → lower-cased text, as CustomerTextIndex does.
-//            Without it the text matches the customers' own fields only.
-export function filterCustomers(customers, filters, { today, userId, textIndex = null }) {
+//             'pool' or a user id), stage, next (due|today|week|none), sort (SORTS)}
+//   context: {today: YYYY-MM-DD, userId, textIndex?, lastContact?}, where
+//            textIndex has textOf(customerId) → lower-cased text, as
+//            CustomerTextIndex does. Without it the text matches the
+//            customers' own fields only. lastContact, from latestFollowUps,
+//            is needed by CONTACT_SORTS.
+export function filterCustomers(customers, filters, { today, userId, textIndex = null, lastContact = null }) {
   const text = (filters.text ?? '').trim();
   const textMatches = text ? textMatcher(text, textIndex) : null;
   const result = customers.filter((customer) => {
@@ -80,12 +130,8 @@ export function filterCustomers(customers, filters, { today, userId, textIndex =
     if (filters.owner && !['mine', 'pool'].includes(filters.owner) && customer.owner_id !== filters.owner) return false;
     return nextMatches(customer.next_follow_up, filters.next, today);
   });
-  return result.sort((a, b) => {
-    const left = a.next_follow_up ?? '9999-99-99';
-    const right = b.next_follow_up ?? '9999-99-99';
-    if (left !== right) return left < right ? -1 : 1;
-    return byName(String(a.name ?? ''), String(b.name ?? ''));
-  });
+  const sort = CONTACT_SORTS.has(filters.sort) && !lastContact ? null : filters.sort;
+  return result.sort(comparator(sort, lastContact));
 }
 
 // How many filters besides the text are set.

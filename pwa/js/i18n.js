@@ -204,6 +204,9 @@ const zh = {
 
   'customers.title': '客户', 'customers.new': '新客户', 'customers.search': '搜索客户',
   'customers.search_placeholder': '姓名、公司、电话、跟进、单号', 'customers.filter': '筛选',
+  'customers.sort': '排序', 'customers.sort_next': '下次跟进日期', 'customers.sort_contact_oldest': '最久未跟进在前',
+  'customers.sort_contact_latest': '最近跟进在前', 'customers.sort_interest': '意向度高在前', 'customers.sort_name': '姓名',
+  'customers.never_contacted': '从未跟进', 'customers.last_contact_days': '上次跟进 {days} 天前', 'customers.last_contact_today': '今天跟进过',
   'customers.bulk_start': '批量分配', 'customers.bulk_count': '已选 {count} 位', 'customers.bulk_all': '全选 {count} 位', 'customers.bulk_none': '全不选',
   'customers.bulk_owner': '分配给…', 'customers.bulk_assign': '分配', 'common.cancel': '取消',
   'customers.bulk_confirm': '把 {count} 位客户分配给{owner}？', 'customers.bulk_done': '已把 {count} 位客户分配给{owner}',
@@ -365,6 +368,10 @@ const en = {
 
   'customers.title': 'Customers', 'customers.new': 'New customer', 'customers.search': 'Search customers',
   'customers.search_placeholder': 'Name, phone, order no.', 'customers.filter': 'Filter',
+  'customers.sort': 'Sort by', 'customers.sort_next': 'Next follow-up', 'customers.sort_contact_oldest': 'Longest without contact',
+  'customers.sort_contact_latest': 'Latest contact', 'customers.sort_interest': 'Interest, highest first', 'customers.sort_name': 'Name',
+  'customers.never_contacted': 'Never contacted', 'customers.last_contact_days': 'Last contact {days} days ago', 'customers.last_contact_days_one': 'Last contact {days} day ago',
+  'customers.last_contact_today': 'Contacted today',
   'customers.bulk_start': 'Assign several', 'customers.bulk_count': '{count} selected', 'customers.bulk_all': 'Select all {count}', 'customers.bulk_none': 'Select none',
   'customers.bulk_owner': 'Assign to…', 'customers.bulk_assign': 'Assign', 'common.cancel': 'Cancel',
   'customers.bulk_confirm': 'Assign {count} customers to {owner}?', 'customers.bulk_confirm_one': 'Assign {count} customer to {owner}?',

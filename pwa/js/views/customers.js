@@ -2,7 +2,8 @@
 
 import { app } from '../context.js';
 import { CustomerTextIndex } from '../customer-text-index.js';
-import { activeFilterCount, filterCustomers, matchesOwnFields } from '../customers-query.js';
+import { activeFilterCount, CONTACT_SORTS, filterCustomers, latestFollowUps, matchesOwnFields, SORTS } from '../customers-query.js';
+import { zonedParts } from '../dates.js';
 import { h, replace } from '../dom.js';
 import { saveRecords } from '../edits.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
@@ -96,9 +97,17 @@ function recordMatchLine(customer, text) {
     found.text.slice(end, to) + (to < found.text.length ? '…' : ''));
 }
 
+// "上次跟进 12 天前" for a follow-up's happened_at, or 从未跟进 without one.
+function lastContactText(at, today) {
+  if (!at) return t('customers.never_contacted');
+  const days = Math.round((Date.parse(today) - Date.parse(zonedParts(Date.parse(at), app.timeZone()).date)) / 86_400_000);
+  return days > 0 ? t('customers.last_contact_days', { days }) : t('customers.last_contact_today');
+}
+
 // A customer's card: a link to the customer, or, while a manager picks
 // customers for 批量分配 (`picked` is then a Set of ids), a checkbox.
-function customerItem(customer, today, text, picked = null, onPick = null) {
+// `lastContact`, when given, adds the time since the latest follow-up.
+function customerItem(customer, today, text, { picked = null, onPick = null, lastContact = null } = {}) {
   const due = customer.next_follow_up && customer.next_follow_up <= today;
   const code = matchedCode(customer, text);
   let owner = null; // a rep's own customers need no owner name
@@ -116,6 +125,7 @@ function customerItem(customer, today, text, picked = null, onPick = null) {
       customer.phone ? h('span', { text: customer.phone }) : null,
       customer.next_follow_up ? h('span', { class: due ? 'text-danger' : '', text: t('customer.next_short', { date: customer.next_follow_up }) }) : null,
       owner ? h('span', { text: owner }) : null,
+      lastContact ? h('span', { class: 'last-contact', text: lastContactText(lastContact.get(customer.id), today) }) : null,
       pending ? h('span', { class: 'text-muted', text: t('common.pending_sync') }) : null)];
   if (!picked) return h('li', { class: 'card' }, h('a', { class: 'card-link', href: `#/customer/${customer.id}` }, content));
   const checked = picked.has(customer.id);
@@ -196,8 +206,9 @@ function render(params, page) {
   const draw = () => {
     saveFilters(filters, userId);
     const today = app.today();
+    const lastContact = CONTACT_SORTS.has(filters.sort) ? latestFollowUps(app.store.list('follow_ups')) : null;
     const found = filterCustomers(app.store.list('customers'), filters,
-      { today, userId: app.user?.id, textIndex: customerTextIndex() });
+      { today, userId: app.user?.id, textIndex: customerTextIndex(), lastContact });
     const count = activeFilterCount(filters);
     filterCount.textContent = count ? String(count) : '';
     filterCount.hidden = !count;
@@ -207,7 +218,7 @@ function render(params, page) {
       draw();
     };
     const list = found.length
-      ? h('ul', { class: 'cards' }, found.slice(0, shown).map((customer) => customerItem(customer, today, filters.text, picked, onPick)))
+      ? h('ul', { class: 'cards' }, found.slice(0, shown).map((customer) => customerItem(customer, today, filters.text, { picked, onPick, lastContact })))
       : emptyState(emptyListText(filters, count));
     const more = found.length > shown
       ? h('button', { type: 'button', class: 'button button-secondary button-block', text: t('customers.show_more', { count: found.length - shown }),
@@ -247,7 +258,10 @@ function render(params, page) {
     // 156, a 2-core machine), so it starts when the box gets focus, before the first key.
     on: { input: (event) => setFilter('text', event.target.value), focus: () => setTimeout(() => customerTextIndex().build(), 0) },
   });
-  const panel = h('div', { class: 'filter-panel', id: 'filter-panel', hidden: activeFilterCount(filters) === 0 },
+  const sortField = filterSelect('sort', t('customers.sort'), [['', t('customers.sort_next')], ...SORTS.map((sort) => [sort, t(`customers.sort_${sort}`)])], setFilter);
+  sortField.classList.add('field-wide');
+  const panel = h('div', { class: 'filter-panel', id: 'filter-panel', hidden: activeFilterCount(filters) === 0 && !filters.sort },
+    sortField,
     filterSelect('kind', fieldLabel('customers', 'kind'), [['', t('filter.all')], ...CUSTOMER_KINDS.map((v) => [v, choiceLabel(v)])], setFilter),
     filterSelect('interest', fieldLabel('customers', 'interest'), [['', t('filter.all')], ['high', t('filter.interest_high')],
       ['medium', t('filter.interest_medium')], ['low', t('filter.interest_low')], ['none', t('filter.not_set')]], setFilter),
@@ -256,7 +270,7 @@ function render(params, page) {
     filterSelect('next', fieldLabel('customers', 'next_follow_up'), [['', t('filter.all')], ['due', t('filter.next_due')],
       ['today', t('filter.next_today')], ['week', t('filter.next_week')], ['none', t('filter.next_none')]], setFilter),
     h('button', { type: 'button', class: 'button button-secondary', text: t('filter.clear'),
-                  on: { click: () => { filters = { text: filters.text }; page.refresh(); } } }));
+                  on: { click: () => { filters = { text: filters.text, sort: filters.sort }; page.refresh(); } } }));
   const toggle = h('button', {
     type: 'button', class: 'button button-secondary', attrs: { 'aria-controls': 'filter-panel', 'aria-expanded': String(!panel.hidden) },
     on: { click: () => { panel.hidden = !panel.hidden; toggle.setAttribute('aria-expanded', String(!panel.hidden)); } },

@@ -1,0 +1,81 @@
+"""The customer list's orders: by next follow-up, by last contact, by 意向度 and by name."""
+
+import pytest
+
+from genzong.server.state import open_data_dir
+from reminder_helpers import seed
+
+from .pwa_helpers import log_in
+
+pytestmark = pytest.mark.browser
+
+# Four customers: name, 意向度, next follow-up, and their follow-ups' happened_at.
+CUSTOMERS = [
+    ("甲", 3, "2026-12-20", ["2026-11-01T02:00:00.000Z", "2026-11-20T02:00:00.000Z"]),
+    ("乙", 9, None, ["2026-10-05T02:00:00.000Z"]),
+    ("丙", None, "2026-12-10", []),
+    ("丁", 6, "2026-12-15", ["2026-11-28T02:00:00.000Z"]),
+]
+
+ORDERS = {
+    "": ["丙", "丁", "甲", "乙"],
+    "contact_oldest": ["丙", "乙", "甲", "丁"],
+    "contact_latest": ["丁", "甲", "乙", "丙"],
+    "interest": ["乙", "丁", "甲", "丙"],
+    "name": ["丙", "丁", "甲", "乙"],
+}
+
+
+@pytest.fixture(scope="module")
+def rep(site):
+    user = site.add_user("sales", "陶然")
+    state = open_data_dir(site.data)
+    try:
+        for name, interest, next_follow_up, contacts in CUSTOMERS:
+            customer = seed(state, "customers", name=name, owner_id=user.id, interest=interest,
+                            next_follow_up=next_follow_up)
+            for at in contacts:
+                seed(state, "follow_ups", customer_id=customer, happened_at=at, channel="电话", content="回访")
+    finally:
+        state.close()
+    return user
+
+
+def names(page) -> list[str]:
+    # textContent: cards off screen skip rendering (content-visibility), which empties innerText.
+    return page.locator(".view-customers .cards .card-title").all_text_contents()
+
+
+def test_filter_orders(module_page):
+    customers = [{"id": name, "name": name, "interest": interest, "next_follow_up": next_follow_up}
+                 for name, interest, next_follow_up, _ in CUSTOMERS]
+    follow_ups = [{"customer_id": name, "happened_at": at} for name, _, _, contacts in CUSTOMERS for at in contacts]
+    orders = module_page.evaluate("""async ([customers, followUps, sorts]) => {
+        const { filterCustomers, latestFollowUps } = await import('/js/customers-query.js');
+        const lastContact = latestFollowUps(followUps);
+        return sorts.map((sort) => filterCustomers(customers, { sort }, { today: '2026-12-01', lastContact })
+            .map((customer) => customer.name));
+    }""", [customers, follow_ups, list(ORDERS)])
+
+    assert dict(zip(ORDERS, orders)) == ORDERS
+
+
+def test_sort_by_last_contact(site, rep, new_context):
+    page = new_context().new_page()
+    log_in(page, rep, path="/#/customers")
+    page.locator(".card", has_text="丁").wait_for()
+    assert names(page) == ORDERS[""]
+
+    page.click("button[aria-controls=filter-panel]")
+    page.select_option("#filter-sort", "contact_oldest")
+
+    assert names(page) == ORDERS["contact_oldest"]
+    assert page.locator(".card", has_text="丙").locator(".last-contact").text_content() == "从未跟进"
+    assert page.locator(".card", has_text="乙").locator(".last-contact").text_content().startswith("上次跟进 ")
+    assert page.locator("button[aria-controls=filter-panel] .badge").is_hidden(), "an order is not a filter"
+
+    page.click("text=清除筛选")
+    assert page.input_value("#filter-sort") == "contact_oldest", "clearing the filters keeps the order"
+    page.reload()
+    page.locator(".card", has_text="丁").wait_for()
+    assert names(page) == ORDERS["contact_oldest"]
