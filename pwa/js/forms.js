@@ -89,6 +89,9 @@ function readField(form, field) {
 // values. `onSubmit(changes, values)` receives the fields whose value
 // differs from `values`, and all values read. Passing only the changes means
 // a save never overwrites a field that another device changed meanwhile.
+// When onSubmit resolves to anything but false, the form fires a 'saved'
+// event, which removes its draft. onSubmit returns false when the person
+// cancels a confirmation and the form stays open.
 // `validate(values)` may return more errors as {name: message}.
 export function buildForm({ fields, values = {}, submitLabel, onSubmit, validate = () => ({}), extra = null, footer = null }) {
   const errors = {};
@@ -137,7 +140,7 @@ export function buildForm({ fields, values = {}, submitLabel, onSubmit, validate
     }
     submit.disabled = true;
     try {
-      await onSubmit(changes, read);
+      if (await onSubmit(changes, read) !== false) form.dispatchEvent(new CustomEvent('saved'));
     } catch (error) {
       formError.textContent = error?.name === 'StorageError' && error.kind === 'quota'
         ? t('storage.quota') : t('form.save_failed', { detail: error?.message ?? String(error) });

@@ -2,6 +2,7 @@
 
 import { app } from '../context.js';
 import { h, replace } from '../dom.js';
+import { keepDraft } from '../drafts.js';
 import { deleteRecord, saveRecord } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
@@ -160,7 +161,7 @@ function render(params, page) {
         navigate(`/customer/${id}`, { replace: true });
         return;
       }
-      if ('owner_id' in changes && !changes.owner_id && customer.owner_id && !confirmReturnToPool(customer)) return;
+      if ('owner_id' in changes && !changes.owner_id && customer.owner_id && !confirmReturnToPool(customer)) return false;
       if (Object.keys(changes).length) await saveRecord('customers', customer.id, changes);
       savedToast();
       navigate(`/customer/${customer.id}`, { replace: true });
@@ -183,6 +184,7 @@ function render(params, page) {
   }
   return h('div', { class: 'view view-form' },
     pageHeader(title, { back }),
+    keepDraft(form),
     form,
     creating ? null : formHistorySection(page, 'customers', customer.id));
 }

@@ -5,6 +5,7 @@
 import { app } from '../context.js';
 import { addDays, stampToLocalInput } from '../dates.js';
 import { h } from '../dom.js';
+import { keepDraft } from '../drafts.js';
 import { deleteRecord, saveRecords } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
@@ -19,7 +20,10 @@ const SPEC = TABLES.follow_ups.fields;
 // Buttons that fill the next follow-up date: tomorrow, in 3 days, in a week.
 function quickDates() {
   const set = (days) => {
-    document.getElementById('field-next_follow_up').value = addDays(app.today(), days);
+    const input = document.getElementById('field-next_follow_up');
+    input.value = addDays(app.today(), days);
+    // Tell the form, whose draft follows its inputs' events.
+    input.dispatchEvent(new Event('input', { bubbles: true }));
   };
   return h('div', { class: 'quick-dates' },
     [[1, 'follow_up.tomorrow'], [3, 'follow_up.in_3_days'], [7, 'follow_up.in_a_week']].map(([days, key]) => h('button', {
@@ -121,6 +125,7 @@ function render(params, page) {
   return h('div', { class: 'view view-form' },
     pageHeader(title, { back }),
     h('p', { class: 'subtitle', text: customer.name }),
+    keepDraft(form),
     form,
     creating ? null : formHistorySection(page, 'follow_ups', existing.id));
 }

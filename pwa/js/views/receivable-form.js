@@ -3,6 +3,7 @@
 
 import { app } from '../context.js';
 import { h } from '../dom.js';
+import { keepDraft } from '../drafts.js';
 import { deleteRecord, saveRecord } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
@@ -66,6 +67,7 @@ function renderReceivable(params, page) {
   return h('div', { class: 'view view-form' },
     pageHeader(title, { back }),
     h('p', { class: 'subtitle', text: customer.name }),
+    keepDraft(form),
     form,
     creating ? null : formHistorySection(page, 'receivables', existing.id));
 }
@@ -94,7 +96,7 @@ function renderPayment(params, page) {
     onSubmit: async (changes, values) => {
       const before = existing?.amount_fen ?? 0;
       if (values.amount_fen - before > status.outstanding
-          && !window.confirm(t('payment.overpay_confirm', { amount: formatFen(status.outstanding) }))) return;
+          && !window.confirm(t('payment.overpay_confirm', { amount: formatFen(status.outstanding) }))) return false;
       if (creating) await saveRecord('payments', null, { receivable_id: receivable.id, ...changes });
       else if (Object.keys(changes).length) await saveRecord('payments', existing.id, changes);
       savedToast();
@@ -115,6 +117,7 @@ function renderPayment(params, page) {
         [t('receivable.outstanding'), formatFen(status.outstanding)],
         [fieldLabel('receivables', 'due_date'), receivable.due_date],
       ])),
+    keepDraft(form),
     form,
     creating ? null : formHistorySection(page, 'payments', existing.id));
 }

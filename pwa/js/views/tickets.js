@@ -4,6 +4,7 @@
 import { app } from '../context.js';
 import { localInputToStamp, stampToLocalInput } from '../dates.js';
 import { h, replace } from '../dom.js';
+import { keepDraft } from '../drafts.js';
 import { saveRecord, deleteRecord } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
@@ -322,6 +323,7 @@ function renderForm(params) {
   return h('div', { class: 'view view-form' },
     pageHeader(title, { back }),
     customer ? h('p', { class: 'subtitle', text: customer.name }) : null,
+    keepDraft(form),
     form);
 }
 
