@@ -10,7 +10,7 @@ import { formatFen } from '../money.js';
 import { receivableStatus } from '../payments.js';
 import { canChangeOwner, canEdit } from '../permissions.js';
 import { phoneKeys } from '../phone-keys.js';
-import { navigate, route } from '../router.js';
+import { navigate, returnTo, route } from '../router.js';
 import { CUSTOMER_KINDS, CUSTOMER_STAGES, TABLES } from '../schema.js';
 import { button, emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
 import { dealerField } from './dealers.js';
@@ -158,13 +158,13 @@ function render(params, page) {
         // shows the customer under 我的 before the first sync.
         const id = await saveRecord('customers', null, { owner_id: app.user.id, ...changes });
         savedToast();
-        navigate(`/customer/${id}`, { replace: true });
+        returnTo(`/customer/${id}`);
         return;
       }
       if ('owner_id' in changes && !changes.owner_id && customer.owner_id && !confirmReturnToPool(customer)) return false;
       if (Object.keys(changes).length) await saveRecord('customers', customer.id, changes);
       savedToast();
-      navigate(`/customer/${customer.id}`, { replace: true });
+      returnTo(`/customer/${customer.id}`);
     },
     footer: creating ? null : button(t('customer.delete'), async () => {
       if (!window.confirm(t('customer.delete_confirm', { name: customer.name }))) return;

@@ -191,4 +191,4 @@ function render(params, page) {
     results);
 }
 
-route('/customers', { tab: 'customers', render });
+route('/customers', { tab: 'customers', keepsScroll: true, render });

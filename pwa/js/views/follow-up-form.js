@@ -10,7 +10,7 @@ import { deleteRecord, saveRecords } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { canEdit } from '../permissions.js';
-import { navigate, route } from '../router.js';
+import { returnTo, route } from '../router.js';
 import { CHANNELS, TABLES } from '../schema.js';
 import { button, emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
 import { checkInField, VISIT_CHANNEL } from './check-in.js';
@@ -92,13 +92,13 @@ function render(params, page) {
     if (Object.keys(forCustomer).length) writes.push({ table: 'customers', id: customer.id, changes: forCustomer });
     if (writes.length) await saveRecords(writes);
     savedToast();
-    navigate(`/customer/${customer.id}`, { replace: true });
+    returnTo(`/customer/${customer.id}`);
   };
   const remove = async () => {
     if (!window.confirm(t('follow_up.delete_confirm'))) return;
     await deleteRecord('follow_ups', existing.id);
     savedToast();
-    navigate(`/customer/${customer.id}`, { replace: true });
+    returnTo(`/customer/${customer.id}`);
   };
 
   const form = buildForm({

@@ -10,7 +10,7 @@ import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { formatFen } from '../money.js';
 import { receivableStatus } from '../payments.js';
 import { canEdit } from '../permissions.js';
-import { navigate, route } from '../router.js';
+import { returnTo, route } from '../router.js';
 import { PAYMENT_METHODS, TABLES } from '../schema.js';
 import { button, detailList, emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
 import { statusChip } from './customer.js';
@@ -21,7 +21,7 @@ function deleteButton(table, id, confirmKey, backTo) {
     if (!window.confirm(t(confirmKey))) return;
     await deleteRecord(table, id);
     savedToast();
-    navigate(backTo, { replace: true });
+    returnTo(backTo);
   }, 'danger');
 }
 
@@ -55,7 +55,7 @@ function renderReceivable(params, page) {
       if (creating) await saveRecord('receivables', null, { customer_id: customer.id, ...changes });
       else if (Object.keys(changes).length) await saveRecord('receivables', existing.id, changes);
       savedToast();
-      navigate(`/customer/${customer.id}`, { replace: true });
+      returnTo(`/customer/${customer.id}`);
     },
     footer: creating ? null : deleteButton('receivables', existing.id, 'receivable.delete_confirm', `/customer/${customer.id}`),
   });
@@ -100,7 +100,7 @@ function renderPayment(params, page) {
       if (creating) await saveRecord('payments', null, { receivable_id: receivable.id, ...changes });
       else if (Object.keys(changes).length) await saveRecord('payments', existing.id, changes);
       savedToast();
-      navigate(`/customer/${customer.id}`, { replace: true });
+      returnTo(`/customer/${customer.id}`);
     },
     footer: creating ? null : deleteButton('payments', existing.id, 'payment.delete_confirm', `/customer/${customer.id}`),
   });

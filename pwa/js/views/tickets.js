@@ -9,7 +9,7 @@ import { saveRecord, deleteRecord } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { canChangeOwner, canEdit } from '../permissions.js';
-import { navigate, route } from '../router.js';
+import { navigate, returnTo, route } from '../router.js';
 import { TABLES, TICKET_CATEGORIES, TICKET_DECISIONS, TICKET_KINDS, TICKET_SEVERITIES, TICKET_STATUSES } from '../schema.js';
 import {
   button, chip, detailList, emptyState, formatStamp, historySection, linkButton, openConflicts, pageHeader, savedToast, section,
@@ -277,7 +277,7 @@ function renderForm(params) {
         await saveRecord('tickets', id, changes);
       }
       savedToast();
-      navigate(`/ticket/${id}`, { replace: true });
+      returnTo(`/ticket/${id}`);
     },
     footer: creating ? null : button(t('common.delete'), async () => {
       if (!window.confirm(t('ticket.delete_confirm'))) return;
@@ -327,7 +327,7 @@ function renderForm(params) {
     form);
 }
 
-route('/tickets', { tab: 'tickets', render: renderList });
+route('/tickets', { tab: 'tickets', keepsScroll: true, render: renderList });
 route('/ticket/new', { tab: 'tickets', render: renderForm });
 route('/ticket/:id', { tab: 'tickets', render: renderDetail });
 route('/ticket/:id/edit', { tab: 'tickets', render: renderForm });
