@@ -1,8 +1,8 @@
-"""What a rep typed in a form and has not saved survives a reload, the back button and other tabs."""
+"""What a rep typed in a form and has not saved survives a reload, the back button and other tabs, and Enter moves on rather than saving."""
 
 import pytest
 
-from .pwa_helpers import TIMEOUT_MS, create_customer, go_online, log_in, save_form
+from .pwa_helpers import SAVED_CUSTOMER, TIMEOUT_MS, create_customer, go_online, log_in, save_form, sync_now
 
 pytestmark = pytest.mark.browser
 
@@ -111,3 +111,23 @@ def test_drafts_removed_at_logout(site, new_context):
     page.wait_for_url("**/#/login**", timeout=TIMEOUT_MS)
 
     assert draft_keys(page) == []
+
+
+def test_enter_moves_to_next_field(site, new_context):
+    context = phone_context(new_context)
+    page = context.new_page()
+    log_in(page, site.add_user("sales"))
+    page.goto("/#/customer/new")
+    page.wait_for_selector("#field-name")
+
+    page.fill("#field-name", "吴刚")
+    page.press("#field-name", "Enter")
+
+    assert page.evaluate("location.hash") == "#/customer/new", "Enter after the name saves nothing"
+    assert page.evaluate("document.activeElement.id") == "field-phone"
+    page.keyboard.type("13700137000")
+    save_form(page)
+    page.wait_for_url(SAVED_CUSTOMER, timeout=TIMEOUT_MS)
+    sync_now(page)
+    rows = site.query("SELECT phone FROM customers WHERE name = '吴刚'")
+    assert rows == [{"phone": "13700137000"}]
