@@ -2,7 +2,8 @@
 
 import pytest
 
-from .pwa_helpers import SAVED_CUSTOMER, TIMEOUT_MS, create_customer, go_online, log_in, save_form, sync_now
+from .pwa_helpers import (SAVED_CUSTOMER, TIMEOUT_MS, create_customer, go_online, log_in, save_form, sync_now,
+                          wait_for_service_worker)
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +28,8 @@ def test_follow_up_draft_survives_reload(site, new_context):
     page = context.new_page()
     log_in(page, site.add_user("sales"))
     customer_id = create_customer(page, "钱卫东", "13800138001")
+    # Offline, only the service worker can serve the reloaded page.
+    wait_for_service_worker(page)
     context.set_offline(True)
 
     open_follow_up(page, customer_id)
