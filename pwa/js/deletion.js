@@ -5,17 +5,19 @@
 import { deleteRecord, saveRecord } from './edits.js';
 import { t } from './i18n.js';
 import { DELETED } from './merge.js';
-import { navigate } from './router.js';
+import { returnTo } from './router.js';
 import { button, isOffline, toast } from './ui.js';
 
 // `question` is the text to confirm, or a function that makes it on the tap.
 export function deleteButton({ table, id, question, backTo, label = t('common.delete') }) {
-  return button(label, async () => {
+  return button(label, async (event) => {
     if (!window.confirm(typeof question === 'function' ? question() : question)) return;
     await deleteRecord(table, id);
+    // The form's draft goes as on a save, so 撤销 reopens no stale typing.
+    event.target.closest('form')?.dispatchEvent(new Event('saved'));
     toast(isOffline() ? t('common.deleted_offline') : t('common.deleted'),
       { label: t('common.undo'), run: () => restore(table, id) });
-    navigate(backTo, { replace: true });
+    returnTo(backTo);
   }, 'danger');
 }
 

@@ -85,10 +85,35 @@ function readField(form, field) {
   }
 }
 
+// Inputs where Enter means "next field": one-line text, not a textarea,
+// button, radio button or checkbox.
+const ONE_LINE = 'input:not([type=radio]):not([type=checkbox]):not([type=button]):not([type=submit])';
+
+// Make Enter in a one-line input go to the next input instead of saving
+// the whole form, and mark the keyboard's Enter key as "next". A rep who
+// pressed Enter after a new customer's name otherwise saved a customer
+// without the phone number. Enter in the form's last input still saves.
+function moveOnEnter(form) {
+  const inputs = () => [...form.querySelectorAll('input, select, textarea')].filter((input) => !input.disabled && input.offsetParent !== null && input.type !== 'hidden');
+  for (const input of form.querySelectorAll(ONE_LINE)) input.setAttribute('enterkeyhint', 'next');
+  form.addEventListener('keydown', (event) => {
+    // Enter also ends a pinyin composition, which must not move on.
+    if (event.key !== 'Enter' || event.isComposing || !event.target.matches(ONE_LINE)) return;
+    const all = inputs();
+    const next = all[all.indexOf(event.target) + 1];
+    if (!next) return;
+    event.preventDefault();
+    next.focus();
+  });
+}
+
 // Build a form and return the <form> element. `values` are the stored
 // values. `onSubmit(changes, values)` receives the fields whose value
 // differs from `values`, and all values read. Passing only the changes means
 // a save never overwrites a field that another device changed meanwhile.
+// When onSubmit resolves to anything but false, the form fires a 'saved'
+// event, which removes its draft. onSubmit returns false when the person
+// cancels a confirmation and the form stays open.
 // `validate(values)` may return more errors as {name: message}.
 export function buildForm({ fields, values = {}, submitLabel, onSubmit, validate = () => ({}), extra = null, footer = null }) {
   const errors = {};
@@ -109,6 +134,7 @@ export function buildForm({ fields, values = {}, submitLabel, onSubmit, validate
   const submit = h('button', { type: 'submit', class: 'button button-primary', text: submitLabel ?? t('form.save') });
   form.append(formError, h('div', { class: 'form-actions' }, submit, footer));
 
+  moveOnEnter(form);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const read = {};
@@ -137,7 +163,7 @@ export function buildForm({ fields, values = {}, submitLabel, onSubmit, validate
     }
     submit.disabled = true;
     try {
-      await onSubmit(changes, read);
+      if (await onSubmit(changes, read) !== false) form.dispatchEvent(new CustomEvent('saved'));
     } catch (error) {
       formError.textContent = error?.name === 'StorageError' && error.kind === 'quota'
         ? t('storage.quota') : t('form.save_failed', { detail: error?.message ?? String(error) });

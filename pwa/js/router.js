@@ -4,10 +4,14 @@
 // /#/customer/<id> works on a cold start as well as from inside the app.
 //
 // A view is {render(params, page) → Node, tab?: name of the bottom tab it
-// belongs to}. `page` lets a view react to changes while it is shown:
+// belongs to, keepsScroll?: true for a list that opens where it was left}. `page` lets a view react to changes while it is shown:
 // page.onStoreChange(store, fn), page.rerenderOnChange(store), page.refresh()
 // and page.onLeave(fn). What a view registers in render() lasts until the
 // next refresh or until the page is left.
+//
+// Each history entry's state records the hash the app showed before it
+// ({from}), so a back link or a saved form can go back in history instead of
+// pushing a second entry for the page the person came from.
 
 import { clear } from './dom.js';
 import { onStoreChanges } from './store-changes.js';
@@ -19,7 +23,9 @@ const REDRAW_DELAY_MS = 50;
 const routes = [];
 const guards = [];
 let container = null;
-let current = null; // {view, params, page}
+let current = null; // {view, params, page, hash}
+// The place of each keepsScroll view when it was left, by hash: {scrollY, href, top}.
+const placeByHash = new Map();
 
 // Register `view` for a path pattern such as '/customer/:id'.
 export function route(pattern, view) {
@@ -44,12 +50,31 @@ export function currentLocation() {
   return { path, query: new URLSearchParams(search), hash: `#${hash}` };
 }
 
+// The hash shown before the current history entry, such as '#/customers',
+// or null when the app opened on this entry.
+export function openedFrom() {
+  return history.state?.from ?? null;
+}
+
+// Show `path` in place of a saved form. When the form was opened from `path`,
+// the form's history entry goes too, so the back button then leaves `path`
+// instead of showing it a second time. The page shows at once, and the
+// browser then goes back to an entry with the same hash, which fires no
+// hashchange and so draws nothing again.
+export function returnTo(path) {
+  const hash = `#${path}`;
+  const goBack = openedFrom() === hash;
+  navigate(path, { replace: true });
+  if (goBack) history.back();
+}
+
 export function navigate(path, { replace = false } = {}) {
   const hash = `#${path}`;
   if (location.hash === hash) {
     render();
   } else if (replace) {
-    history.replaceState(null, '', hash);
+    // The new page takes over the entry and the page that came before it.
+    history.replaceState({ from: openedFrom() }, '', hash);
     render();
   } else {
     location.hash = hash;
@@ -93,6 +118,22 @@ class Page {
   }
 }
 
+// The scroll position and the first card link on the screen, with its
+// distance from the top of the screen.
+function currentPlace() {
+  const first = [...container.querySelectorAll('a.card-link')].find((link) => link.getBoundingClientRect().bottom > 0);
+  return { scrollY: window.scrollY, href: first?.getAttribute('href'), top: first?.getBoundingClientRect().top };
+}
+
+// Scroll back to a place. Long lists skip laying out the cards off screen
+// (content-visibility), so their heights and the old scrollY are estimates.
+// The card that was first on the screen returns to where it was instead.
+function restorePlace(place) {
+  const link = place?.href ? [...container.querySelectorAll('a.card-link')].find((candidate) => candidate.getAttribute('href') === place.href) : null;
+  if (link) window.scrollTo(0, window.scrollY + link.getBoundingClientRect().top - place.top);
+  else window.scrollTo(0, place?.scrollY ?? 0);
+}
+
 export function render() {
   if (!container) return;
   const { path, query } = currentLocation();
@@ -104,9 +145,12 @@ export function render() {
     }
   }
   const found = match(path) ?? match('/not-found');
+  const hash = currentLocation().hash;
+  const previousHash = current?.hash ?? null;
+  if (current?.view.keepsScroll) placeByHash.set(current.hash, currentPlace());
   current?.page.leave();
   const page = new Page();
-  current = { ...found, page };
+  current = { ...found, page, hash };
   const params = { ...found.params, query };
   const draw = () => {
     const scroll = window.scrollY;
@@ -123,12 +167,18 @@ export function render() {
   };
   page.rerenderOnChange = (store) => page.onStoreChange(store, page.refresh);
   draw();
-  window.scrollTo(0, 0);
+  if (found.view.keepsScroll) restorePlace(placeByHash.get(hash));
+  else window.scrollTo(0, 0);
+  // An entry reached by back or forward keeps the state written when it was new.
+  if (history.state?.from === undefined) history.replaceState({ from: previousHash }, '');
   document.dispatchEvent(new CustomEvent('routechange', { detail: { path, view: found.view } }));
 }
 
 export function start(element) {
   container = element;
+  // The router scrolls each view itself. The browser would otherwise
+  // scroll the old page's content on back and forward.
+  history.scrollRestoration = 'manual';
   window.addEventListener('hashchange', render);
   render();
 }

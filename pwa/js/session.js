@@ -8,6 +8,7 @@
 
 import { postJson } from './api.js';
 import { app } from './context.js';
+import { removeDrafts } from './drafts.js';
 import { newDeviceId } from './ids.js';
 
 // Log in; resolves to the user. Another user's data on this device is
@@ -17,6 +18,8 @@ export async function logIn(username, password) {
   const data = await postJson('/api/login', { username, password });
   const previous = app.store.getMeta('session');
   const sameUser = previous?.user?.id === data.user.id;
+  // Drafts of forms are typed text of the user who typed them.
+  removeDrafts(data.user.id);
   await app.store.mutate((tx) => {
     if (!sameUser) tx.clearAll();
     tx.setMeta('session', {
@@ -51,4 +54,5 @@ export async function logOut() {
     // Offline: the server keeps no session state to end besides a cookie.
   }
   await app.store.mutate((tx) => tx.clearAll());
+  removeDrafts();
 }

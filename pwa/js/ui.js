@@ -6,12 +6,22 @@ import { h } from './dom.js';
 import { choiceLabel, fieldLabel, t } from './i18n.js';
 import { DELETED } from './merge.js';
 import { formatFen } from './money.js';
+import { openedFrom } from './router.js';
 import { BOOLEAN, CHOICE, DATE, fieldSpec, LOCATION, REFERENCE, TIMESTAMP } from './schema.js';
+
+// Go back in history when the back link leads where the person came from,
+// so the list they left opens where they were and no entry piles up.
+function followBackLink(event) {
+  const target = event.currentTarget.getAttribute('href');
+  if (openedFrom() !== target) return;
+  event.preventDefault();
+  history.back();
+}
 
 // The in-page heading, with a back link when `back` is a hash such as '#/customers'.
 export function pageHeader(title, { back = null, actions = [] } = {}) {
   return h('div', { class: 'page-header' },
-    back ? h('a', { class: 'back', href: back, attrs: { 'aria-label': t('common.back') } }, '‹') : null,
+    back ? h('a', { class: 'back', href: back, attrs: { 'aria-label': t('common.back') }, on: { click: followBackLink } }, '‹') : null,
     h('h2', { text: title }),
     actions.length ? h('div', { class: 'page-actions' }, actions) : null);
 }

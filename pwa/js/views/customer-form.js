@@ -3,6 +3,7 @@
 import { app } from '../context.js';
 import { h, replace } from '../dom.js';
 import { deleteButton } from '../deletion.js';
+import { keepDraft } from '../drafts.js';
 import { saveRecord } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
@@ -10,7 +11,7 @@ import { formatFen } from '../money.js';
 import { receivableStatus } from '../payments.js';
 import { canChangeOwner, canEdit } from '../permissions.js';
 import { phoneKeys } from '../phone-keys.js';
-import { navigate, route } from '../router.js';
+import { returnTo, route } from '../router.js';
 import { CUSTOMER_KINDS, CUSTOMER_STAGES, TABLES } from '../schema.js';
 import { emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
 import { dealerField } from './dealers.js';
@@ -164,13 +165,13 @@ function render(params, page) {
         // shows the customer under 我的 before the first sync.
         const id = await saveRecord('customers', null, { owner_id: app.user.id, ...changes });
         savedToast();
-        navigate(`/customer/${id}`, { replace: true });
+        returnTo(`/customer/${id}`);
         return;
       }
-      if ('owner_id' in changes && !changes.owner_id && customer.owner_id && !confirmReturnToPool(customer)) return;
+      if ('owner_id' in changes && !changes.owner_id && customer.owner_id && !confirmReturnToPool(customer)) return false;
       if (Object.keys(changes).length) await saveRecord('customers', customer.id, changes);
       savedToast();
-      navigate(`/customer/${customer.id}`, { replace: true });
+      returnTo(`/customer/${customer.id}`);
     },
     footer: creating ? null : deleteButton({
       table: 'customers', id: customer.id, label: t('customer.delete'),
@@ -188,6 +189,7 @@ function render(params, page) {
   }
   return h('div', { class: 'view view-form' },
     pageHeader(title, { back }),
+    keepDraft(form),
     form,
     creating ? null : formHistorySection(page, 'customers', customer.id));
 }

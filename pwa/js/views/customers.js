@@ -287,4 +287,4 @@ function render(params, page) {
     bar);
 }
 
-route('/customers', { tab: 'customers', render });
+route('/customers', { tab: 'customers', keepsScroll: true, render });

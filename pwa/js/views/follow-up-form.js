@@ -6,11 +6,12 @@ import { app } from '../context.js';
 import { addDays, stampToLocalInput } from '../dates.js';
 import { h } from '../dom.js';
 import { deleteButton } from '../deletion.js';
+import { keepDraft } from '../drafts.js';
 import { saveRecords } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { canEdit } from '../permissions.js';
-import { navigate, route } from '../router.js';
+import { returnTo, route } from '../router.js';
 import { CHANNELS, TABLES } from '../schema.js';
 import { emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
 import { checkInField, VISIT_CHANNEL } from './check-in.js';
@@ -20,7 +21,10 @@ const SPEC = TABLES.follow_ups.fields;
 // Buttons that fill the next follow-up date: tomorrow, in 3 days, in a week.
 function quickDates() {
   const set = (days) => {
-    document.getElementById('field-next_follow_up').value = addDays(app.today(), days);
+    const input = document.getElementById('field-next_follow_up');
+    input.value = addDays(app.today(), days);
+    // Tell the form, whose draft follows its inputs' events.
+    input.dispatchEvent(new Event('input', { bubbles: true }));
   };
   return h('div', { class: 'quick-dates' },
     [[1, 'follow_up.tomorrow'], [3, 'follow_up.in_3_days'], [7, 'follow_up.in_a_week']].map(([days, key]) => h('button', {
@@ -89,7 +93,7 @@ function render(params, page) {
     if (Object.keys(forCustomer).length) writes.push({ table: 'customers', id: customer.id, changes: forCustomer });
     if (writes.length) await saveRecords(writes);
     savedToast();
-    navigate(`/customer/${customer.id}`, { replace: true });
+    returnTo(`/customer/${customer.id}`);
   };
 
   const form = buildForm({
@@ -118,6 +122,7 @@ function render(params, page) {
   return h('div', { class: 'view view-form' },
     pageHeader(title, { back }),
     h('p', { class: 'subtitle', text: customer.name }),
+    keepDraft(form),
     form,
     creating ? null : formHistorySection(page, 'follow_ups', existing.id));
 }

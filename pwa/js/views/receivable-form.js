@@ -4,13 +4,14 @@
 import { app } from '../context.js';
 import { h } from '../dom.js';
 import { deleteButton } from '../deletion.js';
+import { keepDraft } from '../drafts.js';
 import { saveRecord } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { formatFen } from '../money.js';
 import { receivableStatus } from '../payments.js';
 import { canEdit } from '../permissions.js';
-import { navigate, route } from '../router.js';
+import { returnTo, route } from '../router.js';
 import { PAYMENT_METHODS, TABLES } from '../schema.js';
 import { detailList, emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
 import { statusChip } from './customer.js';
@@ -46,7 +47,7 @@ function renderReceivable(params, page) {
       if (creating) await saveRecord('receivables', null, { customer_id: customer.id, ...changes });
       else if (Object.keys(changes).length) await saveRecord('receivables', existing.id, changes);
       savedToast();
-      navigate(`/customer/${customer.id}`, { replace: true });
+      returnTo(`/customer/${customer.id}`);
     },
     footer: creating ? null : deleteButton({ table: 'receivables', id: existing.id, question: t('receivable.delete_confirm'), backTo: `/customer/${customer.id}` }),
   });
@@ -58,6 +59,7 @@ function renderReceivable(params, page) {
   return h('div', { class: 'view view-form' },
     pageHeader(title, { back }),
     h('p', { class: 'subtitle', text: customer.name }),
+    keepDraft(form),
     form,
     creating ? null : formHistorySection(page, 'receivables', existing.id));
 }
@@ -86,11 +88,11 @@ function renderPayment(params, page) {
     onSubmit: async (changes, values) => {
       const before = existing?.amount_fen ?? 0;
       if (values.amount_fen - before > status.outstanding
-          && !window.confirm(t('payment.overpay_confirm', { amount: formatFen(status.outstanding) }))) return;
+          && !window.confirm(t('payment.overpay_confirm', { amount: formatFen(status.outstanding) }))) return false;
       if (creating) await saveRecord('payments', null, { receivable_id: receivable.id, ...changes });
       else if (Object.keys(changes).length) await saveRecord('payments', existing.id, changes);
       savedToast();
-      navigate(`/customer/${customer.id}`, { replace: true });
+      returnTo(`/customer/${customer.id}`);
     },
     footer: creating ? null : deleteButton({ table: 'payments', id: existing.id, question: t('payment.delete_confirm'), backTo: `/customer/${customer.id}` }),
   });
@@ -107,6 +109,7 @@ function renderPayment(params, page) {
         [t('receivable.outstanding'), formatFen(status.outstanding)],
         [fieldLabel('receivables', 'due_date'), receivable.due_date],
       ])),
+    keepDraft(form),
     form,
     creating ? null : formHistorySection(page, 'payments', existing.id));
 }

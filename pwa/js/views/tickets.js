@@ -5,11 +5,12 @@ import { app } from '../context.js';
 import { localInputToStamp, stampToLocalInput } from '../dates.js';
 import { h, replace } from '../dom.js';
 import { deleteButton } from '../deletion.js';
+import { keepDraft } from '../drafts.js';
 import { saveRecord } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { canChangeOwner, canEdit } from '../permissions.js';
-import { navigate, route } from '../router.js';
+import { navigate, returnTo, route } from '../router.js';
 import { TABLES, TICKET_CATEGORIES, TICKET_DECISIONS, TICKET_KINDS, TICKET_SEVERITIES, TICKET_STATUSES } from '../schema.js';
 import {
   button, chip, detailList, emptyState, formatStamp, historySection, linkButton, openConflicts, pageHeader, savedToast, section,
@@ -277,7 +278,7 @@ function renderForm(params) {
         await saveRecord('tickets', id, changes);
       }
       savedToast();
-      navigate(`/ticket/${id}`, { replace: true });
+      returnTo(`/ticket/${id}`);
     },
     footer: creating ? null : deleteButton({
       table: 'tickets', id: existing.id, question: t('ticket.delete_confirm'),
@@ -321,10 +322,11 @@ function renderForm(params) {
   return h('div', { class: 'view view-form' },
     pageHeader(title, { back }),
     customer ? h('p', { class: 'subtitle', text: customer.name }) : null,
+    keepDraft(form),
     form);
 }
 
-route('/tickets', { tab: 'tickets', render: renderList });
+route('/tickets', { tab: 'tickets', keepsScroll: true, render: renderList });
 route('/ticket/new', { tab: 'tickets', render: renderForm });
 route('/ticket/:id', { tab: 'tickets', render: renderDetail });
 route('/ticket/:id/edit', { tab: 'tickets', render: renderForm });

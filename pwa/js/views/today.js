@@ -177,4 +177,4 @@ function render(params, page) {
     group(t('today.escalations'), byKind('escalation'), today));
 }
 
-route('/today', { tab: 'today', render });
+route('/today', { tab: 'today', keepsScroll: true, render });
