@@ -25,6 +25,7 @@ from .routes import push as push_routes
 from .routes import pwa as pwa_routes
 from .routes import settings as settings_routes
 from .routes import sync as sync_routes
+from .routes import users as user_routes
 from .routes.common import ApiError, api_error_handler, error_response, request_error_handler
 from .security import SecurityHeadersMiddleware
 from .state import ServerState, open_data_dir
@@ -99,6 +100,7 @@ def create_app(data: DataDir, state: ServerState | None = None, daily_backups: b
         *handover_routes.routes,
         *push_routes.routes,
         *settings_routes.routes,
+        *user_routes.routes,
         *ledger_routes.routes,
         *pwa_routes.routes_for(pwa),
         Route(DATASETTE_PREFIX, lambda request: RedirectResponse(DATASETTE_PREFIX + "/")),

@@ -28,6 +28,10 @@ from .timeutil import now_stamp
 TOKEN_MAX_AGE_SECONDS = 30 * 24 * 3600
 TOKEN_SALT = "genzong-token"
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+MIN_PASSWORD_CHARS = 6
+# The limits of the users table's username and name fields (server/schema.py).
+MAX_USERNAME_CHARS = 64
+MAX_NAME_CHARS = 100
 
 PRIVATE_SCHEMA = (
     """CREATE TABLE IF NOT EXISTS credentials (
@@ -37,7 +41,16 @@ PRIVATE_SCHEMA = (
 
 
 class UserError(ValueError):
-    """A user command cannot be carried out; the message says why and what to do."""
+    """A user command cannot be carried out; the message gives the reason and the next step.
+
+    The English message is for the command line. ``code`` and ``values``
+    select and fill in the API's two-language message (``server/messages.py``).
+    """
+
+    def __init__(self, message: str, code: str = "user_invalid", **values):
+        super().__init__(message)
+        self.code = code
+        self.values = values
 
 
 class AccountDisabled(Exception):
@@ -56,8 +69,7 @@ class TeamGuardError(UserError):
     """
 
     def __init__(self, code: str, message: str, username: str, reps: tuple[str, ...] = ()):
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code, username=username, reps=reps)
         self.username = username
         self.reps = reps
 
@@ -126,10 +138,13 @@ _DUMMY_HASH = hash_password(secrets.token_hex(8))
 class Accounts:
     """User records (in the published database) and credentials (in the private one)."""
 
-    def __init__(self, conn: sqlite3.Connection, private: sqlite3.Connection, secret: bytes):
+    def __init__(self, conn: sqlite3.Connection, private: sqlite3.Connection, secret: bytes,
+                 acting_user_id: str | None = None):
         self.conn = conn
         self.private = private
         self.serializer = URLSafeTimedSerializer(secret, salt=TOKEN_SALT)
+        # The user recorded in the history of each change; None for the command line.
+        self.acting_user_id = acting_user_id
 
     # Reading -------------------------------------------------------------
 
@@ -200,10 +215,12 @@ class Accounts:
         """Create a user; raise UserError when the name is taken or a value is invalid."""
         _check_username(username)
         _check_password(password)
-        if role not in ROLES:
-            raise UserError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+        _check_role(role)
+        if name is not None:
+            _check_name(name)
         if self.by_username(username):
-            raise UserError(f"user {username!r} already exists; choose another username")
+            raise UserError(f"user {username!r} already exists; choose another username",
+                            "user_taken", username=username)
         manager_id = self._manager_id(manager)
         user_id = str(uuid.uuid4())
         with transaction(self.private):
@@ -255,7 +272,8 @@ class Accounts:
             state = "disabled" if manager.disabled else "a sales rep"
             raise UserError(f"cannot enable {user.username}: their manager {manager.username} is {state}, so "
                             f"their escalations would reach nobody; first give them another manager with "
-                            f"'genzong user update {user.username} --manager OTHER'")
+                            f"'genzong user update {user.username} --manager OTHER'",
+                            "user_manager_not_serving", username=user.username, manager=manager.username)
 
     def update(self, username: str, *, name: str | None = None, role: str | None = None,
                manager: str | None = None) -> User:
@@ -268,21 +286,24 @@ class Accounts:
         user = self._require(username)
         changes = {}
         if name is not None:
+            _check_name(name)
             changes["name"] = name
         if role is not None:
-            if role not in ROLES:
-                raise UserError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+            _check_role(role)
             if not user.disabled:
                 self._check_team_keeps(user, f"change the role of {user.username} to {role}", new_role=role)
             changes["role"] = role
         if manager is not None:
             changes["manager_id"] = self._manager_id(manager)
+            if changes["manager_id"] == user.id:
+                raise UserError(f"{user.username} cannot be their own manager; choose another manager or admin",
+                                "user_own_manager", username=user.username)
         self._write_user(user.id, changes, previous_role=user.role)
         return self.get(user.id)
 
     def _write_user(self, user_id: str, changes: dict, previous_role: str | None = None) -> None:
         with transaction(self.conn):
-            batch = Batch(self.conn, now_stamp(), None, "server")
+            batch = Batch(self.conn, now_stamp(), self.acting_user_id, "server")
             batch.server_write("users", user_id, changes)
             batch.flush()
             role = changes.get("role")
@@ -328,19 +349,23 @@ class Accounts:
         found = self.by_username(manager)
         if found is None:
             raise UserError(f"no user named {manager!r} for --manager; see 'genzong user list', or add the "
-                            f"manager first with 'genzong user add {manager} --role manager'")
+                            f"manager first with 'genzong user add {manager} --role manager'",
+                            "user_manager_not_found", manager=manager)
         if found.role not in ("manager", "admin"):
             raise UserError(f"--manager {manager!r} is a {found.role} user, not a manager or admin; choose "
-                            f"another, or change their role with 'genzong user update {manager} --role manager'")
+                            f"another, or change their role with 'genzong user update {manager} --role manager'",
+                            "user_manager_is_sales", manager=manager)
         if found.disabled:
             raise UserError(f"--manager {manager!r} is disabled, so their reps would get no escalations; "
-                            f"choose an enabled manager, or enable them first with 'genzong user enable {manager}'")
+                            f"choose an enabled manager, or enable them first with 'genzong user enable {manager}'",
+                            "user_manager_disabled", manager=manager)
         return found.id
 
     def _require(self, username: str) -> User:
         user = self.by_username(username)
         if user is None:
-            raise UserError(f"no user named {username!r}; see 'genzong user list'")
+            raise UserError(f"no user named {username!r}; see 'genzong user list'", "user_not_found",
+                            username=username)
         return user
 
 
@@ -388,10 +413,24 @@ def _user(row) -> User | None:
 
 
 def _check_username(username: str) -> None:
-    if not username or len(username) > 64 or any(c.isspace() for c in username):
-        raise UserError(f"username must be 1-64 characters without spaces, got {username!r}")
+    if not username or len(username) > MAX_USERNAME_CHARS or any(c.isspace() for c in username):
+        raise UserError(f"username must be 1-{MAX_USERNAME_CHARS} characters without spaces, got {username!r}",
+                        "user_invalid_username", value=username[:MAX_USERNAME_CHARS + 1])
+
+
+def _check_name(name: str) -> None:
+    if not name.strip() or len(name) > MAX_NAME_CHARS:
+        raise UserError(f"display name must be 1-{MAX_NAME_CHARS} characters and not blank, got {name[:20]!r}",
+                        "user_invalid_name", value=name[:MAX_NAME_CHARS + 1])
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise UserError(f"role must be one of {', '.join(ROLES)}, got {role!r}", "user_invalid_role",
+                        value=str(role)[:20])
 
 
 def _check_password(password: str) -> None:
-    if len(password) < 6:
-        raise UserError("password must be at least 6 characters")
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise UserError(f"password must be at least {MIN_PASSWORD_CHARS} characters", "user_short_password",
+                        minimum=MIN_PASSWORD_CHARS)

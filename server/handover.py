@@ -18,6 +18,16 @@ OPEN_RISK = "status IS NULL OR status != '已关闭'"
 OPEN_TICKET = "status IS NULL OR status NOT IN ('已解决', '已回访')"
 
 
+# The rows a hand-over moves, as a condition per table: every customer, and
+# open tickets, projects and risks.
+MOVED_WORK = {
+    "customers": "1",
+    "tickets": OPEN_TICKET,
+    "projects": OPEN_PROJECT,
+    "risks": OPEN_RISK,
+}
+
+
 class HandoverError(ValueError):
     """The handover cannot be made. ``code`` names the reason for the API, the
     message gives it in English with the user concerned."""
@@ -55,17 +65,12 @@ def hand_over(conn: sqlite3.Connection, from_user: str, to_user: str, acting_use
                             f"user {users[to_user][1]!r} is disabled and cannot receive customers",
                             users[to_user][1])
 
-    queries = {
-        "customers": "SELECT id FROM customers WHERE owner_id = ? AND deleted = 0",
-        "tickets": f"SELECT id FROM tickets WHERE owner_id = ? AND deleted = 0 AND ({OPEN_TICKET})",
-        "projects": f"SELECT id FROM projects WHERE owner_id = ? AND deleted = 0 AND ({OPEN_PROJECT})",
-        "risks": f"SELECT id FROM risks WHERE owner_id = ? AND deleted = 0 AND ({OPEN_RISK})",
-    }
     result = HandoverResult()
     with _locked(write_lock), transaction(conn):
         batch = Batch(conn, now_stamp(), acting_user, "server")
-        for table_name, sql in queries.items():
-            ids = [row[0] for row in conn.execute(sql, (from_user,))]
+        for table_name, condition in MOVED_WORK.items():
+            ids = [row[0] for row in conn.execute(
+                f"SELECT id FROM {table_name} WHERE owner_id = ? AND deleted = 0 AND ({condition})", (from_user,))]
             batch.preload(table_name, ids)
             for record_id in ids:
                 found = batch.current(table_name, record_id)
@@ -76,6 +81,20 @@ def hand_over(conn: sqlite3.Connection, from_user: str, to_user: str, acting_use
             result.moved[table_name] = len(ids)
         batch.flush()
     return result
+
+
+def owned_work(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
+    """Count, per owner id, the rows of each table that a hand-over from that owner would move.
+
+    Owners with nothing to move are left out, and so are tables with no rows for an owner.
+    """
+    counts: dict[str, dict[str, int]] = {}
+    for table_name, condition in MOVED_WORK.items():
+        for owner_id, count in conn.execute(
+                f"SELECT owner_id, count(*) FROM {table_name} WHERE owner_id IS NOT NULL AND deleted = 0 "
+                f"AND ({condition}) GROUP BY owner_id"):
+            counts.setdefault(owner_id, {})[table_name] = count
+    return counts
 
 
 def _locked(lock):

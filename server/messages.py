@@ -109,6 +109,62 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "claim_limit": ("今天已认领 {limit} 个公海客户，达到每日上限。请明天再认领，或请经理分配。",
                     "You have claimed {limit} pool customers today, the daily limit. Claim more tomorrow or ask a manager."),
 
+    # Team members (成员管理, /api/users): the request is rejected and nothing changes.
+    "user_invalid": ("无法修改用户：{detail}。", "The user change failed: {detail}."),
+    "user_not_user_id": ("“{name}”应为用户编号，收到的是 {value}。请从成员列表中选择。",
+                         "\"{name}\" must be a user id, got {value}. Choose one from the member list."),
+    "user_invalid_field": ("“{name}”应为{expected}，收到的是 {value}。请改正后重试。",
+                           "\"{name}\" must be {expected}, got {value}. Correct it and retry."),
+    "user_unknown_field": ("请求中不能有“{name}”这一项，可用的是 {allowed}。请更新应用后重试。",
+                           "The request may not contain \"{name}\"; the allowed fields are {allowed}. "
+                           "Update the app and retry."),
+    "user_not_found": ("找不到用户 {username}。请刷新成员列表后重试。",
+                       "No user {username}. Reload the member list and retry."),
+    "user_taken": ("用户名 {username} 已被使用。请换一个用户名。",
+                   "The username {username} is taken. Choose another username."),
+    "user_invalid_username": ("用户名 {value} 无效：应为 1 到 64 个字符，不能含空格。请改正后再保存。",
+                              "The username {value} is invalid: it must be 1 to 64 characters without spaces. "
+                              "Correct it and save again."),
+    "user_invalid_name": ("姓名 {value} 无效：应为 1 到 100 个字符，不能只有空格。请改正后再保存。",
+                          "The name {value} is invalid: it must be 1 to 100 characters and not blank. "
+                          "Correct it and save again."),
+    "user_invalid_role": ("角色 {value} 无效：应为业务员（sales）、销售经理（manager）或管理员（admin）。",
+                          "The role {value} is invalid: it must be sales, manager or admin."),
+    "user_short_password": ("密码至少需要 {minimum} 个字符。请输入更长的密码，或留空由系统生成。",
+                            "The password must be at least {minimum} characters. Type a longer one, or leave "
+                            "it empty to have one generated."),
+    "user_manager_not_found": ("找不到上级经理 {manager}。请从列表中选择一位经理或管理员。",
+                               "No manager {manager}. Choose a manager or admin from the list."),
+    "user_manager_is_sales": ("{manager} 是业务员，不能做上级经理。请选择一位经理或管理员，或先把 {manager} 的角色改为销售经理。",
+                              "{manager} is a sales rep and cannot be a manager. Choose a manager or admin, or "
+                              "first change the role of {manager} to manager."),
+    "user_manager_disabled": ("{manager} 已停用，做上级经理时逾期上报将无人接收。请选择在职的经理，或先启用 {manager}。",
+                              "{manager} is disabled, so escalations would reach nobody. Choose an enabled "
+                              "manager, or enable {manager} first."),
+    "user_own_manager": ("{username} 不能做自己的上级经理。请选择另一位经理或管理员。",
+                         "{username} cannot be their own manager. Choose another manager or admin."),
+    "user_manager_not_serving": ("不能启用 {username}：其上级经理 {manager} 已停用或是业务员，逾期上报将无人接收。"
+                                 "请先编辑 {username}，选择新的上级经理。",
+                                 "Cannot enable {username}: their manager {manager} is disabled or a sales rep, "
+                                 "so escalations would reach nobody. Edit {username} and choose another manager first."),
+    "user_last_admin": ("不能{action}：{username} 是最后一位在职的管理员，没有管理员就无人能管理成员和组织设置。"
+                        "请先添加或启用另一位管理员。",
+                        "Cannot {action}: {username} is the last enabled admin, and without one nobody can "
+                        "manage members or the organisation settings. Add or enable another admin first."),
+    "user_manager_has_reps": ("不能{action}：{reps} 的上级经理仍是 {username}，他们的逾期上报将无人接收。"
+                              "请先编辑这些成员，为他们选择新的上级经理。",
+                              "Cannot {action}: {reps} still have {username} as their manager and would get no "
+                              "escalations. Edit them and choose another manager first."),
+    "user_owns_work": ("不能直接停用 {username}：名下还有 {customers} 位客户、{tickets} 个未结工单、{projects} 个进行中的项目、"
+                       "{risks} 个未关闭的风险。请在 设置 → 工作交接 中把它们交给其他人，并勾选同时停用账号。",
+                       "Cannot just disable {username}: they still own {customers} customers, {tickets} open "
+                       "tickets, {projects} open projects and {risks} open risks. Hand them over in Settings → "
+                       "Handover and tick the box that disables the account there."),
+    "user_self_disable": ("不能停用你自己的账号 {username}。请让另一位管理员操作。",
+                          "You cannot disable your own account {username}. Ask another admin."),
+    "user_self_role": ("不能修改你自己的角色。请让另一位管理员操作，以免你失去管理员权限。",
+                       "You cannot change your own role. Ask another admin, so you do not lose admin access."),
+
     # Push subscriptions and settings.
     "invalid_subscription": ("推送订阅无效：{detail}。请在设置中关闭提醒后重新开启。",
                              "The push subscription is invalid: {detail_en}. Turn reminders off and on again in settings."),

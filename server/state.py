@@ -36,8 +36,9 @@ class ServerState:
     read_only: bool = False  # the folder is on a read-only file system: reads only
     copy_folder: Path | None = None  # where a read-only folder's databases were copied
 
-    def accounts(self) -> Accounts:
-        return Accounts(self.records.get(), self.private.get(), self.secret)
+    def accounts(self, acting_user_id: str | None = None) -> Accounts:
+        """Return the accounts on this thread's connections; ``acting_user_id`` is recorded in their history."""
+        return Accounts(self.records.get(), self.private.get(), self.secret, acting_user_id)
 
     def close(self) -> None:
         self.records.close()

@@ -59,6 +59,16 @@ def forged_requests(departing_rep_id: str, receiving_rep_id: str, now: str) -> l
         Forged("push subscribe", "POST", "/api/push/subscribe", as_json(subscription), "manager", 201),
         Forged("push unsubscribe", "DELETE", "/api/push/subscribe", as_json({"endpoint": subscription["endpoint"]}),
                "manager", 200),
+        Forged("add user", "POST", "/api/users",
+               as_json({"username": f"forged-{uuid.uuid4().hex[:8]}", "role": "admin", "password": "forged-pw"}),
+               "admin", 201),
+        Forged("edit user", "PATCH", f"/api/users/{receiving_rep_id}", as_json({"name": "伪造的名字"}), "admin", 200),
+        Forged("set password", "POST", f"/api/users/{receiving_rep_id}/password",
+               as_json({"password": "forged-pw"}), "admin", 200),
+        Forged("end sessions", "POST", f"/api/users/{receiving_rep_id}/logout-all", b"", "admin", 200),
+        # After the hand-over above, so the departing rep owns nothing and may be disabled.
+        Forged("disable user", "POST", f"/api/users/{departing_rep_id}/disable", b"", "admin", 200),
+        Forged("enable user", "POST", f"/api/users/{departing_rep_id}/enable", b"", "admin", 200),
     ]
 
 

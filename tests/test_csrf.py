@@ -150,7 +150,8 @@ def test_same_requests_with_token_change_data(http, state, admin_session, forged
 
 
 @pytest.mark.parametrize("path", ["/api/sync", "/api/import", "/api/handover", "/api/settings/escalation_days",
-                                  "/api/push/subscribe", "/api/login", "/api/logout", "/api/me", "/api/export"])
+                                  "/api/push/subscribe", "/api/login", "/api/logout", "/api/me", "/api/export",
+                                  "/api/users", f"/api/users/{uuid.uuid4()}", f"/api/users/{uuid.uuid4()}/disable"])
 def test_no_cross_origin_access_allowed(http, path):
     """No CORS: a preflight gets no Access-Control-Allow-* header, so browsers send no JSON or token cross-origin."""
     origin = "http://127.0.0.1:1"

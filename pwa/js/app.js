@@ -19,6 +19,7 @@ import './views/sync.js';
 import './views/settings.js';
 import './views/import.js';
 import './views/org-settings.js';
+import './views/members.js';
 import './views/pool.js';
 import './views/dealers.js';
 import './views/review.js';

@@ -130,6 +130,18 @@ async function stampArrival(request) {
   return { ...response, receivedAt: Date.now() };
 }
 
+// Copy the role and name of the logged-in user's synced users row into the
+// session, which contains what the login returned. An admin may have changed
+// them since, and the screens decide what to offer by the session's role.
+function followOwnUserRow(tx) {
+  const session = tx.getMeta('session');
+  const fields = session?.user && tx.record('users', session.user.id)?.fields;
+  if (!fields?.role) return;
+  const name = fields.name ?? session.user.name;
+  if (fields.role === session.user.role && name === session.user.name) return;
+  tx.setMeta('session', { ...session, user: { ...session.user, role: fields.role, name } });
+}
+
 export class SyncClient extends EventTarget {
   // `mayResend(table, row)` returns whether a record goes out again after a
   // reset, given the record's fields with its id as `row`.
@@ -369,6 +381,7 @@ export class SyncClient extends EventTarget {
       const earlier = tx.getMeta('moved_away')?.count ?? 0;
       tx.setMeta('moved_away', { count: earlier + movedAway.size, at: now });
     }
+    followOwnUserRow(tx);
 
     tx.setMeta('epoch', response.epoch);
     tx.setMeta('last_sync', now);

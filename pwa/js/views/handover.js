@@ -86,7 +86,8 @@ function render(params, page) {
   if (!app.seesEverything) {
     return h('div', { class: 'view' }, pageHeader(t('handover.title'), { back: '#/settings' }), emptyState(t('handover.managers_only')));
   }
-  const choice = { from: '', to: '', disable: false };
+  // 成员管理 links here with ?from=<user id> for a member who still owns work.
+  const choice = { from: params.query?.get('from') ?? '', to: '', disable: false };
   const listUsers = () => app.store.list('users')
     .sort((a, b) => String(a.name ?? a.username).localeCompare(String(b.name ?? b.username), 'zh-CN'));
   let users = listUsers();
