@@ -52,17 +52,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "{username} is disabled and cannot take over customers. Choose an active rep."),
     "handover_disable_not_bool": ("交接请求的 disable_from 应为 true 或 false，收到的是 {value}。",
                                   "disable_from of the hand-over request must be true or false, got {value}."),
-    "handover_disable_forbidden": ("不能在交接时停用 {username}：经理只能停用业务员，也不能停用自己。请让管理员用 genzong user disable 停用。",
+    "handover_disable_forbidden": ("不能在交接时停用 {username}：经理只能停用业务员，也不能停用自己。请让管理员在 设置 → 成员管理 中停用。",
                                    "Cannot disable {username} with the hand-over: a manager may disable sales reps "
-                                   "only, and nobody themselves. Ask the administrator to run 'genzong user disable'."),
+                                   "only, and nobody themselves. Ask an admin to disable them under Settings → Team members."),
     "last_admin": ("不能停用 {username}：这是最后一位在职的管理员，停用后没有人能修改组织设置。请先启用或添加另一位管理员。",
                    "Cannot disable {username}: they are the last enabled admin, and without one nobody can change "
                    "the organisation settings. Enable or add another admin first."),
     "manager_has_reps": ("不能停用 {username}：{reps} 的上级经理仍是 {username}，停用后他们的逾期上报将无人接收。"
-                         "请先让管理员用 genzong user update 为他们指定新的上级经理。",
+                         "请先让管理员在 设置 → 成员管理 中为他们指定新的上级经理。",
                          "Cannot disable {username}: {reps} still have {username} as their manager and would get "
-                         "no escalations. Ask the administrator to give them another manager first with "
-                         "'genzong user update'."),
+                         "no escalations. Ask an admin to give them another manager first under "
+                         "Settings → Team members."),
     "not_found": ("找不到该页面或记录。", "Page or record not found."),
     "storage_failed": ("服务器保存数据失败（{detail}），本次同步未做任何修改。请稍后重试，或联系管理员。",
                        "The server failed to store the data ({detail}); nothing was changed. Retry later or contact the administrator."),

@@ -254,5 +254,5 @@ def test_handover_keeps_an_enabled_manager(http, login_as, make_user, state):
     body = response.json()
     assert body["error"] == "manager_has_reps"
     assert body["message"].startswith(f"不能停用 {leaving_manager.username}：{rep.username} 的上级经理仍是")
-    assert "genzong user update" in body["message"]
+    assert "设置 → 成员管理" in body["message"]
     assert not state.accounts().get(leaving_manager.id).disabled
