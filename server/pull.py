@@ -126,6 +126,30 @@ def pull(conn: sqlite3.Connection, role: str, user_id: str, cursor: int,
     return Page(changes, revoked, new_cursor, more)
 
 
+def fetch(conn: sqlite3.Connection, role: str, user_id: str,
+          records: tuple[tuple[str, str], ...]) -> list[EncodedChange]:
+    """Return the stored state of each (table, id) of ``records`` that the user may see.
+
+    A deleted record comes as its tombstone, and a record the user may not
+    see, or that the server does not have, is left out.
+    """
+    changes = []
+    for table_name, record_id in records:
+        table = TABLES[table_name]
+        scopes = _scopes(table, role, user_id)
+        where, params = "id = ?", [record_id]
+        if ALL_ROWS not in scopes:
+            owners = [scope for scope in scopes if scope is not None]
+            where += f" AND (scope_owner IN ({', '.join('?' * len(owners))})"
+            where += " OR scope_owner IS NULL)" if None in scopes else ")"
+            params.extend(owners)
+        row = conn.execute(f"SELECT CAST({change_json(table)} AS BLOB) FROM {table.name} WHERE {where}",
+                           params).fetchone()
+        if row is not None:
+            changes.append(EncodedChange(table_name, record_id, row[0]))
+    return changes
+
+
 @contextmanager
 def _snapshot(conn: sqlite3.Connection):
     """Run the block's reads in one read transaction."""

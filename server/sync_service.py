@@ -89,6 +89,9 @@ def handle_sync(conn: sqlite3.Connection, user: User, request: SyncRequest,
     # After a reset the seqs of `pulled` may name other rows, so they are ignored.
     pulled = {} if reset else request.pulled
     page = pulling.pull(conn, user.role, user.id, cursor, omit, only=request.only, pulled=pulled)
+    in_page = {(change.table, change.id) for change in page.changes}
+    page.changes.extend(change for change in pulling.fetch(conn, user.role, user.id, request.fetch)
+                        if (change.table, change.id) not in in_page)
     stats.sent, stats.revoked, stats.reset = len(page.changes), len(page.revoked), reset
     body = {
         "epoch": epoch, "cursor": page.cursor, "more": page.more, "reset": reset,

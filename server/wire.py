@@ -22,6 +22,8 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_CHANGES = 5000
 MAX_COUNTER = 2**53 - 1  # the largest integer a JavaScript number represents exactly
 MAX_CLOCK_ENTRIES = 1000
+# Records one request may fetch by id (`fetch`): a device requests the few it discarded.
+MAX_FETCH = 100
 
 DEVICE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
@@ -54,6 +56,9 @@ class SyncRequest:
     # Table name to the seq up to which the device pulled that table with
     # `only`. The pull leaves out those rows and revocations.
     pulled: dict[str, int] = field(default_factory=dict)
+    # (table, id) of records to send whatever the cursor, because the device
+    # dropped its own version of them.
+    fetch: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -107,7 +112,8 @@ def parse_envelope(body: bytes) -> SyncRequest:
         raise RequestError(400, "invalid_request", detail=f"changes must be a list, got {_show(changes)}")
     if len(changes) > MAX_CHANGES:
         raise RequestError(413, "too_many_changes", count=len(changes), limit=MAX_CHANGES)
-    return SyncRequest(device, epoch, cursor, changes, _parse_only(data.get("only")), _parse_pulled(data.get("pulled")))
+    return SyncRequest(device, epoch, cursor, changes, _parse_only(data.get("only")), _parse_pulled(data.get("pulled")),
+                       _parse_fetch(data.get("fetch")))
 
 
 def _parse_only(only: Any) -> frozenset[str] | None:
@@ -120,6 +126,22 @@ def _parse_only(only: Any) -> frozenset[str] | None:
         raise RequestError(400, "invalid_request",
                            detail=f"only names unknown tables {_show(unknown)}; known: {', '.join(TABLES)}")
     return frozenset(only)
+
+
+def _parse_fetch(fetch: Any) -> tuple[tuple[str, str], ...]:
+    if fetch is None:
+        return ()
+    if not isinstance(fetch, list) or len(fetch) > MAX_FETCH:
+        raise RequestError(400, "invalid_request",
+                           detail=f"fetch must be a list of at most {MAX_FETCH} {{table, id}} objects, got {_show(fetch)}")
+    records = []
+    for item in fetch:
+        table, record_id = (item.get("table"), item.get("id")) if isinstance(item, dict) else (None, None)
+        if table not in TABLES or not isinstance(record_id, str) or not UUID_RE.match(record_id):
+            raise RequestError(400, "invalid_request",
+                               detail=f"fetch entries must be {{table, id}} with a known table and a UUID, got {_show(item)}")
+        records.append((table, record_id))
+    return tuple(records)
 
 
 def _parse_pulled(pulled: Any) -> dict[str, int]:

@@ -33,6 +33,18 @@ export const FIRST_TABLES = Object.keys(TABLES).filter((name) => !LOG_TABLES.inc
 const FIRST_PULL_META = 'first_pull';
 // Store meta of what the first part brought, {table: seq}, sent as `pulled` until the cursor passes it.
 const PULLED_META = 'pulled';
+// Store meta of the records, [{table, id}], whose server version the next sync fetches.
+const FETCH_META = 'fetch';
+// The most records one request fetches, as the server allows.
+const MAX_FETCH = 100;
+
+// Ask the next sync for the server's version of a record whatever the
+// cursor, in an open store mutation: the device dropped its own version.
+export function requestFetch(tx, table, id) {
+  const waiting = tx.getMeta(FETCH_META) ?? [];
+  if (waiting.some((item) => item.table === table && item.id === id)) return;
+  tx.setMeta(FETCH_META, [...waiting, { table, id }]);
+}
 
 // Whether the device's first pull still runs: its lists may lack follow-ups and history.
 export function firstPullRunning(store) {
@@ -304,11 +316,15 @@ export class SyncClient extends EventTarget {
     const pulled = this.store.getMeta(PULLED_META);
     if (firstPart) body.only = FIRST_TABLES;
     else if (pulled) body.pulled = pulled;
+    const fetch = this.store.getMeta(FETCH_META);
+    if (!firstPart && fetch?.length) body.fetch = fetch.slice(0, MAX_FETCH);
     return body;
   }
 
-  postSync(body, token) {
-    return this.post('/api/sync', body, token, { stallMs: this.stallMs });
+  // Post a sync request; the response names the records it fetched as `fetched`.
+  async postSync(body, token) {
+    const response = await this.post('/api/sync', body, token, { stallMs: this.stallMs });
+    return { ...response, fetched: body.fetch ?? [] };
   }
 
   failed(error) {
@@ -377,6 +393,12 @@ export class SyncClient extends EventTarget {
       if (change.table === 'customers') movedAway.delete(change.id); // given back in the same page
       this.applyChange(tx, device, change);
     }
+    if (response.fetched?.length) {
+      // Fetched or not there for this user: either way no longer asked for.
+      const sent = new Set(response.fetched.map((item) => recordKey(item.table, item.id)));
+      const waiting = (tx.getMeta(FETCH_META) ?? []).filter((item) => !sent.has(recordKey(item.table, item.id)));
+      tx.setMeta(FETCH_META, waiting.length ? waiting : undefined);
+    }
     if (movedAway.size) {
       const earlier = tx.getMeta('moved_away')?.count ?? 0;
       tx.setMeta('moved_away', { count: earlier + movedAway.size, at: now });
@@ -414,7 +436,7 @@ export class SyncClient extends EventTarget {
     }
     // The second part follows the first at once, but the lists are whole
     // then except for the logs, so they are redrawn without waiting.
-    tx.more = response.more || this.outboxWaiting(tx) || firstPartDone;
+    tx.more = response.more || this.outboxWaiting(tx) || firstPartDone || Boolean(tx.getMeta(FETCH_META)?.length);
     tx.showAtOnce = firstPartDone;
     return tx.more;
   }

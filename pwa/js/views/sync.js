@@ -11,6 +11,7 @@ import { canEdit } from '../permissions.js';
 import { route } from '../router.js';
 import { TABLES } from '../schema.js';
 import { recordKey } from '../store.js';
+import { requestFetch } from '../sync.js';
 import {
   button, chip, customerName, detailList, emptyState, formatStamp, formatValue, pageHeader, savedToast, section,
 } from '../ui.js';
@@ -113,8 +114,8 @@ async function retry(entry) {
   app.sync.syncNow();
 }
 
-// Drop this device's version of the record and pull everything again, so
-// the server's version (if it has one) replaces the rejected edit.
+// Drop this device's version of the record and fetch the server's, which
+// replaces the rejected edit when the user may see it.
 async function discard(entry) {
   if (!window.confirm(t('sync.discard_confirm'))) return;
   await app.store.mutate((tx) => {
@@ -123,7 +124,7 @@ async function discard(entry) {
     tx.dequeue(key);
     if (tx.record(entry.table, entry.id)) {
       tx.deleteRecord(entry.table, entry.id);
-      tx.setMeta('cursor', 0);
+      requestFetch(tx, entry.table, entry.id);
     }
   });
   app.sync.syncNow();
