@@ -8,6 +8,7 @@ import './views/today.js';
 import './views/customers.js';
 import './views/customer.js';
 import './views/customer-form.js';
+import './views/customer-merge.js';
 import './views/follow-up-form.js';
 import './views/receivable-form.js';
 import './views/tickets.js';

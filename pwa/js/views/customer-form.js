@@ -13,7 +13,7 @@ import { canChangeOwner, canEdit } from '../permissions.js';
 import { phoneKeys } from '../phone-keys.js';
 import { returnTo, route } from '../router.js';
 import { CUSTOMER_KINDS, CUSTOMER_STAGES, TABLES } from '../schema.js';
-import { emptyState, formHistorySection, pageHeader, savedToast } from '../ui.js';
+import { emptyState, formHistorySection, linkButton, pageHeader, savedToast } from '../ui.js';
 import { dealerField } from './dealers.js';
 
 const SPEC = TABLES.customers.fields;
@@ -173,10 +173,10 @@ function render(params, page) {
       savedToast();
       returnTo(`/customer/${customer.id}`);
     },
-    footer: creating ? null : deleteButton({
+    footer: creating ? null : [linkButton(t('merge.open'), `#/customer/${customer.id}/merge`), deleteButton({
       table: 'customers', id: customer.id, label: t('customer.delete'),
       question: t('customer.delete_confirm', { name: customer.name }), backTo: '/customers',
-    }),
+    })],
   });
   if (creating) {
     form.querySelector('#field-phone').closest('.field').after(duplicateNotice(form));
