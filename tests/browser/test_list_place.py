@@ -73,3 +73,25 @@ def test_back_link_returns_to_list_place(site, rep, new_context):
     page.wait_for_selector(".view-customers", timeout=TIMEOUT_MS)
     assert in_viewport(page, "客户25")
     assert page.evaluate("history.length") == entries + 1, "the ‹ link goes back rather than adding an entry"
+
+
+def test_back_keeps_shown_more(site, new_context):
+    """A customer opened after 显示更多 is still on the list, in its place, after back."""
+    user = site.add_user("sales", "李娜")
+    state = open_data_dir(site.data)
+    try:
+        for number in range(110):
+            seed(state, "customers", name=f"门店{number:03d}", owner_id=user.id)
+    finally:
+        state.close()
+    page = new_context(viewport=SMALL_PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(page, user, path="/#/customers")
+    page.wait_for_selector(".view-customers .cards")
+    page.locator("text=再显示 10 位").tap()
+    open_from_list(page, "门店105")
+
+    page.go_back()
+
+    page.wait_for_selector(".view-customers", timeout=TIMEOUT_MS)
+    assert page.locator(".view-customers .cards .card").count() == 110
+    assert in_viewport(page, "门店105")

@@ -37,6 +37,9 @@ function saveFilters(filters, userId) {
 
 let filters = null;
 let filtersUserId = null;
+// How many cards 显示更多 has shown with these filters, so coming back from
+// a customer far down the list finds its card again.
+let shownCount = PAGE_SIZE;
 let textIndex = null;
 
 // The texts of the follow-ups, receivables and tickets on this device, for
@@ -195,8 +198,9 @@ function render(params, page) {
   if (filters === null || filtersUserId !== userId) {
     filters = loadFilters(userId);
     filtersUserId = userId;
+    shownCount = PAGE_SIZE;
   }
-  let shown = PAGE_SIZE;
+  let shown = shownCount;
   // The ids a manager has picked for 批量分配, or null when not picking.
   let picked = null;
   const results = h('div', { class: 'results' });
@@ -222,7 +226,7 @@ function render(params, page) {
       : emptyState(emptyListText(filters, count));
     const more = found.length > shown
       ? h('button', { type: 'button', class: 'button button-secondary button-block', text: t('customers.show_more', { count: found.length - shown }),
-                      on: { click: () => { shown += PAGE_SIZE; draw(); } } })
+                      on: { click: () => { shown += PAGE_SIZE; shownCount = shown; draw(); } } })
       : null;
     // The typed text may be in follow-ups that have not arrived yet.
     const loading = filters.text ? logsLoadingNotice('customers.search_loading') : null;
@@ -248,6 +252,7 @@ function render(params, page) {
   const setFilter = (name, value) => {
     filters = { ...filters, [name]: value || undefined };
     shown = PAGE_SIZE;
+    shownCount = shown;
     draw();
   };
 
@@ -270,7 +275,7 @@ function render(params, page) {
     filterSelect('next', fieldLabel('customers', 'next_follow_up'), [['', t('filter.all')], ['due', t('filter.next_due')],
       ['today', t('filter.next_today')], ['week', t('filter.next_week')], ['none', t('filter.next_none')]], setFilter),
     h('button', { type: 'button', class: 'button button-secondary', text: t('filter.clear'),
-                  on: { click: () => { filters = { text: filters.text, sort: filters.sort }; page.refresh(); } } }));
+                  on: { click: () => { filters = { text: filters.text, sort: filters.sort }; shownCount = PAGE_SIZE; page.refresh(); } } }));
   const toggle = h('button', {
     type: 'button', class: 'button button-secondary', attrs: { 'aria-controls': 'filter-panel', 'aria-expanded': String(!panel.hidden) },
     on: { click: () => { panel.hidden = !panel.hidden; toggle.setAttribute('aria-expanded', String(!panel.hidden)); } },
