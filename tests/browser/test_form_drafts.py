@@ -134,3 +134,30 @@ def test_enter_moves_to_next_field(site, new_context):
     sync_now(page)
     rows = site.query("SELECT phone FROM customers WHERE name = '吴刚'")
     assert rows == [{"phone": "13700137000"}]
+
+
+def test_survey_and_project_drafts_kept(site, new_context):
+    """The survey's scores and comment, and a new project's name, come back after back and reopening."""
+    page = phone_context(new_context).new_page()
+    log_in(page, site.add_user("sales"))
+    customer_id = create_customer(page, "周航", "13800138009")
+
+    page.goto(f"/#/customer/{customer_id}/survey/new")
+    page.check("fieldset.survey-question[data-key='product'] input[value='4']")
+    page.fill("#field-comment", "安装很快，地面有一处缝隙")
+    page.go_back()
+    page.wait_for_selector(".view-customer")
+    page.goto(f"/#/customer/{customer_id}/survey/new")
+    page.wait_for_selector("#field-comment")
+
+    assert page.is_checked("fieldset.survey-question[data-key='product'] input[value='4']")
+    assert page.input_value("#field-comment") == "安装很快，地面有一处缝隙"
+    assert page.inner_text(".survey-score-value") == "得分 4.00", "the restored score counts"
+
+    page.goto(f"/#/customer/{customer_id}/project/new")
+    page.fill("#field-name", "客厅实木地板")
+    page.go_back()
+    page.goto(f"/#/customer/{customer_id}/project/new")
+    page.wait_for_selector("#field-name")
+    assert page.input_value("#field-name") == "客厅实木地板"
+    assert page.locator(".draft-notice").is_visible()

@@ -7,6 +7,7 @@ import './project-messages.js';
 import { app } from '../context.js';
 import { h } from '../dom.js';
 import { deleteButton } from '../deletion.js';
+import { keepDraft } from '../drafts.js';
 import { saveRecord, saveRecords } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
@@ -82,6 +83,7 @@ function renderProject(params, page) {
     pageHeader(title, { back }),
     h('p', { class: 'subtitle', text: customer.name }),
     creating ? h('p', { class: 'notice', text: t('project.stages_hint', { count: stageNames.length, names: stageNames.join(t('common.list_separator')) }) }) : null,
+    keepDraft(form),
     form,
     creating ? null : formHistorySection(page, 'projects', existing.id));
 }
@@ -143,6 +145,7 @@ function renderRisk(params, page) {
   return h('div', { class: 'view view-form' },
     pageHeader(title, { back }),
     h('p', { class: 'subtitle', text: project.name }),
+    keepDraft(form),
     form,
     creating ? null : formHistorySection(page, 'risks', existing.id));
 }

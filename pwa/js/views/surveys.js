@@ -9,6 +9,7 @@ import { app } from '../context.js';
 import { isDate } from '../dates.js';
 import { h } from '../dom.js';
 import { deleteButton } from '../deletion.js';
+import { keepDraft } from '../drafts.js';
 import { saveRecord } from '../edits.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
@@ -191,6 +192,7 @@ function renderForm(params) {
   return h('div', { class: 'view view-form view-survey-form' },
     pageHeader(title, { back }),
     h('p', { class: 'subtitle', text: customer.name }),
+    keepDraft(form),
     form);
 }
 
