@@ -134,7 +134,8 @@ function shownOwner(record) {
 // Add `ids` to the customers given to the user since they last dismissed
 // the notice on 今日 (store meta `moved_in`, {ids, at}).
 function rememberMovedIn(tx, ids, now) {
-  const earlier = (tx.getMeta('moved_in')?.ids ?? []).filter((id) => !ids.includes(id));
+  const added = new Set(ids);
+  const earlier = (tx.getMeta('moved_in')?.ids ?? []).filter((id) => !added.has(id));
   tx.setMeta('moved_in', { ids: [...earlier, ...ids], at: now });
 }
 
