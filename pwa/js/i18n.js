@@ -192,6 +192,7 @@ const zh = {
 
   'today.title': '今日', 'today.scope_mine': '我的', 'today.scope_team': '团队',
   'today.moved_away': '你负责的 {count} 位客户已转给其他人负责，已从本机移除（{when}）。',
+  'today.moved_in': '{count} 位客户已转到你名下（{when}）：', 'today.moved_in_more': ' 等',
   'today.loading_logs': '跟进记录还没下载完。下载完之前，公海提醒暂不显示，已经跟进过的客户也可能列在待跟进里。',
   'today.follow_ups': '待跟进', 'today.receivables': '回款', 'today.tickets': '工单答复',
   'today.nothing_due': '今天没有到期的事项。', 'today.first_pull': '数据还没下载完，下载完后这里会列出今天到期的事项。', 'today.owner': '负责人：{name}',
@@ -363,6 +364,7 @@ const en = {
   'today.title': 'Today', 'today.scope_mine': 'Mine', 'today.scope_team': 'Team',
   'today.loading_logs': 'Follow-ups have not finished downloading. Until they have, pool warnings are held back, and customers already followed up may be listed as due.',
   'today.moved_away': '{count} of your customers were given to someone else and removed from this device ({when}).', 'today.moved_away_one': '{count} of your customers was given to someone else and removed from this device ({when}).',
+  'today.moved_in': '{count} customers are now yours ({when}):', 'today.moved_in_one': '{count} customer is now yours ({when}):', 'today.moved_in_more': ', and more',
   'today.follow_ups': 'Follow-ups due', 'today.receivables': 'Payments due', 'today.tickets': 'Ticket replies',
   'today.nothing_due': 'Nothing is due today.', 'today.first_pull': 'Your data has not finished downloading. Items due today show here once it has.', 'today.owner': 'Owner: {name}',
   'today.escalations': 'Team follow-ups overdue', 'today.follow_up_detail': 'Planned follow-up',

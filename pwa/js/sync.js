@@ -135,6 +135,22 @@ function rememberRemovedNames(tx, names) {
   tx.setMeta('removed_customers', remembered);
 }
 
+// The owner of a customer record as the device shows it, or null when the
+// record is missing or deleted.
+function shownOwner(record) {
+  if (!record) return null;
+  const { fields } = shownVersion(record);
+  return fields[DELETED] ? null : fields.owner_id ?? null;
+}
+
+// Add `ids` to the customers given to the user since they last dismissed
+// the notice on 今日 (store meta `moved_in`, {ids, at}).
+function rememberMovedIn(tx, ids, now) {
+  const added = new Set(ids);
+  const earlier = (tx.getMeta('moved_in')?.ids ?? []).filter((id) => !added.has(id));
+  tx.setMeta('moved_in', { ids: [...earlier, ...ids], at: now });
+}
+
 // The response of `request` with the time it arrived, from which the clock
 // offset is measured even when the response is applied later.
 async function stampArrival(request) {
@@ -378,8 +394,12 @@ export class SyncClient extends EventTarget {
     const userId = tx.getMeta('session')?.user?.id;
     const movedAway = new Set();
     const removedNames = {};
+    // Each pulled customer's owner on this device before this page, to tell
+    // the user which customers someone else has just given them.
+    const ownersBefore = new Map();
     for (const item of response.revoked) {
       const removed = tx.record(item.table, item.id);
+      if (item.table === 'customers') ownersBefore.set(item.id, shownOwner(removed));
       // A customer this user owned went to someone else (a pool customer
       // claimed by another rep was never theirs).
       if (item.table === 'customers' && userId && removed?.fields.owner_id === userId) {
@@ -390,7 +410,10 @@ export class SyncClient extends EventTarget {
     }
     if (Object.keys(removedNames).length) rememberRemovedNames(tx, removedNames);
     for (const change of response.changes) {
-      if (change.table === 'customers') movedAway.delete(change.id); // given back in the same page
+      if (change.table === 'customers') {
+        movedAway.delete(change.id); // given back in the same page
+        if (!ownersBefore.has(change.id)) ownersBefore.set(change.id, shownOwner(tx.record('customers', change.id)));
+      }
       this.applyChange(tx, device, change);
     }
     if (response.fetched?.length) {
@@ -404,6 +427,15 @@ export class SyncClient extends EventTarget {
       tx.setMeta('moved_away', { count: earlier + movedAway.size, at: now });
     }
     followOwnUserRow(tx);
+    // A first pull or a restored server brings customers the user already
+    // had, and so does a fetch of a customer whose version this device dropped.
+    if (userId && !firstPart && !response.reset) {
+      const fetched = new Set((response.fetched ?? []).map((item) => recordKey(item.table, item.id)));
+      const movedIn = [...ownersBefore].filter(([id, before]) => before !== userId
+        && !fetched.has(recordKey('customers', id))
+        && shownOwner(tx.record('customers', id)) === userId).map(([id]) => id);
+      if (movedIn.length) rememberMovedIn(tx, movedIn, now);
+    }
 
     tx.setMeta('epoch', response.epoch);
     tx.setMeta('last_sync', now);

@@ -109,10 +109,13 @@ export function toast(message, action = null) {
     element.classList.remove('toast-shown', 'toast-with-action');
     element.querySelector('button')?.remove();
   };
-  element.replaceChildren(h('span', { text: message }), action ? h('button', {
+  // replaceChildren writes a null argument as the text "null", so a toast
+  // without an action gets the message alone.
+  const actionButton = action ? [h('button', {
     type: 'button', class: 'toast-action', text: action.label,
     on: { click: () => { hide(); action.run(); } },
-  }) : null);
+  })] : [];
+  element.replaceChildren(h('span', { text: message }), ...actionButton);
   element.classList.add('toast-shown');
   element.classList.toggle('toast-with-action', Boolean(action));
   clearTimeout(toastTimer);

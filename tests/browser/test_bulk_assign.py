@@ -2,7 +2,8 @@
 
 import pytest
 
-from .pwa_helpers import log_in, no_horizontal_overflow, pending, SCREENSHOTS, seed_customers, wait_synced
+from .pwa_helpers import (create_customer, log_in, no_horizontal_overflow, pending, SCREENSHOTS, seed_customers, sync_now,
+                          TIMEOUT_MS, wait_synced)
 
 pytestmark = pytest.mark.browser
 
@@ -99,3 +100,40 @@ def test_rep_sees_no_bulk_assign(site, new_context):
     log_in(page, rep, path="/#/customers")
     page.locator(".card", has_text="己灯饰").wait_for()
     assert page.locator("#bulk-start").count() == 0
+
+
+def test_rep_told_of_assigned_customers(site, new_context):
+    """今日 names the customers a manager gave the rep, but not the rep's own or those of the first pull."""
+    manager = site.add_user("manager", name="高经理")
+    rep = site.add_user("sales", name="鲁文")
+    seed_customers(site, [{"name": "庚地板", "owner_id": rep.id}, {"name": "辛木业", "owner_id": None},
+                          {"name": "壬家装", "owner_id": None}, {"name": "癸门业", "owner_id": None}])
+    rep_page = new_context().new_page()
+    log_in(rep_page, rep, path="/#/today")
+    create_customer(rep_page, "子午装饰")
+    wait_synced(rep_page)
+    rep_page.goto("/#/today")
+    assert rep_page.locator(".moved-in").count() == 0, "nothing was given to the rep yet"
+
+    manager_page = new_context().new_page()
+    log_in(manager_page, manager, path="/#/customers")
+    manager_page.fill("#customer-search", "业")
+    manager_page.click("#bulk-start")
+    manager_page.click("#bulk-all")
+    assign(manager_page, "鲁文")
+    wait_synced(manager_page)
+
+    sync_now(rep_page)
+    rep_page.goto("/#/today")
+    notice = rep_page.locator(".moved-in")
+    notice.wait_for(timeout=TIMEOUT_MS)
+    assert notice.inner_text().startswith("2 位客户已转到你名下")
+    assert sorted(notice.locator("a").all_inner_texts()) == ["癸门业", "辛木业"]
+    notice.locator("a", has_text="辛木业").click()
+    rep_page.wait_for_url("**/#/customer/*")
+    rep_page.go_back()
+    notice.locator("button", has_text="知道了").click()
+    notice.wait_for(state="detached", timeout=TIMEOUT_MS)
+    rep_page.reload()
+    rep_page.wait_for_selector(".view-today", timeout=TIMEOUT_MS)
+    assert rep_page.locator(".moved-in").count() == 0

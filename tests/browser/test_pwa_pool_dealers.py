@@ -341,8 +341,13 @@ def test_monthly_review_screen(site, new_context):
         add("tickets", kind="投诉", owner_id=rep.id, received_at="2026-01-12T02:00:00.000Z")
     page = new_context().new_page()
     log_in(page, manager)
+    page.goto("/#/settings")
+    page.click("[data-section=reports] a:has-text('月度复盘')")
+    page.wait_for_selector(".review-total")
+    assert "今天尚未到期" in page.locator(".review-rules-current").inner_text(), "this month's overdue includes what is not due yet"
     page.goto(f"/#/review?month={REVIEW_MONTH}")  # drawn from the synced records
     page.wait_for_selector(f".review-total[data-month='{REVIEW_MONTH}']")
+    assert page.locator(".review-rules-current").count() == 0
     expected = monthly_review(read_tables(site.data.database), REVIEW_MONTH)
     assert figures(page.locator(".review-total")) == expected["total"]
     dealers = {card.locator(".card-title").inner_text(): figures(card)

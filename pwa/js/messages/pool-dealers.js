@@ -58,6 +58,7 @@ addMessages({
     'review.sales': '销售额', 'review.collected': '回款额', 'review.overdue': '月末逾期', 'review.complaints': '投诉',
     'review.by_dealer': '按经销点', 'review.by_rep': '按业务员', 'review.no_dealer': '未分配经销点',
     'review.rules': '销售额按销售日期，回款额按回款日期；月末逾期是付款期限早于 {end}、到那天仍未收回的金额；投诉按受理日期。应收未填经销点时按客户的经销点计。',
+    'review.rules_current': '本月还没过完，所以月末逾期也包括今天尚未到期、月底前到期的应收，与“今日”的逾期回款不同。',
     'review.managers_only': '月度复盘仅供经理和管理员查看。',
 
     'handover.title': '工作交接',
@@ -133,6 +134,7 @@ addMessages({
     'review.sales': 'Sales', 'review.collected': 'Collected', 'review.overdue': 'Overdue at month end', 'review.complaints': 'Complaints',
     'review.by_dealer': 'By dealer', 'review.by_rep': 'By rep', 'review.no_dealer': 'No dealer',
     'review.rules': 'Sales count by sale date and collections by payment date; overdue is what receivables due before {end} still lacked on that day; complaints count by the day received. A receivable without a dealer counts for its customer\'s dealer.',
+    'review.rules_current': 'This month is not over, so overdue at month end also counts receivables not yet due today that fall due before it ends, unlike the overdue payments on Today.',
     'review.managers_only': 'The monthly review is for managers and admins.',
 
     'handover.title': 'Handover',

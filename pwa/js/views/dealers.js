@@ -145,7 +145,6 @@ registerSettingsSection({
   render: () => h('div', { class: 'actions management-links' },
     // A rep's section is headed 经销点 already, so its one button names what it does.
     linkButton(app.seesEverything ? t('dealer.title') : t('dealer.open_list'), '#/dealers'),
-    app.seesEverything ? linkButton(t('review.title'), '#/review') : null,
     app.seesEverything ? linkButton(t('handover.title'), '#/handover') : null),
 });
 

@@ -179,6 +179,7 @@ registerSettingsSection({
   render: () => [
     h('div', { class: 'actions' },
       linkButton(t('reports.projects'), '#/projects'),
+      app.seesEverything ? linkButton(t('review.title'), '#/review') : null,
       app.seesEverything ? linkButton(t('reports.survey_monthly'), '#/surveys/report') : null),
     app.seesEverything ? browseDataLink() : null,
   ],

@@ -145,6 +145,28 @@ function movedAwayNotice() {
     h('div', { class: 'actions' }, button(t('sync.dismiss'), dismiss)));
 }
 
+// Customers shown by name in the moved-in notice; the count covers the rest.
+const MOVED_IN_NAMES = 5;
+
+// The customers that became the user's since they last dismissed this
+// notice (given by a manager, a hand-over or the user on another device),
+// each name a link. Customers that left again or were deleted drop out.
+function movedInNotice() {
+  const movedIn = app.store.getMeta('moved_in');
+  const customers = (movedIn?.ids ?? []).map((id) => app.store.get('customers', id))
+    .filter((customer) => customer && customer.owner_id === app.user?.id);
+  if (!customers.length) return null;
+  const when = formatStamp(new Date(movedIn.at).toISOString());
+  const links = customers.slice(0, MOVED_IN_NAMES).flatMap((customer, index) => [
+    index ? t('common.list_separator') : null,
+    h('a', { href: `#/customer/${customer.id}`, text: customer.name || customer.phone || customer.code })]);
+  const rest = customers.length > MOVED_IN_NAMES ? t('today.moved_in_more') : null;
+  const dismiss = () => app.store.mutate((tx) => tx.setMeta('moved_in', null), { local: true });
+  return h('div', { class: 'notice moved-in', attrs: { role: 'status' } },
+    h('div', {}, t('today.moved_in', { count: customers.length, when }), ' ', links, rest),
+    h('div', { class: 'actions' }, button(t('sync.dismiss'), dismiss)));
+}
+
 function render(params, page) {
   page.rerenderOnChange(app.store);
   const today = app.today();
@@ -167,7 +189,7 @@ function render(params, page) {
   const emptyKey = app.sync?.recordsIncomplete ? 'today.first_pull' : 'today.nothing_due';
   return h('div', { class: 'view view-today' },
     header, toggle, team ? teamOwnerFilter(users, page) : null, team ? teamTotals(items) : null,
-    logsLoadingNotice('today.loading_logs'), movedAwayNotice(), reminderPrompt(),
+    logsLoadingNotice('today.loading_logs'), movedAwayNotice(), movedInNotice(), reminderPrompt(),
     items.length === 0 ? emptyState(t(emptyKey)) : null,
     group(t('today.follow_ups'), byKind('follow_up'), today),
     group(t('today.pool_warnings'), byKind('pool_warning'), today),
