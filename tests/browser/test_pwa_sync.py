@@ -487,3 +487,5 @@ def test_discard_fetches_server_version(site, new_context):
     assert [body["fetch"] for body in sent] == [[{"table": "customers", "id": customer_id}]]
     assert all(body["cursor"] > 0 for body in sent), "nothing is pulled again from 0"
     assert page.evaluate("async () => (await import('/js/context.js')).app.store.getMeta('fetch')") is None
+    assert page.evaluate("async () => (await import('/js/context.js')).app.store.getMeta('moved_in')") is None, \
+        "the rep's own customer did not move to them"
