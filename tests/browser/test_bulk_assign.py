@@ -137,3 +137,19 @@ def test_rep_told_of_assigned_customers(site, new_context):
     rep_page.reload()
     rep_page.wait_for_selector(".view-today", timeout=TIMEOUT_MS)
     assert rep_page.locator(".moved-in").count() == 0
+
+
+def test_reps_listed_before_managers(site, new_context):
+    manager = site.add_user("manager", name="高经理")
+    site.add_user("sales", name="许静")
+    seed_customers(site, [{"name": "庚窗帘", "owner_id": None}])
+    page = new_context().new_page()
+    log_in(page, manager, path="/#/customers")
+    page.locator(".card", has_text="庚窗帘").wait_for()
+    page.click("#bulk-start")
+
+    groups = page.locator("#bulk-owner optgroup")
+    assert groups.nth(0).get_attribute("label") == "业务员"
+    assert "许静" in groups.nth(0).inner_text()
+    assert "高经理" not in groups.nth(0).inner_text()
+    assert "高经理" in groups.nth(1).inner_text()

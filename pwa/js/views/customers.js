@@ -168,9 +168,15 @@ async function assignOwner(ids, ownerId) {
 // picked, 全选 of the whole filtered list, the owner to give them, 分配 and 取消.
 function pickingBar(picked, found, { onPickAll, onDone }) {
   const POOL = 'pool';
+  // Reps first, as on 今日's owner filter: customers usually go to a rep.
+  const owners = assignableOwners();
+  const isRep = ({ value }) => app.store.get('users', value)?.role === 'sales';
+  const group = (label, choices) => (choices.length
+    ? h('optgroup', { attrs: { label } }, choices.map(({ value, label: text }) => h('option', { value, text }))) : null);
   const owner = h('select', { id: 'bulk-owner', attrs: { 'aria-label': t('customers.bulk_owner') } },
     h('option', { value: '', text: t('customers.bulk_owner') }),
-    assignableOwners().map(({ value, label }) => h('option', { value, text: label })),
+    group(t('handover.group_sales'), owners.filter(isRep)),
+    group(t('handover.group_managers'), owners.filter((choice) => !isRep(choice))),
     h('option', { value: POOL, text: t('customer.pool') }));
   const assign = button(t('customers.bulk_assign'), async () => {
     const ownerId = owner.value === POOL ? null : owner.value;
