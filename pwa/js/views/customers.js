@@ -48,6 +48,14 @@ function customerTextIndex() {
   return textIndex;
 }
 
+// Each customer's latest follow-up, for the sorts by last contact. Reading
+// 30,000 follow-ups took about 75 ms on a CPU slowed four times, on each
+// keystroke and each tick of 批量分配, so the store keeps the result until
+// the follow-ups change.
+function lastContactByCustomer() {
+  return app.store.memo('customers.lastContact', ['follow_ups'], () => latestFollowUps(app.store.list('follow_ups')));
+}
+
 function ownerOptions() {
   const base = [['', t('filter.all')], ['mine', t('filter.owner_mine')], ['pool', t('filter.owner_pool')]];
   if (!app.seesEverything) return base;
@@ -206,7 +214,7 @@ function render(params, page) {
   const draw = () => {
     saveFilters(filters, userId);
     const today = app.today();
-    const lastContact = CONTACT_SORTS.has(filters.sort) ? latestFollowUps(app.store.list('follow_ups')) : null;
+    const lastContact = CONTACT_SORTS.has(filters.sort) ? lastContactByCustomer() : null;
     const found = filterCustomers(app.store.list('customers'), filters,
       { today, userId: app.user?.id, textIndex: customerTextIndex(), lastContact });
     const count = activeFilterCount(filters);
