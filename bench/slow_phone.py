@@ -20,7 +20,7 @@ and picks customers for 批量分配.
 
 ``--variant NAME=CHECKOUT`` serves the ``pwa/`` of another checkout (via
 ``GENZONG_ROOT``), so the code before and after a change runs alternately
-in one run; each login of each variant starts from a fresh copy of the
+in one run. Each login of each variant starts from a fresh copy of the
 generated data folder. Output: one JSON document on stdout, progress on
 stderr.
 """
@@ -63,9 +63,9 @@ new PerformanceObserver((list) => { window.__longTasks.push(...list.getEntries()
   .observe({ type: 'longtask', buffered: true });
 """
 
-# The page side of one timed interaction (a hash change, a click, or a value
-# with its input or change event): the time to the next frame after it, then
-# the longest task within it and the 0.6 s after it.
+# The page side of one timed interaction: a hash change, a click, or a value
+# with its input or change event. It returns the time to the next frame, and
+# the longest task within the interaction and the 0.6 s after it.
 MEASURE = """async ([kind, target, value]) => {
   const frame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
   const started = performance.now();
