@@ -33,7 +33,7 @@ from servers import free_port  # noqa: E402  (bench puts tests/ on the path)
 
 # This package's modules; every other .py file in bench/ is a script run as it is.
 OWN_MODULES = {"__init__", "__main__", "baseline", "clients", "concurrency", "datasette_bench", "lean_device",
-               "meter", "peer", "profile_server", "pwa_bench", "report", "sync_run", "workload"}
+               "meter", "peer", "profile_server", "pwa_bench", "report", "slow_phone", "sync_run", "workload"}
 # Argument lists for scripts that cover more with more than one run.
 SCRIPT_RUNS = {"import_bench": [["--kind", "customers"], ["--kind", "receivables"]]}
 PARTS = ("peer", "sync", "concurrency", "datasette", "pwa", "scripts")

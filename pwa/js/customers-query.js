@@ -41,7 +41,7 @@ export function matchesOwnFields(customer, text) {
 // One collator for every sort: localeCompare(…, 'zh-CN') looks one up on
 // each call, which doubled the time to sort 10,000 names (38 ms against
 // 18 ms in Chromium 156).
-const byName = new Intl.Collator('zh-CN').compare;
+export const byName = new Intl.Collator('zh-CN').compare;
 
 const INTEREST_BANDS = {
   high: (value) => value >= 8,

@@ -73,7 +73,7 @@ export function poolReturn(customer, { ownedSince = null, lastFollowUp = null },
 export function customerPoolReturn(store, customerId, settings, today) {
   const customer = store.get('customers', customerId);
   if (!customer) return null;
-  const followUps = store.list('follow_ups').filter((row) => row.customer_id === customerId);
+  const followUps = store.listBy('follow_ups', 'customer_id', customerId);
   const found = poolReturn(customer, {
     ownedSince: ownerStamp(store.record('customers', customerId)),
     lastFollowUp: lastFollowUps(followUps).get(customerId) ?? null,

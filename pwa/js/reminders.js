@@ -69,6 +69,8 @@ function daysBetween(from, to) {
 //            users, no owner is treated as disabled and no escalation is made.
 //            With follow_ups (an array) and owner_stamps (a Map of customer
 //            id → the stamp of its owner_id write), pool warnings are made.
+//            last_follow_ups, a Map of customer id → the latest happened_at
+//            as pool.js lastFollowUps returns it, may stand in for follow_ups.
 //   settings: {key: value} of the settings table (time_zone and the windows)
 //   now: milliseconds since the epoch
 //   ownerId: the person whose items to return, or null for every owner's
@@ -86,7 +88,9 @@ export function dueItems({ records, settings = {}, now, ownerId = null }) {
   const forOwner = (owner) => active(owner) && (ownerId === null || owner === ownerId);
   const listed = (owner) => ownerId === null || (owner === ownerId && active(owner));
   const allCustomers = new Map((records.customers ?? []).map((customer) => [customer.id, customer]));
-  const latestFollowUps = records.follow_ups ? lastFollowUps(records.follow_ups) : new Map();
+  // Null while the follow-ups are unknown, which leaves out pool warnings.
+  const knownFollowUps = records.last_follow_ups ?? (records.follow_ups ? lastFollowUps(records.follow_ups) : null);
+  const latestFollowUps = knownFollowUps ?? new Map();
   const followedUpSince = (customerId, date) => {
     const latest = latestFollowUps.get(customerId);
     return Boolean(latest) && zonedParts(Date.parse(latest), timeZone).date >= date;
@@ -160,7 +164,7 @@ export function dueItems({ records, settings = {}, now, ownerId = null }) {
   }
 
   items.push(...riskItems(records, allCustomers, listed, today));
-  items.push(...poolWarnings(records, settings, today, forOwner, latestFollowUps));
+  items.push(...poolWarnings(records, settings, today, forOwner, knownFollowUps));
   return items.sort(byUrgency);
 }
 
@@ -189,10 +193,10 @@ function riskItems(records, allCustomers, listed, today) {
   return items;
 }
 
-// `latest` maps each customer id to its latest follow-up's stamp.
+// `latest` maps each customer id to its latest follow-up's stamp, or is null.
 function poolWarnings(records, settings, today, forOwner, latest) {
   const days = warnDays(settings);
-  if (!records.follow_ups || !records.owner_stamps || days === 0) return [];
+  if (!latest || !records.owner_stamps || days === 0) return [];
   const horizon = addDays(today, days);
   const items = [];
   for (const customer of live(records.customers)) {

@@ -43,6 +43,15 @@ function upgrade(db) {
   }
 }
 
+function addToGroup(groups, value, id) {
+  let ids = groups.get(value);
+  if (!ids) {
+    ids = new Set();
+    groups.set(value, ids);
+  }
+  ids.add(id);
+}
+
 export class Store extends EventTarget {
   constructor(db, unavailableReason = null) {
     super();
@@ -56,6 +65,12 @@ export class Store extends EventTarget {
     this.meta = new Map();
     this.queue = Promise.resolve();
     this.pending = 0;
+    // 'table/field' → Map(value → Set of ids), built by the first listBy of
+    // that table and field and kept current by every change after it.
+    this.indexes = new Map();
+    // name → {tables, value} of memo(), dropped by a change to one of its tables.
+    this.memos = new Map();
+    this.addEventListener('change', (event) => this.dropMemos(event.detail.tables));
   }
 
   // Open the IndexedDB store, or a memory-only store when IndexedDB is
@@ -142,6 +157,67 @@ export class Store extends EventTarget {
 
   records(table) {
     return [...(this.tables.get(table)?.values() ?? [])];
+  }
+
+  // The records of `table` whose `field` equals `value`, as list() returns
+  // them, without the deleted ones. The first call for a table and field
+  // groups that table's records by the field (a pass over the table, as one
+  // list() is), so later calls read only the matching records. A screen that
+  // shows one customer's follow-ups then reads 40 records, not 30,000.
+  // The order is the records' first arrival in the group, which is list()'s
+  // order unless a record moved here from another value of the field.
+  listBy(table, field, value) {
+    const ids = this.index(table, field).get(value);
+    const rows = [];
+    for (const id of ids ?? []) {
+      const fields = this.fields(table, id);
+      if (fields && !fields[DELETED]) rows.push({ id, ...fields });
+    }
+    return rows;
+  }
+
+  index(table, field) {
+    const name = `${table}/${field}`;
+    let groups = this.indexes.get(name);
+    if (!groups) {
+      groups = new Map();
+      for (const record of this.tables.get(table)?.values() ?? []) addToGroup(groups, shownVersion(record).fields[field], record.id);
+      this.indexes.set(name, groups);
+    }
+    return groups;
+  }
+
+  // Move a record between the groups of each index on its table, when the
+  // change gave the indexed field another value (null when deleted from the store).
+  reindex(table, id, previous, next) {
+    for (const [name, groups] of this.indexes) {
+      const [indexTable, field] = splitKey(name);
+      if (indexTable !== table) continue;
+      const before = previous ? shownVersion(previous).fields[field] : undefined;
+      const after = next ? shownVersion(next).fields[field] : undefined;
+      if (previous && next && before === after) continue;
+      if (previous) groups.get(before)?.delete(id);
+      if (next) addToGroup(groups, after, id);
+    }
+  }
+
+  // The value `compute()` returns, kept until a change writes to one of
+  // `tables`. Callers give each computation its own `name`, and `compute`
+  // may read only those tables (and nothing else that changes), or the
+  // kept value would go stale.
+  memo(name, tables, compute) {
+    let entry = this.memos.get(name);
+    if (!entry) {
+      entry = { tables, value: compute() };
+      this.memos.set(name, entry);
+    }
+    return entry.value;
+  }
+
+  dropMemos(changedTables) {
+    for (const [name, entry] of this.memos) {
+      if (entry.tables.some((table) => changedTables.has(table))) this.memos.delete(name);
+    }
   }
 
   // Count the edits only this device holds: the actions waiting to be sent
@@ -300,9 +376,11 @@ class Mutation {
       store.outbox.clear();
       store.rejected.clear();
       store.meta.clear();
+      store.indexes.clear();
     }
     for (const [key, record] of this.records) {
       const [table, id] = splitKey(key);
+      store.reindex(table, id, store.record(table, id), record);
       if (record) store.tableMap(table).set(id, record);
       else store.tables.get(table)?.delete(id);
     }

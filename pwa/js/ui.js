@@ -176,8 +176,8 @@ export function formatValue(table, field, value) {
 
 // The 修改历史 of one record: who changed which field from what to what, newest first.
 export function historySection(table, id) {
-  const rows = app.store.list('history')
-    .filter((row) => row.record_table === table && row.record_id === id)
+  const rows = app.store.listBy('history', 'record_id', id)
+    .filter((row) => row.record_table === table)
     .sort((a, b) => b.changed_at.localeCompare(a.changed_at));
   // A count or "no changes yet" would be wrong while the history still downloads.
   const loading = Boolean(app.sync?.logsIncomplete);

@@ -79,3 +79,34 @@ def test_sort_by_last_contact(site, rep, new_context):
     page.reload()
     page.locator(".card", has_text="丁").wait_for()
     assert names(page) == ORDERS["contact_oldest"]
+
+
+def test_contact_order_follows_new_follow_up(site, new_context):
+    """The list keeps each customer's last contact between redraws, and a
+    follow-up logged on the phone moves its customer at once."""
+    user = site.add_user("sales", "龚平")
+    state = open_data_dir(site.data)
+    try:
+        contacted = seed(state, "customers", name="戊", owner_id=user.id)
+        seed(state, "follow_ups", customer_id=contacted, happened_at="2020-01-06T02:00:00.000Z", channel="电话",
+             content="回访")
+        never = seed(state, "customers", name="己", owner_id=user.id)
+    finally:
+        state.close()
+    page = new_context().new_page()
+    log_in(page, user, path="/#/customers")
+    page.locator(".card", has_text="戊").wait_for()
+    page.click("button[aria-controls=filter-panel]")
+    page.select_option("#filter-sort", "contact_oldest")
+    assert names(page) == ["己", "戊"]
+
+    # Through the app's own links, without a reload that would start afresh.
+    page.evaluate("(id) => { location.hash = `#/customer/${id}/follow-up/new`; }", never)
+    page.fill("#field-content", "第一次电话")
+    page.click("form.form button[type=submit]")
+    page.locator(".view-customer").wait_for()
+    page.evaluate("() => { location.hash = '#/customers'; }")
+    page.locator(".view-customers .card", has_text="己").wait_for()
+
+    assert names(page) == ["戊", "己"]
+    assert page.locator(".card", has_text="己").locator(".last-contact").text_content() == "今天跟进过"

@@ -748,3 +748,81 @@ def test_pull_drops_next_page_when_storing_fails(module_page):
     assert result["state"] == "error"
     assert result["cursor"] == 0
     assert result["names"] == []
+
+
+def test_store_index_follows_changes(module_page):
+    """listBy's groups follow every later change: a new record, a record
+    moved to another customer, a deletion, a deleted record brought back,
+    and a cleared store."""
+    steps = module_page.evaluate("""async () => {
+        const { Store } = await import('/js/store.js');
+        const { write } = await import('/js/write.js');
+        const { DELETED } = await import('/js/merge.js');
+        const store = new Store(null);
+        let now = Date.parse('2026-12-04T08:00:00.000Z');
+        const put = (id, fields) => store.mutate((tx) => {
+            now += 1000;
+            tx.putRecord({ table: 'follow_ups', id, ...write(tx.record('follow_ups', id) ?? null, 'd1', fields, now), acked: 0 });
+        });
+        const ids = (customer) => store.listBy('follow_ups', 'customer_id', customer).map((row) => row.id).sort();
+        const seen = () => ({ a: ids('a'), b: ids('b') });
+        const steps = {};
+        await put('f1', { customer_id: 'a', content: '电话' });
+        steps.before = seen();
+        await put('f2', { customer_id: 'a', content: '拜访' });
+        steps.added = seen();
+        await put('f1', { customer_id: 'b' });
+        steps.moved = seen();
+        await put('f2', { [DELETED]: true });
+        steps.deleted = seen();
+        await put('f2', { [DELETED]: false });
+        steps.restored = seen();
+        await store.mutate((tx) => tx.deleteRecord('follow_ups', 'f1'));
+        steps.removed = seen();
+        await store.mutate((tx) => tx.clearAll());
+        steps.cleared = seen();
+        await put('f3', { customer_id: 'b', content: '微信' });
+        steps.after_clear = seen();
+        steps.fields = store.listBy('follow_ups', 'customer_id', 'b')[0];
+        return steps;
+    }""")
+    assert steps["before"] == {"a": ["f1"], "b": []}
+    assert steps["added"] == {"a": ["f1", "f2"], "b": []}
+    assert steps["moved"] == {"a": ["f2"], "b": ["f1"]}
+    assert steps["deleted"] == {"a": [], "b": ["f1"]}
+    assert steps["restored"] == {"a": ["f2"], "b": ["f1"]}
+    assert steps["removed"] == {"a": ["f2"], "b": []}
+    assert steps["cleared"] == {"a": [], "b": []}
+    assert steps["after_clear"] == {"a": [], "b": ["f3"]}
+    assert steps["fields"] == {"id": "f3", "customer_id": "b", "content": "微信"}
+
+
+def test_store_memo_follows_its_tables(module_page):
+    """A memo is computed once, kept through changes to other tables, and
+    computed again after a change to one of its own."""
+    result = module_page.evaluate("""async () => {
+        const { Store } = await import('/js/store.js');
+        const { write } = await import('/js/write.js');
+        const store = new Store(null);
+        const now = Date.parse('2026-12-04T08:00:00.000Z');
+        const put = (table, id, fields) => store.mutate((tx) => {
+            tx.putRecord({ table, id, ...write(null, 'd1', fields, now), acked: 0 });
+        });
+        let computed = 0;
+        const count = () => store.memo('test.followUps', ['follow_ups'], () => {
+            computed += 1;
+            return store.list('follow_ups').length;
+        });
+        const seen = [count(), count()];
+        await put('customers', 'c1', { name: '张伟' });
+        seen.push(count());
+        await store.mutate((tx) => tx.setMeta('last_sync', 1));
+        seen.push(count());
+        await put('follow_ups', 'f1', { customer_id: 'c1', content: '电话' });
+        seen.push(count(), count());
+        await store.mutate((tx) => tx.clearAll());
+        seen.push(count());
+        return { seen, computed };
+    }""")
+    assert result["seen"] == [0, 0, 0, 0, 1, 1, 0]
+    assert result["computed"] == 3

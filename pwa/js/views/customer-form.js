@@ -5,6 +5,7 @@ import { h, replace } from '../dom.js';
 import { deleteButton } from '../deletion.js';
 import { keepDraft } from '../drafts.js';
 import { saveRecord } from '../edits.js';
+import { byName } from '../customers-query.js';
 import { buildForm, options } from '../forms.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { formatFen } from '../money.js';
@@ -23,21 +24,19 @@ const SPEC = TABLES.customers.fields;
 // handle its complaints, so the manager confirms after seeing what is still open.
 function confirmReturnToPool(customer) {
   const today = app.today();
-  const receivables = app.store.list('receivables').filter((row) => row.customer_id === customer.id);
-  const ids = new Set(receivables.map((row) => row.id));
-  const allPayments = app.store.list('payments').filter((payment) => ids.has(payment.receivable_id));
+  const receivables = app.store.listBy('receivables', 'customer_id', customer.id);
   let outstanding = 0;
   let unpaid = 0;
   for (const receivable of receivables) {
-    const payments = allPayments.filter((payment) => payment.receivable_id === receivable.id);
+    const payments = app.store.listBy('payments', 'receivable_id', receivable.id);
     const status = receivableStatus(receivable, payments, today);
     if (status.outstanding > 0) {
       unpaid += 1;
       outstanding += status.outstanding;
     }
   }
-  const tickets = app.store.list('tickets')
-    .filter((ticket) => ticket.customer_id === customer.id && !['已解决', '已回访'].includes(ticket.status)).length;
+  const tickets = app.store.listBy('tickets', 'customer_id', customer.id)
+    .filter((ticket) => !['已解决', '已回访'].includes(ticket.status)).length;
   const question = unpaid || tickets
     ? t('customer.pool_confirm_open', { name: customer.name, unpaid, amount: formatFen(outstanding), tickets })
     : t('customer.pool_confirm', { name: customer.name });
@@ -58,7 +57,7 @@ export function ownerOptions() {
 function referrerOptions(selfId) {
   return app.store.list('customers')
     .filter((customer) => customer.id !== selfId)
-    .sort((a, b) => String(a.name).localeCompare(String(b.name), 'zh-CN'))
+    .sort((a, b) => byName(String(a.name), String(b.name)))
     .map((customer) => ({ value: customer.id, label: customer.code ? t('common.with_code', { name: customer.name, code: customer.code }) : customer.name }));
 }
 

@@ -31,7 +31,7 @@ function byNewest(field) {
 }
 
 function followUpTimeline(customer, editable) {
-  const rows = app.store.list('follow_ups').filter((row) => row.customer_id === customer.id).sort(byNewest('happened_at'));
+  const rows = app.store.listBy('follow_ups', 'customer_id', customer.id).sort(byNewest('happened_at'));
   // A count or "no follow-ups yet" would be wrong while the follow-ups still download.
   const loading = Boolean(app.sync?.logsIncomplete);
   const empty = loading ? null : emptyState(t('customer.no_follow_ups'));
@@ -49,7 +49,7 @@ function followUpTimeline(customer, editable) {
 }
 
 function receivableCard(receivable, today, editable) {
-  const payments = app.store.list('payments').filter((p) => p.receivable_id === receivable.id).sort(byNewest('paid_on'));
+  const payments = app.store.listBy('payments', 'receivable_id', receivable.id).sort(byNewest('paid_on'));
   const status = receivableStatus(receivable, payments, today);
   return h('li', { class: 'card receivable', dataset: { id: receivable.id } },
     h('div', { class: 'card-row' },
@@ -78,13 +78,13 @@ function receivableCard(receivable, today, editable) {
 
 function receivablesSection(customer, editable) {
   const today = app.today();
-  const rows = app.store.list('receivables').filter((row) => row.customer_id === customer.id).sort(byNewest('sale_date'));
+  const rows = app.store.listBy('receivables', 'customer_id', customer.id).sort(byNewest('sale_date'));
   return section(t('common.counted', { title: t('customer.receivables'), count: rows.length }),
     rows.length ? h('ul', { class: 'cards' }, rows.map((row) => receivableCard(row, today, editable))) : emptyState(t('customer.no_receivables')));
 }
 
 function ticketsSection(customer) {
-  const rows = app.store.list('tickets').filter((row) => row.customer_id === customer.id).sort(byNewest('received_at'));
+  const rows = app.store.listBy('tickets', 'customer_id', customer.id).sort(byNewest('received_at'));
   return section(t('common.counted', { title: t('customer.tickets'), count: rows.length }),
     rows.length ? h('ul', { class: 'cards' }, rows.map((ticket) => h('li', { class: 'card' },
       h('a', { class: 'card-link', href: `#/ticket/${ticket.id}` },
@@ -96,8 +96,8 @@ function ticketsSection(customer) {
 }
 
 function conflictNotice(customer) {
-  const childIds = new Set(['follow_ups', 'receivables', 'tickets'].flatMap((table) => app.store.list(table)
-    .filter((row) => row.customer_id === customer.id).map((row) => row.id)));
+  const childIds = new Set(['follow_ups', 'receivables', 'tickets'].flatMap((table) => app.store.listBy(table, 'customer_id', customer.id)
+    .map((row) => row.id)));
   const conflicts = openConflicts((row) => row.record_id === customer.id || childIds.has(row.record_id));
   if (!conflicts.length) return null;
   return h('a', { class: 'notice notice-warning', href: '#/sync', text: t('customer.has_conflicts', { count: conflicts.length }) });

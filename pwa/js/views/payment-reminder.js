@@ -89,7 +89,7 @@ function render(params) {
   if (!canEdit('customers', customer)) return h('div', { class: 'view' }, header, emptyState(t('common.read_only')));
 
   const today = app.today();
-  const payments = app.store.list('payments').filter((payment) => payment.receivable_id === receivable.id);
+  const payments = app.store.listBy('payments', 'receivable_id', receivable.id);
   const status = receivableStatus(receivable, payments, today);
   const facts = detailList([
     [fieldLabel('receivables', 'order_no'), receivable.order_no],

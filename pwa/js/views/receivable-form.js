@@ -73,7 +73,7 @@ function renderPayment(params, page) {
   const back = customer ? `#/customer/${customer.id}` : '#/customers';
   if (!receivable || !customer || (!creating && !existing) || !canEdit('customers', customer)) return notAvailable(title, back, receivable);
 
-  const payments = app.store.list('payments').filter((payment) => payment.receivable_id === receivable.id);
+  const payments = app.store.listBy('payments', 'receivable_id', receivable.id);
   const status = receivableStatus(receivable, payments, app.today());
   const label = (name) => fieldLabel('payments', name);
   const form = buildForm({

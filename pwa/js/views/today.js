@@ -10,7 +10,7 @@ import { h } from '../dom.js';
 import { choiceLabel, fieldLabel, formatLongDate, t } from '../i18n.js';
 import { formatFen } from '../money.js';
 import { reminderPrompt } from '../notifications.js';
-import { ownerStamp } from '../pool.js';
+import { lastFollowUps, ownerStamp } from '../pool.js';
 import { dueItems } from '../reminders.js';
 import { route } from '../router.js';
 import { button, emptyState, formatStamp, logsLoadingNotice, pageHeader } from '../ui.js';
@@ -24,14 +24,20 @@ export function todayItems(ownerScope = 'mine') {
   const store = app.store;
   // Before a first pull brings the follow-ups, a customer's last one may be
   // missing, so its pool return would look sooner: no pool warnings then.
-  const followUps = app.sync?.logsIncomplete ? undefined : store.list('follow_ups');
+  // The reminder check runs this after every store change, so what it reads
+  // of 30,000 follow-ups and of every customer's dots is kept by the store
+  // until those tables change.
+  const lastFollowUpOf = app.sync?.logsIncomplete ? undefined
+    : store.memo('today.lastFollowUps', ['follow_ups'], () => lastFollowUps(store.list('follow_ups')));
+  const ownerStamps = store.memo('today.ownerStamps', ['customers'],
+    () => new Map(store.records('customers').map((record) => [record.id, ownerStamp(record)])));
   return dueItems({
     records: {
       customers: store.list('customers', { includeDeleted: true }), receivables: store.list('receivables'),
       payments: store.list('payments'), tickets: store.list('tickets'), users: store.list('users'),
       projects: store.list('projects'), risks: store.list('risks'),
-      follow_ups: followUps,
-      owner_stamps: new Map(store.records('customers').map((record) => [record.id, ownerStamp(record)])),
+      last_follow_ups: lastFollowUpOf,
+      owner_stamps: ownerStamps,
     },
     settings: app.settings(),
     now: app.now(),
