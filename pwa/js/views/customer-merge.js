@@ -61,7 +61,7 @@ export function mergePlan(kept, duplicate) {
   const undo = [];
   const moved = {};
   for (const table of MOVING_TABLES) {
-    const rows = app.store.list(table).filter((row) => row.customer_id === duplicate.id);
+    const rows = app.store.listBy(table, 'customer_id', duplicate.id);
     if (rows.length) moved[table] = rows.length;
     for (const row of rows) {
       writes.push({ table, id: row.id, changes: { customer_id: kept.id } });
@@ -69,7 +69,7 @@ export function mergePlan(kept, duplicate) {
     }
   }
 
-  for (const referred of app.store.list('customers').filter((row) => row.referred_by === duplicate.id && row.id !== kept.id)) {
+  for (const referred of app.store.listBy('customers', 'referred_by', duplicate.id).filter((row) => row.id !== kept.id)) {
     writes.push({ table: 'customers', id: referred.id, changes: { referred_by: kept.id } });
     undo.push({ table: 'customers', id: referred.id, changes: { referred_by: duplicate.id } });
   }
