@@ -4,17 +4,67 @@
 
 import { app } from './context.js';
 import { isDate, localInputToStamp, stampToLocalInput } from './dates.js';
-import { h } from './dom.js';
+import { h, replace } from './dom.js';
 import { t } from './i18n.js';
 import { fenToYuanText, parseYuan } from './money.js';
 import { sameValue } from './values.js';
 
 // Input types: text, tel, email, textarea, select, date, datetime, money,
-// integer, choices (a row of buttons). A field is {name, label, type,
-// required, maxLength, min, max, options: [{value, label}], hint, placeholder}.
+// integer, choices (a row of buttons), lookup (a search among many records).
+// A field is {name, label, type, required, maxLength, min, max, options:
+// [{value, label}], hint, placeholder}; a lookup has search and labelOf instead
+// of options (see lookupInput).
 
 function sameOption(optionValue, value) {
   return value !== null && value !== undefined && String(optionValue) === String(value);
+}
+
+// How many matches a lookup lists under its search box.
+const LOOKUP_SHOWN = 8;
+
+// A choice among too many records for a <select> (介绍人 among a rep's
+// thousands of customers): a search box listing the first matches, over a
+// hidden input that contains the chosen value. `field.search(text)` returns
+// [{value, label, detail?}] and `field.labelOf(value)` the label of a stored
+// value. The detail (a company, a phone) shows beside a match's label.
+// Editing the text clears the choice until a match is picked, and readField
+// rejects text that names nothing.
+function lookupInput(field, value, common) {
+  const hidden = h('input', { type: 'hidden', name: field.name, value: value ?? '' });
+  const listId = `${common.id}-options`;
+  const box = h('input', {
+    type: 'search', id: common.id, value: value ? field.labelOf(value) ?? '' : '',
+    attrs: { ...common.attrs, autocomplete: 'off', role: 'combobox', 'aria-autocomplete': 'list', 'aria-expanded': 'false', 'aria-controls': listId },
+  });
+  const list = h('ul', { class: 'lookup-options', id: listId, hidden: true, attrs: { role: 'listbox' } });
+  const close = () => {
+    list.hidden = true;
+    box.setAttribute('aria-expanded', 'false');
+  };
+  const choose = (option) => {
+    hidden.value = option?.value ?? '';
+    box.value = option?.label ?? '';
+    close();
+    hidden.dispatchEvent(new Event('change', { bubbles: true }));
+  };
+  box.addEventListener('input', () => {
+    hidden.value = '';
+    const text = box.value.trim();
+    const found = text ? field.search(text).slice(0, LOOKUP_SHOWN) : [];
+    replace(list, found.map((option) => h('li', { attrs: { role: 'option' } },
+      h('button', { type: 'button', class: 'lookup-option', on: { click: () => choose(option) } },
+        option.label, option.detail ? h('span', { class: 'lookup-detail', text: option.detail }) : null))));
+    list.hidden = !found.length;
+    box.setAttribute('aria-expanded', String(!list.hidden));
+  });
+  box.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') close();
+  });
+  // A restored draft sets the hidden value and fires 'change', so the box shows its label.
+  hidden.addEventListener('change', () => {
+    box.value = hidden.value ? field.labelOf(hidden.value) ?? '' : '';
+  });
+  return h('div', { class: 'lookup' }, hidden, box, list);
 }
 
 function inputFor(field, value) {
@@ -27,6 +77,8 @@ function inputFor(field, value) {
       return h('select', common,
         field.required ? null : h('option', { value: '', text: field.emptyLabel ?? t('form.not_set') }),
         field.options.map((option) => h('option', { value: option.value, text: option.label, selected: sameOption(option.value, value) })));
+    case 'lookup':
+      return lookupInput(field, value, common);
     case 'choices':
       return h('div', { class: 'choices', id, attrs: { role: 'radiogroup' } }, field.options.map((option) => h('label', { class: 'choice' },
         h('input', { type: 'radio', name: field.name, value: option.value, checked: sameOption(option.value, value) }),
@@ -50,6 +102,9 @@ function readField(form, field) {
   if (field.type === 'choices') raw = form.querySelector(`input[name="${field.name}"]:checked`)?.value ?? '';
   else raw = form.elements[field.name]?.value ?? '';
   const text = typeof raw === 'string' ? raw.trim() : raw;
+  if (text === '' && field.type === 'lookup' && form.querySelector(`#field-${field.name}`)?.value.trim()) {
+    return { error: t('form.lookup_unmatched', { label: field.label }) };
+  }
   if (text === '') {
     return field.required ? { error: t('form.required', { label: field.label }) } : { value: null };
   }

@@ -235,6 +235,7 @@ const zh = {
   'customer.has_conflicts': '有 {count} 处修改冲突待处理，点此查看。',
   'customer.rejected_notice': '这位客户的修改被服务器拒绝，点此查看原因。',
   'customer.kind_hint': '间接客户即关键人。',
+  'customer.referrer_placeholder': '输入姓名、公司或电话查找',
   'customer.delete': '删除客户', 'customer.delete_confirm': '确定删除客户“{name}”吗？',
   'merge.title': '合并重复客户', 'merge.open': '合并重复客户',
   'merge.explain': '选出与“{kept}”重复的客户：它的跟进、回款、工单、项目和调查会并入这位客户，空着的资料用它的补上，电话和备注合在一起，然后删除它。',
@@ -296,7 +297,7 @@ const zh = {
   'history.title': '修改历史', 'history.empty': '还没有修改记录。', 'history.loading': '修改历史还没下载完，这里可能还不全。', 'history.server': '系统',
   'history.deleted': '删除了这条记录', 'history.restored': '恢复了这条记录',
 
-  'form.save': '保存', 'form.not_set': '（不填）', 'form.required': '请填写{label}。',
+  'form.save': '保存', 'form.not_set': '（不填）', 'form.lookup_unmatched': '请从输入框下方的列表中选一位{label}，或清空输入框。', 'form.required': '请填写{label}。',
   'form.too_long': '{label}最多 {max} 个字，现在有 {length} 个字。', 'form.integer': '{label}必须是整数。',
   'form.range': '{label}必须在 {min} 到 {max} 之间。', 'form.date': '{label}不是有效的日期。',
   'form.datetime': '{label}不是有效的日期时间。', 'form.email': '{label}格式不正确，例如 name@example.com。',
@@ -413,6 +414,7 @@ const en = {
   'customer.has_conflicts': '{count} conflicting edits need review. Tap to see them.', 'customer.has_conflicts_one': '{count} conflicting edit needs review. Tap to see it.',
   'customer.rejected_notice': 'The server rejected a change to this customer. Tap to see why.',
   'customer.kind_hint': 'A key contact influences a purchase without making it.',
+  'customer.referrer_placeholder': 'Type a name, company or phone',
   'customer.delete': 'Delete customer', 'customer.delete_confirm': 'Delete customer "{name}"?',
   'merge.title': 'Merge duplicate customer', 'merge.open': 'Merge a duplicate',
   'merge.explain': 'Choose the customer that duplicates "{kept}". Its follow-ups, receivables, tickets, projects and surveys move to this customer, its details fill the empty ones here, phone numbers and notes are joined, and it is then deleted.',
@@ -479,7 +481,7 @@ const en = {
   'history.title': 'History', 'history.empty': 'No changes yet.', 'history.loading': 'The history has not finished downloading, so some changes may be missing here.', 'history.server': 'System',
   'history.deleted': 'Deleted this record', 'history.restored': 'Restored this record',
 
-  'form.save': 'Save', 'form.not_set': '(not set)', 'form.required': 'Fill in "{label}".',
+  'form.save': 'Save', 'form.not_set': '(not set)', 'form.lookup_unmatched': 'Pick "{label}" from the list under the box, or clear the box.', 'form.required': 'Fill in "{label}".',
   'form.too_long': '{label} takes at most {max} characters; it has {length}.', 'form.integer': '{label} must be a whole number.',
   'form.range': '{label} must be from {min} to {max}.', 'form.date': '{label} is not a valid date.',
   'form.datetime': '{label} is not a valid date and time.', 'form.email': '{label} is not an email address, such as name@example.com.',

@@ -54,11 +54,35 @@ export function ownerOptions() {
     .map((user) => ({ value: user.id, label: user.name || user.username }));
 }
 
-function referrerOptions(selfId) {
-  return app.store.list('customers')
-    .filter((customer) => customer.id !== selfId)
-    .sort((a, b) => byName(String(a.name), String(b.name)))
-    .map((customer) => ({ value: customer.id, label: customer.code ? t('common.with_code', { name: customer.name, code: customer.code }) : customer.name }));
+function customerLabel(customer) {
+  return customer.code ? t('common.with_code', { name: customer.name, code: customer.code }) : customer.name;
+}
+
+// 介绍人 (referred_by): a search among the customers on the phone (a rep may hold
+// thousands, too many for a <select>) by name, company, phone or code,
+// compared by nameKey. The exact name comes first, then the rest by name.
+function referrerField(selfId) {
+  return {
+    name: 'referred_by', label: fieldLabel('customers', 'referred_by'), type: 'lookup',
+    placeholder: t('customer.referrer_placeholder'),
+    labelOf: (id) => {
+      const customer = app.store.get('customers', id);
+      return customer ? customerLabel(customer) : null;
+    },
+    search: (text) => {
+      const needle = nameKey(text);
+      const keyed = app.store.memo('customers.lookupKeys', ['customers'], () => app.store.list('customers').map((customer) => [
+        customer, [customer.name, customer.company, customer.phone, customer.code].filter(Boolean).map(nameKey).join('\n')]));
+      return keyed.filter(([customer, key]) => customer.id !== selfId && key.includes(needle))
+        .map(([customer]) => customer)
+        .sort((a, b) => Number(nameKey(b.name) === needle) - Number(nameKey(a.name) === needle)
+          || byName(String(a.name), String(b.name)))
+        .map((customer) => ({
+          value: customer.id, label: customerLabel(customer),
+          detail: [customer.company, customer.phone].filter(Boolean).join(' · '),
+        }));
+    },
+  };
 }
 
 function fields(customer) {
@@ -78,7 +102,7 @@ function fields(customer) {
     { name: 'source', label: label('source'), maxLength: SPEC.source.maxLength },
     { name: 'expected_purchase_date', label: label('expected_purchase_date'), type: 'date' },
     { name: 'expected_amount_fen', label: label('expected_amount_fen'), type: 'money', hint: t('form.yuan_hint') },
-    { name: 'referred_by', label: label('referred_by'), type: 'select', options: referrerOptions(customer?.id) },
+    referrerField(customer?.id),
     dealerField('customers'),
     { name: 'notes', label: label('notes'), type: 'textarea', maxLength: SPEC.notes.maxLength },
   ];
