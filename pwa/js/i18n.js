@@ -242,6 +242,7 @@ const zh = {
   'merge.moving': '将并入的记录', 'merge.filling': '将补上或合并的资料', 'merge.count': '{count} 条',
   'merge.nothing_moves': '没有要并入的记录。', 'merge.nothing_fills': '资料不变。',
   'merge.deleted_after': '合并后删除“{duplicate}”。', 'merge.submit': '合并',
+  'merge.gone': '“{name}”已被删除或已不在你名下，未合并。',
   'merge.confirm': '把“{duplicate}”合并到“{kept}”并删除“{duplicate}”？', 'merge.done': '已合并，“{duplicate}”已删除',
 
   'follow_up.new_title': '写跟进', 'follow_up.edit_title': '编辑跟进记录', 'follow_up.create': '保存跟进',
@@ -420,6 +421,7 @@ const en = {
   'merge.moving': 'Records moving over', 'merge.filling': 'Details filled in or joined', 'merge.count': '{count} records', 'merge.count_one': '{count} record',
   'merge.nothing_moves': 'No records move.', 'merge.nothing_fills': 'The details stay as they are.',
   'merge.deleted_after': '"{duplicate}" is deleted after the merge.', 'merge.submit': 'Merge',
+  'merge.gone': '"{name}" was deleted or is no longer yours, so nothing was merged.',
   'merge.confirm': 'Merge "{duplicate}" into "{kept}" and delete "{duplicate}"?', 'merge.done': 'Merged; "{duplicate}" is deleted',
 
   'follow_up.new_title': 'Log follow-up', 'follow_up.edit_title': 'Edit follow-up', 'follow_up.create': 'Save follow-up',
