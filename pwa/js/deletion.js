@@ -2,6 +2,7 @@
 // whose 撤销 writes the record back. The page the form returns to redraws
 // when the record comes back, so undoing leaves the person where they are.
 
+import { app } from './context.js';
 import { deleteRecord, saveRecord } from './edits.js';
 import { t } from './i18n.js';
 import { DELETED } from './merge.js';
@@ -22,6 +23,12 @@ export function deleteButton({ table, id, question, backTo, label = t('common.de
 }
 
 async function restore(table, id) {
+  // A pull may have removed the record since (it went to another rep). A
+  // save would then create a new record holding only `deleted: false`.
+  if (!app.store.record(table, id)) {
+    toast(t('common.undo_gone'));
+    return;
+  }
   await saveRecord(table, id, { [DELETED]: false });
   toast(t('common.restored'));
 }

@@ -164,6 +164,7 @@ const zh = {
   'common.list_separator': '、', 'common.pair_separator': '；',
   'common.saved': '已保存', 'common.saved_offline': '已保存在本机，联网后自动同步',
   'common.deleted_offline': '已在本机删除，联网后自动同步', 'common.undo': '撤销', 'common.restored': '已恢复',
+  'common.undo_gone': '无法撤销：这条记录已不在本机（可能已转给他人或被清除）。',
   'common.read_only': '你没有修改这条记录的权限。', 'common.not_found_title': '找不到页面',
   'common.not_found': '找不到这条记录。它可能已被删除，或你没有查看权限。',
 
@@ -333,6 +334,7 @@ const en = {
   'common.list_separator': ', ', 'common.pair_separator': '; ',
   'common.saved': 'Saved', 'common.saved_offline': 'Saved on this device; it syncs when you are online',
   'common.deleted_offline': 'Deleted on this device; it syncs when you are online', 'common.undo': 'Undo', 'common.restored': 'Restored',
+  'common.undo_gone': 'Cannot undo: this record is no longer on this device (it may have gone to someone else).',
   'common.read_only': 'You may not change this record.', 'common.not_found_title': 'Page not found',
   'common.not_found': 'This record was not found. It may have been deleted, or you may not see it.',
 
