@@ -3,7 +3,7 @@
 // when the record comes back, so undoing leaves the person where they are.
 
 import { app } from './context.js';
-import { deleteRecord, saveRecord } from './edits.js';
+import { deleteRecord, saveRecords } from './edits.js';
 import { t } from './i18n.js';
 import { DELETED } from './merge.js';
 import { returnTo } from './router.js';
@@ -22,13 +22,19 @@ export function deleteButton({ table, id, question, backTo, label = t('common.de
   }, 'danger');
 }
 
-async function restore(table, id) {
-  // A pull may have removed the record since (it went to another rep). A
-  // save would then create a new record holding only `deleted: false`.
-  if (!app.store.record(table, id)) {
+// Write back `items` (as saveRecords takes them) for a 撤销, leaving out the
+// records a pull removed from the device since (they went to another rep): a
+// save would create a new record holding only the undone fields.
+export async function undoWrites(items) {
+  const present = items.filter((item) => app.store.record(item.table, item.id));
+  if (!present.length) {
     toast(t('common.undo_gone'));
     return;
   }
-  await saveRecord(table, id, { [DELETED]: false });
+  await saveRecords(present);
   toast(t('common.restored'));
+}
+
+function restore(table, id) {
+  return undoWrites([{ table, id, changes: { [DELETED]: false } }]);
 }

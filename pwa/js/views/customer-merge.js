@@ -6,6 +6,7 @@
 
 import { app } from '../context.js';
 import { h, replace } from '../dom.js';
+import { undoWrites } from '../deletion.js';
 import { saveRecords } from '../edits.js';
 import { fieldLabel, t } from '../i18n.js';
 import { DELETED } from '../merge.js';
@@ -128,10 +129,7 @@ async function merge(shownKept, shownDuplicate) {
   await saveRecords(writes);
   toast(t('merge.done', { duplicate: duplicate.name }), {
     label: t('common.undo'),
-    run: async () => {
-      await saveRecords(undo);
-      toast(t('common.restored'));
-    },
+    run: () => undoWrites(undo),
   });
   navigate(`/customer/${kept.id}`, { replace: true });
 }
