@@ -2,7 +2,8 @@
 // whose 撤销 writes the record back. The page the form returns to redraws
 // when the record comes back, so undoing leaves the person where they are.
 
-import { deleteRecord, saveRecord } from './edits.js';
+import { app } from './context.js';
+import { deleteRecord, saveRecords } from './edits.js';
 import { t } from './i18n.js';
 import { DELETED } from './merge.js';
 import { returnTo } from './router.js';
@@ -21,7 +22,19 @@ export function deleteButton({ table, id, question, backTo, label = t('common.de
   }, 'danger');
 }
 
-async function restore(table, id) {
-  await saveRecord(table, id, { [DELETED]: false });
+// Write back `items` (as saveRecords takes them) for a 撤销, leaving out the
+// records a pull removed from the device since (they went to another rep): a
+// save would create a new record holding only the undone fields.
+export async function undoWrites(items) {
+  const present = items.filter((item) => app.store.record(item.table, item.id));
+  if (!present.length) {
+    toast(t('common.undo_gone'));
+    return;
+  }
+  await saveRecords(present);
   toast(t('common.restored'));
+}
+
+function restore(table, id) {
+  return undoWrites([{ table, id, changes: { [DELETED]: false } }]);
 }

@@ -164,6 +164,7 @@ const zh = {
   'common.list_separator': '、', 'common.pair_separator': '；',
   'common.saved': '已保存', 'common.saved_offline': '已保存在本机，联网后自动同步',
   'common.deleted_offline': '已在本机删除，联网后自动同步', 'common.undo': '撤销', 'common.restored': '已恢复',
+  'common.undo_gone': '无法撤销：这条记录已不在本机（可能已转给他人或被清除）。',
   'common.read_only': '你没有修改这条记录的权限。', 'common.not_found_title': '找不到页面',
   'common.not_found': '找不到这条记录。它可能已被删除，或你没有查看权限。',
 
@@ -243,6 +244,7 @@ const zh = {
   'merge.moving': '将并入的记录', 'merge.filling': '将补上或合并的资料', 'merge.count': '{count} 条',
   'merge.nothing_moves': '没有要并入的记录。', 'merge.nothing_fills': '资料不变。',
   'merge.deleted_after': '合并后删除“{duplicate}”。', 'merge.submit': '合并',
+  'merge.gone': '“{name}”已被删除或已不在你名下，未合并。',
   'merge.confirm': '把“{duplicate}”合并到“{kept}”并删除“{duplicate}”？', 'merge.done': '已合并，“{duplicate}”已删除',
 
   'follow_up.new_title': '写跟进', 'follow_up.edit_title': '编辑跟进记录', 'follow_up.create': '保存跟进',
@@ -333,6 +335,7 @@ const en = {
   'common.list_separator': ', ', 'common.pair_separator': '; ',
   'common.saved': 'Saved', 'common.saved_offline': 'Saved on this device; it syncs when you are online',
   'common.deleted_offline': 'Deleted on this device; it syncs when you are online', 'common.undo': 'Undo', 'common.restored': 'Restored',
+  'common.undo_gone': 'Cannot undo: this record is no longer on this device (it may have gone to someone else).',
   'common.read_only': 'You may not change this record.', 'common.not_found_title': 'Page not found',
   'common.not_found': 'This record was not found. It may have been deleted, or you may not see it.',
 
@@ -422,6 +425,7 @@ const en = {
   'merge.moving': 'Records moving over', 'merge.filling': 'Details filled in or joined', 'merge.count': '{count} records', 'merge.count_one': '{count} record',
   'merge.nothing_moves': 'No records move.', 'merge.nothing_fills': 'The details stay as they are.',
   'merge.deleted_after': '"{duplicate}" is deleted after the merge.', 'merge.submit': 'Merge',
+  'merge.gone': '"{name}" was deleted or is no longer yours, so nothing was merged.',
   'merge.confirm': 'Merge "{duplicate}" into "{kept}" and delete "{duplicate}"?', 'merge.done': 'Merged; "{duplicate}" is deleted',
 
   'follow_up.new_title': 'Log follow-up', 'follow_up.edit_title': 'Edit follow-up', 'follow_up.create': 'Save follow-up',

@@ -143,6 +143,13 @@ function shownOwner(record) {
   return fields[DELETED] ? null : fields.owner_id ?? null;
 }
 
+// Whether the device stores a claim of the customer by the user: their own
+// claim, which has no claimed_by until the server settles it, or the settled one.
+function claimedBy(store, customerId, userId) {
+  return store.listBy('pool_claims', 'customer_id', customerId)
+    .some((claim) => (claim.claimed_by ?? userId) === userId);
+}
+
 // Add `ids` to the customers given to the user since they last dismissed
 // the notice on 今日 (store meta `moved_in`, {ids, at}).
 function rememberMovedIn(tx, ids, now) {
@@ -429,11 +436,13 @@ export class SyncClient extends EventTarget {
     followOwnUserRow(tx);
     // A first pull or a restored server brings customers the user already
     // had, and so does a fetch of a customer whose version this device dropped.
+    // A customer the user claimed from the pool was not given to them.
     if (userId && !firstPart && !response.reset) {
       const fetched = new Set((response.fetched ?? []).map((item) => recordKey(item.table, item.id)));
       const movedIn = [...ownersBefore].filter(([id, before]) => before !== userId
         && !fetched.has(recordKey('customers', id))
-        && shownOwner(tx.record('customers', id)) === userId).map(([id]) => id);
+        && shownOwner(tx.record('customers', id)) === userId
+        && !claimedBy(this.store, id, userId)).map(([id]) => id);
       if (movedIn.length) rememberMovedIn(tx, movedIn, now);
     }
 

@@ -95,3 +95,24 @@ def test_merge_undo_puts_everything_back(site, new_context, book):
     assert site.query("SELECT customer_id FROM tickets WHERE id = ?", (ticket,)) == [{"customer_id": book["duplicate"]}]
     assert site.query("SELECT referred_by FROM customers WHERE id = ?", (book["referred"],)) == [
         {"referred_by": book["duplicate"]}]
+
+
+def test_merge_reads_current_notes(site, new_context, book):
+    """A change to the kept customer while the merge screen is open is kept, not overwritten by the screen's copy."""
+    page = new_context().new_page()
+    open_merge(page, book)
+    page.check(f"input[name=duplicate][value='{book['duplicate']}']")
+    page.locator(".merge-preview").wait_for()
+
+    # Another edit of the kept customer arrives while the preview shows.
+    page.evaluate("""async (id) => {
+        const { saveRecord } = await import('/js/edits.js');
+        await saveRecord('customers', id, { notes: '老客户，周五回电' });
+    }""", book["kept"])
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#merge-submit")
+    page.wait_for_url(f"**/#/customer/{book['kept']}")
+    wait_synced(page)
+
+    [kept] = site.query("SELECT notes FROM customers WHERE id = ?", (book["kept"],))
+    assert kept["notes"] == "老客户，周五回电\n要地暖"

@@ -544,3 +544,24 @@ def test_lost_claim_offers_no_retry(site, new_context):
     screenshot(second_page, "sync-lost-claim-english", full_page=True)
     assert reason.startswith("This customer was already claimed by 张伟."), reason
     assert card.locator("button", has_text="Retry").count() == 0
+
+
+def test_own_claim_is_not_moved_in(site, new_context):
+    """A customer the rep claimed from the pool is not announced on 今日 as given to them."""
+    rep = site.add_user("sales", name="顾然")
+    with server_writes(site) as add:
+        customer = add("customers", name="沈洁", kind="潜在", source="展会", owner_id=None)
+    page = new_context().new_page()
+    log_in(page, rep, path="/#/pool")
+    page.wait_for_selector(f".pool-customer[data-id='{customer}']")
+
+    claim(page, customer, "她上周打来电话")
+    page.wait_for_selector(".claim-claimed:has-text('认领成功')")
+    settled(page)
+
+    assert site.query("SELECT owner_id FROM customers WHERE id = ?", (customer,)) == [{"owner_id": rep.id}]
+    moved_in = page.evaluate("async () => (await import('/js/context.js')).app.store.getMeta('moved_in')")
+    assert moved_in is None, f"the rep's own claim was announced as given to them: {moved_in}"
+    page.goto("/#/today")
+    page.wait_for_selector(".view-today")
+    assert page.locator(".moved-in").count() == 0

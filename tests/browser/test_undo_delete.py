@@ -74,3 +74,28 @@ def test_later_toast_drops_undo(site, new_context):
     create_customer(page, "卫东", "13600000004")
     assert page.locator(UNDO).count() == 0
     assert page.locator("#toast").inner_text() == "已保存", "a toast without an action shows its message alone"
+
+
+def test_undo_after_record_left_device(site, new_context):
+    """撤销 of a record that a sync removed meanwhile (revoked) writes no empty record in its place."""
+    rep = site.add_user("sales", name="钱坤")
+    page = new_context().new_page()
+    log_in(page, rep)
+    customer_id = create_customer(page, "孙悦", "13600000009")
+    wait_synced(page)
+
+    delete_from_form(page, f"/#/customer/{customer_id}/edit")
+    page.wait_for_url("**/#/customers")
+    wait_synced(page)
+    # A revocation drops the record from the device, as a pull does when a manager reassigns it.
+    page.evaluate("""async (id) => {
+        const { app } = await import('/js/context.js');
+        await app.store.mutate((tx) => tx.deleteRecord('customers', id));
+    }""", customer_id)
+
+    page.click(UNDO)
+    record = page.evaluate("""async (id) => (await import('/js/context.js')).app.store.record('customers', id) ?? null""",
+                           customer_id)
+    assert record is None, f"undo wrote a record the device no longer had: {record}"
+    assert page.evaluate("async () => (await import('/js/context.js')).app.store.outbox.size") == 0
+    assert page.locator("#toast").inner_text().startswith("无法撤销")

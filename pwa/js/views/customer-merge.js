@@ -6,6 +6,7 @@
 
 import { app } from '../context.js';
 import { h, replace } from '../dom.js';
+import { undoWrites } from '../deletion.js';
 import { saveRecords } from '../edits.js';
 import { fieldLabel, t } from '../i18n.js';
 import { DELETED } from '../merge.js';
@@ -113,16 +114,22 @@ function candidates(kept, text) {
     .map((customer) => ({ customer, likely: likely.has(customer.id) }));
 }
 
-async function merge(kept, duplicate) {
+// Merge the two customers as the store has them now: a sync or another
+// tab may have changed either since the screen drew them, and a plan made
+// from the screen's copies would write their old notes and phones back.
+async function merge(shownKept, shownDuplicate) {
+  const kept = app.store.get('customers', shownKept.id);
+  const duplicate = app.store.get('customers', shownDuplicate.id);
+  if (!kept || !duplicate) {
+    toast(t('merge.gone', { name: (kept ? shownDuplicate : shownKept).name }));
+    return;
+  }
   const { writes, undo } = mergePlan(kept, duplicate);
   if (!window.confirm(t('merge.confirm', { duplicate: duplicate.name, kept: kept.name }))) return;
   await saveRecords(writes);
   toast(t('merge.done', { duplicate: duplicate.name }), {
     label: t('common.undo'),
-    run: async () => {
-      await saveRecords(undo);
-      toast(t('common.restored'));
-    },
+    run: () => undoWrites(undo),
   });
   navigate(`/customer/${kept.id}`, { replace: true });
 }

@@ -5,6 +5,7 @@ import { CustomerTextIndex } from '../customer-text-index.js';
 import { activeFilterCount, CONTACT_SORTS, filterCustomers, latestFollowUps, matchesOwnFields, SORTS } from '../customers-query.js';
 import { zonedParts } from '../dates.js';
 import { h, replace } from '../dom.js';
+import { undoWrites } from '../deletion.js';
 import { saveRecords } from '../edits.js';
 import { choiceLabel, fieldLabel, t } from '../i18n.js';
 import { canChangeOwner } from '../permissions.js';
@@ -164,10 +165,7 @@ async function assignOwner(ids, ownerId) {
   await saveRecords(customers.map((customer) => ({ table: 'customers', id: customer.id, changes: { owner_id: ownerId } })));
   toast(ownerId ? t('customers.bulk_done', { count, owner }) : t('customers.bulk_pool_done', { count }), {
     label: t('common.undo'),
-    run: async () => {
-      await saveRecords(previous);
-      toast(t('common.restored'));
-    },
+    run: () => undoWrites(previous),
   });
   return true;
 }
