@@ -85,15 +85,20 @@ function byNext(a, b) {
 
 // Return the comparator of `sort`. Customers never followed up come first
 // when the longest ago leads, since they have waited longest of all, and last
-// otherwise. Customers without 意向度 come after those with one.
-function comparator(sort, lastContact) {
+// otherwise. Customers whose last contact is unknown (`contactUnknown`) come
+// after all others in both orders. Customers without 意向度 come after those
+// with one.
+function comparator(sort, lastContact, contactUnknown) {
   switch (sort) {
     case 'contact_oldest':
     case 'contact_latest': {
       const sign = sort === 'contact_oldest' ? 1 : -1;
       return (a, b) => {
-        const left = lastContact.get(a.id) ?? '';
-        const right = lastContact.get(b.id) ?? '';
+        const unknownA = Boolean(contactUnknown?.(a));
+        const unknownB = Boolean(contactUnknown?.(b));
+        if (unknownA !== unknownB) return unknownA ? 1 : -1;
+        const left = unknownA ? '' : lastContact.get(a.id) ?? '';
+        const right = unknownB ? '' : lastContact.get(b.id) ?? '';
         if (left !== right) return left < right ? -sign : sign;
         return byName(String(a.name ?? ''), String(b.name ?? ''));
       };
@@ -112,12 +117,13 @@ function comparator(sort, lastContact) {
 // one, each by name.
 //   filters: {text, kind, interest (high|medium|low|none), owner ('mine',
 //             'pool' or a user id), stage, next (due|today|week|none), sort (SORTS)}
-//   context: {today: YYYY-MM-DD, userId, textIndex?, lastContact?}, where
+//   context: {today: YYYY-MM-DD, userId, textIndex?, lastContact?, contactUnknown?}, where
 //            textIndex has textOf(customerId) → lower-cased text, as
 //            CustomerTextIndex does. Without it the text matches the
 //            customers' own fields only. lastContact, from latestFollowUps,
-//            is needed by CONTACT_SORTS.
-export function filterCustomers(customers, filters, { today, userId, textIndex = null, lastContact = null }) {
+//            is needed by CONTACT_SORTS. contactUnknown(customer) is true
+//            where this device lacks the customer's follow-ups.
+export function filterCustomers(customers, filters, { today, userId, textIndex = null, lastContact = null, contactUnknown = null }) {
   const text = (filters.text ?? '').trim();
   const textMatches = text ? textMatcher(text, textIndex) : null;
   const result = customers.filter((customer) => {
@@ -131,7 +137,7 @@ export function filterCustomers(customers, filters, { today, userId, textIndex =
     return nextMatches(customer.next_follow_up, filters.next, today);
   });
   const sort = CONTACT_SORTS.has(filters.sort) && !lastContact ? null : filters.sort;
-  return result.sort(comparator(sort, lastContact));
+  return result.sort(comparator(sort, lastContact, contactUnknown));
 }
 
 // How many filters besides the text are set.

@@ -110,3 +110,45 @@ def test_contact_order_follows_new_follow_up(site, new_context):
 
     assert names(page) == ["戊", "己"]
     assert page.locator(".card", has_text="己").locator(".last-contact").text_content() == "今天跟进过"
+
+
+def test_pool_contact_unknown_sorts_last(module_page):
+    """A rep's phone stores no follow-ups of pool customers, so their last
+    contact is unknown there: they come after the others in both orders."""
+    customers = [{"id": "own-never", "name": "甲"}, {"id": "pool", "name": "乙", "owner_id": None},
+                 {"id": "own-old", "name": "丙"}]
+    follow_ups = [{"customer_id": "own-old", "happened_at": "2026-10-05T02:00:00.000Z"}]
+    orders = module_page.evaluate("""async ([customers, followUps]) => {
+        const { filterCustomers, latestFollowUps } = await import('/js/customers-query.js');
+        const lastContact = latestFollowUps(followUps);
+        const contactUnknown = (customer) => customer.id === 'pool';
+        return ['contact_oldest', 'contact_latest'].map((sort) => filterCustomers(customers, { sort },
+            { today: '2026-12-01', lastContact, contactUnknown }).map((customer) => customer.name));
+    }""", [customers, follow_ups])
+
+    assert orders[0] == ["甲", "丙", "乙"]
+    assert orders[1] == ["丙", "甲", "乙"]
+
+
+def test_pool_card_contact_unknown(site, new_context):
+    """A pool customer followed up by its former owner is not shown to a
+    rep as 从未跟进, because the rep's phone lacks those follow-ups."""
+    user = site.add_user("sales", "柏舟")
+    state = open_data_dir(site.data)
+    try:
+        seed(state, "customers", name="庚", owner_id=user.id)
+        pooled = seed(state, "customers", name="辛", owner_id=None)
+        seed(state, "follow_ups", customer_id=pooled, happened_at="2026-09-22T02:00:00.000Z", channel="电话",
+             content="前任回访")
+    finally:
+        state.close()
+    page = new_context().new_page()
+    log_in(page, user, path="/#/customers")
+    page.locator(".card", has_text="辛").wait_for()
+    page.click("button[aria-controls=filter-panel]")
+    page.select_option("#filter-sort", "contact_oldest")
+
+    pool_card = page.locator(".card", has_text="辛")
+    assert pool_card.locator(".last-contact").text_content() == "认领后可见跟进"
+    assert page.locator(".card", has_text="庚").locator(".last-contact").text_content() == "从未跟进"
+    assert names(page).index("庚") < names(page).index("辛")

@@ -60,6 +60,12 @@ function lastContactByCustomer() {
   return app.store.memo('customers.lastContact', ['follow_ups'], () => latestFollowUps(app.store.list('follow_ups')));
 }
 
+// A rep's phone receives a pool customer's follow-ups only with a claim,
+// so it cannot tell when a pool customer was last contacted.
+function contactUnknown(customer) {
+  return !app.seesEverything && !customer.owner_id;
+}
+
 function ownerOptions() {
   const base = [['', t('filter.all')], ['mine', t('filter.owner_mine')], ['pool', t('filter.owner_pool')]];
   if (!app.seesEverything) return base;
@@ -137,7 +143,8 @@ function customerItem(customer, today, text, { picked = null, onPick = null, las
       customer.phone ? h('span', { text: customer.phone }) : null,
       customer.next_follow_up ? h('span', { class: due ? 'text-danger' : '', text: t('customer.next_short', { date: customer.next_follow_up }) }) : null,
       owner ? h('span', { text: owner }) : null,
-      lastContact ? h('span', { class: 'last-contact', text: lastContactText(lastContact.get(customer.id), today) }) : null,
+      lastContact ? h('span', { class: 'last-contact', text: contactUnknown(customer)
+        ? t('customers.contact_unknown') : lastContactText(lastContact.get(customer.id), today) }) : null,
       pending ? h('span', { class: 'text-muted', text: t('common.pending_sync') }) : null)];
   if (!picked) return h('li', { class: 'card' }, h('a', { class: 'card-link', href: `#/customer/${customer.id}` }, content));
   const checked = picked.has(customer.id);
@@ -224,7 +231,7 @@ function render(params, page) {
     const today = app.today();
     const lastContact = CONTACT_SORTS.has(filters.sort) ? lastContactByCustomer() : null;
     const found = filterCustomers(app.store.list('customers'), filters,
-      { today, userId: app.user?.id, textIndex: customerTextIndex(), lastContact });
+      { today, userId: app.user?.id, textIndex: customerTextIndex(), lastContact, contactUnknown });
     const count = activeFilterCount(filters);
     filterCount.textContent = count ? String(count) : '';
     filterCount.hidden = !count;
