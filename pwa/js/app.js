@@ -90,6 +90,26 @@ function onSyncStatus() {
   showSafariBanners();
 }
 
+let firstScreen = true;
+
+// Name the screen in the window title and, after each navigation but the
+// first, move focus to the screen's heading. A screen reader then announces
+// the new screen, and Tab goes on from its top instead of from a link that
+// is gone. A view that focused a field itself keeps that focus.
+function announceScreen() {
+  const main = document.getElementById('main');
+  const heading = main.querySelector('h2');
+  const name = heading?.textContent.trim();
+  document.title = name && name !== t('app.name') ? t('app.title', { screen: name }) : t('app.name');
+  if (firstScreen) {
+    firstScreen = false;
+    return;
+  }
+  if (!heading || main.contains(document.activeElement)) return;
+  heading.tabIndex = -1;
+  heading.focus({ preventScroll: true });
+}
+
 function onRouteChange(event) {
   const tab = event.detail.view.tab;
   const tabs = document.getElementById('tabs');
@@ -100,7 +120,7 @@ function onRouteChange(event) {
     if (active) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
-  document.title = `${t('app.name')}`;
+  announceScreen();
   // Logging out changes no sync status, and the chip must leave with the session.
   updateSyncChip();
 }

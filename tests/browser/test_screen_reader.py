@@ -1,0 +1,72 @@
+"""What a screen reader (TalkBack) or a hardware keyboard gets from the app."""
+
+import uuid
+
+import pytest
+
+from genzong.server.db import transaction
+from genzong.server.records import Batch
+from genzong.server.state import open_data_dir
+from genzong.server.timeutil import now_stamp
+
+from .pwa_helpers import SAVED_CUSTOMER, TIMEOUT_MS, log_in
+
+pytestmark = pytest.mark.browser
+
+FOCUSED = """() => {
+    const element = document.activeElement;
+    return { tag: element.tagName.toLowerCase(), text: element.textContent.trim() };
+}"""
+
+
+def seed_customer(site, owner_id: str, name: str, **fields) -> str:
+    """Store one customer of ``owner_id`` as a server write; return its id."""
+    record_id = str(uuid.uuid4())
+    state = open_data_dir(site.data)
+    try:
+        conn = state.records.get()
+        with transaction(conn):
+            batch = Batch(conn, now_stamp(), None, "server")
+            batch.server_write("customers", record_id, {"name": name, "owner_id": owner_id, **fields})
+            batch.flush()
+    finally:
+        state.close()
+    return record_id
+
+
+def test_navigation_titles_and_focuses_heading(site, page):
+    """Opening a customer from the list by keyboard titles the window and puts focus on the heading."""
+    rep = site.add_user("sales", name="张伟")
+    customer = seed_customer(site, rep.id, "董涛")
+    log_in(page, rep)
+
+    assert page.title() == "今日 - 跟踪"
+    assert page.evaluate(FOCUSED) == {"tag": "h2", "text": "今日"}
+
+    page.goto("/#/customers")
+    page.wait_for_selector(f".view-customers a[href$='{customer}']")
+    page.focus(f".view-customers a[href$='{customer}']")
+    page.keyboard.press("Enter")
+    page.wait_for_url(SAVED_CUSTOMER, timeout=TIMEOUT_MS)
+
+    assert page.title() == "客户详情 - 跟踪"
+    assert page.evaluate(FOCUSED) == {"tag": "h2", "text": "客户详情"}
+
+
+def test_saving_announces_and_refocuses(site, page):
+    """The toast's live region exists before the first save, and focus lands on the customer's heading after it."""
+    rep = site.add_user("sales", name="李娜")
+    customer = seed_customer(site, rep.id, "吴芳")
+    log_in(page, rep)
+
+    toast = page.locator("#toast[role=status]")
+    assert toast.count() == 1, "a live region added with its first message is not announced"
+
+    page.goto(f"/#/customer/{customer}/follow-up/new")
+    page.fill("#field-content", "电话沟通，客户下周到店")
+    page.focus("form.form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(SAVED_CUSTOMER, timeout=TIMEOUT_MS)
+
+    assert toast.inner_text() in ("已保存", "已保存在本机，联网后同步")
+    assert page.evaluate(FOCUSED) == {"tag": "h2", "text": "客户详情"}
