@@ -1,6 +1,8 @@
 """What a screen reader (TalkBack) or a hardware keyboard gets from the app."""
 
 import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -32,6 +34,10 @@ def seed_customer(site, owner_id: str, name: str, **fields) -> str:
     finally:
         state.close()
     return record_id
+
+
+def today_in_shanghai() -> str:
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
 
 
 def test_navigation_titles_and_focuses_heading(site, page):
@@ -70,3 +76,31 @@ def test_saving_announces_and_refocuses(site, page):
 
     assert toast.inner_text() in ("已保存", "已保存在本机，联网后同步")
     assert page.evaluate(FOCUSED) == {"tag": "h2", "text": "客户详情"}
+
+
+def test_form_fields_have_names(site, page):
+    """A row of choices is named by its label, and a required field is marked required, not by an asterisk."""
+    rep = site.add_user("sales", name="刘洋")
+    customer = seed_customer(site, rep.id, "沈霞")
+    log_in(page, rep)
+
+    page.goto(f"/#/customer/{customer}/follow-up/new")
+    page.wait_for_selector("#field-content")
+    assert page.get_by_role("radiogroup", name="沟通方式", exact=True).count() == 1
+    happened_at = page.get_by_role("textbox", name="跟进时间", exact=True)
+    assert happened_at.count() == 1
+    assert happened_at.get_attribute("aria-required") == "true"
+
+    page.goto("/#/customer/new")
+    page.wait_for_selector("#field-name")
+    assert page.get_by_role("textbox", name="客户名称", exact=True).get_attribute("aria-required") == "true"
+
+
+def test_today_tab_reads_due_count(site, page):
+    """The 今日 tab's badge is read as "N 项到期", not as a bare number after the tab's name."""
+    rep = site.add_user("sales", name="陈静")
+    seed_customer(site, rep.id, "田勇", next_follow_up=today_in_shanghai())
+    log_in(page, rep)
+
+    page.wait_for_selector("#tabs a[data-tab=today] .tab-badge:not([hidden])")
+    assert page.get_by_role("link", name="今日 1 项到期", exact=True).count() == 1
