@@ -2,10 +2,14 @@
 
 Chrome on Android enlarges a page through page zoom (Settings → Accessibility
 → Page zoom), which scales the whole layout as desktop zoom does. The Chrome
-team's env(preferred-text-scale) explainer (May 2025) says the OS font size
+team's env(preferred-text-scale) explainer (May 2025) states that the OS font size
 itself usually has no effect on pages. So a 360 × 740 px phone at 200 % lays
 a page out at 180 × 370 CSS px, which these tests emulate with a small
 viewport and a device scale factor of 2.
+
+A browser's own font size setting enlarges the text alone instead, much as
+a WebView's text zoom does. The last test covers that setting at twice the
+usual size.
 """
 
 import uuid
@@ -116,3 +120,22 @@ def test_keyboard_focus_stays_above_tab_bar(site, new_context):
         if box["inMain"] and box["bottom"] > tab_bar_top + 1:
             hidden.append(box)
     assert hidden == [], "focused cards were left under the tab bar"
+
+
+def test_text_follows_browser_font_size(site, new_context):
+    """A larger default font size in the browser's settings enlarges the app's text, and the tab labels still fit."""
+    rep = site.add_user("sales", name="周敏")
+    context = new_context(**PHONE_360)
+    page = context.new_page()
+    # The CDP equivalent of Settings → Appearance → Font size; 32 px is twice the usual 16.
+    session = context.new_cdp_session(page)
+    session.send("Page.setFontSizes", {"fontSizes": {"standard": 32}})
+    log_in(page, rep)
+
+    root_size = page.evaluate("() => getComputedStyle(document.documentElement).fontSize")
+    assert root_size == "32px"
+    cut_labels = page.evaluate("""() => [...document.querySelectorAll('#tabs a > span:not(.tab-badge)')]
+        .filter((label) => label.clientHeight && label.scrollHeight > label.clientHeight + 1)
+        .map((label) => label.textContent)""")
+    assert cut_labels == [], "the tab bar is too short for its labels"
+    screenshot(page, "text-200-today-zh")
