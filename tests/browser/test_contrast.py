@@ -100,3 +100,34 @@ def test_pool_and_today_text_contrast(site, page):
     page.goto("/#/today")
     page.wait_for_selector(".view-today h2")
     assert page.evaluate(LOW_CONTRAST) == []
+
+
+def contrast(first: str, second: str) -> float:
+    """The WCAG 2 contrast ratio of two computed 'rgb(r, g, b)' colours."""
+    def luminance(css: str) -> float:
+        channels = [int(part) / 255 for part in css[css.index("(") + 1:css.index(")")].split(",")[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted([luminance(first), luminance(second)], reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_focus_ring_shows_on_top_bar(site, page):
+    """The keyboard focus ring on the sync chip contrasts 3:1 or more with the blue top bar."""
+    rep = site.add_user("sales", name="李娜")
+    log_in(page, rep)
+
+    page.focus("#sync-chip")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    ring = page.evaluate("""() => {
+        const style = getComputedStyle(document.activeElement);
+        return { id: document.activeElement.id, style: style.outlineStyle, width: parseFloat(style.outlineWidth), color: style.outlineColor };
+    }""")
+    bar = page.evaluate("() => getComputedStyle(document.querySelector('.topbar')).backgroundColor")
+
+    assert ring["id"] == "sync-chip"
+    assert ring["style"] == "solid"
+    assert ring["width"] >= 2
+    assert contrast(ring["color"], bar) >= 3
