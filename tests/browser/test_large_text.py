@@ -45,8 +45,8 @@ OUTSIDE_SCREEN = """() => {
 }"""
 
 
-def seed_customers(site, owner_id: str, names: list[str]) -> list[str]:
-    """Store customers owned by ``owner_id`` as server writes; return their ids."""
+def seed_customers(site, owner_id: str | None, names: list[str]) -> list[str]:
+    """Store customers owned by ``owner_id`` (None: in the public pool) as server writes; return their ids."""
     state = open_data_dir(site.data)
     try:
         conn = state.records.get()
@@ -55,7 +55,9 @@ def seed_customers(site, owner_id: str, names: list[str]) -> list[str]:
             batch = Batch(conn, now_stamp(), None, "server")
             for number, name in enumerate(names):
                 record_id = str(uuid.uuid4())
-                batch.server_write("customers", record_id, {"name": name, "owner_id": owner_id, "phone": f"1380000{number:04d}"})
+                batch.server_write("customers", record_id, {
+                    "name": name, "owner_id": owner_id, "phone": f"1380000{number:04d}", "code": f"KH{record_id[:6].upper()}",
+                    "company": "上海博远房地产开发有限公司", "source": "网络推广", "kind": "直接"})
                 ids.append(record_id)
             batch.flush()
         return ids
@@ -77,6 +79,7 @@ def test_screens_fit_at_200_percent(site, new_context, language):
     """Forms, lists and the tab bar stay inside a 360 px phone zoomed to 200 %."""
     rep = site.add_user("sales", name="刘洋")
     [customer] = seed_customers(site, rep.id, ["宁波华信酒店管理有限公司"])
+    seed_customers(site, None, ["何伟"])
     page = open_as(new_context, rep, language, **ZOOMED_200)
 
     screens = [
@@ -88,10 +91,15 @@ def test_screens_fit_at_200_percent(site, new_context, language):
         ("ticket", "/#/ticket/new", "#field-subject"),
         ("tickets", "/#/tickets", ".segmented"),
         ("sync", "/#/sync", "#sync-now"),
+        ("pool", "/#/pool", ".pool-customer"),
+        ("customers", "/#/customers", ".view-customers .card-link"),
     ]
     for name, path, ready in screens:
         page.goto(path)
         page.wait_for_selector(ready)
+        if name == "customers":
+            page.click(".view-customers button[aria-controls=filter-panel]")
+            page.wait_for_selector("#filter-panel:not([hidden])")
         found = page.evaluate(OUTSIDE_SCREEN)
         assert found["outside"] == [], f"{name}: controls off the screen at 200 %"
         assert found["overflow"] <= 0, f"{name}: the page is {found['overflow']} px wider than the screen"
