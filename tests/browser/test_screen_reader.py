@@ -11,7 +11,7 @@ from genzong.server.records import Batch
 from genzong.server.state import open_data_dir
 from genzong.server.timeutil import now_stamp
 
-from .pwa_helpers import SAVED_CUSTOMER, TIMEOUT_MS, log_in
+from .pwa_helpers import SAVED_CUSTOMER, TIMEOUT_MS, last_sync, log_in, wait_synced
 
 pytestmark = pytest.mark.browser
 
@@ -104,3 +104,31 @@ def test_today_tab_reads_due_count(site, page):
 
     page.wait_for_selector("#tabs a[data-tab=today] .tab-badge:not([hidden])")
     assert page.get_by_role("link", name="今日 1 项到期", exact=True).count() == 1
+
+
+def test_redraw_keeps_keyboard_focus(site, page):
+    """Pressing 立即同步 by keyboard redraws the sync screen when the sync ends, and focus stays on the button."""
+    rep = site.add_user("sales", name="周敏")
+    log_in(page, rep)
+    page.goto("/#/sync")
+    page.focus("#sync-now")
+
+    before = last_sync(page)
+    page.keyboard.press("Enter")
+    wait_synced(page, after=before)
+    page.wait_for_timeout(300)  # the redraw waits 50 ms after the store's last change
+
+    assert page.evaluate("() => document.activeElement.id") == "sync-now"
+
+
+def test_filter_button_keeps_focus(site, page):
+    """Choosing 已结 among the ticket filters by keyboard leaves focus on 已结 after the list redraws."""
+    rep = site.add_user("sales", name="吴芳")
+    log_in(page, rep)
+    page.goto("/#/tickets")
+    page.focus(".view-tickets .segment:nth-child(2)")
+
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".view-tickets .segment:nth-child(2)[aria-pressed=true]")
+
+    assert page.evaluate(FOCUSED) == {"tag": "button", "text": "已结"}
