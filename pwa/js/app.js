@@ -105,9 +105,16 @@ function announceScreen() {
     firstScreen = false;
     return;
   }
-  if (!heading || main.contains(document.activeElement)) return;
-  heading.tabIndex = -1;
-  heading.focus({ preventScroll: true });
+  if (!heading) return;
+  // In a later task than the drawing: focusing within it made the
+  // history.back() that returnTo queues after a save land after a quick next
+  // navigation, which it then undid. NOTE: a timer does not order the two by
+  // rule; in tests it removed the race.
+  setTimeout(() => {
+    if (!heading.isConnected || main.contains(document.activeElement)) return;
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
+  }, 0);
 }
 
 function onRouteChange(event) {

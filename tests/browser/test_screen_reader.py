@@ -21,6 +21,11 @@ FOCUSED = """() => {
 }"""
 
 
+def wait_for_heading_focus(page) -> None:
+    """Wait for the focus the app moves to the screen's heading in the task after a navigation."""
+    page.wait_for_function("() => document.activeElement.tagName === 'H2'", timeout=TIMEOUT_MS)
+
+
 def seed_customer(site, owner_id: str, name: str, **fields) -> str:
     """Store one customer of ``owner_id`` as a server write; return its id."""
     record_id = str(uuid.uuid4())
@@ -47,6 +52,7 @@ def test_navigation_titles_and_focuses_heading(site, page):
     log_in(page, rep)
 
     assert page.title() == "今日 - 跟踪"
+    wait_for_heading_focus(page)
     assert page.evaluate(FOCUSED) == {"tag": "h2", "text": "今日"}
 
     page.goto("/#/customers")
@@ -56,6 +62,7 @@ def test_navigation_titles_and_focuses_heading(site, page):
     page.wait_for_url(SAVED_CUSTOMER, timeout=TIMEOUT_MS)
 
     assert page.title() == "客户详情 - 跟踪"
+    wait_for_heading_focus(page)
     assert page.evaluate(FOCUSED) == {"tag": "h2", "text": "客户详情"}
 
 
@@ -75,6 +82,7 @@ def test_saving_announces_and_refocuses(site, page):
     page.wait_for_url(SAVED_CUSTOMER, timeout=TIMEOUT_MS)
 
     assert toast.inner_text() in ("已保存", "已保存在本机，联网后同步")
+    wait_for_heading_focus(page)
     assert page.evaluate(FOCUSED) == {"tag": "h2", "text": "客户详情"}
 
 
