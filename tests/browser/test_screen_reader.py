@@ -60,6 +60,7 @@ def test_navigation_titles_and_focuses_heading(site, page):
     page.focus(f".view-customers a[href$='{customer}']")
     page.keyboard.press("Enter")
     page.wait_for_url(SAVED_CUSTOMER, timeout=TIMEOUT_MS)
+    page.wait_for_selector(".view-customer")
 
     assert page.title() == "客户详情 - 跟踪"
     wait_for_heading_focus(page)
