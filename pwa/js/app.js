@@ -90,6 +90,33 @@ function onSyncStatus() {
   showSafariBanners();
 }
 
+let firstScreen = true;
+
+// Name the screen in the window title and, after each navigation but the
+// first, move focus to the screen's heading. A screen reader then announces
+// the new screen, and Tab goes on from its top instead of from a link that
+// is gone. A view that focused a field itself keeps that focus.
+function announceScreen() {
+  const main = document.getElementById('main');
+  const heading = main.querySelector('h2');
+  const name = heading?.textContent.trim();
+  document.title = name && name !== t('app.name') ? t('app.title', { screen: name }) : t('app.name');
+  if (firstScreen) {
+    firstScreen = false;
+    return;
+  }
+  if (!heading) return;
+  // In a later task than the drawing: focusing within it made the
+  // history.back() that returnTo queues after a save land after a quick next
+  // navigation, which it then undid. NOTE: a timer does not order the two by
+  // rule; in tests it removed the race.
+  setTimeout(() => {
+    if (!heading.isConnected || main.contains(document.activeElement)) return;
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
+  }, 0);
+}
+
 function onRouteChange(event) {
   const tab = event.detail.view.tab;
   const tabs = document.getElementById('tabs');
@@ -100,7 +127,7 @@ function onRouteChange(event) {
     if (active) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
-  document.title = `${t('app.name')}`;
+  announceScreen();
   // Logging out changes no sync status, and the chip must leave with the session.
   updateSyncChip();
 }

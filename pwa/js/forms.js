@@ -69,7 +69,7 @@ function lookupInput(field, value, common) {
 
 function inputFor(field, value) {
   const id = `field-${field.name}`;
-  const common = { id, name: field.name, attrs: { 'aria-describedby': `${id}-error`, placeholder: field.placeholder } };
+  const common = { id, name: field.name, attrs: { 'aria-describedby': `${id}-error`, 'aria-required': field.required ? 'true' : null, placeholder: field.placeholder } };
   switch (field.type) {
     case 'textarea':
       return h('textarea', { ...common, rows: field.rows ?? 3, value: value ?? '' });
@@ -79,10 +79,13 @@ function inputFor(field, value) {
         field.options.map((option) => h('option', { value: option.value, text: option.label, selected: sameOption(option.value, value) })));
     case 'lookup':
       return lookupInput(field, value, common);
-    case 'choices':
-      return h('div', { class: 'choices', id, attrs: { role: 'radiogroup' } }, field.options.map((option) => h('label', { class: 'choice' },
+    case 'choices': {
+      // A <label for> cannot name a div, so the group takes its name from the label's id.
+      const groupAttrs = { ...common.attrs, role: 'radiogroup', 'aria-labelledby': `${id}-label`, placeholder: null };
+      return h('div', { class: 'choices', id, attrs: groupAttrs }, field.options.map((option) => h('label', { class: 'choice' },
         h('input', { type: 'radio', name: field.name, value: option.value, checked: sameOption(option.value, value) }),
         h('span', { text: option.label }))));
+    }
     case 'date':
       return h('input', { ...common, type: 'date', value: value ?? '' });
     case 'datetime':
@@ -178,7 +181,9 @@ export function buildForm({ fields, values = {}, submitLabel, onSubmit, validate
     const error = h('p', { class: 'field-error', id: `field-${field.name}-error`, attrs: { 'aria-live': 'polite' } });
     errors[field.name] = error;
     form.append(h('div', { class: ['field', field.type === 'textarea' && 'field-wide', field.className] },
-      h('label', { attrs: { for: `field-${field.name}` } }, field.label, field.required ? h('span', { class: 'required', text: ' *' }) : null),
+      // A screen reader skips the asterisk and announces "required" from the input's aria-required.
+      h('label', { id: `field-${field.name}-label`, attrs: { for: `field-${field.name}` } }, field.label,
+        field.required ? h('span', { class: 'required', text: ' *', attrs: { 'aria-hidden': 'true' } }) : null),
       input,
       field.hint ? h('p', { class: 'hint', text: field.hint }) : null,
       field.after ?? null,
@@ -208,7 +213,9 @@ export function buildForm({ fields, values = {}, submitLabel, onSubmit, validate
     const first = fields.find((field) => problems[field.name]);
     if (first) {
       formError.textContent = t('form.fix_errors');
-      form.querySelector(`#field-${first.name}`)?.focus();
+      // A row of choices is a div, so focus goes to its chosen or first radio button.
+      const target = form.querySelector(`#field-${first.name}`);
+      (target?.matches('.choices') ? target.querySelector('input:checked') ?? target.querySelector('input') : target)?.focus();
       return;
     }
     const changes = {};

@@ -149,6 +149,7 @@ function flatten(prefix, tree) {
 
 const zh = {
   'app.name': '跟踪',
+  'app.title': '{screen} - 跟踪',
   'app.loading': '正在打开…',
   'tab.today': '今日', 'tab.customers': '客户', 'tab.tickets': '工单', 'tab.sync': '同步', 'tab.settings': '设置',
   'table.customers': '客户', 'table.follow_ups': '跟进记录', 'table.receivables': '应收', 'table.payments': '回款记录',
@@ -320,6 +321,7 @@ const zh = {
 
 const en = {
   'app.name': 'Genzong',
+  'app.title': '{screen} - Genzong',
   'app.loading': 'Opening…',
   'tab.today': 'Today', 'tab.customers': 'Customers', 'tab.tickets': 'Tickets', 'tab.sync': 'Sync', 'tab.settings': 'Settings',
   'table.customers': 'Customer', 'table.follow_ups': 'Follow-up', 'table.receivables': 'Receivable', 'table.payments': 'Payment',

@@ -60,10 +60,16 @@ export function reminderPrompt() {
 
 // Badges -------------------------------------------------------------------
 
+// The badge shows the bare count, which a screen reader would read as "今日 6",
+// so the link also carries the count in words, visible to screen readers only.
 function tabBadge() {
   const tab = document.querySelector('#tabs a[data-tab="today"]');
   if (!tab) return null;
-  return tab.querySelector('.tab-badge') ?? tab.appendChild(h('span', { class: 'tab-badge', hidden: true }));
+  if (!tab.querySelector('.tab-badge')) {
+    tab.append(h('span', { class: 'tab-badge', hidden: true, attrs: { 'aria-hidden': 'true' } }),
+      h('span', { class: 'visually-hidden tab-badge-text' }));
+  }
+  return tab.querySelector('.tab-badge');
 }
 
 function showBadges(count) {
@@ -73,6 +79,7 @@ function showBadges(count) {
     badge.textContent = count > 99 ? '99+' : String(count);
     badge.hidden = count === 0;
     badge.title = t('reminders.badge', { count });
+    badge.parentElement.querySelector('.tab-badge-text').textContent = count ? badge.title : '';
   }
   // The Badging API exists in installed apps on Chrome, Edge and Safari; elsewhere it is missing.
   if (!navigator.setAppBadge) return;

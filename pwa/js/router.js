@@ -134,6 +134,30 @@ function restorePlace(place) {
   else window.scrollTo(0, place?.scrollY ?? 0);
 }
 
+const FOCUSABLE = 'a[href], button, input, select, textarea, summary';
+
+// Return where keyboard focus is inside the view, in a form that finds the
+// same place in a new drawing: the element's id, the screen's heading, or
+// else its position among the view's links, buttons and fields (the second
+// of three filter buttons, say).
+function focusedPlace() {
+  const element = document.activeElement;
+  if (!element || !container.contains(element)) return null;
+  if (element.id) return { selector: `#${CSS.escape(element.id)}` };
+  if (element === container.querySelector('h2')) return { selector: 'h2' };
+  const index = [...container.querySelectorAll(FOCUSABLE)].indexOf(element);
+  return index >= 0 ? { index } : null;
+}
+
+// Focus the element at `place` in the new drawing; return whether it took focus.
+function focusPlace(place) {
+  const element = place.selector ? container.querySelector(place.selector) : container.querySelectorAll(FOCUSABLE)[place.index];
+  if (!element) return false;
+  if (place.selector === 'h2') element.tabIndex = -1;
+  element.focus({ preventScroll: true });
+  return document.activeElement === element;
+}
+
 export function render() {
   if (!container) return;
   const { path, query } = currentLocation();
@@ -158,11 +182,18 @@ export function render() {
     clear(container).append(node);
     return scroll;
   };
+  // A redraw replaces the focused element too, which would drop a keyboard
+  // user's focus to <body>. So focus moves to the same place in the new
+  // drawing. A disabled copy (立即同步 while the sync runs) cannot take it,
+  // so the next redraw tries again while focus is still on <body>.
+  let lostFocus = null;
   page.refresh = () => {
     // render() registers its listeners again, so drop those of the last
     // drawing first: otherwise every refresh would add one more of each.
     page.leave();
+    const place = focusedPlace() ?? (document.activeElement === document.body ? lostFocus : null);
     const scroll = draw();
+    lostFocus = place && !focusPlace(place) ? place : null;
     window.scrollTo(0, scroll);
   };
   page.rerenderOnChange = (store) => page.onStoreChange(store, page.refresh);

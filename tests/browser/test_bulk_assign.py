@@ -24,6 +24,8 @@ def assign(page, owner_label: str) -> None:
     page.select_option("#bulk-owner", label=owner_label)
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#bulk-assign")
+    # The toast's live region is in the page from the start, so wait for this message to show.
+    page.wait_for_selector("#toast.toast-shown")
 
 
 def test_manager_assigns_pool_customers(site, new_context):
