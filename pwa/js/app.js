@@ -80,8 +80,27 @@ function updateSyncChip() {
   chip.hidden = !app.session;
 }
 
+// The sync states a screen reader hears about. The chip's text changes
+// without an announcement, and announcing every 同步中… would drown the rest,
+// so only a change into one of these states is read out.
+const ANNOUNCED_STATES = new Set(['offline', 'error', 'unauthorized']);
+let announcedState = null;
+
+// Read out a sync that went offline, failed or needs a new login, and the
+// first successful sync after one of those.
+function announceSyncState() {
+  const announcer = document.getElementById('sync-announcer');
+  const state = app.sync.state;
+  if (!announcer || !app.session || state === 'syncing' || state === announcedState) return;
+  const recovered = state === 'idle' && ANNOUNCED_STATES.has(announcedState);
+  if (!ANNOUNCED_STATES.has(state) && !recovered) return;
+  announcedState = state;
+  announcer.textContent = document.getElementById('sync-chip')?.textContent ?? '';
+}
+
 function onSyncStatus() {
   updateSyncChip();
+  announceSyncState();
   if (app.sync.state === 'unauthorized' && app.session) {
     showBanner('session', t('banner.unauthorized'), { kind: 'warning', action: { label: t('banner.log_in'), onClick: () => { location.hash = '#/login'; } } });
   } else {

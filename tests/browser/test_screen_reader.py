@@ -141,3 +141,23 @@ def test_filter_button_keeps_focus(site, page):
     page.wait_for_selector(".view-tickets .segment:nth-child(2)[aria-pressed=true]")
 
     assert page.evaluate(FOCUSED) == {"tag": "button", "text": "已结"}
+
+
+def test_sync_trouble_is_announced(site, new_context):
+    """Going offline is read out through a live region, and so is the next successful sync."""
+    rep = site.add_user("sales", name="林峰")
+    context = new_context()
+    page = context.new_page()
+    log_in(page, rep)
+    wait_synced(page, after=0)
+    announcer = page.locator("#sync-announcer[role=status]")
+    assert announcer.inner_text() == "", "a normal sync is not read out"
+
+    context.set_offline(True)
+    page.evaluate("async () => (await import('/js/context.js')).app.sync.syncNow()")
+    page.wait_for_function("() => document.querySelector('#sync-announcer').textContent.startsWith('离线')")
+
+    before = last_sync(page)
+    context.set_offline(False)
+    wait_synced(page, after=before)
+    page.wait_for_function("() => document.querySelector('#sync-announcer').textContent === '已同步'")
