@@ -176,27 +176,21 @@ async def update_user(request: Request) -> JSONResponse:
     name = _text(body, "name")
     role = _text(body, "role")
     manager_id = _manager_field(body)
-    state = state_of(request)
 
-    def update():
-        accounts = state.accounts(admin.id)
-        with state.write_lock:
-            _check_still_admin(accounts, admin)
-            user = _target(accounts, user_id)
-            if name is None and role is None and manager_id is None:
-                return member(accounts, user)
-            if role is not None:
-                check_admin_may_change_role(admin, user, role)
-            action = Detail(f"把 {user.username} 改为{ROLE_NAMES.get(role, (role,))[0]}",
-                            f"make {user.username} a {ROLE_NAMES.get(role, (role, role))[1]}")
-            try:
-                changed = accounts.update(user.username, name=name.strip() if name is not None else None,
-                                          role=role, manager=_manager_username(accounts, manager_id))
-            except TeamGuardError as error:
-                raise _api_error(error, action)
-        return member(accounts, changed)
+    def update(accounts, user):
+        if name is None and role is None and manager_id is None:
+            return
+        if role is not None:
+            check_admin_may_change_role(admin, user, role)
+        action = Detail(f"把 {user.username} 改为{ROLE_NAMES.get(role, (role,))[0]}",
+                        f"make {user.username} a {ROLE_NAMES.get(role, (role, role))[1]}")
+        try:
+            accounts.update(user.username, name=name.strip() if name is not None else None,
+                            role=role, manager=_manager_username(accounts, manager_id))
+        except TeamGuardError as error:
+            raise _api_error(error, action)
 
-    changed = await _run(update)
+    changed = await _change_member(request, admin, user_id, update)
     log.info("user updated username=%s fields=%s by=%s", changed.user.username, ",".join(body), admin.username)
     return JSONResponse({"user": changed.describe()})
 
@@ -206,17 +200,8 @@ async def set_password(request: Request) -> JSONResponse:
     user_id = _path_user_id(request)
     password = _text(await _read_object(request, ("password",)), "password", nullable=True)
     generated = generate_password() if not password else None
-    state = state_of(request)
-
-    def change():
-        accounts = state.accounts(admin.id)
-        with state.write_lock:
-            _check_still_admin(accounts, admin)
-            user = _target(accounts, user_id)
-            accounts.set_password(user.username, password or generated)
-        return member(accounts, user)
-
-    changed = await _run(change)
+    changed = await _change_member(request, admin, user_id,
+                                   lambda accounts, user: accounts.set_password(user.username, password or generated))
     log.info("user password set username=%s generated=%s by=%s", changed.user.username, bool(generated),
              admin.username)
     result = {"user": changed.describe()}
@@ -228,17 +213,8 @@ async def set_password(request: Request) -> JSONResponse:
 async def logout_all(request: Request) -> JSONResponse:
     admin = await run_in_threadpool(require_user, request, "admin")
     user_id = _path_user_id(request)
-    state = state_of(request)
-
-    def end_sessions():
-        accounts = state.accounts(admin.id)
-        with state.write_lock:
-            _check_still_admin(accounts, admin)
-            user = _target(accounts, user_id)
-            accounts.logout_all(user.username)
-        return member(accounts, user)
-
-    changed = await _run(end_sessions)
+    changed = await _change_member(request, admin, user_id,
+                                   lambda accounts, user: accounts.logout_all(user.username))
     log.info("user sessions ended username=%s by=%s", changed.user.username, admin.username)
     return JSONResponse({"user": changed.describe()})
 
@@ -254,25 +230,38 @@ async def enable_user(request: Request) -> JSONResponse:
 async def _set_disabled(request: Request, disabled: bool) -> JSONResponse:
     admin = await run_in_threadpool(require_user, request, "admin")
     user_id = _path_user_id(request)
+
+    def change(accounts, user):
+        if disabled:
+            check_admin_may_disable(accounts.conn, admin, user)
+        try:
+            accounts.set_disabled(user.username, disabled)
+        except TeamGuardError as error:
+            raise _api_error(error, Detail(f"停用 {user.username}", f"disable {user.username}"))
+
+    changed = await _change_member(request, admin, user_id, change)
+    log.info("user %s username=%s by=%s", "disabled" if disabled else "enabled", changed.user.username,
+             admin.username)
+    return JSONResponse({"user": changed.describe()})
+
+
+async def _change_member(request: Request, admin, user_id: str, change):
+    """Run ``change(accounts, user)`` on the user ``user_id`` and return their member row.
+
+    It runs under the write lock, after checking that ``admin`` is still an
+    enabled admin, so two admins' changes cannot both pass a team guard.
+    """
     state = state_of(request)
 
-    def change():
+    def work():
         accounts = state.accounts(admin.id)
         with state.write_lock:
             _check_still_admin(accounts, admin)
             user = _target(accounts, user_id)
-            if disabled:
-                check_admin_may_disable(accounts.conn, admin, user)
-            try:
-                accounts.set_disabled(user.username, disabled)
-            except TeamGuardError as error:
-                raise _api_error(error, Detail(f"停用 {user.username}", f"disable {user.username}"))
+            change(accounts, user)
             return member(accounts, accounts.get(user.id))
 
-    changed = await _run(change)
-    log.info("user %s username=%s by=%s", "disabled" if disabled else "enabled", changed.user.username,
-             admin.username)
-    return JSONResponse({"user": changed.describe()})
+    return await _run(work)
 
 
 async def _run(work):
