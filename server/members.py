@@ -1,6 +1,6 @@
 """Team members (成员管理) as the admin's screen shows them, and the admin's own rules.
 
-``Accounts`` holds the team's rules (last enabled admin, a manager who still
+``Accounts`` contains the team's rules (last enabled admin, a manager who still
 has reps, valid usernames and passwords). This module adds what only the
 app needs: each member's work that a hand-over would move, a generated
 first password, and the rules that keep an admin from locking themselves

@@ -203,7 +203,7 @@ def test_edit_name_role_and_manager(http, state, admin, make_user):
 
 
 def test_role_change_reaches_devices(http, state, admin, make_user):
-    """The users table is synced: another device sees the new role and name after its next sync."""
+    """The users table is synced: another device gets the new role and name at its next sync."""
     _, headers = admin
     rep = make_user("sales", name="张伟")
     manager = make_user("manager")
@@ -443,7 +443,7 @@ def test_enable_with_disabled_manager_rejected(http, state, admin, make_user):
     assert response.status_code == 409
     assert error_of(response) == "user_manager_not_serving"
     assert manager.username in response.json()["message"]
-    # Give the rep another manager first, as the message says, and the enable works.
+    # Give the rep another manager first, as the message advises, and the enable works.
     other = make_user("manager")
     assert http.patch(f"/api/users/{rep.id}", headers=headers, json={"manager_id": other.id}).status_code == 200
     assert http.post(f"/api/users/{rep.id}/enable", headers=headers).status_code == 200

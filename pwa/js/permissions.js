@@ -45,7 +45,7 @@ export function canEdit(table, row) {
 }
 
 // Whether the record goes out again after a restore from backup. A rep's
-// device holds dealers and pool customers that the server rejects from them
+// device contains dealers and pool customers that the server rejects from them
 // whatever their state, so those stay home. The rep's own claims go out even
 // after they made the rep the owner, because the backup may predate the claim.
 export function mayResend(table, row) {

@@ -137,9 +137,9 @@ function restorePlace(place) {
 const FOCUSABLE = 'a[href], button, input, select, textarea, summary';
 
 // Return where keyboard focus is inside the view, in a form that finds the
-// same place in a new drawing: the element's id, the screen's heading, or
-// else its position among the view's links, buttons and fields (the second
-// of three filter buttons, say).
+// same place in a new drawing. That is the element's id, the screen's
+// heading, or else its position among the view's links, buttons and fields,
+// such as the second of three filter buttons.
 function focusedPlace() {
   const element = document.activeElement;
   if (!element || !container.contains(element)) return null;

@@ -35,7 +35,7 @@ const FIRST_PULL_META = 'first_pull';
 const PULLED_META = 'pulled';
 // Store meta of the records, [{table, id}], whose server version the next sync fetches.
 const FETCH_META = 'fetch';
-// The most records one request fetches, as the server allows.
+// The maximum of records one request fetches, as the server allows.
 const MAX_FETCH = 100;
 
 // Ask the next sync for the server's version of a record whatever the

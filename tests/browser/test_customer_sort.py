@@ -46,6 +46,16 @@ def names(page) -> list[str]:
     return page.locator(".view-customers .cards .card-title").all_text_contents()
 
 
+def open_sorted(new_context, user, name: str, sort: str):
+    """Log ``user`` in on the customer list, wait for the card of ``name`` and choose the order ``sort``."""
+    page = new_context().new_page()
+    log_in(page, user, path="/#/customers")
+    page.locator(".card", has_text=name).wait_for()
+    page.click("button[aria-controls=filter-panel]")
+    page.select_option("#filter-sort", sort)
+    return page
+
+
 def test_filter_orders(module_page):
     customers = [{"id": name, "name": name, "interest": interest, "next_follow_up": next_follow_up}
                  for name, interest, next_follow_up, _ in CUSTOMERS]
@@ -93,11 +103,7 @@ def test_contact_order_follows_new_follow_up(site, new_context):
         never = seed(state, "customers", name="己", owner_id=user.id)
     finally:
         state.close()
-    page = new_context().new_page()
-    log_in(page, user, path="/#/customers")
-    page.locator(".card", has_text="戊").wait_for()
-    page.click("button[aria-controls=filter-panel]")
-    page.select_option("#filter-sort", "contact_oldest")
+    page = open_sorted(new_context, user, "戊", "contact_oldest")
     assert names(page) == ["己", "戊"]
 
     # Through the app's own links, without a reload that would start afresh.
@@ -142,11 +148,7 @@ def test_pool_card_contact_unknown(site, new_context):
              content="前任回访")
     finally:
         state.close()
-    page = new_context().new_page()
-    log_in(page, user, path="/#/customers")
-    page.locator(".card", has_text="辛").wait_for()
-    page.click("button[aria-controls=filter-panel]")
-    page.select_option("#filter-sort", "contact_oldest")
+    page = open_sorted(new_context, user, "辛", "contact_oldest")
 
     pool_card = page.locator(".card", has_text="辛")
     assert pool_card.locator(".last-contact").text_content() == "认领后可见跟进"

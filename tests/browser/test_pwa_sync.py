@@ -30,6 +30,17 @@ def edit_phone(page, customer_id: str, phone: str) -> None:
     edit_customer(page, customer_id, "phone", phone)
 
 
+def edit_phones_offline(first, second, customer_id: str) -> None:
+    """Change the customer's phone on two offline (context, page) pairs, the second later, then sync both."""
+    for context, _ in (first, second):
+        context.set_offline(True)
+    edit_phone(first[1], customer_id, "13811111111")
+    edit_phone(second[1], customer_id, "13822222222")
+    for context, page in (first, second):
+        go_online(context, page)
+    sync_now(first[1])
+
+
 def on_manager_desk(site, manager, write) -> None:
     """Log ``manager`` in on a device of their own, pull, call ``write(device)`` and sync it."""
     with httpx.Client(base_url=site.url) as http:
@@ -56,14 +67,7 @@ def test_concurrent_edits_show_conflict(site, new_context):
     log_in(manager_page, manager, path=f"/#/customer/{customer_id}")
     manager_page.wait_for_selector(".customer-name:has-text('周敏')")
 
-    rep_context.set_offline(True)
-    manager_context.set_offline(True)
-    edit_phone(rep_page, customer_id, "13811111111")
-    edit_phone(manager_page, customer_id, "13822222222")
-
-    go_online(rep_context, rep_page)
-    go_online(manager_context, manager_page)
-    sync_now(rep_page)
+    edit_phones_offline((rep_context, rep_page), (manager_context, manager_page), customer_id)
 
     # The later write wins on both devices and in the database.
     assert shown_phone(rep_page, customer_id) == "13822222222"
@@ -147,13 +151,7 @@ def test_conflict_marks_this_phone(site, new_context):
     log_in(second, rep, path=f"/#/customer/{customer_id}")
     second.wait_for_selector(".customer-name:has-text('潘军')")
 
-    first_context.set_offline(True)
-    second_context.set_offline(True)
-    edit_phone(first, customer_id, "13811111111")
-    edit_phone(second, customer_id, "13822222222")
-    go_online(first_context, first)
-    go_online(second_context, second)
-    sync_now(first)
+    edit_phones_offline((first_context, first), (second_context, second), customer_id)
 
     for page, own_value in ((first, "13811111111"), (second, "13822222222")):
         page.goto("/#/sync")

@@ -12,16 +12,21 @@ def delete_from_form(page, path: str) -> None:
     page.click("button.button-danger:has-text('删除')")
 
 
-def test_undo_restores_a_synced_customer(site, new_context):
-    rep = site.add_user("sales", name="周敏")
-    page = new_context().new_page()
+def delete_synced_customer(page, rep, name: str, phone: str) -> str:
+    """Log ``rep`` in, create a customer, sync it, delete it from its form and sync; return its id."""
     log_in(page, rep)
-    customer_id = create_customer(page, "吴昊", "13600000001")
+    customer_id = create_customer(page, name, phone)
     wait_synced(page)
-
     delete_from_form(page, f"/#/customer/{customer_id}/edit")
     page.wait_for_url("**/#/customers")
     wait_synced(page)
+    return customer_id
+
+
+def test_undo_restores_a_synced_customer(site, new_context):
+    rep = site.add_user("sales", name="周敏")
+    page = new_context().new_page()
+    customer_id = delete_synced_customer(page, rep, "吴昊", "13600000001")
     assert site.query("SELECT deleted FROM customers WHERE id = ?", (customer_id,)) == [{"deleted": 1}]
     assert page.locator(".card", has_text="吴昊").count() == 0
 
@@ -80,13 +85,7 @@ def test_undo_after_record_left_device(site, new_context):
     """撤销 of a record that a sync removed meanwhile (revoked) writes no empty record in its place."""
     rep = site.add_user("sales", name="钱坤")
     page = new_context().new_page()
-    log_in(page, rep)
-    customer_id = create_customer(page, "孙悦", "13600000009")
-    wait_synced(page)
-
-    delete_from_form(page, f"/#/customer/{customer_id}/edit")
-    page.wait_for_url("**/#/customers")
-    wait_synced(page)
+    customer_id = delete_synced_customer(page, rep, "孙悦", "13600000009")
     # A revocation drops the record from the device, as a pull does when a manager reassigns it.
     page.evaluate("""async (id) => {
         const { app } = await import('/js/context.js');

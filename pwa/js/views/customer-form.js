@@ -58,6 +58,16 @@ function customerLabel(customer) {
   return customer.code ? t('common.with_code', { name: customer.name, code: customer.code }) : customer.name;
 }
 
+// Return the customers on the device whose name, company, phone or code
+// contains `text`, compared by nameKey. The keys are kept until a customer
+// changes, so each keystroke of a search reads no text twice.
+export function customersMatching(text) {
+  const needle = nameKey(text);
+  const keyed = app.store.memo('customers.searchKeys', ['customers'], () => app.store.list('customers').map((customer) => [
+    customer, [customer.name, customer.company, customer.phone, customer.code].filter(Boolean).map(nameKey).join('\n')]));
+  return keyed.filter(([, key]) => key.includes(needle)).map(([customer]) => customer);
+}
+
 // 介绍人 (referred_by): a search among the customers on the phone (a rep may hold
 // thousands, too many for a <select>) by name, company, phone or code,
 // compared by nameKey. The exact name comes first, then the rest by name.
@@ -71,10 +81,8 @@ function referrerField(selfId) {
     },
     search: (text) => {
       const needle = nameKey(text);
-      const keyed = app.store.memo('customers.lookupKeys', ['customers'], () => app.store.list('customers').map((customer) => [
-        customer, [customer.name, customer.company, customer.phone, customer.code].filter(Boolean).map(nameKey).join('\n')]));
-      return keyed.filter(([customer, key]) => customer.id !== selfId && key.includes(needle))
-        .map(([customer]) => customer)
+      return customersMatching(text)
+        .filter((customer) => customer.id !== selfId)
         .sort((a, b) => Number(nameKey(b.name) === needle) - Number(nameKey(a.name) === needle)
           || byName(String(a.name), String(b.name)))
         .map((customer) => ({

@@ -15,7 +15,7 @@ import { navigate, route } from '../router.js';
 import { TABLES } from '../schema.js';
 import { sameValue } from '../values.js';
 import { button, detailList, emptyState, formatValue, pageHeader, section, toast } from '../ui.js';
-import { nameKey, possibleDuplicates } from './customer-form.js';
+import { customersMatching, possibleDuplicates } from './customer-form.js';
 
 const SPEC = TABLES.customers.fields;
 // The tables whose records move with the customer. Pool claims stay: they
@@ -104,11 +104,8 @@ function customerLabel(customer) {
 // likely duplicates (same name or phone) first, then by name.
 function candidates(kept, text) {
   const likely = new Set(possibleDuplicates(kept.name, kept.phone).map((customer) => customer.id));
-  const needle = nameKey(text);
-  return app.store.list('customers')
+  return customersMatching(text)
     .filter((customer) => customer.id !== kept.id && canEdit('customers', customer))
-    .filter((customer) => !needle || [customer.name, customer.company, customer.phone, customer.code]
-      .some((value) => value && nameKey(value).includes(needle)))
     .sort((a, b) => Number(likely.has(b.id)) - Number(likely.has(a.id))
       || String(a.name).localeCompare(String(b.name), 'zh-CN'))
     .map((customer) => ({ customer, likely: likely.has(customer.id) }));
